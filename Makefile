@@ -1,0 +1,46 @@
+# CivicDesk: `make run` starts the local stack, `make test` runs the whole suite.
+# Both create .venv and install from pyproject.toml when it changed; otherwise they skip it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= .local-data
+
+.PHONY: run test lint typecheck unit synth bench clean
+
+$(STAMP): pyproject.toml requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# pip is not upgraded on purpose: the venv's bundled pip is known good here.
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app.py chalicelib functions infrastructure bench
+
+test: lint typecheck
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit tests/contract
+
+synth: $(STAMP)
+	cd infrastructure && ../$(BIN)/python app.py
+	@echo "CloudFormation template written to infrastructure/cdk.out/"
+
+bench: $(STAMP)
+	$(BIN)/python bench/api_calls.py
+	$(BIN)/python bench/cold_import.py
+
+clean:
+	rm -rf $(VENV) chalice.out infrastructure/cdk.out infrastructure/chalice.out .pytest_cache .mypy_cache .ruff_cache

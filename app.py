@@ -1,0 +1,16 @@
+"""CivicDesk's HTTP API: creates the Chalice app and registers the blueprints, nothing else."""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+
+from chalicelib.api.docs import docs
+from chalicelib.api.middleware import observe_request
+from chalicelib.api.public import public
+from chalicelib.api.staff import staff
+
+app = Chalice(app_name="civicdesk")
+app.register_blueprint(public)
+app.register_blueprint(staff)
+app.register_blueprint(docs)
+app.register_middleware(observe_request, "http")

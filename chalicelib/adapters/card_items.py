@@ -1,0 +1,77 @@
+"""Cards and history entries to and from DynamoDB attribute values."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib.adapters import table_schema as ts
+from chalicelib.domain.card import Card
+from chalicelib.domain.history import HistoryEntry
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attributes(plain: dict[str, Any]) -> dict[str, Any]:
+    # DynamoDB numbers must be Decimal; a JSON round trip converts floats exactly as written.
+    as_decimals = json.loads(json.dumps(plain), parse_float=Decimal)
+    return {k: _serializer.serialize(v) for k, v in as_decimals.items() if v is not None}
+
+
+def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def queue_keys(card: Card) -> dict[str, str]:
+    return {
+        ts.QUEUE_PARTITION_KEY: f"{card.department}#{card.status.value}",
+        ts.QUEUE_SORT_KEY: (
+            f"{card.priority.rank}#{card.first_response_due.isoformat()}#{card.number}"
+        ),
+    }
+
+
+def card_item(card: Card) -> dict[str, Any]:
+    return to_attributes(
+        {
+            ts.PARTITION_KEY: ts.card_pk(card.number),
+            ts.SORT_KEY: ts.CARD_SK,
+            "entity": "card",
+            "version": card.version,
+            "card": card.model_dump(mode="json"),
+            **queue_keys(card),
+        }
+    )
+
+
+def entry_item(number: str, entry: HistoryEntry) -> dict[str, Any]:
+    return to_attributes(
+        {
+            ts.PARTITION_KEY: ts.card_pk(number),
+            ts.SORT_KEY: ts.log_sk(entry.seq),
+            "entity": "history",
+            "entry": entry.model_dump(mode="json"),
+        }
+    )
+
+
+def card_from_item(item: dict[str, Any]) -> Card:
+    return Card.model_validate(from_attributes({"card": item["card"]})["card"])
+
+
+def entry_from_item(item: dict[str, Any]) -> HistoryEntry:
+    return HistoryEntry.model_validate(from_attributes({"entry": item["entry"]})["entry"])

@@ -1,0 +1,212 @@
+"""CardRepository on one DynamoDB table (see table_schema for the item layout)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.card_items import (
+    card_from_item,
+    card_item,
+    entry_from_item,
+    entry_item,
+    to_attributes,
+)
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
+from chalicelib.domain.history import HistoryEntry
+from chalicelib.ports import IdempotencyRecord, QueuePage
+
+IDEMPOTENCY_TTL = timedelta(days=1)
+
+
+class DynamoCardRepository:
+    """Writes a card and its history entry in one transaction, conditioned on the version."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def next_number(self, year: int) -> int:
+        response = self._db.update_item(
+            TableName=self._table,
+            Key={ts.PARTITION_KEY: {"S": ts.counter_pk(year)}, ts.SORT_KEY: {"S": ts.COUNTER_SK}},
+            UpdateExpression="ADD #value :one",
+            ExpressionAttributeNames={"#value": "value"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["value"]["N"])
+
+    def find_idempotent(self, key: str) -> IdempotencyRecord | None:
+        response = self._db.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={
+                ts.PARTITION_KEY: {"S": ts.idempotency_pk(key)},
+                ts.SORT_KEY: {"S": ts.IDEMPOTENCY_SK},
+            },
+        )
+        item = response.get("Item")
+        if item is None:
+            return None
+        return IdempotencyRecord(
+            key=key,
+            request_hash=item["request_hash"]["S"],
+            card_number=item["card_number"]["S"],
+            access_token=item["access_token"]["S"],
+        )
+
+    def create(
+        self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
+    ) -> None:
+        writes = [self._put_new(card_item(card)), self._put_new(entry_item(card.number, entry))]
+        if idempotency is not None:
+            expires = int((card.created_at + IDEMPOTENCY_TTL).timestamp())
+            writes.append(
+                self._put_new(
+                    to_attributes(
+                        {
+                            ts.PARTITION_KEY: ts.idempotency_pk(idempotency.key),
+                            ts.SORT_KEY: ts.IDEMPOTENCY_SK,
+                            "entity": "idempotency",
+                            "request_hash": idempotency.request_hash,
+                            "card_number": card.number,
+                            "access_token": idempotency.access_token,
+                            ts.TTL_ATTRIBUTE: expires,
+                        }
+                    )
+                )
+            )
+        try:
+            self._db.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            raise ConflictError(f"card {card.number} or its idempotency key exists") from error
+
+    def get(self, number: str) -> Card:
+        response = self._db.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={ts.PARTITION_KEY: {"S": ts.card_pk(number)}, ts.SORT_KEY: {"S": ts.CARD_SK}},
+        )
+        if "Item" not in response:
+            raise NotFound(f"no card {number}")
+        return card_from_item(response["Item"])
+
+    def get_with_history(self, number: str) -> tuple[Card, list[HistoryEntry]]:
+        items = self._query_partition(ts.card_pk(number))
+        if not items or items[0][ts.SORT_KEY]["S"] != ts.CARD_SK:
+            raise NotFound(f"no card {number}")
+        return card_from_item(items[0]), [entry_from_item(i) for i in items[1:]]
+
+    def save(self, card: Card, entry: HistoryEntry) -> None:
+        expected = card.version - 1
+        put_card = {
+            "Put": {
+                "TableName": self._table,
+                "Item": card_item(card),
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        try:
+            self._db.transact_write_items(
+                TransactItems=[put_card, self._put_new(entry_item(card.number, entry))]
+            )
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            current = self._stored_version(card.number, error)
+            raise ConflictError(
+                f"card {card.number} changed since version {expected}; it is now {current}",
+                current_version=current,
+            ) from error
+
+    def queue(
+        self, department: str, status: Status, *, limit: int, cursor: str | None = None
+    ) -> QueuePage:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": ts.QUEUE_INDEX,
+            "Limit": limit,
+            "KeyConditionExpression": "#qpk = :qpk",
+            "ExpressionAttributeNames": {"#qpk": ts.QUEUE_PARTITION_KEY},
+            "ExpressionAttributeValues": {":qpk": {"S": f"{department}#{status.value}"}},
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_cursor(cursor)
+        try:
+            response = self._db.query(**request)
+        except ClientError as error:
+            if cursor and _code(error) == "ValidationException":
+                raise ValidationFailed.single("cursor", "not a cursor of this queue") from error
+            raise
+        last = response.get("LastEvaluatedKey")
+        return QueuePage(
+            cards=[card_from_item(i) for i in response.get("Items", [])],
+            cursor=_encode_cursor(last) if last else None,
+        )
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY},
+            }
+        }
+
+    def _query_partition(self, pk: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY},
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+        }
+        while True:
+            response = self._db.query(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _stored_version(self, number: str, error: ClientError) -> int | None:
+        """The version that beat us: from the cancellation reason when DynamoDB returns it."""
+        reasons = error.response.get("CancellationReasons") or []
+        if reasons and "Item" in reasons[0]:
+            return int(reasons[0]["Item"]["version"]["N"])
+        try:
+            return self.get(number).version
+        except NotFound:
+            return None
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValidationFailed.single("cursor", "not a cursor this API returned") from None
+    if not isinstance(key, dict):
+        raise ValidationFailed.single("cursor", "not a cursor this API returned")
+    return key

@@ -1,0 +1,52 @@
+"""BlobStore on S3: browser uploads by presigned POST, whose policy bounds size and type."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.ports import StoredObject, UploadTicket
+
+_CHUNK = 1024 * 1024
+
+
+class S3BlobStore:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+
+    def upload_ticket(
+        self, key: str, *, content_type: str, size: int, expires_in: int
+    ) -> UploadTicket:
+        post = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            # The declared size is the ceiling: S3 rejects a larger body before storing it.
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, size]],
+            ExpiresIn=expires_in,
+        )
+        return UploadTicket(url=post["url"], fields=dict(post["fields"]), expires_in=expires_in)
+
+    def inspect(self, key: str) -> StoredObject:
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise NotFound("no uploaded file for this attachment") from error
+            raise
+        digest = hashlib.sha256()
+        body = response["Body"]
+        for chunk in iter(lambda: body.read(_CHUNK), b""):
+            digest.update(chunk)
+        return StoredObject(
+            size=int(response["ContentLength"]),
+            content_type=str(response.get("ContentType", "")).lower(),
+            sha256=digest.hexdigest(),
+        )
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self._bucket, Key=key)

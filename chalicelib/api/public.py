@@ -1,0 +1,205 @@
+"""Citizen-facing routes: submit a request, follow it with the private token, add details."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import bootstrap
+from chalicelib.api.http import json_response, parse_body, route
+from chalicelib.api.schemas import (
+    AttachmentConfirm,
+    CategoriesView,
+    IntakeReceiptView,
+    UploadTicketView,
+)
+from chalicelib.domain.card import is_card_number
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.public_view import CardPublicView
+from chalicelib.services import intake, requester
+from chalicelib.services.commands import AttachmentRequest, CardCreate, MessageCreate
+
+public = Blueprint(__name__)
+TAG = "Requesters"
+TOKEN_HEADER = "X-Access-Token"  # noqa: S105 - a header name, not a secret
+MAX_IDEMPOTENCY_KEY = 128
+
+
+@route(
+    public,
+    "/categories",
+    "GET",
+    summary="The two-level category tree for the form",
+    tag=TAG,
+    response=CategoriesView,
+    errors=(),
+)
+def categories() -> Response:
+    c = bootstrap.container()
+    return json_response(CategoriesView.of(c.directory.categories(), c.settings.consent_version))
+
+
+@route(
+    public,
+    "/requests",
+    "POST",
+    summary="Submit a request (web form)",
+    tag=TAG,
+    request=CardCreate,
+    response=IntakeReceiptView,
+    status=201,
+    headers=("Idempotency-Key",),
+    errors=(400, 413, 422),
+)
+def submit() -> Response:
+    c = bootstrap.container()
+    form = parse_body(public.current_request, CardCreate, max_bytes=c.settings.max_body_bytes)
+    key = _idempotency_key(public.current_request.headers.get("idempotency-key"))
+    receipt = intake.submit_request(
+        form,
+        idempotency_key=key,
+        cards=c.cards,
+        directory=c.directory,
+        clock=c.clock,
+        telemetry=c.telemetry,
+        policy=c.intake_policy,
+    )
+    card = receipt.card
+    view = IntakeReceiptView(
+        number=card.number,
+        status=card.status,
+        access_token=receipt.access_token,
+        status_url=f"{c.settings.public_base_url}/status.html?n={card.number}"
+        f"#t={receipt.access_token}",
+        submitted_at=card.created_at,
+        first_response_due=card.first_response_due,
+    )
+    return json_response(
+        view,
+        status=200 if receipt.replayed else 201,
+        headers={"Idempotent-Replayed": "true"} if receipt.replayed else None,
+    )
+
+
+@route(
+    public,
+    "/requests/{number}",
+    "GET",
+    summary="Status of a request (needs its token)",
+    tag=TAG,
+    response=CardPublicView,
+    headers=(TOKEN_HEADER,),
+)
+def status(number: str) -> Response:
+    c = bootstrap.container()
+    locale = _locale(public.current_request.headers.get("accept-language"))
+    view = requester.view_status(
+        _number(number), _token(), cards=c.cards, directory=c.directory, locale=locale
+    )
+    return json_response(view, headers={"Cache-Control": "no-store"})
+
+
+@route(
+    public,
+    "/requests/{number}/messages",
+    "POST",
+    summary="Add details to your request",
+    tag=TAG,
+    request=MessageCreate,
+    response=CardPublicView,
+    status=201,
+    headers=(TOKEN_HEADER,),
+    errors=(400, 404, 413, 422),
+)
+def add_message(number: str) -> Response:
+    c = bootstrap.container()
+    message = parse_body(public.current_request, MessageCreate, max_bytes=c.settings.max_body_bytes)
+    token = _token()
+    requester.add_message(_number(number), token, message, cards=c.cards, clock=c.clock)
+    view = requester.view_status(number, token, cards=c.cards, directory=c.directory)
+    return json_response(view, status=201)
+
+
+@route(
+    public,
+    "/requests/{number}/attachments",
+    "POST",
+    summary="Get a URL to upload one file to your request",
+    tag=TAG,
+    request=AttachmentRequest,
+    response=UploadTicketView,
+    status=201,
+    headers=(TOKEN_HEADER,),
+    errors=(400, 404, 413, 422),
+)
+def request_upload(number: str) -> Response:
+    c = bootstrap.container()
+    body = parse_body(
+        public.current_request, AttachmentRequest, max_bytes=c.settings.max_body_bytes
+    )
+    pending = requester.request_upload(
+        _number(number), _token(), body, cards=c.cards, blobs=c.blobs, policy=c.attachment_policy
+    )
+    return json_response(
+        UploadTicketView(
+            attachment_id=pending.attachment_id,
+            url=pending.ticket.url,
+            fields=pending.ticket.fields,
+            expires_in=pending.ticket.expires_in,
+            confirm_path=f"/requests/{number}/attachments/{pending.attachment_id}",
+        ),
+        status=201,
+    )
+
+
+@route(
+    public,
+    "/requests/{number}/attachments/{attachment_id}",
+    "PUT",
+    summary="Record an uploaded file on your request",
+    tag=TAG,
+    request=AttachmentConfirm,
+    response=CardPublicView,
+    headers=(TOKEN_HEADER,),
+)
+def confirm_upload(number: str, attachment_id: str) -> Response:
+    c = bootstrap.container()
+    body = parse_body(
+        public.current_request, AttachmentConfirm, max_bytes=c.settings.max_body_bytes
+    )
+    token = _token()
+    requester.confirm_upload(
+        _number(number),
+        token,
+        attachment_id,
+        body.filename,
+        cards=c.cards,
+        blobs=c.blobs,
+        clock=c.clock,
+        policy=c.attachment_policy,
+    )
+    return json_response(requester.view_status(number, token, cards=c.cards, directory=c.directory))
+
+
+def _number(number: str) -> str:
+    if not is_card_number(number):
+        raise NotFound("no request with this number and access token")
+    return number
+
+
+def _token() -> str | None:
+    return public.current_request.headers.get(TOKEN_HEADER.lower())
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ValidationFailed.single(
+            "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+        )
+    return key
+
+
+def _locale(accept_language: str | None) -> str:
+    return "ru" if (accept_language or "").lower().startswith("ru") else "en"

@@ -1,0 +1,164 @@
+"""Response bodies of the API (request bodies are the commands in services/commands.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.card import Attachment, Card, Channel, Location, Priority, Requester, Status
+from chalicelib.domain.directory import CategoryTree, LocalizedName
+from chalicelib.domain.history import HistoryEntry
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class IntakeReceiptView(_View):
+    number: str
+    status: Status
+    access_token: str
+    status_url: str
+    submitted_at: datetime
+    first_response_due: datetime
+
+
+class CardSummary(_View):
+    number: str
+    subject: str
+    category: str
+    category_label: str
+    priority: Priority
+    status: Status
+    department: str
+    executor_id: str | None
+    channel: Channel
+    created_at: datetime
+    first_response_due: datetime
+    version: int
+
+    @classmethod
+    def of(cls, card: Card, tree: CategoryTree) -> CardSummary:
+        return cls(
+            number=card.number,
+            subject=card.subject,
+            category=card.category,
+            category_label=tree.label(card.category),
+            priority=card.priority,
+            status=card.status,
+            department=card.department,
+            executor_id=card.executor_id,
+            channel=card.channel,
+            created_at=card.created_at,
+            first_response_due=card.first_response_due,
+            version=card.version,
+        )
+
+
+class CardRead(CardSummary):
+    """The whole card for staff, with its full history (public and internal marked)."""
+
+    id: str
+    description: str
+    requester: Requester
+    consent_text_version: str | None
+    location: Location | None
+    attachments: tuple[Attachment, ...]
+    open_question: str | None
+    resolution: str | None
+    closure_reason: str | None
+    reopen_count: int
+    updated_at: datetime
+    history: list[HistoryEntryRead]
+
+    @classmethod
+    def of_card(cls, card: Card, history: list[HistoryEntry], tree: CategoryTree) -> CardRead:
+        summary = CardSummary.of(card, tree).model_dump()
+        return cls(
+            **summary,
+            id=card.id,
+            description=card.description,
+            requester=card.requester,
+            consent_text_version=card.consent.text_version if card.consent else None,
+            location=card.location,
+            attachments=card.attachments,
+            open_question=card.open_question,
+            resolution=card.resolution,
+            closure_reason=card.closure_reason,
+            reopen_count=card.reopen_count,
+            updated_at=card.updated_at,
+            history=[HistoryEntryRead.of(entry) for entry in history],
+        )
+
+
+class HistoryEntryRead(HistoryEntry):
+    public: bool
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> HistoryEntryRead:
+        return cls(**entry.model_dump(), public=entry.is_public)
+
+
+class QueueView(_View):
+    department: str
+    status: Status
+    cards: list[CardSummary]
+    cursor: str | None
+
+
+class UploadTicketView(_View):
+    attachment_id: str
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+    confirm_path: str
+
+
+class AttachmentConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: str
+
+
+class SubcategoryView(_View):
+    code: str
+    name: LocalizedName
+
+
+class CategoryView(_View):
+    code: str
+    name: LocalizedName
+    children: list[SubcategoryView]
+
+
+class CategoriesView(_View):
+    categories: list[CategoryView]
+    consent_version: str
+
+    @classmethod
+    def of(cls, tree: CategoryTree, consent_version: str) -> CategoriesView:
+        return cls(
+            consent_version=consent_version,
+            categories=[
+                CategoryView(
+                    code=top.code,
+                    name=top.name,
+                    children=[
+                        SubcategoryView(code=f"{top.code}.{leaf.code}", name=leaf.name)
+                        for leaf in top.children
+                    ],
+                )
+                for top in tree.categories
+            ],
+        )
+
+
+class StaffMeView(_View):
+    staff_id: str
+    name: str
+    roles: list[str]
+    departments: list[str]
+
+
+CardRead.model_rebuild()

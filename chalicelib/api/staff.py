@@ -1,0 +1,199 @@
+"""Staff routes: department queues, the full card, and the actions that move it along."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import bootstrap
+from chalicelib.api.auth import principal_from_request
+from chalicelib.api.http import json_response, parse_body, route
+from chalicelib.api.schemas import CardRead, CardSummary, QueueView, StaffMeView
+from chalicelib.domain.access import Principal
+from chalicelib.domain.card import Card, Status, is_card_number
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.history import HistoryEntry
+from chalicelib.services import staff as staff_service
+from chalicelib.services.commands import Assign, CommentCreate, Transition
+
+staff = Blueprint(__name__)
+TAG = "Staff"
+DEFAULT_PAGE = 25
+STAFF_ERRORS = (400, 401, 403, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
+
+
+@route(
+    staff,
+    "/staff/me",
+    "GET",
+    summary="Who am I (roles and departments)",
+    tag=TAG,
+    staff=True,
+    response=StaffMeView,
+    errors=(401, 403),
+)
+def me() -> Response:
+    p = _principal()
+    return json_response(
+        StaffMeView(
+            staff_id=p.staff_id,
+            name=p.name,
+            roles=sorted(r.value for r in p.roles),
+            departments=sorted(p.departments),
+        )
+    )
+
+
+@route(
+    staff,
+    "/staff/queue",
+    "GET",
+    summary="A department's cards in one status, most urgent first, then earliest deadline",
+    tag=TAG,
+    staff=True,
+    response=QueueView,
+    query=("department", "status", "limit", "cursor"),
+    errors=STAFF_ERRORS,
+)
+def queue() -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    department = params.get("department") or ""
+    status = _status(params.get("status", Status.RECEIVED.value))
+    page = staff_service.department_queue(
+        principal,
+        department,
+        status,
+        limit=_limit(params.get("limit")),
+        cursor=params.get("cursor"),
+        cards=c.cards,
+        directory=c.directory,
+    )
+    tree = c.directory.categories()
+    return json_response(
+        QueueView(
+            department=department,
+            status=status,
+            cursor=page.cursor,
+            cards=[CardSummary.of(card, tree) for card in page.cards],
+        )
+    )
+
+
+@route(
+    staff,
+    "/staff/cards/{number}",
+    "GET",
+    summary="A card with its full history",
+    tag=TAG,
+    staff=True,
+    response=CardRead,
+    errors=STAFF_ERRORS,
+)
+def card(number: str) -> Response:
+    c = bootstrap.container()
+    found, history = staff_service.card_with_history(_principal(), _number(number), cards=c.cards)
+    return _card_read(found, history)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/assign",
+    "POST",
+    summary="Assign an executor",
+    tag=TAG,
+    staff=True,
+    request=Assign,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def assign(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, Assign, max_bytes=c.settings.max_body_bytes)
+    staff_service.assign_card(
+        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+    )
+    return _reread(principal, number)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/transition",
+    "POST",
+    summary="Change the status (each target needs its own field)",
+    tag=TAG,
+    staff=True,
+    request=Transition,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def transition(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, Transition, max_bytes=c.settings.max_body_bytes)
+    staff_service.transition_card(principal, _number(number), command, cards=c.cards, clock=c.clock)
+    return _reread(principal, number)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/comments",
+    "POST",
+    summary="Comment: internal note, or a public message to the requester",
+    tag=TAG,
+    staff=True,
+    request=CommentCreate,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def comment(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, CommentCreate, max_bytes=c.settings.max_body_bytes)
+    staff_service.comment_on_card(principal, _number(number), command, cards=c.cards, clock=c.clock)
+    return _reread(principal, number, status=201)
+
+
+def _principal() -> Principal:
+    c = bootstrap.container()
+    request = staff.current_request
+    return principal_from_request(
+        request.headers, request.context, settings=c.settings, clock=c.clock
+    )
+
+
+def _reread(principal: Principal, number: str, status: int = 200) -> Response:
+    c = bootstrap.container()
+    found, history = staff_service.card_with_history(principal, number, cards=c.cards)
+    return _card_read(found, history, status)
+
+
+def _card_read(found: Card, history: list[HistoryEntry], status: int = 200) -> Response:
+    c = bootstrap.container()
+    view = CardRead.of_card(found, history, c.directory.categories())
+    return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
+
+
+def _number(number: str) -> str:
+    if not is_card_number(number):
+        raise NotFound(f"no card {number}")
+    return number
+
+
+def _status(value: str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise ValidationFailed.single("status", f"must be one of: {allowed}") from None
+
+
+def _limit(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_PAGE
+    if not value.isdigit():
+        raise ValidationFailed.single("limit", "must be a whole number")
+    return int(value)

@@ -1,0 +1,108 @@
+"""Builds the ports once per warm Lambda; tests pass overrides (in-memory twins, a manual clock).
+
+Importing this module creates no client: each AWS client is made the first time a use case
+needs it, so a status view never pays for an S3 client.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, Telemetry
+from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
+from chalicelib.settings import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings, **overrides: Any) -> None:
+        self.settings = settings
+        unknown = set(overrides) - {
+            "cards",
+            "blobs",
+            "directory",
+            "clock",
+            "telemetry",
+            "dynamodb_client",
+            "s3_client",
+        }
+        if unknown:
+            raise TypeError(f"unknown overrides: {sorted(unknown)}")
+        for name, value in overrides.items():
+            self.__dict__[name] = value  # pre-fills the cached_property of that name
+
+    @cached_property
+    def dynamodb_client(self) -> Any:
+        import boto3
+
+        return boto3.client("dynamodb")
+
+    @cached_property
+    def s3_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        # SigV4 presigning is required for uploads to a KMS-encrypted bucket.
+        return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+    @cached_property
+    def cards(self) -> CardRepository:
+        from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
+
+        return DynamoCardRepository(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        from chalicelib.adapters.s3_blobs import S3BlobStore
+
+        return S3BlobStore(self.s3_client, self.settings.attachments_bucket)
+
+    @cached_property
+    def directory(self) -> Directory:
+        from chalicelib.adapters.static_directory import StaticDirectory
+
+        return StaticDirectory.from_file()
+
+    @cached_property
+    def clock(self) -> Clock:
+        from chalicelib.adapters.clock import SystemClock
+
+        return SystemClock()
+
+    @cached_property
+    def telemetry(self) -> Telemetry:
+        from chalicelib.adapters.telemetry import PowertoolsTelemetry
+        from chalicelib.observability import metrics
+
+        return PowertoolsTelemetry(metrics)
+
+    @cached_property
+    def intake_policy(self) -> IntakePolicy:
+        return IntakePolicy(
+            consent_version=self.settings.consent_version, timezone=self.settings.timezone
+        )
+
+    @cached_property
+    def attachment_policy(self) -> AttachmentPolicy:
+        return AttachmentPolicy()
+
+
+_current: Container | None = None
+
+
+def build(settings: Settings | None = None, **overrides: Any) -> Container:
+    return Container(settings or Settings.from_env(), **overrides)
+
+
+def container() -> Container:
+    """The process-wide container, built from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = build()
+    return _current
+
+
+def use(replacement: Container | None) -> None:
+    """Install a container (tests, the local stack); ``None`` rebuilds from the env next time."""
+    global _current
+    _current = replacement

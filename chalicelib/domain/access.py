@@ -1,0 +1,85 @@
+"""Who may do what to which card. Checked in the services, whatever route calls them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.directory import Role
+from chalicelib.domain.errors import PermissionDenied
+from chalicelib.domain.history import Actor, ActorKind
+
+R = Role
+# Roles that work across all departments (front desk, oversight, configuration).
+TOWN_WIDE = frozenset({R.OPERATOR, R.CONTROLLER, R.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated staff member, as the identity provider's claims describe them."""
+
+    staff_id: str
+    name: str
+    roles: frozenset[Role]
+    departments: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind=ActorKind.STAFF, id=self.staff_id, display_name=self.name)
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def manages(self, department: str) -> bool:
+        return R.ADMIN in self.roles or (R.MANAGER in self.roles and department in self.departments)
+
+
+def can_view(principal: Principal, card: Card) -> bool:
+    if principal.has(*TOWN_WIDE):
+        return True
+    if card.executor_id == principal.staff_id:
+        return True
+    return principal.has(R.MANAGER, R.EXECUTOR) and card.department in principal.departments
+
+
+def require_view(principal: Principal, card: Card) -> None:
+    if not can_view(principal, card):
+        raise PermissionDenied(f"you cannot see card {card.number}")
+
+
+def require_queue(principal: Principal, department: str) -> None:
+    if principal.has(*TOWN_WIDE) or department in principal.departments:
+        return
+    raise PermissionDenied(f"you cannot see the queue of department {department}")
+
+
+def require_assign(principal: Principal, card: Card, department: str) -> None:
+    require_view(principal, card)
+    if principal.has(R.OPERATOR, R.ADMIN):
+        return
+    if principal.manages(card.department) and principal.manages(department):
+        return
+    raise PermissionDenied("only an operator or the department's manager can assign this card")
+
+
+def require_transition(principal: Principal, card: Card, target: Status) -> None:
+    require_view(principal, card)
+    is_executor = card.executor_id == principal.staff_id
+    manager = principal.manages(card.department)
+    if card.status.is_final or target == Status.CLOSED:
+        allowed = principal.has(R.OPERATOR) or manager
+        who = "an operator or the department's manager"
+    elif target == Status.RESOLVED:
+        allowed = is_executor or manager
+        who = "the assigned executor or the department's manager"
+    else:
+        allowed = is_executor or manager or principal.has(R.OPERATOR)
+        who = "the assigned executor, an operator or the department's manager"
+    if not allowed:
+        raise PermissionDenied(f"only {who} can move this card to {target.value}")
+
+
+def require_comment(principal: Principal, card: Card, *, public: bool) -> None:
+    require_view(principal, card)
+    if public and principal.roles == frozenset({R.CONTROLLER}):
+        raise PermissionDenied("controllers write internal notes only")

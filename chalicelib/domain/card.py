@@ -1,0 +1,140 @@
+"""The card: one citizen request, whatever the channel it came by."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CARD_NUMBER_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<seq>\d{6,})$")
+
+
+def format_card_number(year: int, sequence: int) -> str:
+    """``2026-000042``: a number a clerk can read out on the phone."""
+    return f"{year:04d}-{sequence:06d}"
+
+
+def is_card_number(value: str) -> bool:
+    return CARD_NUMBER_PATTERN.match(value) is not None
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    API = "api"
+    SOCIAL = "social"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most pressing, so that ascending order puts urgent cards first."""
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    NEEDS_CLARIFICATION = "needs_clarification"
+    AWAITING_REQUESTER = "awaiting_requester"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def waits_for_requester(self) -> bool:
+        return self in (Status.NEEDS_CLARIFICATION, Status.AWAITING_REQUESTER)
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.RESOLVED, Status.CLOSED)
+
+
+class ContactChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Requester(_Frozen):
+    full_name: str
+    email: str | None = None
+    phone: str | None = None
+    preferred_channel: ContactChannel
+
+
+class Consent(_Frozen):
+    """Consent to personal-data processing: when it was given and to which text."""
+
+    accepted_at: datetime
+    text_version: str
+
+
+class Location(_Frozen):
+    address: str | None = None
+    district: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class AttachmentSource(StrEnum):
+    REQUESTER = "requester"
+    STAFF = "staff"
+
+
+class Attachment(_Frozen):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    key: str
+    uploaded_at: datetime
+    source: AttachmentSource
+
+
+class Card(_Frozen):
+    id: str
+    number: str
+    channel: Channel
+    subject: str
+    description: str
+    category: str
+    priority: Priority
+    requester: Requester
+    consent: Consent | None
+    location: Location | None = None
+    attachments: tuple[Attachment, ...] = ()
+    department: str
+    executor_id: str | None = None
+    status: Status = Status.RECEIVED
+    created_at: datetime
+    updated_at: datetime
+    first_response_due: datetime
+    open_question: str | None = None
+    resolution: str | None = None
+    closure_reason: str | None = None
+    reopen_count: int = 0
+    version: int = Field(default=1, ge=1)
+    # Only a hash of the requester's private access token is kept: a leaked table does not
+    # reveal working status links.
+    access_token_hash: str
+
+    @property
+    def year(self) -> int:
+        return int(self.number[:4])

@@ -1,0 +1,93 @@
+"""Who and what the town is made of: departments, a two-level category tree, staff."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CATEGORY_SEPARATOR = " › "
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    EXECUTOR = "executor"
+    MANAGER = "manager"
+    CONTROLLER = "controller"
+    ADMIN = "admin"
+
+
+class LocalizedName(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    en: str
+    ru: str
+
+    def get(self, locale: str) -> str:
+        return self.ru if locale == "ru" else self.en
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: LocalizedName
+
+
+class Subcategory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    name: LocalizedName
+
+
+class Category(BaseModel):
+    """A top-level topic with its subtopics; cards are filed under a subtopic."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    name: LocalizedName
+    department: str
+    children: tuple[Subcategory, ...] = Field(min_length=1)
+
+
+class StaffMember(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    email: str
+    roles: frozenset[Role]
+    departments: frozenset[str]
+
+
+class CategoryTree:
+    """Lookup over the two-level tree by leaf code (``roads.potholes``)."""
+
+    def __init__(self, categories: tuple[Category, ...]) -> None:
+        self.categories = categories
+        self._leaves: dict[str, tuple[Category, Subcategory]] = {}
+        for top in categories:
+            for leaf in top.children:
+                code = f"{top.code}.{leaf.code}"
+                if code in self._leaves:
+                    raise ValueError(f"category {code} is defined twice")
+                self._leaves[code] = (top, leaf)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._leaves
+
+    @property
+    def leaf_codes(self) -> list[str]:
+        return list(self._leaves)
+
+    def label(self, code: str, locale: str = "en") -> str:
+        """``Roads › Potholes``; the code itself if the category was retired since."""
+        if code not in self._leaves:
+            return code
+        top, leaf = self._leaves[code]
+        return f"{top.name.get(locale)}{CATEGORY_SEPARATOR}{leaf.name.get(locale)}"
+
+    def department_for(self, code: str) -> str:
+        return self._leaves[code][0].department

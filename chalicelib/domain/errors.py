@@ -1,0 +1,84 @@
+"""Domain errors: what went wrong in the product's own words.
+
+Adapters raise these instead of their SDK's errors; ``chalicelib/api/errors.py`` maps each one
+to an HTTP status in a single table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error the product explains to its caller."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: a dotted path (``requester.email``) and what is wrong with it."""
+
+    field: str
+    problem: str
+
+
+class ValidationFailed(DomainError):
+    """Input broke one or more rules; every problem is listed, not just the first."""
+
+    code = "validation_failed"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        fields = ", ".join(p.field for p in problems)
+        super().__init__(f"invalid input: {fields}")
+        self.problems = problems
+
+    @classmethod
+    def single(cls, field: str, problem: str) -> ValidationFailed:
+        return cls([FieldProblem(field, problem)])
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+
+
+class ConflictError(DomainError):
+    """A write lost a race: the card changed since the caller read it."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class IdempotencyMismatch(DomainError):
+    """An Idempotency-Key was reused with a different request body."""
+
+    code = "idempotency_key_reused"
+
+
+class TransitionForbidden(DomainError):
+    """The requested status change breaks the card's lifecycle rules."""
+
+    code = "transition_forbidden"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"

@@ -1,0 +1,209 @@
+"""Card lifecycle: which status changes are allowed, what each one needs, and the history entry
+that records it. Pure: callers pass the time and the actor; nothing here does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.errors import TransitionForbidden
+from chalicelib.domain.history import (
+    Action,
+    Actor,
+    FieldChange,
+    HistoryEntry,
+    InternalNote,
+    MessageAuthor,
+    PublicMessage,
+)
+
+S = Status
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.RECEIVED: frozenset({S.IN_PROGRESS, S.NEEDS_CLARIFICATION, S.CLOSED}),
+    S.IN_PROGRESS: frozenset({S.NEEDS_CLARIFICATION, S.AWAITING_REQUESTER, S.RESOLVED, S.CLOSED}),
+    S.NEEDS_CLARIFICATION: frozenset({S.IN_PROGRESS, S.RECEIVED, S.CLOSED}),
+    S.AWAITING_REQUESTER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CLOSED}),
+    # Leaving resolved/closed is a reopen: allowed, but it needs a reason and is counted.
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS, S.RECEIVED}),
+    S.CLOSED: frozenset({S.IN_PROGRESS, S.RECEIVED}),
+}
+
+MIN_TEXT = 3
+
+
+@dataclass(frozen=True)
+class TransitionDetails:
+    """What a person supplied with a status change; each target status needs its own field."""
+
+    question: str | None = None
+    resolution: str | None = None
+    closure_reason: str | None = None
+    note: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A card after a change, and the history entry that records it."""
+
+    card: Card
+    entry: HistoryEntry
+
+
+def transition(
+    card: Card, target: Status, details: TransitionDetails, *, actor: Actor, at: datetime
+) -> Change:
+    """Move ``card`` to ``target``, or raise :class:`TransitionForbidden` saying why not."""
+    if target == card.status:
+        raise TransitionForbidden(f"the card is already {target.value}", field="to")
+    if target not in ALLOWED_TRANSITIONS[card.status]:
+        raise TransitionForbidden(
+            f"a card cannot go from {card.status.value} to {target.value}", field="to"
+        )
+    reopening = card.status.is_final and target in (S.IN_PROGRESS, S.RECEIVED)
+    message_text, updates = _requirements(card, target, details, reopening=reopening)
+    updates |= {"status": target, "updated_at": at, "version": card.version + 1}
+    if reopening:
+        updates |= {
+            "reopen_count": card.reopen_count + 1,
+            "resolution": None,
+            "closure_reason": None,
+        }
+    if card.status == S.NEEDS_CLARIFICATION:
+        updates.setdefault("open_question", None)
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.REOPENED if reopening else Action.STATUS_CHANGED,
+        changes=(FieldChange(field="status", before=card.status.value, after=target.value),),
+        public_message=(
+            PublicMessage(text=message_text, author=MessageAuthor.TOWN) if message_text else None
+        ),
+    )
+    return Change(card=card.model_copy(update=updates), entry=entry)
+
+
+def _requirements(
+    card: Card, target: Status, details: TransitionDetails, *, reopening: bool
+) -> tuple[str | None, dict[str, object]]:
+    """The public text the change carries and the fields it sets; raises when one is missing."""
+    if reopening:
+        return _required(details.reason, "reason", "a reopen needs a reason"), {}
+    if target == S.IN_PROGRESS:
+        if card.executor_id is None:
+            raise TransitionForbidden(
+                "in_progress needs an executor: assign one first", field="executor_id"
+            )
+        return None, {}
+    if target == S.NEEDS_CLARIFICATION:
+        question = _required(
+            details.question,
+            "question",
+            "needs_clarification needs a specific question to the requester",
+        )
+        return question, {"open_question": question}
+    if target == S.AWAITING_REQUESTER:
+        return _required(
+            details.note,
+            "note",
+            "awaiting_requester needs a note telling the requester what is awaited",
+        ), {}
+    if target == S.RESOLVED:
+        resolution = _required(details.resolution, "resolution", "resolved needs what was done")
+        return resolution, {"resolution": resolution}
+    if target == S.CLOSED:
+        reason = _required(
+            details.closure_reason, "closure_reason", "closed needs a closure reason"
+        )
+        return reason, {"closure_reason": reason}
+    return None, {}
+
+
+def _required(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if len(text) < MIN_TEXT:
+        raise TransitionForbidden(message, field=field)
+    return text
+
+
+def assign(
+    card: Card,
+    executor_id: str,
+    department: str,
+    *,
+    actor: Actor,
+    at: datetime,
+    reason: str | None = None,
+) -> Change:
+    """Give the card an executor (and owner department); internal, since it names staff."""
+    if card.status == S.CLOSED:
+        raise TransitionForbidden(
+            "a closed card cannot be assigned; reopen it first", field="executor_id"
+        )
+    if card.executor_id == executor_id and card.department == department:
+        raise TransitionForbidden(
+            "the card is already assigned to this executor", field="executor_id"
+        )
+    changes = [FieldChange(field="executor_id", before=card.executor_id, after=executor_id)]
+    if department != card.department:
+        changes.append(FieldChange(field="department", before=card.department, after=department))
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.ASSIGNED,
+        changes=tuple(changes),
+        internal_note=InternalNote(text=reason.strip()) if reason and reason.strip() else None,
+    )
+    updated = card.model_copy(
+        update={
+            "executor_id": executor_id,
+            "department": department,
+            "updated_at": at,
+            "version": card.version + 1,
+        }
+    )
+    return Change(card=updated, entry=entry)
+
+
+def comment(card: Card, text: str, *, public: bool, actor: Actor, at: datetime) -> Change:
+    """A staff comment: internal by default, or a public message to the requester."""
+    body = _required(text, "text", "a comment needs text")
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.COMMENTED,
+        public_message=PublicMessage(text=body, author=MessageAuthor.TOWN) if public else None,
+        internal_note=None if public else InternalNote(text=body),
+    )
+    return Change(
+        card=card.model_copy(update={"updated_at": at, "version": card.version + 1}), entry=entry
+    )
+
+
+def requester_message(card: Card, text: str, *, actor: Actor, at: datetime) -> Change:
+    """The requester adds details. If the card was waiting for them, it goes back into work."""
+    if card.status == S.CLOSED:
+        raise TransitionForbidden(
+            "this request is closed; please submit a new request and mention its number",
+            field="number",
+        )
+    body = _required(text, "text", "a message needs text")
+    updates: dict[str, object] = {"updated_at": at, "version": card.version + 1}
+    changes: tuple[FieldChange, ...] = ()
+    if card.status.waits_for_requester:
+        resumed = S.IN_PROGRESS if card.executor_id else S.RECEIVED
+        updates |= {"status": resumed, "open_question": None}
+        changes = (FieldChange(field="status", before=card.status.value, after=resumed.value),)
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.REQUESTER_MESSAGE,
+        changes=changes,
+        public_message=PublicMessage(text=body, author=MessageAuthor.REQUESTER),
+    )
+    return Change(card=card.model_copy(update=updates), entry=entry)

@@ -1,0 +1,131 @@
+"""The outside world as the services see it. Each port has an AWS adapter and an in-memory twin,
+and both pass the same contract suite (tests/contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.directory import CategoryTree, Department, StaffMember
+from chalicelib.domain.history import HistoryEntry
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """A remembered intake: the key, a hash of the request it came with, and the card it made.
+
+    It keeps the access token so that a client whose first response was lost gets its status
+    link on retry; adapters expire the record after a day.
+    """
+
+    key: str
+    request_hash: str
+    card_number: str
+    access_token: str
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    cards: list[Card]
+    cursor: str | None
+
+
+class CardRepository(Protocol):
+    """Cards and their append-only history, with optimistic locking on ``Card.version``."""
+
+    def next_number(self, year: int) -> int:
+        """Atomically take the next sequence number of ``year`` (1, 2, 3, ...)."""
+        ...
+
+    def find_idempotent(self, key: str) -> IdempotencyRecord | None: ...
+
+    def create(
+        self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
+    ) -> None:
+        """Write a new card with its first history entry (and idempotency record) atomically.
+
+        Raises ConflictError if the number exists or the idempotency key was taken meanwhile.
+        """
+        ...
+
+    def get(self, number: str) -> Card:
+        """Raises NotFound."""
+        ...
+
+    def get_with_history(self, number: str) -> tuple[Card, list[HistoryEntry]]:
+        """The card and its history in order, in one read. Raises NotFound."""
+        ...
+
+    def save(self, card: Card, entry: HistoryEntry) -> None:
+        """Write ``card`` (version n+1) and ``entry`` atomically if the stored card is version n.
+
+        Raises ConflictError carrying the stored version when it is not.
+        """
+        ...
+
+    def queue(
+        self, department: str, status: Status, *, limit: int, cursor: str | None = None
+    ) -> QueuePage:
+        """Cards of a department in a status, most urgent first, then earliest deadline."""
+        ...
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """A multipart/form-data POST straight to storage: send ``fields`` then the file as ``file``.
+
+    Storage itself refuses a file over the declared size or of another content type.
+    """
+
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str
+    sha256: str
+
+
+class BlobStore(Protocol):
+    """Attachment storage (S3 when deployed)."""
+
+    def upload_ticket(
+        self, key: str, *, content_type: str, size: int, expires_in: int
+    ) -> UploadTicket: ...
+
+    def inspect(self, key: str) -> StoredObject:
+        """Size, type and sha256 of a stored object. Raises NotFound."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class Directory(Protocol):
+    """Departments, categories and staff."""
+
+    def categories(self) -> CategoryTree: ...
+
+    def departments(self) -> list[Department]: ...
+
+    def department(self, department_id: str) -> Department | None: ...
+
+    def staff_member(self, staff_id: str) -> StaffMember | None: ...
+
+    def staff(self) -> list[StaffMember]: ...
+
+
+class Telemetry(Protocol):
+    """Business metrics (CloudWatch EMF when deployed)."""
+
+    def card_created(self, *, channel: str, category: str) -> None: ...

@@ -1,0 +1,123 @@
+"""Inputs to the use cases, validated for shape. Entry points build these; the API publishes
+them as its request schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.domain.card import Channel, ContactChannel, Priority, Status
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
+Version = Annotated[int, Field(ge=1, description="The card version you read; a stale one is 409.")]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RequesterIn(_Command):
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)
+    ]
+    email: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
+        ]
+        | None
+    ) = None
+    phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
+    ) = None
+    preferred_channel: ContactChannel = ContactChannel.EMAIL
+
+    @model_validator(mode="after")
+    def _reachable_on_preferred_channel(self) -> RequesterIn:
+        needs = "email" if self.preferred_channel == ContactChannel.EMAIL else "phone"
+        if getattr(self, needs) is None:
+            raise ValueError(f"preferred_channel {self.preferred_channel.value} needs {needs}")
+        return self
+
+
+class ConsentIn(_Command):
+    accepted: bool = Field(description="The requester agreed to personal-data processing.")
+    text_version: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+
+
+class LocationIn(_Command):
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _coordinates_in_pairs(self) -> LocationIn:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        return self
+
+
+class CardCreate(_Command):
+    """A new request, as the web form (or an API client) sends it."""
+
+    subject: ShortText
+    description: LongText
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")] = Field(
+        description="Leaf code of the two-level category tree, e.g. roads.potholes"
+    )
+    priority: Priority = Priority.NORMAL
+    requester: RequesterIn
+    consent: ConsentIn | None = None
+    location: LocationIn | None = None
+    channel: Channel = Field(default=Channel.WEB, exclude=True)
+
+
+class MessageCreate(_Command):
+    text: LongText
+
+
+class AttachmentRequest(_Command):
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True)]
+    size: Annotated[int, Field(gt=0)]
+
+
+class Assign(_Command):
+    executor_id: Text
+    department: Text | None = Field(
+        default=None, description="Move ownership too; defaults to the executor's."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    version: Version
+
+
+class Transition(_Command):
+    to: Status
+    version: Version
+    question: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    resolution: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    closure_reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class CommentCreate(_Command):
+    text: LongText
+    public: bool = Field(default=False, description="Public comments are shown to the requester.")
+    version: Version
+
+
+def safe_filename(name: str) -> str:
+    """A filename without path parts or control characters, for storage keys and headers."""
+    base = re.split(r"[\\/]", name)[-1]
+    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
+    return cleaned[:120] or "file"

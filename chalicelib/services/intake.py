@@ -1,0 +1,161 @@
+"""Registering a new request: validate, number it, write card + first history entry at once."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.access_tokens import hash_access_token, new_access_token
+from chalicelib.domain.card import Card, Channel, Consent, Location, Requester, format_card_number
+from chalicelib.domain.deadlines import first_response_due
+from chalicelib.domain.errors import (
+    ConflictError,
+    FieldProblem,
+    IdempotencyMismatch,
+    ValidationFailed,
+)
+from chalicelib.domain.history import Action, Actor, ActorKind, FieldChange, HistoryEntry
+from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
+from chalicelib.services.commands import CardCreate
+from chalicelib.services.policies import IntakePolicy
+
+logger = Logger(child=True)
+
+# Channels where the requester ticks the consent box themselves; others record consent elsewhere
+# (e.g. the operator reads the notice on the phone) and are handled by their own issues.
+CONSENT_REQUIRED = frozenset({Channel.WEB, Channel.API})
+
+
+@dataclass(frozen=True)
+class IntakeReceipt:
+    card: Card
+    access_token: str
+    replayed: bool
+
+
+def submit_request(
+    form: CardCreate,
+    *,
+    idempotency_key: str | None,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    telemetry: Telemetry,
+    policy: IntakePolicy,
+) -> IntakeReceipt:
+    """Turn a submitted form into a card; the same Idempotency-Key never makes two cards."""
+    _check_business_rules(form, directory, policy)
+    request_hash = _request_hash(form)
+    if idempotency_key:
+        existing = cards.find_idempotent(idempotency_key)
+        if existing is not None:
+            return _replay(existing, request_hash, cards)
+    token = new_access_token()
+    card = _new_card(form, cards, directory, clock, policy, token)
+    record = (
+        IdempotencyRecord(
+            key=idempotency_key,
+            request_hash=request_hash,
+            card_number=card.number,
+            access_token=token,
+        )
+        if idempotency_key
+        else None
+    )
+    try:
+        cards.create(card, _created_entry(card), record)
+    except ConflictError:
+        # A concurrent retry with the same key won the race: answer with its card.
+        winner = cards.find_idempotent(idempotency_key) if idempotency_key else None
+        if winner is None:
+            raise
+        return _replay(winner, request_hash, cards)
+    logger.append_keys(card_number=card.number)
+    logger.info("card registered", extra={"channel": card.channel.value, "category": card.category})
+    telemetry.card_created(channel=card.channel.value, category=card.category)
+    return IntakeReceipt(card=card, access_token=token, replayed=False)
+
+
+def _check_business_rules(form: CardCreate, directory: Directory, policy: IntakePolicy) -> None:
+    problems: list[FieldProblem] = []
+    if form.category not in directory.categories():
+        problems.append(FieldProblem("category", f"unknown category {form.category!r}"))
+    if form.channel in CONSENT_REQUIRED:
+        if form.consent is None or not form.consent.accepted:
+            problems.append(
+                FieldProblem("consent.accepted", "consent to personal-data processing is required")
+            )
+        elif form.consent.text_version != policy.consent_version:
+            problems.append(
+                FieldProblem(
+                    "consent.text_version",
+                    f"consent was given to version {form.consent.text_version!r}; "
+                    f"the current text is {policy.consent_version!r}",
+                )
+            )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _new_card(
+    form: CardCreate,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    policy: IntakePolicy,
+    token: str,
+) -> Card:
+    now = clock.now()
+    year = now.astimezone(policy.timezone).year
+    number = format_card_number(year, cards.next_number(year))
+    consent = (
+        Consent(accepted_at=now, text_version=form.consent.text_version)
+        if form.consent and form.consent.accepted
+        else None
+    )
+    return Card(
+        id=uuid.uuid4().hex,
+        number=number,
+        channel=form.channel,
+        subject=form.subject,
+        description=form.description,
+        category=form.category,
+        priority=form.priority,
+        requester=Requester(**form.requester.model_dump()),
+        consent=consent,
+        location=Location(**form.location.model_dump()) if form.location else None,
+        department=directory.categories().department_for(form.category),
+        created_at=now,
+        updated_at=now,
+        first_response_due=first_response_due(now, form.priority, policy.first_response_hours),
+        access_token_hash=hash_access_token(token),
+    )
+
+
+def _created_entry(card: Card) -> HistoryEntry:
+    return HistoryEntry(
+        seq=card.version,
+        at=card.created_at,
+        actor=Actor(
+            kind=ActorKind.REQUESTER if card.channel in CONSENT_REQUIRED else ActorKind.SYSTEM
+        ),
+        action=Action.CREATED,
+        changes=(FieldChange(field="status", before=None, after=card.status.value),),
+    )
+
+
+def _request_hash(form: CardCreate) -> str:
+    return hashlib.sha256(form.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str, cards: CardRepository) -> IntakeReceipt:
+    if record.request_hash != request_hash:
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was already used with a different request; use a new key"
+        )
+    return IntakeReceipt(
+        card=cards.get(record.card_number), access_token=record.access_token, replayed=True
+    )

@@ -1,0 +1,38 @@
+"""Rules the town configures, passed to the use cases as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.card import Priority
+from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS
+
+DEFAULT_ATTACHMENT_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "image/gif",
+        "application/pdf",
+        "text/plain",
+    }
+)
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    consent_version: str = "2026-01"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    first_response_hours: dict[Priority, int] = field(
+        default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_HOURS)
+    )
+
+
+@dataclass(frozen=True)
+class AttachmentPolicy:
+    max_bytes: int = 10 * 1024 * 1024
+    allowed_types: frozenset[str] = DEFAULT_ATTACHMENT_TYPES
+    max_per_card: int = 10
+    upload_url_ttl_seconds: int = 900

@@ -1,0 +1,128 @@
+"""What staff do with cards: see queues and histories, assign, move along the lifecycle, comment.
+
+Every use case checks the caller's permissions itself, whichever route called it.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain import access, lifecycle
+from chalicelib.domain.access import Principal
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.directory import Role
+from chalicelib.domain.errors import ConflictError, ValidationFailed
+from chalicelib.domain.history import HistoryEntry
+from chalicelib.ports import CardRepository, Clock, Directory, QueuePage
+from chalicelib.services.commands import Assign, CommentCreate, Transition
+
+logger = Logger(child=True)
+
+MAX_QUEUE_PAGE = 100
+
+
+def department_queue(
+    principal: Principal,
+    department: str,
+    status: Status,
+    *,
+    limit: int,
+    cursor: str | None,
+    cards: CardRepository,
+    directory: Directory,
+) -> QueuePage:
+    if directory.department(department) is None:
+        raise ValidationFailed.single("department", f"unknown department {department!r}")
+    if not 1 <= limit <= MAX_QUEUE_PAGE:
+        raise ValidationFailed.single("limit", f"must be between 1 and {MAX_QUEUE_PAGE}")
+    access.require_queue(principal, department)
+    return cards.queue(department, status, limit=limit, cursor=cursor)
+
+
+def card_with_history(
+    principal: Principal, number: str, *, cards: CardRepository
+) -> tuple[Card, list[HistoryEntry]]:
+    card, history = cards.get_with_history(number)
+    access.require_view(principal, card)
+    return card, history
+
+
+def assign_card(
+    principal: Principal,
+    number: str,
+    command: Assign,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+) -> Card:
+    card = _current(number, command.version, cards)
+    executor = directory.staff_member(command.executor_id)
+    if executor is None or Role.EXECUTOR not in executor.roles:
+        raise ValidationFailed.single("executor_id", f"{command.executor_id!r} is not an executor")
+    department = command.department or _home_department(executor.departments, card.department)
+    if department not in executor.departments:
+        raise ValidationFailed.single(
+            "department", f"executor {executor.id!r} does not work in {department!r}"
+        )
+    access.require_assign(principal, card, department)
+    change = lifecycle.assign(
+        card, executor.id, department, actor=principal.actor, at=clock.now(), reason=command.reason
+    )
+    return _save(change, cards)
+
+
+def transition_card(
+    principal: Principal, number: str, command: Transition, *, cards: CardRepository, clock: Clock
+) -> Card:
+    card = _current(number, command.version, cards)
+    access.require_transition(principal, card, command.to)
+    details = lifecycle.TransitionDetails(
+        question=command.question,
+        resolution=command.resolution,
+        closure_reason=command.closure_reason,
+        note=command.note,
+        reason=command.reason,
+    )
+    change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=clock.now())
+    return _save(change, cards)
+
+
+def comment_on_card(
+    principal: Principal,
+    number: str,
+    command: CommentCreate,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+) -> Card:
+    card = _current(number, command.version, cards)
+    access.require_comment(principal, card, public=command.public)
+    change = lifecycle.comment(
+        card, command.text, public=command.public, actor=principal.actor, at=clock.now()
+    )
+    return _save(change, cards)
+
+
+def _current(number: str, expected_version: int, cards: CardRepository) -> Card:
+    card = cards.get(number)
+    if card.version != expected_version:
+        raise ConflictError(
+            f"card {number} changed since you read it (you have version {expected_version}, "
+            f"it is now {card.version}); reload and try again",
+            current_version=card.version,
+        )
+    return card
+
+
+def _home_department(departments: frozenset[str], current: str) -> str:
+    return current if current in departments else sorted(departments)[0]
+
+
+def _save(change: lifecycle.Change, cards: CardRepository) -> Card:
+    cards.save(change.card, change.entry)
+    logger.append_keys(card_number=change.card.number)
+    logger.info(
+        "card changed", extra={"action": change.entry.action.value, "version": change.card.version}
+    )
+    return change.card

@@ -1,0 +1,50 @@
+"""Configuration from the environment, read once per warm Lambda."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class AuthMode(StrEnum):
+    # API Gateway's Cognito authorizer verified the token; the app reads its claims.
+    COGNITO = "cognito"
+    # Local stack and tests: the app itself verifies HS256 dev tokens signed with a secret.
+    DEV = "dev"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str = "civicdesk-cards"
+    attachments_bucket: str = "civicdesk-attachments"
+    auth_mode: AuthMode = AuthMode.COGNITO
+    dev_token_secret: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    consent_version: str = "2026-01"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        mode = AuthMode(env.get("CIVICDESK_AUTH_MODE", AuthMode.COGNITO.value))
+        secret = env.get("CIVICDESK_DEV_TOKEN_SECRET") or None
+        if mode == AuthMode.DEV and (secret is None or len(secret) < 32):
+            raise ValueError(
+                "CIVICDESK_AUTH_MODE=dev needs CIVICDESK_DEV_TOKEN_SECRET of at least 32 characters"
+            )
+        return cls(
+            table_name=env.get("CIVICDESK_TABLE", defaults.table_name),
+            attachments_bucket=env.get("CIVICDESK_ATTACHMENTS_BUCKET", defaults.attachments_bucket),
+            auth_mode=mode,
+            dev_token_secret=secret,
+            public_base_url=env.get("CIVICDESK_PUBLIC_BASE_URL", defaults.public_base_url).rstrip(
+                "/"
+            ),
+            consent_version=env.get("CIVICDESK_CONSENT_VERSION", defaults.consent_version),
+            timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE", "UTC")),
+            max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
+        )

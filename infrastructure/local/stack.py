@@ -1,0 +1,150 @@
+"""The local stack: moto's server emulating AWS, the resources, and the API on loopback.
+
+Everything runs in one process. State lives in ``data_dir`` (the moto journal and the dev
+token secret), so stopping and starting again, even after a hard kill, finds the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from infrastructure.local.journal import Journal, replay
+
+REGION = "eu-central-1"
+TOKEN_TTL = timedelta(days=7)
+
+
+class JournalingMotoServer(ThreadedMotoServer):
+    """moto's threaded server; journals successful writes once ``start_journaling`` is called
+    (not before: replaying the journal must not append to it)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(ip_address=host, port=port, verbose=False)
+        self._handler: Any = None
+        self._plain: Any = None
+
+    def _server_entry(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        self._plain = DomainDispatcherApplication(create_backend_app)
+        self._handler = self._plain
+        self._server = make_server(
+            self._ip_address, self._port, self._dispatch, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._handler(environ, start_response)
+
+    def start_journaling(self, journal: Journal) -> None:
+        self._handler = journal.wrap(self._plain)
+
+
+@dataclass(frozen=True)
+class LocalUrls:
+    api: str
+    aws: str
+
+
+class LocalStack:
+    def __init__(
+        self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, aws_port: int = 0
+    ) -> None:
+        self.data_dir = data_dir
+        self.host = host
+        self.port = port
+        self.aws_port = aws_port
+        self._moto: JournalingMotoServer | None = None
+        self._api: Any = None
+        self.replayed = 0
+
+    def start(self) -> LocalUrls:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        journal = Journal(self.data_dir / "aws-journal.jsonl")
+        self._moto = JournalingMotoServer(self.host, self.aws_port)
+        self._moto.start()
+        aws_host, aws_port = self._moto.get_host_and_port()
+        aws_url = f"http://{aws_host}:{aws_port}"
+        self._configure_environment(aws_url)
+        self.replayed = replay(journal, aws_url)
+        self._moto.start_journaling(journal)
+        return self._start_api(aws_url)
+
+    def _configure_environment(self, aws_url: str) -> None:
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": aws_url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                "CIVICDESK_AUTH_MODE": "dev",
+                "CIVICDESK_DEV_TOKEN_SECRET": self._dev_secret(),
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_SERVICE_NAME": "civicdesk",
+            }
+        )
+        os.environ.setdefault("CIVICDESK_PUBLIC_BASE_URL", f"http://{self.host}:{self.port}")
+
+    def _dev_secret(self) -> str:
+        """Kept in data_dir so that printed tokens still work after a restart."""
+        path = self.data_dir / "dev-token-secret"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48), "utf-8")
+            path.chmod(0o600)
+        return path.read_text("utf-8").strip()
+
+    def _start_api(self, aws_url: str) -> LocalUrls:
+        import boto3
+
+        from chalicelib import bootstrap
+        from chalicelib.settings import Settings
+        from infrastructure.local.gateway import ApiServer
+        from infrastructure.local.resources import ensure_resources
+
+        settings = Settings.from_env()
+        ensure_resources(settings, dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+        bootstrap.use(bootstrap.build(settings))
+        from app import app
+
+        self._api = ApiServer(app, self.host, self.port)
+        self._api.start()
+        return LocalUrls(api=f"http://{self.host}:{self._api.port}", aws=aws_url)
+
+    def staff_tokens(self) -> dict[str, str]:
+        """A signed token for each staff member of the directory."""
+        from chalicelib import bootstrap
+        from chalicelib.adapters import dev_tokens
+
+        c = bootstrap.container()
+        assert c.settings.dev_token_secret is not None
+        return {
+            member.id: dev_tokens.issue(
+                dev_tokens.staff_claims(member),
+                secret=c.settings.dev_token_secret,
+                now=c.clock.now(),
+                ttl=TOKEN_TTL,
+            )
+            for member in c.directory.staff()
+        }
+
+    def stop(self) -> None:
+        if self._api is not None:
+            self._api.stop()
+        if self._moto is not None:
+            self._moto.stop()

@@ -6,8 +6,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import Card, Channel, Consent, Location, Requester, format_card_number
 from chalicelib.domain.deadlines import first_response_due
@@ -18,11 +16,10 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.history import Action, Actor, ActorKind, FieldChange, HistoryEntry
+from chalicelib.observability import logger
 from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
-
-logger = Logger(child=True)
 
 # Channels where the requester ticks the consent box themselves; others record consent elsewhere
 # (e.g. the operator reads the notice on the phone) and are handled by their own issues.

@@ -5,18 +5,15 @@ Every use case checks the caller's permissions itself, whichever route called it
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain import access, lifecycle
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import ConflictError, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.observability import logger
 from chalicelib.ports import CardRepository, Clock, Directory, QueuePage
 from chalicelib.services.commands import Assign, CommentCreate, Transition
-
-logger = Logger(child=True)
 
 MAX_QUEUE_PAGE = 100
 

@@ -7,6 +7,7 @@ civicdesk token STAFF_ID [--data-dir D]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -41,10 +42,8 @@ def _run(args: argparse.Namespace) -> int:
     _print_welcome(stack, urls.api, urls.aws)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     stack.stop()
     print("CivicDesk stopped; data kept in", args.data_dir, flush=True)
     return 0

@@ -1,0 +1,79 @@
+"""Shared fixtures. Environment first: Powertools and boto3 read it when objects are built."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update({
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "CivicDeskTest",
+    "POWERTOOLS_SERVICE_NAME": "civicdesk",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from collections.abc import Iterator  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from chalicelib.adapters.clock import ManualClock  # noqa: E402
+from chalicelib.adapters.static_directory import StaticDirectory  # noqa: E402
+from chalicelib.settings import Settings  # noqa: E402
+
+TEST_SECRET = "test-secret-that-is-long-enough-0123456789"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture(scope="session")
+def directory() -> StaticDirectory:
+    return StaticDirectory.from_file()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({
+        "CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": TEST_SECRET,
+        "CIVICDESK_TABLE": "cards-test", "CIVICDESK_ATTACHMENTS_BUCKET": "attachments-test",
+        "CIVICDESK_PUBLIC_BASE_URL": "https://portal.town.example",
+    })
+
+
+@pytest.fixture
+def aws(settings: Settings) -> Iterator[dict[str, Any]]:
+    """moto-backed DynamoDB and S3 with the stack's table and bucket."""
+    import boto3
+    from moto import mock_aws
+
+    from infrastructure.local.resources import ensure_resources
+
+    with mock_aws():
+        clients = {"dynamodb": boto3.client("dynamodb"), "s3": boto3.client("s3")}
+        ensure_resources(settings, dynamodb=clients["dynamodb"], s3=clients["s3"])
+        yield clients
+
+
+def card_form(**overrides: Any) -> dict[str, Any]:
+    """A valid web-form body; tests change one thing at a time."""
+    form: dict[str, Any] = {
+        "subject": "Pothole on Lenina street",
+        "description": "A deep pothole next to the bus stop at Lenina 5.",
+        "category": "roads.potholes",
+        "priority": "normal",
+        "requester": {"full_name": "Anna Ivanova", "email": "anna@example.org",
+                      "phone": "+7 900 000 00 00", "preferred_channel": "email"},
+        "consent": {"accepted": True, "text_version": "2026-01"},
+        "location": {"address": "Lenina 5", "district": "District 3",
+                     "latitude": 55.751, "longitude": 37.618},
+    }
+    form.update(overrides)
+    return form

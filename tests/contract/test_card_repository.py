@@ -1,0 +1,138 @@
+"""One contract, every CardRepository: the in-memory twin and DynamoDB under moto."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
+from chalicelib.adapters.memory_cards import InMemoryCardRepository
+from chalicelib.domain import lifecycle
+from chalicelib.domain.card import Priority, Status
+from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
+from chalicelib.ports import CardRepository, IdempotencyRecord
+from tests.factories import EXECUTOR, submit
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def cards(request, settings) -> Iterator[CardRepository]:
+    if request.param == "memory":
+        yield InMemoryCardRepository()
+    else:
+        aws = request.getfixturevalue("aws")
+        yield DynamoCardRepository(aws["dynamodb"], settings.table_name)
+
+
+def test_numbers_are_unique_and_increasing_under_concurrency(cards):
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        for _ in range(10):
+            n = cards.next_number(2026)
+            with lock:
+                taken.append(n)
+
+    workers = [threading.Thread(target=take) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(taken) == list(range(1, 41))
+    assert cards.next_number(2027) == 1
+
+
+def test_a_card_and_its_history_come_back_as_written(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    assert cards.get(card.number) == card
+    stored, history = cards.get_with_history(card.number)
+    assert stored == card
+    assert [e.seq for e in history] == [1]
+
+
+def test_an_unknown_number_is_not_found(cards):
+    with pytest.raises(NotFound):
+        cards.get("2026-999999")
+    with pytest.raises(NotFound):
+        cards.get_with_history("2026-999999")
+
+
+def test_save_appends_history_and_refuses_a_stale_version(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    first = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
+    cards.save(first.card, first.entry)
+    # A second writer who also read version 1 loses, and learns the current version.
+    rival = lifecycle.comment(card, "Late note", public=False, actor=EXECUTOR.actor,
+                              at=clock.now())
+    with pytest.raises(ConflictError) as error:
+        cards.save(rival.card, rival.entry)
+    assert error.value.current_version == 2
+    stored, history = cards.get_with_history(card.number)
+    assert stored.version == 2 and stored.executor_id == "ex-ivan"
+    assert [e.action.value for e in history] == ["created", "assigned"]
+
+
+def test_creating_an_existing_number_or_key_conflicts_and_writes_nothing(cards, clock,
+                                                                         directory):
+    card = submit(cards, clock, directory, key="k-1").card
+    _, entries = cards.get_with_history(card.number)
+    other = card.model_copy(update={"number": "2026-000777", "id": "other"})
+    record = IdempotencyRecord(key="k-1", request_hash="h", card_number=other.number,
+                               access_token="t")
+    with pytest.raises(ConflictError):
+        cards.create(other, entries[0], record)
+    with pytest.raises(NotFound):
+        cards.get("2026-000777")  # the transaction wrote nothing
+    with pytest.raises(ConflictError):
+        cards.create(card, entries[0])
+
+
+def test_idempotency_records_are_found_by_key(cards, clock, directory):
+    receipt = submit(cards, clock, directory, key="client-key-9")
+    record = cards.find_idempotent("client-key-9")
+    assert record is not None
+    assert record.card_number == receipt.card.number
+    assert record.access_token == receipt.access_token
+    assert cards.find_idempotent("never-used") is None
+
+
+def test_queue_puts_urgent_first_then_earliest_deadline_and_paginates(cards, clock, directory):
+    made = []
+    for priority in ["low", "normal", "urgent", "normal", "high"]:
+        clock.advance(timedelta(minutes=1))
+        made.append(submit(cards, clock, directory, priority=priority).card)
+    submit(cards, clock, directory, category="lighting.streetlight_out")  # another department
+    order: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = cards.queue("roads", Status.RECEIVED, limit=2, cursor=cursor)
+        order += [c.number for c in page.cards]
+        pages += 1
+        cursor = page.cursor
+        if cursor is None:
+            break
+    by_priority = sorted(made, key=lambda c: (c.priority.rank, c.first_response_due))
+    assert order == [c.number for c in by_priority]
+    assert made[2].priority == Priority.URGENT and order[0] == made[2].number
+    assert pages >= 3
+
+
+def test_queue_follows_status_changes(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    change = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
+    cards.save(change.card, change.entry)
+    moved = lifecycle.transition(change.card, Status.IN_PROGRESS, lifecycle.TransitionDetails(),
+                                 actor=EXECUTOR.actor, at=clock.now())
+    cards.save(moved.card, moved.entry)
+    assert cards.queue("roads", Status.RECEIVED, limit=10).cards == []
+    assert [c.number for c in cards.queue("roads", Status.IN_PROGRESS, limit=10).cards] == [
+        card.number]
+
+
+def test_a_forged_cursor_is_a_validation_error(cards):
+    with pytest.raises(ValidationFailed):
+        cards.queue("roads", Status.RECEIVED, limit=10, cursor="%%%not-base64")

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import bootstrap
+from chalicelib.adapters import dev_tokens
+from chalicelib.adapters.telemetry import RecordingTelemetry
+from infrastructure.local.gateway import tolerate_malformed_tokens
+from tests.conftest import TEST_SECRET
+
+
+@dataclass
+class Api:
+    client: Client
+    container: bootstrap.Container
+    tokens: dict[str, str]
+    telemetry: RecordingTelemetry
+
+    def post(self, path: str, body: Any, *, staff: str | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        raw = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.client.http.post(path, body=raw, headers=self._headers(staff, headers))
+
+    def get(self, path: str, *, staff: str | None = None,
+            headers: dict[str, str] | None = None) -> Any:
+        return self.client.http.get(path, headers=self._headers(staff, headers))
+
+    def put(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
+        return self.client.http.put(path, body=json.dumps(body),
+                                    headers=self._headers(None, headers))
+
+    def _headers(self, staff: str | None, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", **(extra or {})}
+        if staff:
+            headers["Authorization"] = f"Bearer {self.tokens[staff]}"
+        return headers
+
+
+@pytest.fixture
+def api(aws, settings, clock, directory) -> Iterator[Api]:
+    from app import app
+
+    tolerate_malformed_tokens()
+    telemetry = RecordingTelemetry()
+    container = bootstrap.build(settings, dynamodb_client=aws["dynamodb"], s3_client=aws["s3"],
+                                clock=clock, directory=directory, telemetry=telemetry)
+    bootstrap.use(container)
+    tokens = {m.id: dev_tokens.issue(dev_tokens.staff_claims(m), secret=TEST_SECRET,
+                                     now=clock.now(), ttl=timedelta(hours=8))
+              for m in directory.staff()}
+    with Client(app) as client:
+        yield Api(client, container, tokens, telemetry)
+    bootstrap.use(None)
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body)

@@ -9,20 +9,28 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= .local-data
 
-.PHONY: run test lint typecheck unit synth bench clean
+.PHONY: run test lint typecheck unit synth bench clean system-deps
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
+	@$(MAKE) --no-print-directory system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# pip is not upgraded on purpose: the venv's bundled pip is known good here.
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# Node.js runs the CDK (jsii) during synth and its test; installed from Debian when missing.
+system-deps:
+	@command -v node >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; \
+	else echo "Node.js is required for the CDK: install the 'nodejs' package"; exit 1; fi
+
 run: $(STAMP)
 	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --output-format concise .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
@@ -35,7 +43,7 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/unit tests/contract
 
 synth: $(STAMP)
-	cd infrastructure && ../$(BIN)/python app.py
+	cd infrastructure && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python app.py
 	@echo "CloudFormation template written to infrastructure/cdk.out/"
 
 bench: $(STAMP)

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import os
 
-os.environ.update({
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "CivicDeskTest",
-    "POWERTOOLS_SERVICE_NAME": "civicdesk",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-})
+os.environ.update(
+    {
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "CivicDeskTest",
+        "POWERTOOLS_SERVICE_NAME": "civicdesk",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }
+)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
-from chalicelib.adapters.clock import ManualClock  # noqa: E402
-from chalicelib.adapters.static_directory import StaticDirectory  # noqa: E402
-from chalicelib.settings import Settings  # noqa: E402
+from chalicelib.adapters.clock import ManualClock
+from chalicelib.adapters.static_directory import StaticDirectory
+from chalicelib.settings import Settings
 
 TEST_SECRET = "test-secret-that-is-long-enough-0123456789"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -41,11 +43,15 @@ def directory() -> StaticDirectory:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings.from_env({
-        "CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": TEST_SECRET,
-        "CIVICDESK_TABLE": "cards-test", "CIVICDESK_ATTACHMENTS_BUCKET": "attachments-test",
-        "CIVICDESK_PUBLIC_BASE_URL": "https://portal.town.example",
-    })
+    return Settings.from_env(
+        {
+            "CIVICDESK_AUTH_MODE": "dev",
+            "CIVICDESK_DEV_TOKEN_SECRET": TEST_SECRET,
+            "CIVICDESK_TABLE": "cards-test",
+            "CIVICDESK_ATTACHMENTS_BUCKET": "attachments-test",
+            "CIVICDESK_PUBLIC_BASE_URL": "https://portal.town.example",
+        }
+    )
 
 
 @pytest.fixture
@@ -69,11 +75,19 @@ def card_form(**overrides: Any) -> dict[str, Any]:
         "description": "A deep pothole next to the bus stop at Lenina 5.",
         "category": "roads.potholes",
         "priority": "normal",
-        "requester": {"full_name": "Anna Ivanova", "email": "anna@example.org",
-                      "phone": "+7 900 000 00 00", "preferred_channel": "email"},
+        "requester": {
+            "full_name": "Anna Ivanova",
+            "email": "anna@example.org",
+            "phone": "+7 900 000 00 00",
+            "preferred_channel": "email",
+        },
         "consent": {"accepted": True, "text_version": "2026-01"},
-        "location": {"address": "Lenina 5", "district": "District 3",
-                     "latitude": 55.751, "longitude": 37.618},
+        "location": {
+            "address": "Lenina 5",
+            "district": "District 3",
+            "latitude": 55.751,
+            "longitude": 37.618,
+        },
     }
     form.update(overrides)
     return form

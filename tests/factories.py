@@ -19,8 +19,12 @@ from tests.conftest import card_form
 
 
 def principal(staff_id: str, *roles: Role, departments: tuple[str, ...] = ()) -> Principal:
-    return Principal(staff_id=staff_id, name=f"Name of {staff_id}", roles=frozenset(roles),
-                     departments=frozenset(departments))
+    return Principal(
+        staff_id=staff_id,
+        name=f"Name of {staff_id}",
+        roles=frozenset(roles),
+        departments=frozenset(departments),
+    )
 
 
 OPERATOR = principal("op-olga", Role.OPERATOR, departments=("front_office",))
@@ -30,11 +34,22 @@ MANAGER = principal("mgr-sergey", Role.MANAGER, departments=("roads", "parks"))
 CONTROLLER = principal("ctl-elena", Role.CONTROLLER, departments=("front_office",))
 
 
-def submit(cards: CardRepository, clock: ManualClock, directory: StaticDirectory,
-           key: str | None = None, **overrides: Any) -> intake.IntakeReceipt:
+def submit(
+    cards: CardRepository,
+    clock: ManualClock,
+    directory: StaticDirectory,
+    key: str | None = None,
+    **overrides: Any,
+) -> intake.IntakeReceipt:
     return intake.submit_request(
-        CardCreate.model_validate(card_form(**overrides)), idempotency_key=key, cards=cards,
-        directory=directory, clock=clock, telemetry=RecordingTelemetry(), policy=IntakePolicy())
+        CardCreate.model_validate(card_form(**overrides)),
+        idempotency_key=key,
+        cards=cards,
+        directory=directory,
+        clock=clock,
+        telemetry=RecordingTelemetry(),
+        policy=IntakePolicy(),
+    )
 
 
 def new_card(clock: ManualClock, directory: StaticDirectory, **overrides: Any) -> Card:

@@ -41,9 +41,12 @@ def store(request, settings) -> Iterator[Store]:
 
         def post(key: str, ticket: UploadTicket, body: bytes, content_type: str) -> bool:
             fields = {**ticket.fields, "Content-Type": content_type}
-            response = requests.post(ticket.url, data=fields,
-                                     files={"file": ("photo.jpg", body, content_type)},
-                                     timeout=10)
+            response = requests.post(
+                ticket.url,
+                data=fields,
+                files={"file": ("photo.jpg", body, content_type)},
+                timeout=10,
+            )
             return response.status_code < 300
 
         yield Store(S3BlobStore(aws["s3"], settings.attachments_bucket), post)
@@ -51,8 +54,9 @@ def store(request, settings) -> Iterator[Store]:
 
 def test_an_uploaded_file_is_inspected_with_its_real_size_and_hash(store):
     key = "attachments/2026-000001/abc/photo.jpg"
-    ticket = store.blobs.upload_ticket(key, content_type="image/jpeg", size=len(PHOTO),
-                                       expires_in=300)
+    ticket = store.blobs.upload_ticket(
+        key, content_type="image/jpeg", size=len(PHOTO), expires_in=300
+    )
     assert ticket.expires_in == 300
     assert store.upload(key, ticket, PHOTO, "image/jpeg")
     stored = store.blobs.inspect(key)
@@ -65,8 +69,7 @@ def test_a_missing_object_is_not_found_and_delete_removes(store):
     with pytest.raises(NotFound):
         store.blobs.inspect("attachments/none")
     key = "attachments/2026-000001/def/doc.pdf"
-    ticket = store.blobs.upload_ticket(key, content_type="application/pdf", size=10,
-                                       expires_in=60)
+    ticket = store.blobs.upload_ticket(key, content_type="application/pdf", size=10, expires_in=60)
     assert store.upload(key, ticket, b"%PDF-1.7\n", "application/pdf")
     store.blobs.delete(key)
     with pytest.raises(NotFound):
@@ -74,6 +77,7 @@ def test_a_missing_object_is_not_found_and_delete_removes(store):
 
 
 def test_the_ticket_states_the_type_it_allows(store):
-    ticket = store.blobs.upload_ticket("attachments/x/y/z.png", content_type="image/png",
-                                       size=100, expires_in=60)
+    ticket = store.blobs.upload_ticket(
+        "attachments/x/y/z.png", content_type="image/png", size=100, expires_in=60
+    )
     assert ticket.fields["Content-Type"] == "image/png"

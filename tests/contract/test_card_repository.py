@@ -65,23 +65,23 @@ def test_save_appends_history_and_refuses_a_stale_version(cards, clock, director
     first = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
     cards.save(first.card, first.entry)
     # A second writer who also read version 1 loses, and learns the current version.
-    rival = lifecycle.comment(card, "Late note", public=False, actor=EXECUTOR.actor,
-                              at=clock.now())
+    rival = lifecycle.comment(card, "Late note", public=False, actor=EXECUTOR.actor, at=clock.now())
     with pytest.raises(ConflictError) as error:
         cards.save(rival.card, rival.entry)
     assert error.value.current_version == 2
     stored, history = cards.get_with_history(card.number)
-    assert stored.version == 2 and stored.executor_id == "ex-ivan"
+    assert stored.version == 2
+    assert stored.executor_id == "ex-ivan"
     assert [e.action.value for e in history] == ["created", "assigned"]
 
 
-def test_creating_an_existing_number_or_key_conflicts_and_writes_nothing(cards, clock,
-                                                                         directory):
+def test_creating_an_existing_number_or_key_conflicts_and_writes_nothing(cards, clock, directory):
     card = submit(cards, clock, directory, key="k-1").card
     _, entries = cards.get_with_history(card.number)
     other = card.model_copy(update={"number": "2026-000777", "id": "other"})
-    record = IdempotencyRecord(key="k-1", request_hash="h", card_number=other.number,
-                               access_token="t")
+    record = IdempotencyRecord(
+        key="k-1", request_hash="h", card_number=other.number, access_token="t"
+    )
     with pytest.raises(ConflictError):
         cards.create(other, entries[0], record)
     with pytest.raises(NotFound):
@@ -117,7 +117,8 @@ def test_queue_puts_urgent_first_then_earliest_deadline_and_paginates(cards, clo
             break
     by_priority = sorted(made, key=lambda c: (c.priority.rank, c.first_response_due))
     assert order == [c.number for c in by_priority]
-    assert made[2].priority == Priority.URGENT and order[0] == made[2].number
+    assert made[2].priority == Priority.URGENT
+    assert order[0] == made[2].number
     assert pages >= 3
 
 
@@ -125,12 +126,18 @@ def test_queue_follows_status_changes(cards, clock, directory):
     card = submit(cards, clock, directory).card
     change = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
     cards.save(change.card, change.entry)
-    moved = lifecycle.transition(change.card, Status.IN_PROGRESS, lifecycle.TransitionDetails(),
-                                 actor=EXECUTOR.actor, at=clock.now())
+    moved = lifecycle.transition(
+        change.card,
+        Status.IN_PROGRESS,
+        lifecycle.TransitionDetails(),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
     cards.save(moved.card, moved.entry)
     assert cards.queue("roads", Status.RECEIVED, limit=10).cards == []
     assert [c.number for c in cards.queue("roads", Status.IN_PROGRESS, limit=10).cards] == [
-        card.number]
+        card.number
+    ]
 
 
 def test_a_forged_cursor_is_a_validation_error(cards):

@@ -23,18 +23,26 @@ class Api:
     tokens: dict[str, str]
     telemetry: RecordingTelemetry
 
-    def post(self, path: str, body: Any, *, staff: str | None = None,
-             headers: dict[str, str] | None = None) -> Any:
+    def post(
+        self,
+        path: str,
+        body: Any,
+        *,
+        staff: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         raw = body if isinstance(body, str | bytes) else json.dumps(body)
         return self.client.http.post(path, body=raw, headers=self._headers(staff, headers))
 
-    def get(self, path: str, *, staff: str | None = None,
-            headers: dict[str, str] | None = None) -> Any:
+    def get(
+        self, path: str, *, staff: str | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
         return self.client.http.get(path, headers=self._headers(staff, headers))
 
     def put(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
-        return self.client.http.put(path, body=json.dumps(body),
-                                    headers=self._headers(None, headers))
+        return self.client.http.put(
+            path, body=json.dumps(body), headers=self._headers(None, headers)
+        )
 
     def _headers(self, staff: str | None, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **(extra or {})}
@@ -49,12 +57,21 @@ def api(aws, settings, clock, directory) -> Iterator[Api]:
 
     tolerate_malformed_tokens()
     telemetry = RecordingTelemetry()
-    container = bootstrap.build(settings, dynamodb_client=aws["dynamodb"], s3_client=aws["s3"],
-                                clock=clock, directory=directory, telemetry=telemetry)
+    container = bootstrap.build(
+        settings,
+        dynamodb_client=aws["dynamodb"],
+        s3_client=aws["s3"],
+        clock=clock,
+        directory=directory,
+        telemetry=telemetry,
+    )
     bootstrap.use(container)
-    tokens = {m.id: dev_tokens.issue(dev_tokens.staff_claims(m), secret=TEST_SECRET,
-                                     now=clock.now(), ttl=timedelta(hours=8))
-              for m in directory.staff()}
+    tokens = {
+        m.id: dev_tokens.issue(
+            dev_tokens.staff_claims(m), secret=TEST_SECRET, now=clock.now(), ttl=timedelta(hours=8)
+        )
+        for m in directory.staff()
+    }
     with Client(app) as client:
         yield Api(client, container, tokens, telemetry)
     bootstrap.use(None)

@@ -22,25 +22,39 @@ def _fields(response) -> set[str]:
 
 
 def _count_cards(api) -> int:
-    queue = body(api.get("/staff/queue?department=roads&status=received&limit=100",
-                         staff="op-olga"))
+    queue = body(
+        api.get("/staff/queue?department=roads&status=received&limit=100", staff="op-olga")
+    )
     return len(queue["cards"])
 
 
 def test_400_lists_every_bad_field(api):
-    response = api.post("/requests", {
-        "subject": "", "category": "Roads", "priority": "asap",
-        "requester": {"full_name": "A", "email": "no-at-sign"},
-        "location": {"latitude": 200, "longitude": 0}})
+    response = api.post(
+        "/requests",
+        {
+            "subject": "",
+            "category": "Roads",
+            "priority": "asap",
+            "requester": {"full_name": "A", "email": "no-at-sign"},
+            "location": {"latitude": 200, "longitude": 0},
+        },
+    )
     assert response.status_code == 400
-    assert _fields(response) >= {"subject", "description", "category", "priority",
-                                 "requester.full_name", "requester.email",
-                                 "location.latitude"}
+    assert _fields(response) >= {
+        "subject",
+        "description",
+        "category",
+        "priority",
+        "requester.full_name",
+        "requester.email",
+        "location.latitude",
+    }
     assert _count_cards(api) == 0
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ("{not json", "body"), ("[1, 2]", "body"), ("", "body")])
+@pytest.mark.parametrize(
+    ("raw", "field"), [("{not json", "body"), ("[1, 2]", "body"), ("", "body")]
+)
 def test_400_for_a_body_that_is_not_a_json_object(api, raw, field):
     response = api.post("/requests", raw)
     assert response.status_code == 400
@@ -70,19 +84,31 @@ def test_413_for_an_oversized_body(api):
 
 
 def test_415_for_a_form_that_is_not_json(api):
-    response = api.client.http.post("/requests", body="subject=x",
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.client.http.post(
+        "/requests", body="subject=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 415
 
 
 def test_401_without_or_with_a_bad_staff_token(api, clock, directory):
-    expired = dev_tokens.issue(dev_tokens.staff_claims(directory.staff_member("op-olga")),
-                               secret=TEST_SECRET, now=clock.now() - timedelta(days=2),
-                               ttl=timedelta(hours=1))
-    forged = dev_tokens.issue(dev_tokens.staff_claims(directory.staff_member("op-olga")),
-                              secret="x" * 40, now=clock.now(), ttl=timedelta(hours=1))
-    for header in ({}, {"Authorization": "Bearer garbage"}, {"Authorization": f"Bearer {expired}"},
-                   {"Authorization": f"Bearer {forged}"}):
+    expired = dev_tokens.issue(
+        dev_tokens.staff_claims(directory.staff_member("op-olga")),
+        secret=TEST_SECRET,
+        now=clock.now() - timedelta(days=2),
+        ttl=timedelta(hours=1),
+    )
+    forged = dev_tokens.issue(
+        dev_tokens.staff_claims(directory.staff_member("op-olga")),
+        secret="x" * 40,
+        now=clock.now(),
+        ttl=timedelta(hours=1),
+    )
+    for header in (
+        {},
+        {"Authorization": "Bearer garbage"},
+        {"Authorization": f"Bearer {expired}"},
+        {"Authorization": f"Bearer {forged}"},
+    ):
         response = api.get("/staff/queue?department=roads", headers=header)
         assert response.status_code == 401, header
         assert response.headers["WWW-Authenticate"] == "Bearer"
@@ -92,8 +118,9 @@ def test_403_for_another_departments_card_and_queue(api, card):
     number, _ = card
     assert api.get(f"/staff/cards/{number}", staff="ex-pavel").status_code == 403
     assert api.get("/staff/queue?department=roads", staff="ex-pavel").status_code == 403
-    response = api.post(f"/staff/cards/{number}/assign",
-                        {"executor_id": "ex-ivan", "version": 1}, staff="ex-ivan")
+    response = api.post(
+        f"/staff/cards/{number}/assign", {"executor_id": "ex-ivan", "version": 1}, staff="ex-ivan"
+    )
     assert response.status_code == 403
     assert body(api.get(f"/staff/cards/{number}", staff="op-olga"))["version"] == 1
 
@@ -111,24 +138,30 @@ def test_404_for_unknown_numbers_and_wrong_tokens_look_the_same(api, card):
 
 def test_409_for_a_stale_version_carries_the_current_one(api, card):
     number, _ = card
-    api.post(f"/staff/cards/{number}/assign", {"executor_id": "ex-ivan", "version": 1},
-             staff="op-olga")
-    stale = api.post(f"/staff/cards/{number}/comments", {"text": "Old view", "version": 1},
-                     staff="op-olga")
+    api.post(
+        f"/staff/cards/{number}/assign", {"executor_id": "ex-ivan", "version": 1}, staff="op-olga"
+    )
+    stale = api.post(
+        f"/staff/cards/{number}/comments", {"text": "Old view", "version": 1}, staff="op-olga"
+    )
     assert stale.status_code == 409
     assert body(stale)["error"]["current_version"] == 2
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"to": "in_progress"}, "executor_id"),
-    ({"to": "needs_clarification"}, "question"),
-    ({"to": "resolved", "resolution": "Fixed already"}, "to"),
-    ({"to": "closed"}, "closure_reason"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"to": "in_progress"}, "executor_id"),
+        ({"to": "needs_clarification"}, "question"),
+        ({"to": "resolved", "resolution": "Fixed already"}, "to"),
+        ({"to": "closed"}, "closure_reason"),
+    ],
+)
 def test_422_for_a_forbidden_transition_names_the_reason(api, card, payload, field):
     number, _ = card
-    response = api.post(f"/staff/cards/{number}/transition", {**payload, "version": 1},
-                        staff="mgr-sergey")
+    response = api.post(
+        f"/staff/cards/{number}/transition", {**payload, "version": 1}, staff="mgr-sergey"
+    )
     assert response.status_code == 422
     assert _fields(response) == {field}
     assert body(api.get(f"/staff/cards/{number}", staff="op-olga"))["status"] == "received"
@@ -142,9 +175,13 @@ def test_400_for_a_transition_to_an_unknown_status_or_without_version(api, card)
 
 
 def test_400_for_bad_queue_parameters(api):
-    cases = {"department=roads&status=lost": "status", "department=atlantis": "department",
-             "department=roads&limit=0": "limit", "department=roads&limit=ten": "limit",
-             "department=roads&cursor=bm90LWpzb24": "cursor"}
+    cases = {
+        "department=roads&status=lost": "status",
+        "department=atlantis": "department",
+        "department=roads&limit=0": "limit",
+        "department=roads&limit=ten": "limit",
+        "department=roads&cursor=bm90LWpzb24": "cursor",
+    }
     for query, field in cases.items():
         response = api.get(f"/staff/queue?{query}", staff="op-olga")
         assert response.status_code == 400, query
@@ -154,37 +191,51 @@ def test_400_for_bad_queue_parameters(api):
 def test_400_for_assigning_someone_who_is_not_an_executor(api, card):
     number, _ = card
     for executor, field in (("mgr-sergey", "executor_id"), ("nobody", "executor_id")):
-        response = api.post(f"/staff/cards/{number}/assign",
-                            {"executor_id": executor, "version": 1}, staff="op-olga")
+        response = api.post(
+            f"/staff/cards/{number}/assign",
+            {"executor_id": executor, "version": 1},
+            staff="op-olga",
+        )
         assert response.status_code == 400
         assert _fields(response) == {field}
-    wrong_department = api.post(f"/staff/cards/{number}/assign",
-                                {"executor_id": "ex-pavel", "department": "roads",
-                                 "version": 1}, staff="op-olga")
+    wrong_department = api.post(
+        f"/staff/cards/{number}/assign",
+        {"executor_id": "ex-pavel", "department": "roads", "version": 1},
+        staff="op-olga",
+    )
     assert _fields(wrong_department) == {"department"}
 
 
 def test_attachment_rules(api, card):
     number, token = card
     headers = {"X-Access-Token": token}
-    exe = api.post(f"/requests/{number}/attachments",
-                   {"filename": "virus.exe", "content_type": "application/x-msdownload",
-                    "size": 10}, headers=headers)
-    assert exe.status_code == 400 and _fields(exe) == {"content_type"}
-    huge = api.post(f"/requests/{number}/attachments",
-                    {"filename": "film.jpg", "content_type": "image/jpeg",
-                     "size": 50 * 1024 * 1024}, headers=headers)
+    exe = api.post(
+        f"/requests/{number}/attachments",
+        {"filename": "virus.exe", "content_type": "application/x-msdownload", "size": 10},
+        headers=headers,
+    )
+    assert exe.status_code == 400
+    assert _fields(exe) == {"content_type"}
+    huge = api.post(
+        f"/requests/{number}/attachments",
+        {"filename": "film.jpg", "content_type": "image/jpeg", "size": 50 * 1024 * 1024},
+        headers=headers,
+    )
     assert huge.status_code == 413
-    never_uploaded = api.put(f"/requests/{number}/attachments/abc",
-                             {"filename": "x.jpg"}, headers=headers)
+    never_uploaded = api.put(
+        f"/requests/{number}/attachments/abc", {"filename": "x.jpg"}, headers=headers
+    )
     assert never_uploaded.status_code == 404
 
 
 def test_requester_message_to_a_closed_card_is_refused(api, card):
     number, token = card
-    api.post(f"/staff/cards/{number}/transition",
-             {"to": "closed", "closure_reason": "Duplicate of 2026-000001", "version": 1},
-             staff="op-olga")
-    response = api.post(f"/requests/{number}/messages", {"text": "Still there"},
-                        headers={"X-Access-Token": token})
+    api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "closed", "closure_reason": "Duplicate of 2026-000001", "version": 1},
+        staff="op-olga",
+    )
+    response = api.post(
+        f"/requests/{number}/messages", {"text": "Still there"}, headers={"X-Access-Token": token}
+    )
     assert response.status_code == 422

@@ -19,8 +19,9 @@ def test_the_whole_flow_from_submission_to_closure(api):
     receipt = body(created)
     number, token = receipt["number"], receipt["access_token"]
     assert receipt["status"] == "received"
-    assert receipt["status_url"] == (f"https://portal.town.example/status.html?n={number}"
-                                     f"#t={token}")
+    assert receipt["status_url"] == (
+        f"https://portal.town.example/status.html?n={number}#t={token}"
+    )
     assert api.telemetry.cards_created == [("web", "roads.potholes")]
 
     queue = body(api.get("/staff/queue?department=roads&status=received", staff="op-olga"))
@@ -36,16 +37,24 @@ def test_the_whole_flow_from_submission_to_closure(api):
     ]
     version = 1
     for who, action, payload in steps:
-        response = api.post(f"/staff/cards/{number}/{action}", {**payload, "version": version},
-                            staff=who)
+        response = api.post(
+            f"/staff/cards/{number}/{action}", {**payload, "version": version}, staff=who
+        )
         assert response.status_code in (200, 201), response.body
         version = body(response)["version"]
         assert response.headers["ETag"] == f'"{version}"'
     card = body(api.get(f"/staff/cards/{number}", staff="mgr-sergey"))
-    assert card["status"] == "closed" and card["executor_id"] == "ex-ivan"
+    assert card["status"] == "closed"
+    assert card["executor_id"] == "ex-ivan"
     assert [h["action"] for h in card["history"]] == [
-        "created", "assigned", "status_changed", "commented", "commented", "status_changed",
-        "status_changed"]
+        "created",
+        "assigned",
+        "status_changed",
+        "commented",
+        "commented",
+        "status_changed",
+        "status_changed",
+    ]
     assert [h["public"] for h in card["history"]] == [True, False, True, False, True, True, True]
 
     status = api.get(f"/requests/{number}", headers={"X-Access-Token": token})
@@ -53,22 +62,36 @@ def test_the_whole_flow_from_submission_to_closure(api):
     assert status.headers["Cache-Control"] == "no-store"
     view = body(status)
     assert [s["status"] for s in view["steps"]] == [
-        "received", "in_progress", None, "resolved", "closed"]
+        "received",
+        "in_progress",
+        None,
+        "resolved",
+        "closed",
+    ]
     assert view["resolution"] == "Pothole patched"
     text = status.body.decode()
-    for internal in ("Petrov", "ex-ivan", "Ivan Sokolov", "nearest crew", "anna@example.org",
-                     "Anna Ivanova", "executor"):
+    for internal in (
+        "Petrov",
+        "ex-ivan",
+        "Ivan Sokolov",
+        "nearest crew",
+        "anna@example.org",
+        "Anna Ivanova",
+        "executor",
+    ):
         assert internal not in text
 
 
 def test_a_retried_submission_returns_the_same_card(api):
     first = api.post("/requests", card_form(), headers={"Idempotency-Key": "again"})
     second = api.post("/requests", card_form(), headers={"Idempotency-Key": "again"})
-    assert first.status_code == 201 and second.status_code == 200
+    assert first.status_code == 201
+    assert second.status_code == 200
     assert second.headers["Idempotent-Replayed"] == "true"
     assert body(first) == body(second)
-    different = api.post("/requests", card_form(subject="Another thing"),
-                         headers={"Idempotency-Key": "again"})
+    different = api.post(
+        "/requests", card_form(subject="Another thing"), headers={"Idempotency-Key": "again"}
+    )
     assert different.status_code == 422
     assert body(different)["error"]["code"] == "idempotency_key_reused"
 
@@ -76,35 +99,53 @@ def test_a_retried_submission_returns_the_same_card(api):
 def test_requester_adds_details_and_answers_a_question(api):
     receipt = body(api.post("/requests", card_form()))
     number, token = receipt["number"], receipt["access_token"]
-    api.post(f"/staff/cards/{number}/transition",
-             {"to": "needs_clarification", "question": "Which entrance is it?", "version": 1},
-             staff="op-olga")
+    api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "needs_clarification", "question": "Which entrance is it?", "version": 1},
+        staff="op-olga",
+    )
     view = body(api.get(f"/requests/{number}", headers={"X-Access-Token": token}))
     assert view["status"] == "needs_clarification"
     assert view["open_question"] == "Which entrance is it?"
-    answered = api.post(f"/requests/{number}/messages", {"text": "Entrance 2, by the shop"},
-                        headers={"X-Access-Token": token})
+    answered = api.post(
+        f"/requests/{number}/messages",
+        {"text": "Entrance 2, by the shop"},
+        headers={"X-Access-Token": token},
+    )
     assert answered.status_code == 201
     after = body(answered)
     assert after["status"] == "received"
-    assert after["steps"][-1] == {**after["steps"][-1], "from": "requester",
-                                  "message": "Entrance 2, by the shop"}
+    assert after["steps"][-1] == {
+        **after["steps"][-1],
+        "from": "requester",
+        "message": "Entrance 2, by the shop",
+    }
 
 
 def test_attachment_upload_is_recorded_with_size_and_hash(api):
     receipt = body(api.post("/requests", card_form()))
     number, token = receipt["number"], receipt["access_token"]
     photo = b"\xff\xd8\xff" + b"x" * 2048
-    ticket = api.post(f"/requests/{number}/attachments",
-                      {"filename": "../../etc/pothole photo.jpg", "content_type": "image/jpeg",
-                       "size": len(photo)}, headers={"X-Access-Token": token})
+    ticket = api.post(
+        f"/requests/{number}/attachments",
+        {
+            "filename": "../../etc/pothole photo.jpg",
+            "content_type": "image/jpeg",
+            "size": len(photo),
+        },
+        headers={"X-Access-Token": token},
+    )
     assert ticket.status_code == 201
     t = body(ticket)
-    uploaded = requests.post(t["url"], data=t["fields"],
-                             files={"file": ("p.jpg", photo, "image/jpeg")}, timeout=10)
+    uploaded = requests.post(
+        t["url"], data=t["fields"], files={"file": ("p.jpg", photo, "image/jpeg")}, timeout=10
+    )
     assert uploaded.status_code < 300
-    confirmed = api.put(t["confirm_path"], {"filename": "../../etc/pothole photo.jpg"},
-                        headers={"X-Access-Token": token})
+    confirmed = api.put(
+        t["confirm_path"],
+        {"filename": "../../etc/pothole photo.jpg"},
+        headers={"X-Access-Token": token},
+    )
     assert confirmed.status_code == 200, confirmed.body
     assert body(confirmed)["your_attachments"] == ["pothole photo.jpg"]
     card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
@@ -121,8 +162,9 @@ def test_concurrent_updates_one_wins_the_other_gets_409(api):
 
     def comment(text: str) -> None:
         barrier.wait()
-        response = api.post(f"/staff/cards/{number}/comments",
-                            {"text": text, "version": 1}, staff="op-olga")
+        response = api.post(
+            f"/staff/cards/{number}/comments", {"text": text, "version": 1}, staff="op-olga"
+        )
         results.append(response.status_code)
 
     threads = [threading.Thread(target=comment, args=(t,)) for t in ("first", "second")]
@@ -132,15 +174,20 @@ def test_concurrent_updates_one_wins_the_other_gets_409(api):
         t.join()
     assert sorted(results) == [201, 409]
     card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
-    assert card["version"] == 2 and len(card["history"]) == 2
+    assert card["version"] == 2
+    assert len(card["history"]) == 2
 
 
 def test_the_openapi_document_is_valid_and_lists_every_route(api):
     document = body(api.get("/openapi.json"))
     validate(document)
     routes = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
-    registered = {(path, method) for path, methods in api.client._app.routes.items()
-                  for method in methods if path != "/openapi.json"}
+    registered = {
+        (path, method)
+        for path, methods in api.client._app.routes.items()
+        for method in methods
+        if path != "/openapi.json"
+    }
     assert routes == registered
     assert json.dumps(document).count("#/components/schemas/Error") >= 10
 
@@ -149,6 +196,7 @@ def test_categories_are_public_and_bilingual(api):
     tree = body(api.get("/categories"))
     roads = next(c for c in tree["categories"] if c["code"] == "roads")
     assert roads["name"] == {"en": "Roads", "ru": "Дороги"}
-    assert {"code": "roads.potholes", "name": {"en": "Potholes", "ru": "Ямы на дороге"}} in \
-        roads["children"]
+    assert {"code": "roads.potholes", "name": {"en": "Potholes", "ru": "Ямы на дороге"}} in roads[
+        "children"
+    ]
     assert tree["consent_version"] == "2026-01"

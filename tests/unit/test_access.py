@@ -32,29 +32,62 @@ def test_an_executor_of_another_department_cannot_see_the_card(cards, number):
 
 def test_queues_are_limited_to_own_departments(cards, directory):
     with pytest.raises(PermissionDenied):
-        staff.department_queue(OTHER_EXECUTOR, "roads", Status.RECEIVED, limit=10, cursor=None,
-                               cards=cards, directory=directory)
-    page = staff.department_queue(OPERATOR, "roads", Status.RECEIVED, limit=10, cursor=None,
-                                  cards=cards, directory=directory)
+        staff.department_queue(
+            OTHER_EXECUTOR,
+            "roads",
+            Status.RECEIVED,
+            limit=10,
+            cursor=None,
+            cards=cards,
+            directory=directory,
+        )
+    page = staff.department_queue(
+        OPERATOR, "roads", Status.RECEIVED, limit=10, cursor=None, cards=cards, directory=directory
+    )
     assert page.cards == []
 
 
 def test_executors_cannot_assign_but_operators_and_managers_can(cards, number, clock, directory):
     with pytest.raises(PermissionDenied):
-        staff.assign_card(EXECUTOR, number, Assign(executor_id="ex-ivan", version=1),
-                          cards=cards, directory=directory, clock=clock)
-    staff.assign_card(MANAGER, number, Assign(executor_id="ex-ivan", version=1), cards=cards,
-                      directory=directory, clock=clock)
-    staff.assign_card(OPERATOR, number, Assign(executor_id="ex-maria", version=2), cards=cards,
-                      directory=directory, clock=clock)
+        staff.assign_card(
+            EXECUTOR,
+            number,
+            Assign(executor_id="ex-ivan", version=1),
+            cards=cards,
+            directory=directory,
+            clock=clock,
+        )
+    staff.assign_card(
+        MANAGER,
+        number,
+        Assign(executor_id="ex-ivan", version=1),
+        cards=cards,
+        directory=directory,
+        clock=clock,
+    )
+    staff.assign_card(
+        OPERATOR,
+        number,
+        Assign(executor_id="ex-maria", version=2),
+        cards=cards,
+        directory=directory,
+        clock=clock,
+    )
     assert cards.get(number).executor_id == "ex-maria"
 
 
 def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, directory):
-    staff.assign_card(OPERATOR, number, Assign(executor_id="ex-maria", version=1), cards=cards,
-                      directory=directory, clock=clock)
-    staff.transition_card(OPERATOR, number, Transition(to=Status.IN_PROGRESS, version=2),
-                          cards=cards, clock=clock)
+    staff.assign_card(
+        OPERATOR,
+        number,
+        Assign(executor_id="ex-maria", version=1),
+        cards=cards,
+        directory=directory,
+        clock=clock,
+    )
+    staff.transition_card(
+        OPERATOR, number, Transition(to=Status.IN_PROGRESS, version=2), cards=cards, clock=clock
+    )
     resolve = Transition(to=Status.RESOLVED, version=3, resolution="Patched the hole")
     for outsider in (EXECUTOR, OPERATOR, CONTROLLER):
         with pytest.raises(PermissionDenied):
@@ -65,12 +98,20 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
 
 def test_controllers_write_internal_notes_only(cards, number, clock):
     with pytest.raises(PermissionDenied):
-        staff.comment_on_card(CONTROLLER, number,
-                              CommentCreate(text="Hello there", public=True, version=1),
-                              cards=cards, clock=clock)
-    staff.comment_on_card(CONTROLLER, number,
-                          CommentCreate(text="Watch this one", public=False, version=1),
-                          cards=cards, clock=clock)
+        staff.comment_on_card(
+            CONTROLLER,
+            number,
+            CommentCreate(text="Hello there", public=True, version=1),
+            cards=cards,
+            clock=clock,
+        )
+    staff.comment_on_card(
+        CONTROLLER,
+        number,
+        CommentCreate(text="Watch this one", public=False, version=1),
+        cards=cards,
+        clock=clock,
+    )
 
 
 def test_department_wide_roles_see_every_card(cards, number):

@@ -33,7 +33,8 @@ def test_a_valid_form_becomes_a_received_card_with_a_number(cards, clock, direct
     assert card.status == Status.RECEIVED
     assert card.department == "roads"
     assert card.channel == Channel.WEB
-    assert card.consent is not None and card.consent.accepted_at == clock.now()
+    assert card.consent is not None
+    assert card.consent.accepted_at == clock.now()
     assert card.first_response_due > card.created_at
     assert token_matches(receipt.access_token, card.access_token_hash)
     _, history = cards.get_with_history(card.number)
@@ -48,9 +49,17 @@ def test_numbers_increase_and_restart_each_year_in_the_town_time_zone(cards, dir
     numbers = []
     for hour in (18, 18, 19, 20):
         clock = ManualClock(datetime(2026, 12, 31, hour, 30, tzinfo=UTC))
-        numbers.append(intake.submit_request(
-            form, idempotency_key=None, cards=cards, directory=directory, clock=clock,
-            telemetry=RecordingTelemetry(), policy=policy).card.number)
+        numbers.append(
+            intake.submit_request(
+                form,
+                idempotency_key=None,
+                cards=cards,
+                directory=directory,
+                clock=clock,
+                telemetry=RecordingTelemetry(),
+                policy=policy,
+            ).card.number
+        )
     assert numbers == ["2026-000001", "2026-000002", "2027-000001", "2027-000002"]
 
 
@@ -74,16 +83,19 @@ def test_every_business_problem_is_listed(cards, clock, directory):
     assert {p.field for p in error.value.problems} == {"category", "consent.accepted"}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"requester": {"full_name": "Anna", "preferred_channel": "sms"}}, "requester"),
-    ({"requester": {"full_name": "Anna", "email": "not-an-email"}}, "requester.email"),
-    ({"location": {"latitude": 91, "longitude": 0}}, "location.latitude"),
-    ({"location": {"latitude": 55.0}}, "location"),
-    ({"priority": "whenever"}, "priority"),
-    ({"subject": "  "}, "subject"),
-    ({"description": "x" * 5001}, "description"),
-    ({"extra_field": 1}, "extra_field"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"requester": {"full_name": "Anna", "preferred_channel": "sms"}}, "requester"),
+        ({"requester": {"full_name": "Anna", "email": "not-an-email"}}, "requester.email"),
+        ({"location": {"latitude": 91, "longitude": 0}}, "location.latitude"),
+        ({"location": {"latitude": 55.0}}, "location"),
+        ({"priority": "whenever"}, "priority"),
+        ({"subject": "  "}, "subject"),
+        ({"description": "x" * 5001}, "description"),
+        ({"extra_field": 1}, "extra_field"),
+    ],
+)
 def test_shape_errors_name_the_field(change, field):
     with pytest.raises(ValidationError) as error:
         CardCreate.model_validate(card_form(**change))
@@ -94,7 +106,8 @@ def test_shape_errors_name_the_field(change, field):
 def test_same_idempotency_key_returns_the_same_card_and_token(cards, clock, directory):
     first = submit(cards, clock, directory, key="retry-1")
     again = submit(cards, clock, directory, key="retry-1")
-    assert again.replayed and not first.replayed
+    assert again.replayed
+    assert not first.replayed
     assert again.card.number == first.card.number
     assert again.access_token == first.access_token
     assert cards.next_number(2026) == 2  # the replay took no number
@@ -108,7 +121,13 @@ def test_reusing_a_key_for_a_different_request_is_refused(cards, clock, director
 
 def test_metrics_count_cards_by_channel_and_category(cards, clock, directory):
     telemetry = RecordingTelemetry()
-    intake.submit_request(CardCreate.model_validate(card_form()), idempotency_key=None,
-                          cards=cards, directory=directory, clock=clock, telemetry=telemetry,
-                          policy=IntakePolicy())
+    intake.submit_request(
+        CardCreate.model_validate(card_form()),
+        idempotency_key=None,
+        cards=cards,
+        directory=directory,
+        clock=clock,
+        telemetry=telemetry,
+        policy=IntakePolicy(),
+    )
     assert telemetry.cards_created == [("web", "roads.potholes")]

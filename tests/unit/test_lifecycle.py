@@ -14,9 +14,13 @@ from chalicelib.domain.lifecycle import TransitionDetails
 from tests.factories import EXECUTOR, new_card
 
 S = Status
-FULL = TransitionDetails(question="Which side of the road?", resolution="Patched the hole",
-                         closure_reason="Confirmed by the crew", note="Waiting for access",
-                         reason="The requester says it is back")
+FULL = TransitionDetails(
+    question="Which side of the road?",
+    resolution="Patched the hole",
+    closure_reason="Confirmed by the crew",
+    note="Waiting for access",
+    reason="The requester says it is back",
+)
 
 
 @pytest.fixture
@@ -27,10 +31,14 @@ def card(clock, directory) -> Card:
 def _in(card: Card, status: Status, clock) -> Card:
     """The card moved to ``status`` through legal steps."""
     card = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()).card
-    path = {S.RECEIVED: [], S.IN_PROGRESS: [S.IN_PROGRESS],
-            S.NEEDS_CLARIFICATION: [S.NEEDS_CLARIFICATION],
-            S.AWAITING_REQUESTER: [S.IN_PROGRESS, S.AWAITING_REQUESTER],
-            S.RESOLVED: [S.IN_PROGRESS, S.RESOLVED], S.CLOSED: [S.CLOSED]}[status]
+    path = {
+        S.RECEIVED: [],
+        S.IN_PROGRESS: [S.IN_PROGRESS],
+        S.NEEDS_CLARIFICATION: [S.NEEDS_CLARIFICATION],
+        S.AWAITING_REQUESTER: [S.IN_PROGRESS, S.AWAITING_REQUESTER],
+        S.RESOLVED: [S.IN_PROGRESS, S.RESOLVED],
+        S.CLOSED: [S.CLOSED],
+    }[status]
     for step in path:
         card = lifecycle.transition(card, step, FULL, actor=EXECUTOR.actor, at=clock.now()).card
     assert card.status == status
@@ -58,12 +66,15 @@ def test_in_progress_needs_an_executor(card, clock):
     assert error.value.field == "executor_id"
 
 
-@pytest.mark.parametrize(("target", "field", "empty"), [
-    (S.NEEDS_CLARIFICATION, "question", TransitionDetails(question="  ")),
-    (S.RESOLVED, "resolution", TransitionDetails()),
-    (S.CLOSED, "closure_reason", TransitionDetails(closure_reason="")),
-    (S.AWAITING_REQUESTER, "note", TransitionDetails()),
-])
+@pytest.mark.parametrize(
+    ("target", "field", "empty"),
+    [
+        (S.NEEDS_CLARIFICATION, "question", TransitionDetails(question="  ")),
+        (S.RESOLVED, "resolution", TransitionDetails()),
+        (S.CLOSED, "closure_reason", TransitionDetails(closure_reason="")),
+        (S.AWAITING_REQUESTER, "note", TransitionDetails()),
+    ],
+)
 def test_each_target_needs_its_own_field(card, clock, target, field, empty):
     start = _in(card, S.IN_PROGRESS, clock)
     with pytest.raises(TransitionForbidden) as error:
@@ -73,26 +84,37 @@ def test_each_target_needs_its_own_field(card, clock, target, field, empty):
 
 def test_resolution_is_a_public_message_and_recorded_on_the_card(card, clock):
     start = _in(card, S.IN_PROGRESS, clock)
-    done = lifecycle.transition(start, S.RESOLVED, TransitionDetails(resolution="Patched it"),
-                                actor=EXECUTOR.actor, at=clock.now())
+    done = lifecycle.transition(
+        start,
+        S.RESOLVED,
+        TransitionDetails(resolution="Patched it"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
     assert done.card.resolution == "Patched it"
     assert done.entry.public_message is not None
     assert done.entry.public_message.text == "Patched it"
     assert done.entry.public_message.author == MessageAuthor.TOWN
     assert [(c.field, c.before, c.after) for c in done.entry.changes] == [
-        ("status", "in_progress", "resolved")]
+        ("status", "in_progress", "resolved")
+    ]
 
 
 @pytest.mark.parametrize("final", [S.RESOLVED, S.CLOSED])
 def test_reopen_needs_a_reason_and_is_counted(card, clock, final):
     finished = _in(card, final, clock)
     with pytest.raises(TransitionForbidden) as error:
-        lifecycle.transition(finished, S.IN_PROGRESS, TransitionDetails(), actor=EXECUTOR.actor,
-                             at=clock.now())
+        lifecycle.transition(
+            finished, S.IN_PROGRESS, TransitionDetails(), actor=EXECUTOR.actor, at=clock.now()
+        )
     assert error.value.field == "reason"
-    reopened = lifecycle.transition(finished, S.IN_PROGRESS,
-                                    TransitionDetails(reason="It is back after the rain"),
-                                    actor=EXECUTOR.actor, at=clock.now())
+    reopened = lifecycle.transition(
+        finished,
+        S.IN_PROGRESS,
+        TransitionDetails(reason="It is back after the rain"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
     assert reopened.entry.action == Action.REOPENED
     assert reopened.card.reopen_count == 1
     assert reopened.card.resolution is None
@@ -103,8 +125,9 @@ def test_clarification_question_is_kept_until_answered(card, clock):
     asked = _in(card, S.NEEDS_CLARIFICATION, clock)
     assert asked.open_question == FULL.question
     clock.advance(timedelta(hours=2))
-    answered = lifecycle.requester_message(asked, "The left side, near the kiosk",
-                                           actor=REQUESTER, at=clock.now())
+    answered = lifecycle.requester_message(
+        asked, "The left side, near the kiosk", actor=REQUESTER, at=clock.now()
+    )
     assert answered.card.status == S.IN_PROGRESS
     assert answered.card.open_question is None
     assert answered.entry.public_message is not None
@@ -112,10 +135,12 @@ def test_clarification_question_is_kept_until_answered(card, clock):
 
 
 def test_answer_without_executor_goes_back_to_received(card, clock):
-    asked = lifecycle.transition(card, S.NEEDS_CLARIFICATION, FULL, actor=EXECUTOR.actor,
-                                 at=clock.now()).card
-    answered = lifecycle.requester_message(asked, "Here are the details", actor=REQUESTER,
-                                           at=clock.now())
+    asked = lifecycle.transition(
+        card, S.NEEDS_CLARIFICATION, FULL, actor=EXECUTOR.actor, at=clock.now()
+    ).card
+    answered = lifecycle.requester_message(
+        asked, "Here are the details", actor=REQUESTER, at=clock.now()
+    )
     assert answered.card.status == S.RECEIVED
 
 
@@ -126,21 +151,23 @@ def test_requester_cannot_write_to_a_closed_card(card, clock):
 
 
 def test_assignment_is_internal_and_comment_visibility_is_explicit(card, clock):
-    assigned = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now(),
-                                reason="nearest crew")
+    assigned = lifecycle.assign(
+        card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now(), reason="nearest crew"
+    )
     assert not assigned.entry.is_public
     assert assigned.entry.internal_note is not None
-    note = lifecycle.comment(assigned.card, "Crew of Petrov", public=False, actor=EXECUTOR.actor,
-                             at=clock.now())
+    note = lifecycle.comment(
+        assigned.card, "Crew of Petrov", public=False, actor=EXECUTOR.actor, at=clock.now()
+    )
     assert not note.entry.is_public
-    reply = lifecycle.comment(note.card, "We will fix it this week", public=True,
-                              actor=EXECUTOR.actor, at=clock.now())
+    reply = lifecycle.comment(
+        note.card, "We will fix it this week", public=True, actor=EXECUTOR.actor, at=clock.now()
+    )
     assert reply.entry.is_public
     assert reply.entry.internal_note is None
 
 
 def test_assigning_the_same_executor_twice_is_refused(card, clock):
-    assigned = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor,
-                                at=clock.now()).card
+    assigned = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()).card
     with pytest.raises(TransitionForbidden):
         lifecycle.assign(assigned, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())

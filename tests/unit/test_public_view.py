@@ -36,22 +36,29 @@ def test_internal_notes_and_staff_identities_never_reach_the_public_view(steps):
     clock = ManualClock(START)
     card = new_card(clock, DIRECTORY)
     history = []
-    details = lifecycle.TransitionDetails(question="Which entrance?", resolution="Fixed",
-                                          closure_reason="Done", note="Need access",
-                                          reason="Reopened")
+    details = lifecycle.TransitionDetails(
+        question="Which entrance?",
+        resolution="Fixed",
+        closure_reason="Done",
+        note="Need access",
+        reason="Reopened",
+    )
     for kind, value in steps:
         clock.advance(timedelta(minutes=5))
         at = clock.now()
         try:
             if kind == "note":
-                change = lifecycle.comment(card, f"{SECRET} {value}", public=False,
-                                           actor=EXECUTOR.actor, at=at)
+                change = lifecycle.comment(
+                    card, f"{SECRET} {value}", public=False, actor=EXECUTOR.actor, at=at
+                )
             elif kind == "public":
-                change = lifecycle.comment(card, f"Update: {value}", public=True,
-                                           actor=EXECUTOR.actor, at=at)
+                change = lifecycle.comment(
+                    card, f"Update: {value}", public=True, actor=EXECUTOR.actor, at=at
+                )
             elif kind == "assign":
-                change = lifecycle.assign(card, value, "roads", actor=EXECUTOR.actor, at=at,
-                                          reason=f"{SECRET} workload")
+                change = lifecycle.assign(
+                    card, value, "roads", actor=EXECUTOR.actor, at=at, reason=f"{SECRET} workload"
+                )
             elif kind == "move":
                 change = lifecycle.transition(card, value, details, actor=EXECUTOR.actor, at=at)
             else:

@@ -1,0 +1,28 @@
+"""CDK entry point: ``make synth`` (offline) or ``cdk deploy`` from this folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aws_cdk as cdk
+
+from infrastructure.stack import CivicDeskStack
+
+
+def build_app(outdir: str = "cdk.out") -> cdk.App:
+    # `chalice package` builds a boto3 session (no calls): it only needs some region to exist.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    app = cdk.App(outdir=outdir)
+    stage = app.node.try_get_context("stage") or os.environ.get("CIVICDESK_STAGE", "dev")
+    CivicDeskStack(
+        app, f"civicdesk-{stage}", portal_origin=app.node.try_get_context("portal_origin") or "*"
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -59,7 +59,7 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": name, "AttributeType": "S"}
     for name in (PARTITION_KEY, SORT_KEY, QUEUE_PARTITION_KEY, QUEUE_SORT_KEY)
 ]
-GLOBAL_SECONDARY_INDEXES = [
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
     {
         "IndexName": QUEUE_INDEX,
         "KeySchema": [

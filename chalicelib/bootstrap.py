@@ -33,17 +33,14 @@ class Container:
 
     @cached_property
     def dynamodb_client(self) -> Any:
-        import boto3
-
-        return boto3.client("dynamodb")
+        return _aws_client("dynamodb")
 
     @cached_property
     def s3_client(self) -> Any:
-        import boto3
         from botocore.config import Config
 
         # SigV4 presigning is required for uploads to a KMS-encrypted bucket.
-        return boto3.client("s3", config=Config(signature_version="s3v4"))
+        return _aws_client("s3", config=Config(signature_version="s3v4"))
 
     @cached_property
     def cards(self) -> CardRepository:
@@ -74,7 +71,7 @@ class Container:
         from chalicelib.adapters.telemetry import PowertoolsTelemetry
         from chalicelib.observability import metrics
 
-        return PowertoolsTelemetry(metrics)
+        return PowertoolsTelemetry(metrics())
 
     @cached_property
     def intake_policy(self) -> IntakePolicy:
@@ -85,6 +82,15 @@ class Container:
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:
         return AttachmentPolicy()
+
+
+def _aws_client(service: str, **options: Any) -> Any:
+    import boto3
+
+    from chalicelib.observability import tracer
+
+    tracer()  # in Lambda, patches botocore for X-Ray before the first client exists
+    return boto3.client(service, **options)
 
 
 _current: Container | None = None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
-from chalicelib.observability import logger, tracer
+from chalicelib.observability import annotate, logger
 
 
 def observe_request(request: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -19,7 +19,7 @@ def observe_request(request: Request, get_response: Callable[[Request], Response
     finally:
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     route = context.get("resourcePath", "")
-    tracer.put_annotation(key="route", value=route)
+    annotate("route", route)
     # The route template, not the path: paths carry card numbers, which go in card_number.
     logger.info(
         "request handled",

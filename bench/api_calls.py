@@ -1,0 +1,110 @@
+"""AWS API calls and items read per operation, counted with botocore event hooks under moto.
+
+Targets (issue 2): a web intake makes at most 3 synchronous AWS calls, a status view 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Any
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+class CallCounter:
+    """Counts every API call a client makes and the items its responses carry."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items = 0
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call", self._before)
+        client.meta.events.register("after-call", self._after)
+
+    def _before(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def _after(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.items += len(parsed.get("Items", [])) + (1 if "Item" in parsed else 0)
+
+    def take(self) -> tuple[dict[str, int], int]:
+        snapshot = (dict(self.calls), self.items)
+        self.calls.clear()
+        self.items = 0
+        return snapshot
+
+
+def main() -> None:
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.settings import Settings
+    from infrastructure.local.resources import ensure_resources
+
+    settings = Settings.from_env(
+        {"CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": "bench" * 8}
+    )
+    with mock_aws():
+        dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+        ensure_resources(settings, dynamodb=dynamodb, s3=s3)
+        counter = CallCounter()
+        counter.attach(dynamodb)
+        counter.attach(s3)
+        bootstrap.use(bootstrap.build(settings, dynamodb_client=dynamodb, s3_client=s3))
+        from app import app
+
+        form = {
+            "subject": "Pothole on Lenina",
+            "description": "A deep pothole by the stop",
+            "category": "roads.potholes",
+            "requester": {"full_name": "Anna Ivanova", "email": "anna@example.org"},
+            "consent": {"accepted": True, "text_version": settings.consent_version},
+        }
+        headers = {"Content-Type": "application/json"}
+        rows = []
+        with Client(app) as client:
+            counter.take()
+            plain = client.http.post("/requests", body=json.dumps(form), headers=headers)
+            rows.append(("web intake", *counter.take()))
+            keyed = client.http.post(
+                "/requests",
+                body=json.dumps(form),
+                headers={**headers, "Idempotency-Key": "bench-1"},
+            )
+            rows.append(("web intake with Idempotency-Key", *counter.take()))
+            client.http.post(
+                "/requests",
+                body=json.dumps(form),
+                headers={**headers, "Idempotency-Key": "bench-1"},
+            )
+            rows.append(("retried intake (replay)", *counter.take()))
+            receipt = json.loads(plain.body)
+            assert keyed.status_code == 201
+            client.http.get(
+                f"/requests/{receipt['number']}",
+                headers={"X-Access-Token": receipt["access_token"]},
+            )
+            rows.append(("status view", *counter.take()))
+    print("AWS calls per operation (botocore before-call hooks, moto)")
+    for name, calls, items in rows:
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+        print(f"  {name:<34} {sum(calls.values())} calls, {items} items read   ({detail})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""`make run`'s product over real HTTP: the whole flow, then a hard kill and a restart."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import requests
+
+from tests.conftest import card_form
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 10
+
+
+def _staff(stack, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.tokens[who]}"}
+
+
+def _act(stack, who: str, number: str, action: str, payload: dict) -> dict:
+    response = requests.post(
+        f"{stack.url}/staff/cards/{number}/{action}",
+        json=payload,
+        headers=_staff(stack, who),
+        timeout=TIMEOUT,
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_the_flow_over_http_survives_a_hard_kill(local_stack):
+    stack = local_stack.start()
+    assert set(stack.tokens) >= {"op-olga", "ex-ivan", "mgr-sergey", "ctl-elena", "adm-dmitry"}
+
+    submitted = requests.post(
+        f"{stack.url}/requests",
+        json=card_form(),
+        headers={"Idempotency-Key": "e2e-1"},
+        timeout=TIMEOUT,
+    )
+    assert submitted.status_code == 201, submitted.text
+    receipt = submitted.json()
+    number, token = receipt["number"], receipt["access_token"]
+    assert receipt["status_url"].startswith(f"{stack.url}/status.html?n={number}#t=")
+
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    ticket = requests.post(
+        f"{stack.url}/requests/{number}/attachments",
+        json={"filename": "hole.png", "content_type": "image/png", "size": len(photo)},
+        headers={"X-Access-Token": token},
+        timeout=TIMEOUT,
+    ).json()
+    uploaded = requests.post(
+        ticket["url"],
+        data=ticket["fields"],
+        files={"file": ("hole.png", photo, "image/png")},
+        timeout=TIMEOUT,
+    )
+    assert uploaded.status_code < 300, uploaded.text
+    confirmed = requests.put(
+        f"{stack.url}{ticket['confirm_path']}",
+        json={"filename": "hole.png"},
+        headers={"X-Access-Token": token},
+        timeout=TIMEOUT,
+    )
+    assert confirmed.status_code == 200, confirmed.text
+
+    queue = requests.get(
+        f"{stack.url}/staff/queue",
+        params={"department": "roads"},
+        headers=_staff(stack, "op-olga"),
+        timeout=TIMEOUT,
+    ).json()
+    assert [c["number"] for c in queue["cards"]] == [number]
+    card = _act(stack, "op-olga", number, "assign", {"executor_id": "ex-ivan", "version": 2})
+    card = _act(
+        stack, "ex-ivan", number, "transition", {"to": "in_progress", "version": card["version"]}
+    )
+    card = _act(
+        stack,
+        "ex-ivan",
+        number,
+        "comments",
+        {"text": "Brigade 4 has the asphalt", "version": card["version"]},
+    )
+    card = _act(
+        stack,
+        "ex-ivan",
+        number,
+        "transition",
+        {"to": "resolved", "resolution": "Patched with hot asphalt", "version": card["version"]},
+    )
+
+    stack.kill_hard()
+    stack.start()
+
+    status = requests.get(
+        f"{stack.url}/requests/{number}", headers={"X-Access-Token": token}, timeout=TIMEOUT
+    )
+    assert status.status_code == 200
+    view = status.json()
+    assert view["status"] == "resolved"
+    assert view["your_attachments"] == ["hole.png"]
+    assert "Brigade 4" not in status.text
+    assert "ex-ivan" not in status.text
+
+    card = _act(
+        stack,
+        "op-olga",
+        number,
+        "transition",
+        {"to": "closed", "closure_reason": "Repair confirmed on site", "version": card["version"]},
+    )
+    full = requests.get(
+        f"{stack.url}/staff/cards/{number}", headers=_staff(stack, "op-olga"), timeout=TIMEOUT
+    ).json()
+    assert [h["action"] for h in full["history"]] == [
+        "created",
+        "attachment_added",
+        "assigned",
+        "status_changed",
+        "commented",
+        "status_changed",
+        "status_changed",
+    ]
+    assert full["attachments"][0]["sha256"] == hashlib.sha256(photo).hexdigest()
+
+    replay = requests.post(
+        f"{stack.url}/requests",
+        json=card_form(),
+        headers={"Idempotency-Key": "e2e-1"},
+        timeout=TIMEOUT,
+    )
+    assert replay.json()["number"] == number
+    second = requests.post(
+        f"{stack.url}/requests", json=card_form(subject="Another hole"), timeout=TIMEOUT
+    ).json()
+    assert second["number"] == f"{number[:5]}{int(number[5:]) + 1:06d}"
+    assert stack.stop() == 0

@@ -74,7 +74,8 @@ class RunningStack:
         raise RuntimeError("local stack did not start:\n" + "".join(self.output))
 
     def _pump(self, lines: queue.Queue[str]) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
             lines.put(line.rstrip("\n"))

@@ -1,4 +1,8 @@
-"""Per-request observability: one structured log line per request, with no personal data."""
+"""Per-request observability: one structured log line per request, with no personal data.
+
+The card number is the correlation id, so every line about a card can be found by its number;
+requests that name no card fall back to API Gateway's request id.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from chalicelib.observability import annotate, logger
 
 def observe_request(request: Request, get_response: Callable[[Request], Response]) -> Response:
     context = request.context or {}
-    logger.set_correlation_id(context.get("requestId"))
+    number = (request.uri_params or {}).get("number")
+    logger.set_correlation_id(number or context.get("requestId"))
+    logger.append_keys(request_id=context.get("requestId"))
     started = time.perf_counter()
     try:
         response = get_response(request)
@@ -20,7 +26,7 @@ def observe_request(request: Request, get_response: Callable[[Request], Response
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     route = context.get("resourcePath", "")
     annotate("route", route)
-    # The route template, not the path: paths carry card numbers, which go in card_number.
+    # The route template, not the path; the number is already the correlation id.
     logger.info(
         "request handled",
         extra={
@@ -30,5 +36,6 @@ def observe_request(request: Request, get_response: Callable[[Request], Response
             "duration_ms": elapsed_ms,
         },
     )
-    logger.remove_keys(["card_number"])
+    logger.remove_keys(["request_id"])
+    logger.set_correlation_id(None)
     return response

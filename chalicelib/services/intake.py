@@ -70,7 +70,7 @@ def submit_request(
         if winner is None:
             raise
         return _replay(winner, request_hash, cards)
-    logger.append_keys(card_number=card.number)
+    logger.set_correlation_id(card.number)
     logger.info("card registered", extra={"channel": card.channel.value, "category": card.category})
     telemetry.card_created(channel=card.channel.value, category=card.category)
     return IntakeReceipt(card=card, access_token=token, replayed=False)

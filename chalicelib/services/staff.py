@@ -118,7 +118,7 @@ def _home_department(departments: frozenset[str], current: str) -> str:
 
 def _save(change: lifecycle.Change, cards: CardRepository) -> Card:
     cards.save(change.card, change.entry)
-    logger.append_keys(card_number=change.card.number)
+    logger.set_correlation_id(change.card.number)
     logger.info(
         "card changed", extra={"action": change.entry.action.value, "version": change.card.version}
     )

@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
+import mimetypes
 import threading
+from pathlib import Path
 from typing import Any
 
-from chalice.local import LocalDevServer, LocalGatewayAuthorizer
+from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGatewayAuthorizer
+
+PORTAL_DIR = Path(__file__).resolve().parents[2] / "templates" / "portal"
+STATIC_SUFFIXES = frozenset({".html", ".css", ".js", ".svg", ".png", ".ico"})
+
+
+class PortalAndApiHandler(ChaliceRequestHandler):
+    """Serves the static portal pages (as S3 would when deployed) and the API on one origin."""
+
+    def do_GET(self) -> None:
+        page = static_file(self.path)
+        if page is None:
+            super().do_GET()
+            return
+        body = page.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", mimetypes.guess_type(page.name)[0] or "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def static_file(request_path: str) -> Path | None:
+    """The portal file a GET path names, or None; never anything outside the portal folder."""
+    name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+    if not name or Path(name).suffix not in STATIC_SUFFIXES:
+        return None
+    candidate = (PORTAL_DIR / name).resolve()
+    if PORTAL_DIR not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
 
 
 def tolerate_malformed_tokens() -> None:
@@ -32,11 +65,17 @@ class ApiServer:
 
     def __init__(self, app: Any, host: str, port: int) -> None:
         from chalice.config import Config
-        from chalice.local import create_local_server
+        from chalice.local import CustomLocalChalice, LocalChalice
 
         tolerate_malformed_tokens()
-        self._server: LocalDevServer = create_local_server(
-            app, Config.create(chalice_stage="dev", app_name="civicdesk"), host, port
+        if not isinstance(app, LocalChalice):
+            # What chalice's create_local_server does: a thread-local current_request, needed
+            # by the threaded server. Done here so that our request handler can be passed.
+            CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+            app.__class__ = CustomLocalChalice
+        config = Config.create(chalice_stage="dev", app_name="civicdesk")
+        self._server: LocalDevServer = LocalDevServer(
+            app, config, host, port, handler_cls=PortalAndApiHandler
         )
         self.port = self._server.server.server_address[1]
         self._thread = threading.Thread(

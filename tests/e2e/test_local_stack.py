@@ -137,3 +137,16 @@ def test_the_flow_over_http_survives_a_hard_kill(local_stack):
     ).json()
     assert second["number"] == f"{number[:5]}{int(number[5:]) + 1:06d}"
     assert stack.stop() == 0
+
+
+def test_the_status_link_opens_the_status_page(local_stack):
+    stack = local_stack.start()
+    receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=TIMEOUT).json()
+    page = requests.get(receipt["status_url"], timeout=TIMEOUT)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html"
+    assert 'id="steps"' in page.text
+    for outside in ("/../pyproject.toml", "/..%2f..%2fpyproject.toml", "/missing.html"):
+        response = requests.get(f"{stack.url}{outside}", timeout=TIMEOUT)
+        assert response.status_code in (403, 404), outside
+        assert "[project]" not in response.text

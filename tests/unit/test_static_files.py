@@ -1,0 +1,18 @@
+"""The local stack serves portal files only from the portal folder."""
+
+from __future__ import annotations
+
+from infrastructure.local.gateway import PORTAL_DIR, static_file
+
+
+def test_portal_pages_are_found_and_nothing_outside_is():
+    assert static_file("/status.html?n=2026-000001#t=x") == PORTAL_DIR / "status.html"
+    for path in (
+        "/../pyproject.toml",
+        "/../../etc/passwd.html",
+        "/status.py",
+        "/",
+        "/nothing.html",
+        "/%2e%2e/README.md",
+    ):
+        assert static_file(path) is None, path

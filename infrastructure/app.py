@@ -19,7 +19,10 @@ def build_app(outdir: str = "cdk.out") -> cdk.App:
     app = cdk.App(outdir=outdir)
     stage = app.node.try_get_context("stage") or os.environ.get("CIVICDESK_STAGE", "dev")
     CivicDeskStack(
-        app, f"civicdesk-{stage}", portal_origin=app.node.try_get_context("portal_origin") or "*"
+        app,
+        f"civicdesk-{stage}",
+        portal_origin=app.node.try_get_context("portal_origin") or "*",
+        portal_url=app.node.try_get_context("portal_url") or "https://requests.town.example",
     )
     return app
 

@@ -28,7 +28,13 @@ AUTHORIZER_NAME = "StaffUserPool"
 
 class CivicDeskStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, portal_origin: str = "*", **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        portal_origin: str = "*",
+        portal_url: str = "https://requests.town.example",
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.key = kms.Key(
@@ -42,7 +48,7 @@ class CivicDeskStack(cdk.Stack):
         self.attachments = self._attachments_bucket(portal_origin)
         self.user_pool = self._user_pool()
         self.api_role = self._api_role()
-        self.api = self._api(portal_origin)
+        self.api = self._api(portal_origin, portal_url)
 
     def _table(self) -> dynamodb.Table:
         key = {k["KeyType"]: k["AttributeName"] for k in ts.KEY_SCHEMA}
@@ -177,7 +183,7 @@ class CivicDeskStack(cdk.Stack):
         )
         return role
 
-    def _api(self, portal_origin: str) -> Chalice:
+    def _api(self, portal_origin: str, portal_url: str) -> Chalice:
         api = Chalice(
             self,
             "Api",
@@ -194,6 +200,8 @@ class CivicDeskStack(cdk.Stack):
                     "CIVICDESK_ATTACHMENTS_BUCKET": self.attachments.bucket_name,
                     "CIVICDESK_AUTH_MODE": "cognito",
                     "CIVICDESK_PORTAL_ORIGIN": portal_origin,
+                    # Private status links in receipts point at the citizen portal.
+                    "CIVICDESK_PUBLIC_BASE_URL": portal_url,
                     "POWERTOOLS_SERVICE_NAME": "civicdesk",
                     "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
                 },

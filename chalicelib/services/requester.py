@@ -149,9 +149,7 @@ def _authorized(number: str, token: str | None, cards: CardRepository) -> Card:
         card = cards.get(number)
     except NotFound:
         raise NotFound(_NO_ACCESS) from None
-    if not token_matches(token, card.access_token_hash):
-        raise NotFound(_NO_ACCESS)
-    return card
+    return _check_token(card, token)
 
 
 def _authorized_with_history(
@@ -161,6 +159,10 @@ def _authorized_with_history(
         card, history = cards.get_with_history(number)
     except NotFound:
         raise NotFound(_NO_ACCESS) from None
+    return _check_token(card, token), history
+
+
+def _check_token(card: Card, token: str | None) -> Card:
     if not token_matches(token, card.access_token_hash):
         raise NotFound(_NO_ACCESS)
-    return card, history
+    return card

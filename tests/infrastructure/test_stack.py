@@ -114,3 +114,17 @@ def test_staff_routes_use_the_stacks_user_pool(template):
             if isinstance(operation, dict) and "security" in operation:
                 assert operation["security"] == [{"StaffUserPool": []}]
     assert staff_paths
+
+
+def test_the_api_function_is_wired_to_the_stacks_resources(template):
+    (function,) = _of_type(template, "AWS::Serverless::Function")
+    env = function["Environment"]["Variables"]
+    table_id = next(
+        k for k, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"
+    )
+    bucket_id = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket")
+    assert env["CIVICDESK_TABLE"] == {"Ref": table_id}
+    assert env["CIVICDESK_ATTACHMENTS_BUCKET"] == {"Ref": bucket_id}
+    assert env["CIVICDESK_AUTH_MODE"] == "cognito"
+    assert env["CIVICDESK_PUBLIC_BASE_URL"] == "https://requests.town.example"
+    assert "CIVICDESK_DEV_TOKEN_SECRET" not in env

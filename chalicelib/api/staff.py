@@ -112,10 +112,11 @@ def assign(number: str) -> Response:
     c = bootstrap.container()
     principal = _principal()
     command = parse_body(staff.current_request, Assign, max_bytes=c.settings.max_body_bytes)
-    staff_service.assign_card(
-        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+    return _card_read(
+        *staff_service.assign_card(
+            principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+        )
     )
-    return _reread(principal, number)
 
 
 @route(
@@ -133,8 +134,11 @@ def transition(number: str) -> Response:
     c = bootstrap.container()
     principal = _principal()
     command = parse_body(staff.current_request, Transition, max_bytes=c.settings.max_body_bytes)
-    staff_service.transition_card(principal, _number(number), command, cards=c.cards, clock=c.clock)
-    return _reread(principal, number)
+    return _card_read(
+        *staff_service.transition_card(
+            principal, _number(number), command, cards=c.cards, clock=c.clock
+        )
+    )
 
 
 @route(
@@ -153,8 +157,10 @@ def comment(number: str) -> Response:
     c = bootstrap.container()
     principal = _principal()
     command = parse_body(staff.current_request, CommentCreate, max_bytes=c.settings.max_body_bytes)
-    staff_service.comment_on_card(principal, _number(number), command, cards=c.cards, clock=c.clock)
-    return _reread(principal, number, status=201)
+    found, history = staff_service.comment_on_card(
+        principal, _number(number), command, cards=c.cards, clock=c.clock
+    )
+    return _card_read(found, history, status=201)
 
 
 def _principal() -> Principal:
@@ -163,12 +169,6 @@ def _principal() -> Principal:
     return principal_from_request(
         request.headers, request.context, settings=c.settings, clock=c.clock
     )
-
-
-def _reread(principal: Principal, number: str, status: int = 200) -> Response:
-    c = bootstrap.container()
-    found, history = staff_service.card_with_history(principal, number, cards=c.cards)
-    return _card_read(found, history, status)
 
 
 def _card_read(found: Card, history: list[HistoryEntry], status: int = 200) -> Response:

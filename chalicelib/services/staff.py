@@ -16,6 +16,7 @@ from chalicelib.ports import CardRepository, Clock, Directory, QueuePage
 from chalicelib.services.commands import Assign, CommentCreate, Transition
 
 MAX_QUEUE_PAGE = 100
+CardWithHistory = tuple[Card, list[HistoryEntry]]
 
 
 def department_queue(
@@ -38,7 +39,7 @@ def department_queue(
 
 def card_with_history(
     principal: Principal, number: str, *, cards: CardRepository
-) -> tuple[Card, list[HistoryEntry]]:
+) -> CardWithHistory:
     card, history = cards.get_with_history(number)
     access.require_view(principal, card)
     return card, history
@@ -52,8 +53,8 @@ def assign_card(
     cards: CardRepository,
     directory: Directory,
     clock: Clock,
-) -> Card:
-    card = _current(number, command.version, cards)
+) -> CardWithHistory:
+    card, history = _current(number, command.version, cards)
     executor = directory.staff_member(command.executor_id)
     if executor is None or Role.EXECUTOR not in executor.roles:
         raise ValidationFailed.single("executor_id", f"{command.executor_id!r} is not an executor")
@@ -66,13 +67,13 @@ def assign_card(
     change = lifecycle.assign(
         card, executor.id, department, actor=principal.actor, at=clock.now(), reason=command.reason
     )
-    return _save(change, cards)
+    return _save(change, history, cards)
 
 
 def transition_card(
     principal: Principal, number: str, command: Transition, *, cards: CardRepository, clock: Clock
-) -> Card:
-    card = _current(number, command.version, cards)
+) -> CardWithHistory:
+    card, history = _current(number, command.version, cards)
     access.require_transition(principal, card, command.to)
     details = lifecycle.TransitionDetails(
         question=command.question,
@@ -82,7 +83,7 @@ def transition_card(
         reason=command.reason,
     )
     change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=clock.now())
-    return _save(change, cards)
+    return _save(change, history, cards)
 
 
 def comment_on_card(
@@ -92,34 +93,37 @@ def comment_on_card(
     *,
     cards: CardRepository,
     clock: Clock,
-) -> Card:
-    card = _current(number, command.version, cards)
+) -> CardWithHistory:
+    card, history = _current(number, command.version, cards)
     access.require_comment(principal, card, public=command.public)
     change = lifecycle.comment(
         card, command.text, public=command.public, actor=principal.actor, at=clock.now()
     )
-    return _save(change, cards)
+    return _save(change, history, cards)
 
 
-def _current(number: str, expected_version: int, cards: CardRepository) -> Card:
-    card = cards.get(number)
+def _current(number: str, expected_version: int, cards: CardRepository) -> CardWithHistory:
+    """The card and its history in one read, if the caller saw the current version."""
+    card, history = cards.get_with_history(number)
     if card.version != expected_version:
         raise ConflictError(
             f"card {number} changed since you read it (you have version {expected_version}, "
             f"it is now {card.version}); reload and try again",
             current_version=card.version,
         )
-    return card
+    return card, history
 
 
 def _home_department(departments: frozenset[str], current: str) -> str:
     return current if current in departments else sorted(departments)[0]
 
 
-def _save(change: lifecycle.Change, cards: CardRepository) -> Card:
+def _save(
+    change: lifecycle.Change, history: list[HistoryEntry], cards: CardRepository
+) -> CardWithHistory:
     cards.save(change.card, change.entry)
     logger.set_correlation_id(change.card.number)
     logger.info(
         "card changed", extra={"action": change.entry.action.value, "version": change.card.version}
     )
-    return change.card
+    return change.card, [*history, change.entry]

@@ -7,8 +7,8 @@ A staff action reads the card with its history once and writes once.
 from __future__ import annotations
 
 import json
-import warnings
 import os
+import warnings
 from collections import Counter
 from datetime import timedelta
 from typing import Any

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.domain.card import Channel, ContactChannel, Priority, Status
+from chalicelib.domain.card import ContactChannel, Priority, Status
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
@@ -78,7 +78,6 @@ class CardCreate(_Command):
     requester: RequesterIn
     consent: ConsentIn | None = None
     location: LocationIn | None = None
-    channel: Channel = Field(default=Channel.WEB, exclude=True)
 
 
 class MessageCreate(_Command):

@@ -36,6 +36,7 @@ class IntakeReceipt:
 def submit_request(
     form: CardCreate,
     *,
+    channel: Channel = Channel.WEB,
     idempotency_key: str | None,
     cards: CardRepository,
     directory: Directory,
@@ -43,15 +44,18 @@ def submit_request(
     telemetry: Telemetry,
     policy: IntakePolicy,
 ) -> IntakeReceipt:
-    """Turn a submitted form into a card; the same Idempotency-Key never makes two cards."""
-    _check_business_rules(form, directory, policy)
+    """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
+
+    ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body.
+    """
+    _check_business_rules(form, channel, directory, policy)
     request_hash = _request_hash(form)
     if idempotency_key:
         existing = cards.find_idempotent(idempotency_key)
         if existing is not None:
             return _replay(existing, request_hash, cards)
     token = new_access_token()
-    card = _new_card(form, cards, directory, clock, policy, token)
+    card = _new_card(form, channel, cards, directory, clock, policy, token)
     record = (
         IdempotencyRecord(
             key=idempotency_key,
@@ -76,11 +80,13 @@ def submit_request(
     return IntakeReceipt(card=card, access_token=token, replayed=False)
 
 
-def _check_business_rules(form: CardCreate, directory: Directory, policy: IntakePolicy) -> None:
+def _check_business_rules(
+    form: CardCreate, channel: Channel, directory: Directory, policy: IntakePolicy
+) -> None:
     problems: list[FieldProblem] = []
     if form.category not in directory.categories():
         problems.append(FieldProblem("category", f"unknown category {form.category!r}"))
-    if form.channel in CONSENT_REQUIRED:
+    if channel in CONSENT_REQUIRED:
         if form.consent is None or not form.consent.accepted:
             problems.append(
                 FieldProblem("consent.accepted", "consent to personal-data processing is required")
@@ -99,6 +105,7 @@ def _check_business_rules(form: CardCreate, directory: Directory, policy: Intake
 
 def _new_card(
     form: CardCreate,
+    channel: Channel,
     cards: CardRepository,
     directory: Directory,
     clock: Clock,
@@ -116,7 +123,7 @@ def _new_card(
     return Card(
         id=uuid.uuid4().hex,
         number=number,
-        channel=form.channel,
+        channel=channel,
         subject=form.subject,
         description=form.description,
         category=form.category,

@@ -70,6 +70,15 @@ def test_400_for_missing_consent_and_unknown_category(api):
     assert _count_cards(api) == 0
 
 
+def test_the_body_cannot_choose_its_channel_to_skip_consent(api):
+    form = card_form(channel="phone")
+    del form["consent"]
+    response = api.post("/requests", form)
+    assert response.status_code == 400
+    assert _fields(response) == {"channel"}
+    assert _count_cards(api) == 0
+
+
 def test_400_for_a_bad_idempotency_key(api):
     response = api.post("/requests", card_form(), headers={"Idempotency-Key": "k" * 500})
     assert response.status_code == 400

@@ -131,3 +131,21 @@ def test_metrics_count_cards_by_channel_and_category(cards, clock, directory):
         policy=IntakePolicy(),
     )
     assert telemetry.cards_created == [("web", "roads.potholes")]
+
+
+def test_channels_that_record_consent_elsewhere_do_not_need_the_checkbox(cards, clock, directory):
+    form = CardCreate.model_validate(card_form(consent=None))
+    receipt = intake.submit_request(
+        form,
+        channel=Channel.PHONE,
+        idempotency_key=None,
+        cards=cards,
+        directory=directory,
+        clock=clock,
+        telemetry=RecordingTelemetry(),
+        policy=IntakePolicy(),
+    )
+    assert receipt.card.channel == Channel.PHONE
+    assert receipt.card.consent is None
+    _, history = cards.get_with_history(receipt.card.number)
+    assert history[0].actor.kind.value == "system"

@@ -155,6 +155,31 @@ def test_attachment_upload_is_recorded_with_size_and_hash(api):
     assert attachment["key"].startswith(f"attachments/{number}/")
 
 
+def test_a_file_larger_than_declared_is_refused_at_confirm_and_deleted(api):
+    # Real S3 refuses it at upload (the POST policy's content-length-range); moto does not, so
+    # this checks the second line of defence: confirm measures what storage actually holds.
+    receipt = body(api.post("/requests", card_form()))
+    number, token = receipt["number"], receipt["access_token"]
+    big = b"x" * (api.container.attachment_policy.max_bytes + 1)
+    t = body(
+        api.post(
+            f"/requests/{number}/attachments",
+            {"filename": "a.txt", "content_type": "text/plain", "size": 10},
+            headers={"X-Access-Token": token},
+        )
+    )
+    requests.post(
+        t["url"], data=t["fields"], files={"file": ("a.txt", big, "text/plain")}, timeout=30
+    )
+    refused = api.put(t["confirm_path"], {"filename": "a.txt"}, headers={"X-Access-Token": token})
+    assert refused.status_code == 400
+    assert [f["field"] for f in body(refused)["error"]["fields"]] == ["file"]
+    key = t["fields"]["key"]
+    listed = api.container.s3_client.list_objects_v2(Bucket="attachments-test", Prefix=key)
+    assert listed.get("KeyCount", 0) == 0
+    assert body(api.get(f"/staff/cards/{number}", staff="op-olga"))["attachments"] == []
+
+
 def test_concurrent_updates_one_wins_the_other_gets_409(api):
     number = body(api.post("/requests", card_form()))["number"]
     results: list[int] = []

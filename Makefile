@@ -19,12 +19,17 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# Node.js runs the CDK (jsii) during synth and its test; installed from Debian when missing.
+# From Debian when missing: Node.js runs the CDK (jsii) for synth and its test; Chromium is the
+# browser the portal tests drive through Playwright (never a browser download of its own).
+SYSTEM_PACKAGES := node:nodejs chromium:chromium
 system-deps:
-	@command -v node >/dev/null && exit 0; \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+		command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; \
-	else echo "Node.js is required for the CDK: install the 'nodejs' package"; exit 1; fi
+		echo "installing from Debian:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "please install these Debian packages:$$missing"; exit 1; fi
 
 run: $(STAMP)
 	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)

@@ -1,0 +1,86 @@
+"""The private status link in a real headless browser (Debian's Chromium through Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import card_form
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a closed network: no background calls home, which would fail by the dozen.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def test_the_requester_follows_the_link_sees_the_question_and_answers(local_stack, browser):
+    stack = local_stack.start()
+    receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
+    number = receipt["number"]
+    staff = {"Authorization": f"Bearer {stack.tokens['op-olga']}"}
+    requests.post(
+        f"{stack.url}/staff/cards/{number}/comments",
+        headers=staff,
+        timeout=10,
+        json={"text": "Internal: crew of Petrov", "version": 1},
+    )
+    requests.post(
+        f"{stack.url}/staff/cards/{number}/transition",
+        headers=staff,
+        timeout=10,
+        json={"to": "needs_clarification", "question": "Which entrance is it?", "version": 2},
+    )
+
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(receipt["status_url"])
+    page.get_by_text("We need more information").first.wait_for()
+    assert page.locator("#question").inner_text() == "Our question: Which entrance is it?"
+    assert "Petrov" not in page.content()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Your request № {number}"
+
+    page.get_by_label("Add details or answer a question").fill("Entrance 2, next to the shop")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("Thank you, your message was added.").wait_for()
+    assert page.locator("#status").inner_text() == "Received"
+    assert "You: Entrance 2, next to the shop" in page.locator("#steps").inner_text()
+    assert page.locator("#question").is_hidden()
+    assert errors == []
+
+
+def test_a_wrong_code_shows_a_plain_message_and_the_lookup_form(local_stack, browser):
+    stack = local_stack.start()
+    receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{stack.url}/status.html?n={receipt['number']}#t=wrong-code")
+    page.get_by_text("no request with this number and access token").wait_for()
+    assert page.locator("#lookup").is_visible()
+    page.get_by_label("Request number").fill(receipt["number"])
+    page.get_by_label("Access code").fill(receipt["access_token"])
+    page.get_by_role("button", name="Show status").click()
+    page.locator("#status").get_by_text("Received").wait_for()
+    assert page.locator("#message").inner_text() == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,8 @@ from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.domain.access_tokens import token_matches
 from chalicelib.domain.card import Channel, Status
-from chalicelib.domain.errors import IdempotencyMismatch, ValidationFailed
+from chalicelib.domain.errors import IdempotencyMismatch, NotFound, ValidationFailed
+from chalicelib.ports import IdempotencyRecord
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
@@ -149,3 +151,34 @@ def test_channels_that_record_consent_elsewhere_do_not_need_the_checkbox(cards, 
     assert receipt.card.consent is None
     _, history = cards.get_with_history(receipt.card.number)
     assert history[0].actor.kind.value == "system"
+
+
+class _RacingRepository(InMemoryCardRepository):
+    """The twin, with a rival request's card written between our key check and our create."""
+
+    def __init__(self, rival: Callable[[], None]) -> None:
+        super().__init__()
+        self._rival = rival
+        self._raced = False
+
+    def find_idempotent(self, key: str) -> IdempotencyRecord | None:
+        found = super().find_idempotent(key)
+        if found is None and not self._raced:
+            self._raced = True
+            self._rival()
+            return None  # what we saw before the rival's write landed
+        return found
+
+
+def test_a_concurrent_retry_with_the_same_key_gets_the_winners_card(clock, directory):
+    def rival() -> None:
+        winner.append(submit(cards, clock, directory, key="race").card)
+
+    winner: list = []
+    cards = _RacingRepository(rival)
+    receipt = submit(cards, clock, directory, key="race")
+    assert receipt.replayed
+    assert receipt.card.number == winner[0].number
+    assert cards.get_with_history(winner[0].number)[0] == winner[0]
+    with pytest.raises(NotFound):
+        cards.get("2026-000002")  # the loser's number was taken but never written

@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+AWS_PORT ?= 4566
 DATA_DIR ?= .local-data
 
 .PHONY: run test lint typecheck unit synth bench clean system-deps
@@ -32,7 +33,7 @@ system-deps:
 	else echo "please install these Debian packages:$$missing"; exit 1; fi
 
 run: $(STAMP)
-	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --output-format concise .

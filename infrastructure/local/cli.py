@@ -24,10 +24,26 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--aws-port", type=int, default=4566, help="moto's port (0: any free)")
     run.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    token = commands.add_parser("token", help="print a fresh staff token (valid 7 days)")
+    token.add_argument("staff_id")
+    token.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    return 2
+    if args.command == "token":
+        return _token(args)
+    return _run(args)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from chalicelib.adapters.static_directory import StaticDirectory
+    from infrastructure.local.stack import staff_token
+
+    try:
+        print(staff_token(args.data_dir, args.staff_id))
+    except KeyError:
+        known = ", ".join(m.id for m in StaticDirectory.from_file().staff())
+        print(f"no staff member {args.staff_id!r}; known: {known}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -38,7 +54,16 @@ def _run(args: argparse.Namespace) -> int:
     # moto's server logs every emulated AWS call; the API's own log lines are what matter here.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stack = LocalStack(args.data_dir, host=args.host, port=args.port, aws_port=args.aws_port)
-    urls = stack.start()
+    try:
+        urls = stack.start()
+    except OSError as error:
+        stack.stop()
+        print(
+            f"cannot start: {error.strerror or error}. Is CivicDesk already running? Choose "
+            "other ports: make run PORT=8080 AWS_PORT=4567",
+            file=sys.stderr,
+        )
+        return 1
     _print_welcome(stack, urls.api, urls.aws)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

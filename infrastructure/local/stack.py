@@ -6,6 +6,7 @@ token secret), so stopping and starting again, even after a hard kill, finds the
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ class JournalingMotoServer(ThreadedMotoServer):
         super().__init__(ip_address=host, port=port, verbose=False)
         self._handler: Any = None
         self._plain: Any = None
+        self._failure: OSError | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self._failure is not None:
+            raise self._failure
 
     def _server_entry(self) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -40,9 +47,24 @@ class JournalingMotoServer(ThreadedMotoServer):
 
         self._plain = DomainDispatcherApplication(create_backend_app)
         self._handler = self._plain
-        self._server = make_server(
-            self._ip_address, self._port, self._dispatch, True, request_handler=MotoRequestHandler
-        )
+        try:
+            self._server = make_server(
+                self._ip_address,
+                self._port,
+                self._dispatch,
+                True,
+                request_handler=MotoRequestHandler,
+            )
+        except (OSError, SystemExit) as error:
+            # werkzeug exits (SystemExit) on a busy port; in this thread that would die silently
+            # and leave start() waiting forever. Hand the failure to start() instead.
+            self._failure = (
+                error
+                if isinstance(error, OSError)
+                else OSError(errno.EADDRINUSE, f"port {self._port} is in use")
+            )
+            self._server_ready_event.set()
+            return
         self._server_ready_event.set()
         self._server.serve_forever()
 
@@ -102,12 +124,7 @@ class LocalStack:
         os.environ.setdefault("CIVICDESK_PUBLIC_BASE_URL", f"http://{self.host}:{self.port}")
 
     def _dev_secret(self) -> str:
-        """Kept in data_dir so that printed tokens still work after a restart."""
-        path = self.data_dir / "dev-token-secret"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48), "utf-8")
-            path.chmod(0o600)
-        return path.read_text("utf-8").strip()
+        return dev_secret(self.data_dir)
 
     def _start_api(self, aws_url: str) -> LocalUrls:
         import boto3
@@ -129,18 +146,10 @@ class LocalStack:
     def staff_tokens(self) -> dict[str, str]:
         """A signed token for each staff member of the directory."""
         from chalicelib import bootstrap
-        from chalicelib.adapters import dev_tokens
 
-        c = bootstrap.container()
-        assert c.settings.dev_token_secret is not None
         return {
-            member.id: dev_tokens.issue(
-                dev_tokens.staff_claims(member),
-                secret=c.settings.dev_token_secret,
-                now=c.clock.now(),
-                ttl=TOKEN_TTL,
-            )
-            for member in c.directory.staff()
+            member.id: staff_token(self.data_dir, member.id)
+            for member in bootstrap.container().directory.staff()
         }
 
     def stop(self) -> None:
@@ -148,3 +157,30 @@ class LocalStack:
             self._api.stop()
         if self._moto is not None:
             self._moto.stop()
+
+
+def dev_secret(data_dir: Path) -> str:
+    """The local token-signing secret, kept in data_dir so tokens outlive a restart."""
+    path = data_dir / "dev-token-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), "utf-8")
+        path.chmod(0o600)
+    return path.read_text("utf-8").strip()
+
+
+def staff_token(data_dir: Path, staff_id: str) -> str:
+    """A fresh token for one staff member of the directory; KeyError names the unknown id."""
+    from chalicelib.adapters import dev_tokens
+    from chalicelib.adapters.clock import SystemClock
+    from chalicelib.adapters.static_directory import StaticDirectory
+
+    member = StaticDirectory.from_file().staff_member(staff_id)
+    if member is None:
+        raise KeyError(staff_id)
+    return dev_tokens.issue(
+        dev_tokens.staff_claims(member),
+        secret=dev_secret(data_dir),
+        now=SystemClock().now(),
+        ttl=TOKEN_TTL,
+    )

@@ -108,6 +108,10 @@ class BlobStore(Protocol):
         """Size, type and sha256 of a stored object. Raises NotFound."""
         ...
 
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        """A short-lived link that downloads the object under ``filename``."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
 

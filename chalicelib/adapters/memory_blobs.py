@@ -38,5 +38,8 @@ class InMemoryBlobStore:
             size=len(body), content_type=content_type, sha256=hashlib.sha256(body).hexdigest()
         )
 
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        return f"memory://downloads/{key}?filename={filename}&expires_in={expires_in}"
+
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
@@ -46,6 +47,21 @@ class S3BlobStore:
             size=int(response["ContentLength"]),
             content_type=str(response.get("ContentType", "")).lower(),
             sha256=digest.hexdigest(),
+        )
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        # Served as a download, never rendered inline: an uploaded HTML or SVG cannot run.
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return str(
+            self._s3.generate_presigned_url(
+                "get_object",
+                ExpiresIn=expires_in,
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": disposition,
+                },
+            )
         )
 
     def delete(self, key: str) -> None:

@@ -115,6 +115,11 @@ class UploadTicketView(_View):
     confirm_path: str
 
 
+class DownloadLinkView(_View):
+    url: str
+    expires_in: int
+
+
 class AttachmentConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -7,7 +7,13 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.api.auth import principal_from_request
 from chalicelib.api.http import json_response, parse_body, route
-from chalicelib.api.schemas import CardRead, CardSummary, QueueView, StaffMeView
+from chalicelib.api.schemas import (
+    CardRead,
+    CardSummary,
+    DownloadLinkView,
+    QueueView,
+    StaffMeView,
+)
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
@@ -161,6 +167,28 @@ def comment(number: str) -> Response:
         principal, _number(number), command, cards=c.cards, clock=c.clock
     )
     return _card_read(found, history, status=201)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/attachments/{attachment_id}",
+    "GET",
+    summary="A short-lived download link for one of the card's files",
+    tag=TAG,
+    staff=True,
+    response=DownloadLinkView,
+    errors=STAFF_ERRORS,
+)
+def attachment(number: str, attachment_id: str) -> Response:
+    c = bootstrap.container()
+    policy = c.attachment_policy
+    url = staff_service.attachment_link(
+        _principal(), _number(number), attachment_id, cards=c.cards, blobs=c.blobs, policy=policy
+    )
+    return json_response(
+        DownloadLinkView(url=url, expires_in=policy.download_url_ttl_seconds),
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _principal() -> Principal:

@@ -36,3 +36,4 @@ class AttachmentPolicy:
     allowed_types: frozenset[str] = DEFAULT_ATTACHMENT_TYPES
     max_per_card: int = 10
     upload_url_ttl_seconds: int = 900
+    download_url_ttl_seconds: int = 300

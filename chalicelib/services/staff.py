@@ -9,11 +9,12 @@ from chalicelib.domain import access, lifecycle
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role
-from chalicelib.domain.errors import ConflictError, ValidationFailed
+from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.observability import logger
-from chalicelib.ports import CardRepository, Clock, Directory, QueuePage
+from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, QueuePage
 from chalicelib.services.commands import Assign, CommentCreate, Transition
+from chalicelib.services.policies import AttachmentPolicy
 
 MAX_QUEUE_PAGE = 100
 CardWithHistory = tuple[Card, list[HistoryEntry]]
@@ -43,6 +44,26 @@ def card_with_history(
     card, history = cards.get_with_history(number)
     access.require_view(principal, card)
     return card, history
+
+
+def attachment_link(
+    principal: Principal,
+    number: str,
+    attachment_id: str,
+    *,
+    cards: CardRepository,
+    blobs: BlobStore,
+    policy: AttachmentPolicy,
+) -> str:
+    """A short-lived download link for one of the card's files, for staff who may see the card."""
+    card = cards.get(number)
+    access.require_view(principal, card)
+    attachment = next((a for a in card.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(f"card {number} has no attachment {attachment_id}")
+    return blobs.download_url(
+        attachment.key, filename=attachment.filename, expires_in=policy.download_url_ttl_seconds
+    )
 
 
 def assign_card(

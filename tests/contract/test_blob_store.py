@@ -81,3 +81,19 @@ def test_the_ticket_states_the_type_it_allows(store):
         "attachments/x/y/z.png", content_type="image/png", size=100, expires_in=60
     )
     assert ticket.fields["Content-Type"] == "image/png"
+
+
+def test_a_download_link_serves_the_file_as_an_attachment(store):
+    key = "attachments/2026-000001/ghi/hole.jpg"
+    ticket = store.blobs.upload_ticket(
+        key, content_type="image/jpeg", size=len(PHOTO), expires_in=60
+    )
+    assert store.upload(key, ticket, PHOTO, "image/jpeg")
+    url = store.blobs.download_url(key, filename="яма hole.jpg", expires_in=120)
+    if url.startswith("memory://"):
+        assert "expires_in=120" in url
+        return
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200
+    assert response.content == PHOTO
+    assert response.headers["Content-Disposition"].startswith("attachment;")

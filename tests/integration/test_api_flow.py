@@ -154,6 +154,14 @@ def test_attachment_upload_is_recorded_with_size_and_hash(api):
     assert attachment["sha256"] == hashlib.sha256(photo).hexdigest()
     assert attachment["key"].startswith(f"attachments/{number}/")
 
+    link = api.get(f"/staff/cards/{number}/attachments/{attachment['id']}", staff="ex-ivan")
+    assert link.status_code == 200
+    assert requests.get(body(link)["url"], timeout=10).content == photo
+    outsider = api.get(f"/staff/cards/{number}/attachments/{attachment['id']}", staff="ex-pavel")
+    assert outsider.status_code == 403
+    missing = api.get(f"/staff/cards/{number}/attachments/nope", staff="ex-ivan")
+    assert missing.status_code == 404
+
 
 def test_a_file_larger_than_declared_is_refused_at_confirm_and_deleted(api):
     # Real S3 refuses it at upload (the POST policy's content-length-range); moto does not, so

@@ -1,0 +1,175 @@
+"""An incoming email as the product sees it, and the rules that decide what may be done with it.
+
+Pure: parsing raw MIME into :class:`InboundMail` lives in ``adapters/mime.py``; these rules only
+read the result (RFC 3834 for automatic replies, plus what helpdesks learned about mail loops).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+# "[#2026-000042]" in a subject: the card's number tag.
+NUMBER_TAG = re.compile(r"\[#(?P<number>\d{4}-\d{6,})\]")
+# Reply and forward prefixes in the languages the town's mail arrives in, repeated or counted.
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|ответ|отв|пересл)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
+    re.IGNORECASE,
+)
+_ROBOT_LOCAL_PARTS = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply)([+\-_.].*)?$",
+    re.IGNORECASE,
+)
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    inline: bool = False
+    content_id: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    message_id: str | None
+    sender: str | None
+    sender_name: str | None
+    subject: str
+    text: str
+    reply_to: tuple[str, ...] = ()
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    return_path: str | None = None
+    auto_submitted: str | None = None
+    precedence: str | None = None
+    list_id: str | None = None
+    failed_recipients: tuple[str, ...] = ()
+    is_delivery_report: bool = False
+    attachments: tuple[MailAttachment, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def clean_subject(self) -> str:
+        return clean_subject(self.subject)
+
+    @property
+    def number_tag(self) -> str | None:
+        match = NUMBER_TAG.search(self.subject)
+        return match.group("number") if match else None
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """Message-IDs this mail answers, nearest first (In-Reply-To, then References newest)."""
+        seen: list[str] = []
+        for mid in (*self.in_reply_to, *reversed(self.references)):
+            if mid not in seen:
+                seen.append(mid)
+        return tuple(seen)
+
+    @property
+    def language(self) -> str:
+        return detect_language(f"{self.subject}\n{self.text}")
+
+
+def clean_subject(subject: str) -> str:
+    """Without Re:/Fwd:/AW:/Ответ: prefixes and our number tag; whitespace collapsed."""
+    without_tag = NUMBER_TAG.sub(" ", subject)
+    previous = None
+    while previous != without_tag:
+        previous = without_tag
+        without_tag = _PREFIX.sub("", without_tag).strip()
+    return re.sub(r"\s+", " ", without_tag).strip()
+
+
+def detect_language(text: str) -> str:
+    """'ru' when Cyrillic letters dominate, else 'en': enough to choose the reply template."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    return "ru" if cyrillic / len(letters) >= 0.3 else "en"
+
+
+class NoReplyReason(StrEnum):
+    AUTO_SUBMITTED = "auto_submitted"
+    BULK_PRECEDENCE = "bulk_precedence"
+    MAILING_LIST = "mailing_list"
+    EMPTY_RETURN_PATH = "empty_return_path"
+    ROBOT_SENDER = "robot_sender"
+    OWN_ADDRESS = "own_address"
+    NO_SENDER = "no_sender"
+    DELIVERY_REPORT = "delivery_report"
+
+
+def is_bounce(mail: InboundMail) -> bool:
+    """A delivery report or bounce: it marks a contact undeliverable and never makes a card."""
+    return (
+        mail.is_delivery_report
+        or bool(mail.failed_recipients)
+        or (
+            mail.sender is not None
+            and _is_robot(mail.sender)
+            and mail.sender.lower().startswith(("mailer-daemon", "postmaster"))
+        )
+    )
+
+
+def why_no_auto_reply(mail: InboundMail, own_addresses: frozenset[str]) -> NoReplyReason | None:
+    """The reason not to answer this mail automatically, or None when a reply is allowed."""
+    if is_bounce(mail):
+        return NoReplyReason.DELIVERY_REPORT
+    if mail.sender is None:
+        return NoReplyReason.NO_SENDER
+    if mail.auto_submitted and mail.auto_submitted.split(";")[0].strip().lower() != "no":
+        return NoReplyReason.AUTO_SUBMITTED
+    if mail.precedence and mail.precedence.strip().lower() in _BULK_PRECEDENCE:
+        return NoReplyReason.BULK_PRECEDENCE
+    if mail.list_id:
+        return NoReplyReason.MAILING_LIST
+    if mail.return_path is not None and mail.return_path.strip("<> ") == "":
+        return NoReplyReason.EMPTY_RETURN_PATH
+    if _is_robot(mail.sender):
+        return NoReplyReason.ROBOT_SENDER
+    if mail.sender.lower() in own_addresses:
+        return NoReplyReason.OWN_ADDRESS
+    return None
+
+
+def reply_address(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    """Where answers go: Reply-To unless it is one of our own addresses, else the sender."""
+    for address in mail.reply_to:
+        if address.lower() not in own_addresses:
+            return address
+    return mail.sender
+
+
+def _is_robot(address: str) -> bool:
+    return _ROBOT_LOCAL_PARTS.match(address.split("@", 1)[0]) is not None
+
+
+_QUOTE_MARKERS = re.compile(
+    r"^(-{2,}\s*(original message|исходное сообщение|forwarded message|пересылаемое сообщение)"
+    r"|on .{3,200} wrote:\s*$|.{3,200} пишет:\s*$|от:\s|from:\s.+@)",
+    re.IGNORECASE,
+)
+
+
+def strip_quoted_history(text: str) -> str:
+    """The new part of a reply: without '>' quotes and the history under a reply header."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if _QUOTE_MARKERS.match(stripped):
+            break
+        if stripped.startswith(">"):
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip()

@@ -133,3 +133,59 @@ class Telemetry(Protocol):
     """Business metrics (CloudWatch EMF when deployed)."""
 
     def card_created(self, *, channel: str, category: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """What became of one mail, by Message-ID (ours or a sender's)."""
+
+    message_id: str
+    card_number: str | None
+    outcome: str
+
+
+class MailLog(Protocol):
+    """Which mail was already handled, and which card a Message-ID belongs to."""
+
+    def claim(self, message_id: str, *, at: datetime) -> bool:
+        """Mark a received mail as being handled; False if it already was (duplicate delivery)."""
+        ...
+
+    def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
+        """Record what became of a claimed mail."""
+        ...
+
+    def release(self, message_id: str) -> None:
+        """Forget a claim whose handling failed, so that a re-run may handle it."""
+        ...
+
+    def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
+        """Our own outgoing Message-ID, so that replies to it thread onto the card."""
+        ...
+
+    def find(self, message_ids: tuple[str, ...]) -> list[MailRecord]:
+        """Records for those ids that exist, in the order asked."""
+        ...
+
+
+class ReplyLimiter(Protocol):
+    """Stepped limits on automatic replies per address (loop and abuse protection)."""
+
+    def allow(self, address: str, *, at: datetime) -> bool:
+        """Count one reply to ``address`` if under every limit; False (and no count) if not."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A composed message; ``raw`` is the complete MIME document."""
+
+    message_id: str
+    recipient: str
+    raw: bytes
+
+
+class Mailer(Protocol):
+    """Sends raw MIME (SES when deployed)."""
+
+    def send(self, mail: OutgoingMail) -> None: ...

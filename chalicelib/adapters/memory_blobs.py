@@ -1,4 +1,4 @@
-"""In-memory BlobStore; ``put`` stands in for the client's direct upload."""
+"""In-memory BlobStore; ``upload`` stands in for the client's direct upload."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class InMemoryBlobStore:
             expires_in=expires_in,
         )
 
-    def put(self, key: str, body: bytes, content_type: str) -> None:
+    def upload(self, key: str, body: bytes, content_type: str) -> None:
         """Upload as a client would, refusing what the ticket does not allow (as S3 does)."""
         allowed_type, max_size = self.tickets[key]
         if content_type != allowed_type or not 1 <= len(body) <= max_size:
@@ -40,6 +40,10 @@ class InMemoryBlobStore:
 
     def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
         return f"memory://downloads/{key}?filename={filename}&expires_in={expires_in}"
+
+    def put(self, key: str, content: bytes, *, content_type: str) -> StoredObject:
+        self.objects[key] = (content, content_type)
+        return self.inspect(key)
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

@@ -64,5 +64,11 @@ class S3BlobStore:
             )
         )
 
+    def put(self, key: str, content: bytes, *, content_type: str) -> StoredObject:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=content, ContentType=content_type)
+        return StoredObject(
+            size=len(content), content_type=content_type, sha256=hashlib.sha256(content).hexdigest()
+        )
+
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)

@@ -12,6 +12,8 @@ CARD#2026-000042      #CARD             the card (``queue_pk``/``queue_sk`` set)
 CARD#2026-000042      LOG#00000003      history entry for version 3 (append-only)
 COUNTER#2026          #COUNTER          per-year number counter (atomic ADD)
 IDEMPOTENCY#<key>     #IDEMPOTENCY      remembered intake, expires after a day (TTL)
+MAIL#<message-id>     #MAIL             a mail received or sent, and its card
+REPLYLIMIT#<address>  <window>#<slot>   auto-replies counted per window (TTL)
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -32,6 +34,9 @@ TTL_ATTRIBUTE = "expires_at"
 CARD_SK = "#CARD"
 COUNTER_SK = "#COUNTER"
 IDEMPOTENCY_SK = "#IDEMPOTENCY"
+MAIL_SK = "#MAIL"
+MAIL_PREFIX = "MAIL#"
+REPLY_LIMIT_PREFIX = "REPLYLIMIT#"
 LOG_PREFIX = "LOG#"
 
 
@@ -49,6 +54,14 @@ def counter_pk(year: int) -> str:
 
 def idempotency_pk(key: str) -> str:
     return f"IDEMPOTENCY#{key}"
+
+
+def mail_pk(message_id: str) -> str:
+    return f"{MAIL_PREFIX}{message_id}"
+
+
+def reply_limit_pk(address: str) -> str:
+    return f"{REPLY_LIMIT_PREFIX}{address.lower()}"
 
 
 KEY_SCHEMA = [

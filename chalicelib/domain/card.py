@@ -130,6 +130,10 @@ class Card(_Frozen):
     resolution: str | None = None
     closure_reason: str | None = None
     reopen_count: int = 0
+    # Addresses that may add to this card by mail (besides the requester's own).
+    participants: tuple[str, ...] = ()
+    # The earlier card this one follows up (e.g. a reply to a card closed long ago).
+    related_to: str | None = None
     version: int = Field(default=1, ge=1)
     # Only a hash of the requester's private access token is kept: a leaked table does not
     # reveal working status links.
@@ -138,3 +142,9 @@ class Card(_Frozen):
     @property
     def year(self) -> int:
         return int(self.number[:4])
+
+    def is_participant(self, address: str) -> bool:
+        known = {a.lower() for a in self.participants}
+        if self.requester.email:
+            known.add(self.requester.email.lower())
+        return address.lower() in known

@@ -30,7 +30,7 @@ def store(request, settings) -> Iterator[Store]:
 
         def put(key: str, ticket: UploadTicket, body: bytes, content_type: str) -> bool:
             try:
-                memory.put(key, body, content_type)
+                memory.upload(key, body, content_type)
             except ValueError:
                 return False
             return True
@@ -97,3 +97,9 @@ def test_a_download_link_serves_the_file_as_an_attachment(store):
     assert response.status_code == 200
     assert response.content == PHOTO
     assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_put_stores_what_the_system_received(store):
+    stored = store.blobs.put("mail/2026-000001/a/photo.jpg", PHOTO, content_type="image/jpeg")
+    assert stored.sha256 == hashlib.sha256(PHOTO).hexdigest()
+    assert store.blobs.inspect("mail/2026-000001/a/photo.jpg") == stored

@@ -1,0 +1,136 @@
+"""MailLog and ReplyLimiter on the cards table (MAIL# and REPLYLIMIT# items)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import table_schema as ts
+from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
+from chalicelib.ports import MailRecord
+
+MAIL_RECORD_TTL = timedelta(days=3 * 365)
+_BATCH = 100
+
+
+class DynamoMailLog:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def claim(self, message_id: str, *, at: datetime) -> bool:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=self._item(message_id, "processing", None, "in", at),
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": ts.PARTITION_KEY},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
+        names = {"#outcome": "outcome"}
+        values: dict[str, Any] = {":outcome": {"S": outcome}}
+        expression = "SET #outcome = :outcome"
+        if card_number:
+            names["#card"] = "card_number"
+            values[":card"] = {"S": card_number}
+            expression += ", #card = :card"
+        self._db.update_item(
+            TableName=self._table,
+            Key=self._key(message_id),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def release(self, message_id: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=self._key(message_id))
+
+    def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
+        self._db.put_item(
+            TableName=self._table, Item=self._item(message_id, "sent", card_number, "out", at)
+        )
+
+    def find(self, message_ids: tuple[str, ...]) -> list[MailRecord]:
+        found: dict[str, MailRecord] = {}
+        unique = list(dict.fromkeys(message_ids))
+        for start in range(0, len(unique), _BATCH):
+            keys = [self._key(m) for m in unique[start : start + _BATCH]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    record = MailRecord(
+                        message_id=item["message_id"]["S"],
+                        card_number=item.get("card_number", {}).get("S"),
+                        outcome=item["outcome"]["S"],
+                    )
+                    found[record.message_id] = record
+                request = response.get("UnprocessedKeys") or {}
+        return [found[m] for m in unique if m in found]
+
+    def _key(self, message_id: str) -> dict[str, Any]:
+        return {ts.PARTITION_KEY: {"S": ts.mail_pk(message_id)}, ts.SORT_KEY: {"S": ts.MAIL_SK}}
+
+    def _item(
+        self, message_id: str, outcome: str, card_number: str | None, direction: str, at: datetime
+    ) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **self._key(message_id),
+            "entity": {"S": "mail"},
+            "message_id": {"S": message_id},
+            "outcome": {"S": outcome},
+            "direction": {"S": direction},
+            "at": {"S": at.isoformat()},
+            ts.TTL_ATTRIBUTE: {"N": str(int((at + MAIL_RECORD_TTL).timestamp()))},
+        }
+        if card_number:
+            item["card_number"] = {"S": card_number}
+        return item
+
+
+class DynamoReplyLimiter:
+    """Counts every window in one transaction: a reply is counted everywhere or nowhere."""
+
+    def __init__(
+        self, client: Any, table_name: str, windows: tuple[ReplyWindow, ...] = DEFAULT_REPLY_WINDOWS
+    ) -> None:
+        self._db = client
+        self._table = table_name
+        self._windows = windows
+
+    def allow(self, address: str, *, at: datetime) -> bool:
+        updates = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {
+                        ts.PARTITION_KEY: {"S": ts.reply_limit_pk(address)},
+                        ts.SORT_KEY: {"S": window.slot(at)},
+                    },
+                    "UpdateExpression": "ADD #count :one SET #ttl = :ttl",
+                    "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+                    "ExpressionAttributeNames": {"#count": "count", "#ttl": ts.TTL_ATTRIBUTE},
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"},
+                        ":limit": {"N": str(window.limit)},
+                        ":ttl": {"N": str(int(window.expires(at).timestamp()))},
+                    },
+                }
+            }
+            for window in self._windows
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=updates)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True

@@ -1,0 +1,65 @@
+"""In-memory MailLog, ReplyLimiter and Mailer: twins that pass the same contract suites."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import datetime
+
+from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
+from chalicelib.ports import MailRecord, OutgoingMail
+
+
+class InMemoryMailLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.records: dict[str, MailRecord] = {}
+
+    def claim(self, message_id: str, *, at: datetime) -> bool:
+        with self._lock:
+            if message_id in self.records:
+                return False
+            self.records[message_id] = MailRecord(message_id, None, "processing")
+            return True
+
+    def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
+        with self._lock:
+            previous = self.records.get(message_id)
+            number = card_number or (previous.card_number if previous else None)
+            self.records[message_id] = MailRecord(message_id, number, outcome)
+
+    def release(self, message_id: str) -> None:
+        with self._lock:
+            self.records.pop(message_id, None)
+
+    def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
+        with self._lock:
+            self.records[message_id] = MailRecord(message_id, card_number, "sent")
+
+    def find(self, message_ids: tuple[str, ...]) -> list[MailRecord]:
+        unique = list(dict.fromkeys(message_ids))
+        return [self.records[m] for m in unique if m in self.records]
+
+
+class InMemoryReplyLimiter:
+    def __init__(self, windows: tuple[ReplyWindow, ...] = DEFAULT_REPLY_WINDOWS) -> None:
+        self._windows = windows
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def allow(self, address: str, *, at: datetime) -> bool:
+        keys = [(address.lower(), w.slot(at)) for w in self._windows]
+        with self._lock:
+            if any(self._counts[k] >= w.limit for k, w in zip(keys, self._windows, strict=True)):
+                return False
+            for key in keys:
+                self._counts[key] += 1
+            return True
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMail] = []
+
+    def send(self, mail: OutgoingMail) -> None:
+        self.sent.append(mail)

@@ -1,0 +1,78 @@
+"""One contract, every MailLog and ReplyLimiter: in-memory twins and DynamoDB under moto."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.dynamodb_mail import DynamoMailLog, DynamoReplyLimiter
+from chalicelib.adapters.memory_mail import InMemoryMailLog, InMemoryReplyLimiter
+from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def backend(request, settings):
+    if request.param == "memory":
+        return InMemoryMailLog(), InMemoryReplyLimiter()
+    aws = request.getfixturevalue("aws")
+    return (
+        DynamoMailLog(aws["dynamodb"], settings.table_name),
+        DynamoReplyLimiter(aws["dynamodb"], settings.table_name),
+    )
+
+
+def test_a_mail_is_claimed_once_even_under_concurrent_delivery(backend, clock):
+    log, _ = backend
+    wins: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def deliver() -> None:
+        barrier.wait()
+        wins.append(log.claim("<dup@example.org>", at=clock.now()))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False, False, False, True]
+
+
+def test_settled_and_sent_records_are_found_in_the_order_asked(backend, clock):
+    log, _ = backend
+    assert log.claim("<in-1@example.org>", at=clock.now())
+    log.settle("<in-1@example.org>", outcome="created", card_number="2026-000001")
+    log.remember_sent("<out-1@town.example>", "2026-000001", at=clock.now())
+    found = log.find(
+        ("<nope@x>", "<out-1@town.example>", "<in-1@example.org>", "<out-1@town.example>")
+    )
+    assert [(r.message_id, r.card_number, r.outcome) for r in found] == [
+        ("<out-1@town.example>", "2026-000001", "sent"),
+        ("<in-1@example.org>", "2026-000001", "created"),
+    ]
+    assert log.find(()) == []
+
+
+def test_a_released_claim_can_be_claimed_again(backend, clock):
+    log, _ = backend
+    assert log.claim("<retry@example.org>", at=clock.now())
+    log.release("<retry@example.org>")
+    assert log.claim("<retry@example.org>", at=clock.now())
+
+
+def test_reply_limits_step_per_window_and_reset_later(backend, clock):
+    _, limiter = backend
+    short, day = DEFAULT_REPLY_WINDOWS
+    allowed = [limiter.allow("Anna@Example.org", at=clock.now()) for _ in range(short.limit + 2)]
+    assert allowed == [True] * short.limit + [False, False]
+    total = short.limit
+    for _ in range(10):
+        clock.advance(short.length)
+        while limiter.allow("anna@example.org", at=clock.now()):
+            total += 1
+    assert total == day.limit  # the daily ceiling holds across short windows
+    assert limiter.allow("someone.else@example.org", at=clock.now())
+    clock.advance(timedelta(days=2))
+    assert limiter.allow("anna@example.org", at=clock.now())

@@ -112,6 +112,10 @@ class BlobStore(Protocol):
         """A short-lived link that downloads the object under ``filename``."""
         ...
 
+    def put(self, key: str, content: bytes, *, content_type: str) -> StoredObject:
+        """Store bytes the system itself received (mail attachments)."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
 
@@ -166,6 +170,12 @@ class MailLog(Protocol):
     def find(self, message_ids: tuple[str, ...]) -> list[MailRecord]:
         """Records for those ids that exist, in the order asked."""
         ...
+
+    def mark_undeliverable(self, address: str, *, at: datetime) -> None:
+        """A bounce said mail to ``address`` cannot be delivered."""
+        ...
+
+    def is_undeliverable(self, address: str) -> bool: ...
 
 
 class ReplyLimiter(Protocol):

@@ -76,6 +76,26 @@ class DynamoMailLog:
                 request = response.get("UnprocessedKeys") or {}
         return [found[m] for m in unique if m in found]
 
+    def mark_undeliverable(self, address: str, *, at: datetime) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                **self._contact_key(address),
+                "entity": {"S": "contact"},
+                "since": {"S": at.isoformat()},
+            },
+        )
+
+    def is_undeliverable(self, address: str) -> bool:
+        response = self._db.get_item(TableName=self._table, Key=self._contact_key(address))
+        return "Item" in response
+
+    def _contact_key(self, address: str) -> dict[str, Any]:
+        return {
+            ts.PARTITION_KEY: {"S": ts.contact_pk(address)},
+            ts.SORT_KEY: {"S": ts.UNDELIVERABLE_SK},
+        }
+
     def _key(self, message_id: str) -> dict[str, Any]:
         return {ts.PARTITION_KEY: {"S": ts.mail_pk(message_id)}, ts.SORT_KEY: {"S": ts.MAIL_SK}}
 

@@ -14,6 +14,7 @@ class InMemoryMailLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.records: dict[str, MailRecord] = {}
+        self.undeliverable: set[str] = set()
 
     def claim(self, message_id: str, *, at: datetime) -> bool:
         with self._lock:
@@ -39,6 +40,12 @@ class InMemoryMailLog:
     def find(self, message_ids: tuple[str, ...]) -> list[MailRecord]:
         unique = list(dict.fromkeys(message_ids))
         return [self.records[m] for m in unique if m in self.records]
+
+    def mark_undeliverable(self, address: str, *, at: datetime) -> None:
+        self.undeliverable.add(address.lower())
+
+    def is_undeliverable(self, address: str) -> bool:
+        return address.lower() in self.undeliverable
 
 
 class InMemoryReplyLimiter:

@@ -62,7 +62,7 @@ def parse_mail(raw: bytes) -> InboundMail:
         auto_submitted=_header(message, "auto-submitted", problems) or None,
         precedence=_header(message, "precedence", problems) or None,
         list_id=_header(message, "list-id", problems) or None,
-        failed_recipients=_addresses(_header(message, "x-failed-recipients", problems)),
+        failed_recipients=_failed_recipients(message, problems),
         is_delivery_report=message.get_content_type() == "multipart/report",
         attachments=tuple(_attachments(message, body_part, problems)),
         problems=tuple(problems),
@@ -94,6 +94,22 @@ def _ids(value: str) -> tuple[str, ...]:
 def _first_id(value: str) -> str | None:
     found = _MESSAGE_ID.findall(value)
     return found[0] if found else (value or None)
+
+
+def _failed_recipients(message: EmailMessage, problems: list[str]) -> tuple[str, ...]:
+    """X-Failed-Recipients, plus Final-Recipient of each failed block of a delivery report."""
+    found = list(_addresses(_header(message, "x-failed-recipients", problems)))
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+            if not isinstance(block, Message):
+                continue
+            action = str(block.get("action", "")).strip().lower()
+            _, _, address = str(block.get("final-recipient", "")).partition(";")
+            if action == "failed" and "@" in address:
+                found.append(address.strip().strip("<>").lower())
+    return tuple(dict.fromkeys(found))
 
 
 def _body_part(message: EmailMessage) -> EmailMessage | None:

@@ -14,6 +14,7 @@ COUNTER#2026          #COUNTER          per-year number counter (atomic ADD)
 IDEMPOTENCY#<key>     #IDEMPOTENCY      remembered intake, expires after a day (TTL)
 MAIL#<message-id>     #MAIL             a mail received or sent, and its card
 REPLYLIMIT#<address>  <window>#<slot>   auto-replies counted per window (TTL)
+CONTACT#<address>     #UNDELIVERABLE    a bounce said this address cannot receive mail
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -58,6 +59,13 @@ def idempotency_pk(key: str) -> str:
 
 def mail_pk(message_id: str) -> str:
     return f"{MAIL_PREFIX}{message_id}"
+
+
+def contact_pk(address: str) -> str:
+    return f"CONTACT#{address.lower()}"
+
+
+UNDELIVERABLE_SK = "#UNDELIVERABLE"
 
 
 def reply_limit_pk(address: str) -> str:

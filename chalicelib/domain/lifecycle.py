@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.card import Card, Status
+from chalicelib.domain.card import Attachment, Card, Status
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import (
     Action,
@@ -182,6 +182,27 @@ def comment(card: Card, text: str, *, public: bool, actor: Actor, at: datetime) 
     return Change(
         card=card.model_copy(update={"updated_at": at, "version": card.version + 1}), entry=entry
     )
+
+
+def attach(card: Card, files: tuple[Attachment, ...], *, actor: Actor, at: datetime) -> Change:
+    """Add files to the card in one history entry."""
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.ATTACHMENT_ADDED,
+        changes=tuple(
+            FieldChange(field="attachments", before=None, after=f.filename) for f in files
+        ),
+    )
+    updated = card.model_copy(
+        update={
+            "attachments": (*card.attachments, *files),
+            "updated_at": at,
+            "version": card.version + 1,
+        }
+    )
+    return Change(card=updated, entry=entry)
 
 
 def requester_message(card: Card, text: str, *, actor: Actor, at: datetime) -> Change:

@@ -37,3 +37,22 @@ class AttachmentPolicy:
     max_per_card: int = 10
     upload_url_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    """How the email channel behaves; every value comes from settings."""
+
+    from_address: str = "requests@town.example"
+    town_name: str = "Town Hall"
+    own_addresses: frozenset[str] = frozenset({"requests@town.example"})
+    default_locale: str = "en"
+    default_category: str = "other.question"
+    reopen_within_days: int = 30
+    max_raw_bytes: int = 25 * 1024 * 1024
+    status_base_url: str = "http://127.0.0.1:8000"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @property
+    def mail_domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1]

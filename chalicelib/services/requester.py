@@ -15,7 +15,7 @@ from chalicelib.domain.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
-from chalicelib.domain.history import REQUESTER, Action, FieldChange, HistoryEntry
+from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, UploadTicket
 from chalicelib.services.commands import AttachmentRequest, MessageCreate, safe_filename
@@ -108,22 +108,9 @@ def confirm_upload(
         uploaded_at=now,
         source=AttachmentSource.REQUESTER,
     )
-    entry = HistoryEntry(
-        seq=card.version + 1,
-        at=now,
-        actor=REQUESTER,
-        action=Action.ATTACHMENT_ADDED,
-        changes=(FieldChange(field="attachments", before=None, after=attachment.filename),),
-    )
-    updated = card.model_copy(
-        update={
-            "attachments": (*card.attachments, attachment),
-            "updated_at": now,
-            "version": card.version + 1,
-        }
-    )
-    cards.save(updated, entry)
-    return updated
+    change = lifecycle.attach(card, (attachment,), actor=REQUESTER, at=now)
+    cards.save(change.card, change.entry)
+    return change.card
 
 
 def attachment_key(number: str, attachment_id: str, filename: str) -> str:

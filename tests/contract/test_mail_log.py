@@ -76,3 +76,11 @@ def test_reply_limits_step_per_window_and_reset_later(backend, clock):
     assert limiter.allow("someone.else@example.org", at=clock.now())
     clock.advance(timedelta(days=2))
     assert limiter.allow("anna@example.org", at=clock.now())
+
+
+def test_bounced_addresses_are_remembered_case_insensitively(backend, clock):
+    log, _ = backend
+    assert not log.is_undeliverable("gone@example.org")
+    log.mark_undeliverable("Gone@Example.org", at=clock.now())
+    assert log.is_undeliverable("gone@example.org")
+    assert not log.is_undeliverable("here@example.org")

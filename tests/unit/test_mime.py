@@ -130,6 +130,18 @@ def test_delivery_reports_are_recognised():
         b"--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed\r\n--B--\r\n",
     )
     assert parse_mail(report).is_delivery_report
+    dsn = _raw(
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B",
+        b"--B\r\nContent-Type: text/plain\r\n\r\nSorry\r\n"
+        b"--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        b"Final-Recipient: rfc822; Gone@Example.org\r\nAction: failed\r\n"
+        b"Status: 5.1.1\r\n\r\n"
+        b"Final-Recipient: rfc822; slow@example.org\r\nAction: delayed\r\n"
+        b"Status: 4.4.1\r\n--B--\r\n",
+    )
+    assert parse_mail(dsn).failed_recipients == ("gone@example.org",)
     failed = _raw(
         "From: a@example.org\nX-Failed-Recipients: gone@example.org\nSubject: x\n"
         "Content-Type: text/plain",

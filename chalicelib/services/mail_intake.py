@@ -1,0 +1,305 @@
+"""An email becomes a card, or a follow-up on one; the sender gets one polite, loop-safe reply.
+
+Every mail ends in exactly one recorded outcome. The same delivery handled twice is a
+duplicate; a failure releases the claim so that a re-run can handle the mail again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from chalicelib.domain import lifecycle
+from chalicelib.domain.card import Attachment, AttachmentSource, Card, Channel, Status
+from chalicelib.domain.errors import NotFound, TransitionForbidden, ValidationFailed
+from chalicelib.domain.history import REQUESTER
+from chalicelib.domain.inbound_mail import (
+    InboundMail,
+    is_bounce,
+    reply_address,
+    strip_quoted_history,
+    why_no_auto_reply,
+)
+from chalicelib.observability import logger
+from chalicelib.ports import (
+    BlobStore,
+    CardRepository,
+    Clock,
+    Directory,
+    Mailer,
+    MailLog,
+    ReplyLimiter,
+    Telemetry,
+)
+from chalicelib.services import intake
+from chalicelib.services.commands import CardCreate, safe_filename
+from chalicelib.services.mail_replies import registration_ack
+from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
+
+
+class MailOutcome(StrEnum):
+    CREATED = "created"
+    THREADED = "threaded"
+    REOPENED = "reopened"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    BOUNCED = "bounced"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class MailVerdicts:
+    """SES's receipt verdicts: PASS, FAIL, GRAY or PROCESSING_FAILED."""
+
+    spam: str = "PASS"
+    virus: str = "PASS"
+    dmarc: str = "PASS"
+
+    @property
+    def quarantine(self) -> bool:
+        return "FAIL" in (self.spam.upper(), self.virus.upper())
+
+    @property
+    def may_thread(self) -> bool:
+        """Mail failing DMARC may be forged: it may not attach itself to an existing card."""
+        return self.dmarc.upper() != "FAIL"
+
+
+@dataclass(frozen=True)
+class MailResult:
+    outcome: MailOutcome
+    card_number: str | None = None
+    reason: str | None = None
+    replied: bool = False
+
+
+@dataclass(frozen=True)
+class MailPorts:
+    cards: CardRepository
+    mail_log: MailLog
+    limiter: ReplyLimiter
+    mailer: Mailer
+    blobs: BlobStore
+    directory: Directory
+    clock: Clock
+    telemetry: Telemetry
+
+
+@dataclass(frozen=True)
+class MailPolicies:
+    mail: MailPolicy
+    intake: IntakePolicy
+    attachments: AttachmentPolicy
+
+
+def receive_mail(
+    mail: InboundMail,
+    verdicts: MailVerdicts,
+    *,
+    delivery_id: str,
+    ports: MailPorts,
+    policies: MailPolicies,
+) -> MailResult:
+    """Handle one received mail exactly once; raises only on infrastructure failure."""
+    key = mail.message_id or f"<{delivery_id}@ses>"
+    if not ports.mail_log.claim(key, at=ports.clock.now()):
+        return MailResult(MailOutcome.DUPLICATE, reason="this mail was already handled")
+    try:
+        result = _route(mail, verdicts, ports, policies)
+    except Exception:
+        ports.mail_log.release(key)
+        raise
+    ports.mail_log.settle(key, outcome=result.outcome.value, card_number=result.card_number)
+    logger.set_correlation_id(result.card_number)
+    logger.info(
+        "mail handled",
+        extra={"outcome": result.outcome.value, "reason": result.reason, "replied": result.replied},
+    )
+    return result
+
+
+def _route(
+    mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts, policies: MailPolicies
+) -> MailResult:
+    if verdicts.quarantine:
+        return MailResult(
+            MailOutcome.QUARANTINED, reason=f"spam {verdicts.spam}, virus {verdicts.virus}"
+        )
+    if is_bounce(mail):
+        for address in mail.failed_recipients:
+            ports.mail_log.mark_undeliverable(address, at=ports.clock.now())
+        return MailResult(
+            MailOutcome.BOUNCED, reason=f"{len(mail.failed_recipients)} undeliverable address(es)"
+        )
+    if mail.sender is None:
+        return MailResult(MailOutcome.REJECTED, reason="no usable sender address")
+    existing = _thread_target(mail, verdicts, ports) if verdicts.may_thread else None
+    if existing is not None:
+        return _follow_up(existing, mail, ports, policies)
+    return _new_card(mail, ports, policies, related_to=None)
+
+
+def _thread_target(mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts) -> Card | None:
+    """Our Message-IDs in In-Reply-To/References first; else the number tag from a participant.
+
+    Never by subject alone.
+    """
+    for record in ports.mail_log.find(mail.thread_ids):
+        if record.card_number:
+            return _card(record.card_number, ports)
+    number = mail.number_tag
+    if number and mail.sender:
+        card = _card(number, ports)
+        if card is not None and card.is_participant(mail.sender):
+            return card
+    return None
+
+
+def _card(number: str, ports: MailPorts) -> Card | None:
+    try:
+        return ports.cards.get(number)
+    except NotFound:
+        return None
+
+
+def _follow_up(
+    card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies
+) -> MailResult:
+    now = ports.clock.now()
+    outcome = MailOutcome.THREADED
+    if card.status == Status.CLOSED:
+        if now - card.updated_at > timedelta(days=policies.mail.reopen_within_days):
+            return _new_card(mail, ports, policies, related_to=card.number)
+        reopened = lifecycle.transition(
+            card,
+            Status.IN_PROGRESS if card.executor_id else Status.RECEIVED,
+            lifecycle.TransitionDetails(reason="The requester replied by email"),
+            actor=REQUESTER,
+            at=now,
+        )
+        ports.cards.save(reopened.card, reopened.entry)
+        card, outcome = reopened.card, MailOutcome.REOPENED
+    text = strip_quoted_history(mail.text) or "(attachments only)"
+    try:
+        change = lifecycle.requester_message(card, text[:5000], actor=REQUESTER, at=now)
+    except TransitionForbidden as refused:
+        return MailResult(MailOutcome.REJECTED, card.number, reason=refused.message)
+    ports.cards.save(change.card, change.entry)
+    _attach(change.card, mail, ports, policies)
+    return MailResult(outcome, card.number)
+
+
+def _new_card(
+    mail: InboundMail, ports: MailPorts, policies: MailPolicies, *, related_to: str | None
+) -> MailResult:
+    recipient = reply_address(mail, policies.mail.own_addresses) or mail.sender
+    try:
+        form = _card_form(mail, recipient, policies.mail)
+        receipt = intake.submit_request(
+            form,
+            channel=Channel.EMAIL,
+            idempotency_key=None,
+            cards=ports.cards,
+            directory=ports.directory,
+            clock=ports.clock,
+            telemetry=ports.telemetry,
+            policy=policies.intake,
+        )
+    except (ValidationError, ValidationFailed) as invalid:
+        return MailResult(MailOutcome.REJECTED, reason=f"cannot make a card: {invalid}")
+    card = receipt.card
+    if related_to:
+        card = _link(card, related_to, ports)
+    card = _attach(card, mail, ports, policies)
+    replied = _acknowledge(card, receipt.access_token, mail, recipient, ports, policies)
+    return MailResult(MailOutcome.CREATED, card.number, replied=replied)
+
+
+def _card_form(mail: InboundMail, recipient: str | None, policy: MailPolicy) -> CardCreate:
+    subject = mail.clean_subject[:200] or "(no subject)"
+    text = mail.text.strip()[:5000] or "(empty message)"
+    name = (mail.sender_name or (mail.sender or "").split("@")[0]).strip()[:200]
+    return CardCreate.model_validate(
+        {
+            "subject": subject if len(subject) >= 3 else f"{subject} (email)",
+            "description": text if len(text) >= 3 else f"{text} (email)",
+            "category": policy.default_category,
+            "requester": {
+                "full_name": name if len(name) >= 2 else "Email sender",
+                "email": recipient,
+                "preferred_channel": "email",
+            },
+        }
+    )
+
+
+def _link(card: Card, related_to: str, ports: MailPorts) -> Card:
+    linked = card.model_copy(update={"related_to": related_to})
+    change = lifecycle.comment(
+        linked,
+        f"Follows up {related_to}, closed too long ago to reopen",
+        public=False,
+        actor=REQUESTER,
+        at=ports.clock.now(),
+    )
+    ports.cards.save(change.card, change.entry)
+    return change.card
+
+
+def _attach(card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies) -> Card:
+    rules, now = policies.attachments, ports.clock.now()
+    room = rules.max_per_card - len(card.attachments)
+    files: list[Attachment] = []
+    for part in mail.attachments:
+        if len(files) >= room or part.content_type not in rules.allowed_types:
+            continue
+        if not 0 < part.size <= rules.max_bytes:
+            continue
+        attachment_id = uuid.uuid4().hex
+        name = safe_filename(part.filename)
+        key = f"attachments/{card.number}/{attachment_id}/{name}"
+        stored = ports.blobs.put(key, part.content, content_type=part.content_type)
+        files.append(
+            Attachment(
+                id=attachment_id,
+                filename=name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                key=key,
+                uploaded_at=now,
+                source=AttachmentSource.REQUESTER,
+            )
+        )
+    if not files:
+        return card
+    change = lifecycle.attach(card, tuple(files), actor=REQUESTER, at=now)
+    ports.cards.save(change.card, change.entry)
+    return change.card
+
+
+def _acknowledge(
+    card: Card,
+    token: str,
+    mail: InboundMail,
+    recipient: str | None,
+    ports: MailPorts,
+    policies: MailPolicies,
+) -> bool:
+    """Send the registration reply unless loop rules, limits or a bounce history forbid it."""
+    reason = why_no_auto_reply(mail, policies.mail.own_addresses)
+    if reason is not None or recipient is None:
+        logger.info("no auto-reply", extra={"reason": str(reason or "no recipient")})
+        return False
+    now = ports.clock.now()
+    if ports.mail_log.is_undeliverable(recipient) or not ports.limiter.allow(recipient, at=now):
+        logger.info("no auto-reply", extra={"reason": "undeliverable or rate-limited"})
+        return False
+    reply = registration_ack(card, token, mail, recipient, policy=policies.mail, now=now)
+    ports.mailer.send(reply)
+    ports.mail_log.remember_sent(reply.message_id, card.number, at=now)
+    return True

@@ -1,0 +1,68 @@
+"""Composing the automatic reply that confirms a registration by mail (RFC 3834 headers)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from chalicelib import templating
+from chalicelib.domain.card import Card
+from chalicelib.domain.inbound_mail import InboundMail
+from chalicelib.ports import OutgoingMail
+from chalicelib.services.policies import MailPolicy
+
+
+def new_message_id(policy: MailPolicy) -> str:
+    return f"<{uuid.uuid4().hex}@{policy.mail_domain}>"
+
+
+def registration_ack(
+    card: Card,
+    access_token: str,
+    mail: InboundMail,
+    recipient: str,
+    *,
+    policy: MailPolicy,
+    now: datetime,
+) -> OutgoingMail:
+    locale = _locale(mail, policy)
+    status_url = f"{policy.status_base_url}/status.html?n={card.number}#t={access_token}"
+    subject, text, html = templating.render(
+        "registration_ack",
+        locale,
+        number=card.number,
+        subject=card.subject,
+        full_name=card.requester.full_name,
+        town_name=policy.town_name,
+        status_url=status_url,
+        registered_on=_local(card.created_at, policy),
+        first_response_due=_local(card.first_response_due, policy),
+    )
+    message_id = new_message_id(policy)
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(policy.town_name, addr_spec=policy.from_address)
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-replied"  # RFC 3834: never answer this automatically
+    if mail.message_id:
+        message["In-Reply-To"] = mail.message_id
+        message["References"] = " ".join((*mail.references, mail.message_id))
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    message["Content-Language"] = locale  # after set_content, which resets Content-* headers
+    return OutgoingMail(message_id=message_id, recipient=recipient, raw=message.as_bytes())
+
+
+def _locale(mail: InboundMail, policy: MailPolicy) -> str:
+    text = f"{mail.subject}{mail.text}".strip()
+    return mail.language if text else policy.default_locale
+
+
+def _local(moment: datetime, policy: MailPolicy) -> str:
+    return moment.astimezone(policy.timezone).strftime("%d.%m.%Y %H:%M")

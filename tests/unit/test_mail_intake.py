@@ -1,0 +1,310 @@
+"""Email to card: creation, threading, reopening, loops, bounces, quarantine, DMARC, duplicates."""
+
+from __future__ import annotations
+
+import base64
+import sysconfig
+from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.memory_blobs import InMemoryBlobStore
+from chalicelib.adapters.memory_cards import InMemoryCardRepository
+from chalicelib.adapters.memory_mail import InMemoryMailLog, InMemoryReplyLimiter, RecordingMailer
+from chalicelib.adapters.mime import parse_mail
+from chalicelib.adapters.telemetry import RecordingTelemetry
+from chalicelib.domain import lifecycle
+from chalicelib.domain.card import Channel, Status
+from chalicelib.services.mail_intake import (
+    MailOutcome,
+    MailPolicies,
+    MailPorts,
+    MailVerdicts,
+    receive_mail,
+)
+from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
+from tests.factories import EXECUTOR
+
+OURS = "requests@town.example"
+CORPUS = sorted(
+    (Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data").glob("msg_*.txt")
+)
+
+
+@pytest.fixture
+def ports(clock, directory) -> MailPorts:
+    return MailPorts(
+        cards=InMemoryCardRepository(),
+        mail_log=InMemoryMailLog(),
+        limiter=InMemoryReplyLimiter(),
+        mailer=RecordingMailer(),
+        blobs=InMemoryBlobStore(),
+        directory=directory,
+        clock=clock,
+        telemetry=RecordingTelemetry(),
+    )
+
+
+POLICIES = MailPolicies(
+    mail=MailPolicy(own_addresses=frozenset({OURS})),
+    intake=IntakePolicy(),
+    attachments=AttachmentPolicy(),
+)
+
+
+def mail(
+    subject="Pothole on Lenina 5",
+    body="A deep pothole by the bus stop.",
+    sender="Anna Ivanova <anna@example.org>",
+    message_id="<m1@example.org>",
+    extra="",
+    content_type="text/plain; charset=utf-8",
+) -> bytes:
+    encoded = base64.b64encode(subject.encode()).decode()
+    headers = (
+        f"From: {sender}\r\nTo: {OURS}\r\nSubject: =?utf-8?b?{encoded}?=\r\n"
+        f"Message-ID: {message_id}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Transfer-Encoding: 8bit\r\n{extra}"
+    )
+    return headers.encode() + b"\r\n" + body.encode()
+
+
+PASSING = MailVerdicts()
+
+
+def receive(raw: bytes, ports, verdicts=PASSING, delivery="ses-1"):
+    return receive_mail(
+        parse_mail(raw), verdicts, delivery_id=delivery, ports=ports, policies=POLICIES
+    )
+
+
+def test_a_new_mail_becomes_a_card_and_gets_one_polite_reply(ports):
+    result = receive(mail(), ports)
+    assert result.outcome == MailOutcome.CREATED
+    assert result.replied
+    card = ports.cards.get(result.card_number)
+    assert card.channel == Channel.EMAIL
+    assert card.subject == "Pothole on Lenina 5"
+    assert card.description == "A deep pothole by the bus stop."
+    assert card.requester.email == "anna@example.org"
+    assert card.requester.full_name == "Anna Ivanova"
+    assert card.category == POLICIES.mail.default_category
+    (sent,) = ports.mailer.sent
+    reply = message_from_bytes(sent.raw, policy=policy.default)
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert reply["In-Reply-To"] == "<m1@example.org>"
+    assert reply["To"] == "anna@example.org"
+    assert f"[#{card.number}]" in reply["Subject"]
+    text = reply.get_body(preferencelist=("plain",)).get_content()
+    assert card.number in text
+    assert "status.html?n=" in text
+    assert ports.mail_log.find((sent.message_id,))[0].card_number == card.number
+
+
+def test_a_russian_mail_gets_a_russian_reply(ports):
+    receive(mail(subject="Не горит фонарь", body="Здравствуйте! Во дворе не горит фонарь."), ports)
+    reply = message_from_bytes(ports.mailer.sent[0].raw, policy=policy.default)
+    assert "зарегистрировано" in reply.get_body(preferencelist=("plain",)).get_content()
+    assert reply["Content-Language"] == "ru"
+
+
+def test_the_same_mail_delivered_twice_makes_one_card(ports):
+    first = receive(mail(), ports, delivery="ses-1")
+    again = receive(mail(), ports, delivery="ses-2")
+    assert again.outcome == MailOutcome.DUPLICATE
+    assert len(ports.mailer.sent) == 1
+    assert ports.cards.next_number(2026) == 2  # only one number was ever taken
+    assert first.outcome == MailOutcome.CREATED
+
+
+def test_a_reply_to_our_message_threads_and_resumes_work(ports, clock):
+    created = receive(mail(), ports)
+    card = ports.cards.get(created.card_number)
+    asked = lifecycle.transition(
+        card,
+        Status.NEEDS_CLARIFICATION,
+        lifecycle.TransitionDetails(question="Which entrance?"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    ports.cards.save(asked.card, asked.entry)
+    our_id = ports.mailer.sent[0].message_id
+    reply = mail(
+        subject="Re: whatever",
+        body="Entrance 2.\n\n> Which entrance?",
+        message_id="<m2@example.org>",
+        extra=f"In-Reply-To: {our_id}\r\n",
+    )
+    result = receive(reply, ports)
+    assert result.outcome == MailOutcome.THREADED
+    assert result.card_number == card.number
+    after, history = ports.cards.get_with_history(card.number)
+    assert after.status == Status.RECEIVED
+    assert history[-1].public_message.text == "Entrance 2."
+    assert len(ports.mailer.sent) == 1  # follow-ups are not acknowledged again
+
+
+def test_the_number_tag_threads_only_for_participants_and_never_the_subject_alone(ports):
+    number = receive(mail(), ports).card_number
+    tagged = mail(subject=f"More photos [#{number}]", message_id="<m3@example.org>")
+    assert receive(tagged, ports).outcome == MailOutcome.THREADED
+    stranger = mail(
+        subject=f"Re: [#{number}]", sender="eve@example.net", message_id="<m4@example.org>"
+    )
+    assert receive(stranger, ports).outcome == MailOutcome.CREATED
+    same_subject = mail(message_id="<m5@example.org>")
+    assert receive(same_subject, ports).card_number != number
+
+
+def test_a_reply_to_a_closed_card_reopens_it_within_the_window(ports, clock):
+    number = receive(mail(), ports).card_number
+    card = ports.cards.get(number)
+    closed = lifecycle.transition(
+        card,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    ports.cards.save(closed.card, closed.entry)
+    clock.advance(timedelta(days=5))
+    again = receive(
+        mail(subject=f"Re: [#{number}] it is back", message_id="<m6@example.org>"), ports
+    )
+    assert again.outcome == MailOutcome.REOPENED
+    reopened = ports.cards.get(number)
+    assert reopened.status == Status.RECEIVED
+    assert reopened.reopen_count == 1
+
+
+def test_a_reply_long_after_closure_makes_a_linked_card(ports, clock):
+    number = receive(mail(), ports).card_number
+    card = ports.cards.get(number)
+    closed = lifecycle.transition(
+        card,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    ports.cards.save(closed.card, closed.entry)
+    clock.advance(timedelta(days=POLICIES.mail.reopen_within_days + 1))
+    late = receive(mail(subject=f"Re: [#{number}]", message_id="<m7@example.org>"), ports)
+    assert late.outcome == MailOutcome.CREATED
+    assert ports.cards.get(late.card_number).related_to == number
+    assert ports.cards.get(number).status == Status.CLOSED
+
+
+def test_mail_failing_dmarc_cannot_attach_itself_to_a_card(ports):
+    number = receive(mail(), ports).card_number
+    forged = mail(
+        subject=f"Re: [#{number}]",
+        message_id="<m8@example.org>",
+        extra=f"In-Reply-To: {ports.mailer.sent[0].message_id}\r\n",
+    )
+    result = receive(forged, ports, verdicts=MailVerdicts(dmarc="FAIL"))
+    assert result.outcome == MailOutcome.CREATED
+    assert result.card_number != number
+
+
+@pytest.mark.parametrize("verdicts", [MailVerdicts(spam="FAIL"), MailVerdicts(virus="FAIL")])
+def test_spam_or_virus_is_quarantined_without_card_or_reply(ports, verdicts):
+    result = receive(mail(), ports, verdicts=verdicts)
+    assert result.outcome == MailOutcome.QUARANTINED
+    assert ports.mailer.sent == []
+    assert ports.cards.next_number(2026) == 1
+
+
+def test_a_bounce_marks_the_address_and_later_mail_to_it_gets_no_reply(ports):
+    bounce = mail(
+        subject="Undelivered Mail Returned to Sender",
+        sender="MAILER-DAEMON@mx.net",
+        message_id="<b1@mx.net>",
+        extra="X-Failed-Recipients: anna@example.org\r\n",
+    )
+    assert receive(bounce, ports).outcome == MailOutcome.BOUNCED
+    assert ports.mail_log.is_undeliverable("anna@example.org")
+    result = receive(mail(message_id="<m9@example.org>"), ports)
+    assert result.outcome == MailOutcome.CREATED
+    assert not result.replied
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "Auto-Submitted: auto-replied\r\n",
+        "Precedence: bulk\r\n",
+        "List-Id: <residents.town.example>\r\n",
+        "Return-Path: <>\r\n",
+    ],
+)
+def test_automatic_mail_makes_a_card_but_never_an_auto_reply(ports, extra):
+    result = receive(mail(extra=extra), ports)
+    assert result.outcome == MailOutcome.CREATED
+    assert not result.replied
+    assert ports.mailer.sent == []
+
+
+def test_our_own_address_never_gets_a_reply_and_reply_to_is_honoured(ports):
+    ours = receive(mail(sender=OURS, message_id="<o1@town.example>"), ports)
+    assert not ours.replied
+    other = receive(
+        mail(message_id="<r1@example.org>", extra="Reply-To: anna.home@example.org\r\n"), ports
+    )
+    assert ports.mailer.sent[-1].recipient == "anna.home@example.org"
+    assert ports.cards.get(other.card_number).requester.email == "anna.home@example.org"
+
+
+def test_auto_replies_are_rate_limited_per_sender(ports):
+    results = [receive(mail(message_id=f"<rate{i}@example.org>"), ports) for i in range(5)]
+    assert [r.replied for r in results] == [True, True, True, False, False]
+    assert all(r.outcome == MailOutcome.CREATED for r in results)
+
+
+def test_photos_are_attached_and_executables_are_not(ports):
+    boundary = "B"
+    jpeg = base64.b64encode(b"\xff\xd8\xff photo").decode()
+    body = (
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee photo\r\n"
+        f"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; "
+        f"filename=hole.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n{jpeg}\r\n"
+        f"--{boundary}\r\nContent-Type: application/x-msdownload\r\nContent-Disposition: "
+        f"attachment; filename=run.exe\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{base64.b64encode(b'MZ').decode()}\r\n--{boundary}--\r\n"
+    )
+    raw = mail(body=body, content_type=f"multipart/mixed; boundary={boundary}")
+    card = ports.cards.get(receive(raw, ports).card_number)
+    (photo,) = card.attachments
+    assert photo.filename == "hole.jpg"
+    assert ports.blobs.inspect(photo.key).sha256 == photo.sha256
+
+
+def test_a_failure_releases_the_claim_so_a_rerun_handles_the_mail(ports):
+    class Broken(RecordingMailer):
+        def send(self, mail):
+            raise ConnectionError("SES is down")
+
+    broken = MailPorts(**{**ports.__dict__, "mailer": Broken()})
+    with pytest.raises(ConnectionError):
+        receive(mail(), broken)
+    result = receive(mail(), ports)
+    assert result.outcome == MailOutcome.CREATED
+
+
+def test_mail_without_a_sender_is_rejected_with_a_reason(ports):
+    raw = b"Subject: hello\r\nMessage-ID: <x@y>\r\n\r\nbody text"
+    result = receive(raw, ports)
+    assert result.outcome == MailOutcome.REJECTED
+    assert result.reason == "no usable sender address"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_every_corpus_message_becomes_a_card_or_a_recorded_reason(ports, path):
+    result = receive(path.read_bytes(), ports, delivery=path.name)
+    assert result.outcome in {MailOutcome.CREATED, MailOutcome.REJECTED, MailOutcome.BOUNCED}
+    if result.outcome == MailOutcome.CREATED:
+        assert ports.cards.get(result.card_number).channel == Channel.EMAIL
+    else:
+        assert result.reason

@@ -7,25 +7,32 @@ needs it, so a status view never pays for an S3 client.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, Telemetry
-from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
+from chalicelib.ports import (
+    BlobStore,
+    CardRepository,
+    Clock,
+    Directory,
+    Mailer,
+    MailLog,
+    RawMailStore,
+    ReplyLimiter,
+    Telemetry,
+)
+from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
+
+if TYPE_CHECKING:
+    from chalicelib.services.mail_intake import MailPolicies, MailPorts
 from chalicelib.settings import Settings
 
 
 class Container:
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         self.settings = settings
-        unknown = set(overrides) - {
-            "cards",
-            "blobs",
-            "directory",
-            "clock",
-            "telemetry",
-            "dynamodb_client",
-            "s3_client",
-        }
+        # Anything the container builds can be replaced; nothing else can be passed.
+        buildable = {n for n, v in vars(Container).items() if isinstance(v, cached_property)}
+        unknown = set(overrides) - buildable
         if unknown:
             raise TypeError(f"unknown overrides: {sorted(unknown)}")
         for name, value in overrides.items():
@@ -41,6 +48,10 @@ class Container:
 
         # SigV4 presigning is required for uploads to a KMS-encrypted bucket.
         return _aws_client("s3", config=Config(signature_version="s3v4"))
+
+    @cached_property
+    def ses_client(self) -> Any:
+        return _aws_client("ses")
 
     @cached_property
     def cards(self) -> CardRepository:
@@ -82,6 +93,65 @@ class Container:
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:
         return AttachmentPolicy()
+
+    @cached_property
+    def mail_log(self) -> MailLog:
+        from chalicelib.adapters.dynamodb_mail import DynamoMailLog
+
+        return DynamoMailLog(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def limiter(self) -> ReplyLimiter:
+        from chalicelib.adapters.dynamodb_mail import DynamoReplyLimiter
+
+        return DynamoReplyLimiter(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        from chalicelib.adapters.ses_mailer import SesMailer
+
+        return SesMailer(self.ses_client)
+
+    @cached_property
+    def raw_mail(self) -> RawMailStore:
+        from chalicelib.adapters.s3_raw_mail import S3RawMailStore
+
+        return S3RawMailStore(self.s3_client, self.settings.inbound_bucket)
+
+    @cached_property
+    def mail_ports(self) -> MailPorts:
+        from chalicelib.services.mail_intake import MailPorts
+
+        return MailPorts(
+            cards=self.cards,
+            mail_log=self.mail_log,
+            limiter=self.limiter,
+            mailer=self.mailer,
+            blobs=self.blobs,
+            directory=self.directory,
+            clock=self.clock,
+            telemetry=self.telemetry,
+        )
+
+    @cached_property
+    def mail_policies(self) -> MailPolicies:
+        from chalicelib.services.mail_intake import MailPolicies
+
+        s = self.settings
+        mail = MailPolicy(
+            from_address=s.mail_from,
+            town_name=s.town_name,
+            own_addresses=s.own_addresses,
+            default_locale=s.default_locale,
+            default_category=s.email_category,
+            reopen_within_days=s.mail_reopen_days,
+            max_raw_bytes=s.mail_max_bytes,
+            status_base_url=s.public_base_url,
+            timezone=s.timezone,
+        )
+        return MailPolicies(
+            mail=mail, intake=self.intake_policy, attachments=self.attachment_policy
+        )
 
 
 def _aws_client(service: str, **options: Any) -> Any:

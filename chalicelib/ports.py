@@ -138,6 +138,8 @@ class Telemetry(Protocol):
 
     def card_created(self, *, channel: str, category: str) -> None: ...
 
+    def mail_handled(self, *, outcome: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class MailRecord:
@@ -199,3 +201,33 @@ class Mailer(Protocol):
     """Sends raw MIME (SES when deployed)."""
 
     def send(self, mail: OutgoingMail) -> None: ...
+
+
+@dataclass(frozen=True)
+class ShelvedMail:
+    """A raw mail set aside (dead letter, quarantine, rejected) with why, for admins to see."""
+
+    message_id: str
+    shelf: str
+    reason: str
+    verdicts: dict[str, str]
+
+
+class RawMailStore(Protocol):
+    """Raw MIME as SES stored it (inbound/<messageId>), and the shelves mail is moved to."""
+
+    def size(self, message_id: str) -> int:
+        """Raises NotFound."""
+        ...
+
+    def read(self, message_id: str) -> bytes: ...
+
+    def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
+        """Move the raw mail from inbound/ to ``shelf``/, recording the reason and verdicts."""
+        ...
+
+    def shelved(self, shelf: str) -> list[ShelvedMail]: ...
+
+    def restore(self, message_id: str, shelf: str) -> ShelvedMail:
+        """Move a shelved mail back to inbound/ for another run. Raises NotFound."""
+        ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -25,6 +26,14 @@ class Settings:
     consent_version: str = "2026-01"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     max_body_bytes: int = 64 * 1024
+    inbound_bucket: str = "civicdesk-inbound-mail"
+    mail_from: str = "requests@town.example"
+    town_name: str = "Town Hall"
+    own_addresses: frozenset[str] = frozenset()
+    mail_reopen_days: int = 30
+    default_locale: str = "en"
+    email_category: str = "other.question"
+    mail_max_bytes: int = 25 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,4 +56,22 @@ class Settings:
             consent_version=env.get("CIVICDESK_CONSENT_VERSION", defaults.consent_version),
             timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE", "UTC")),
             max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            **_mail_settings(env, defaults),
         )
+
+
+def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
+    mail_from = env.get("CIVICDESK_MAIL_FROM", defaults.mail_from).strip().lower()
+    own = {
+        a.strip().lower() for a in env.get("CIVICDESK_OWN_ADDRESSES", "").split(",") if a.strip()
+    }
+    return {
+        "inbound_bucket": env.get("CIVICDESK_INBOUND_BUCKET", defaults.inbound_bucket),
+        "mail_from": mail_from,
+        "town_name": env.get("CIVICDESK_TOWN_NAME", defaults.town_name),
+        "own_addresses": frozenset(own | {mail_from}),
+        "mail_reopen_days": int(env.get("CIVICDESK_MAIL_REOPEN_DAYS", defaults.mail_reopen_days)),
+        "default_locale": env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale),
+        "email_category": env.get("CIVICDESK_EMAIL_CATEGORY", defaults.email_category),
+        "mail_max_bytes": int(env.get("CIVICDESK_MAIL_MAX_BYTES", defaults.mail_max_bytes)),
+    }

@@ -63,8 +63,14 @@ def aws(settings: Settings) -> Iterator[dict[str, Any]]:
     from infrastructure.local.resources import ensure_resources
 
     with mock_aws():
-        clients = {"dynamodb": boto3.client("dynamodb"), "s3": boto3.client("s3")}
-        ensure_resources(settings, dynamodb=clients["dynamodb"], s3=clients["s3"])
+        clients = {
+            "dynamodb": boto3.client("dynamodb"),
+            "s3": boto3.client("s3"),
+            "ses": boto3.client("ses"),
+        }
+        ensure_resources(
+            settings, dynamodb=clients["dynamodb"], s3=clients["s3"], ses=clients["ses"]
+        )
         yield clients
 
 

@@ -6,8 +6,9 @@ import threading
 from collections import Counter
 from datetime import datetime
 
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
-from chalicelib.ports import MailRecord, OutgoingMail
+from chalicelib.ports import MailRecord, OutgoingMail, ShelvedMail
 
 
 class InMemoryMailLog:
@@ -70,3 +71,48 @@ class RecordingMailer:
 
     def send(self, mail: OutgoingMail) -> None:
         self.sent.append(mail)
+
+
+class InMemoryRawMailStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, dict[str, str] | None]] = {}
+
+    def add(self, message_id: str, raw: bytes) -> None:
+        """What SES's S3 action does on receipt."""
+        self.objects[f"inbound/{message_id}"] = (raw, None)
+
+    def size(self, message_id: str) -> int:
+        return len(self._get(f"inbound/{message_id}")[0])
+
+    def read(self, message_id: str) -> bytes:
+        return self._get(f"inbound/{message_id}")[0]
+
+    def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
+        raw, _ = self.objects.pop(f"inbound/{message_id}")
+        self.objects[f"{shelf}/{message_id}"] = (raw, {"reason": reason, **verdicts})
+
+    def shelved(self, shelf: str) -> list[ShelvedMail]:
+        return [
+            self._describe(key, shelf)
+            for key in sorted(self.objects)
+            if key.startswith(f"{shelf}/")
+        ]
+
+    def restore(self, message_id: str, shelf: str) -> ShelvedMail:
+        described = self._describe(f"{shelf}/{message_id}", shelf)
+        raw, _ = self.objects.pop(f"{shelf}/{message_id}")
+        self.objects[f"inbound/{message_id}"] = (raw, None)
+        return described
+
+    def _describe(self, key: str, shelf: str) -> ShelvedMail:
+        _, meta = self._get(key)
+        meta = dict(meta or {})
+        reason = meta.pop("reason", "")
+        return ShelvedMail(
+            message_id=key.split("/", 1)[1], shelf=shelf, reason=reason, verdicts=meta
+        )
+
+    def _get(self, key: str) -> tuple[bytes, dict[str, str] | None]:
+        if key not in self.objects:
+            raise NotFound(f"no stored mail {key}")
+        return self.objects[key]

@@ -49,6 +49,7 @@ class MailOutcome(StrEnum):
     QUARANTINED = "quarantined"
     BOUNCED = "bounced"
     REJECTED = "rejected"
+    DEAD_LETTERED = "dead_lettered"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from chalicelib.adapters import table_schema
 from chalicelib.settings import Settings
 
 
-def ensure_resources(settings: Settings, *, dynamodb: Any, s3: Any) -> None:
-    """Create the table and bucket if missing (idempotent: runs on every start)."""
+def ensure_resources(settings: Settings, *, dynamodb: Any, s3: Any, ses: Any = None) -> None:
+    """Create the table, buckets and mail identity if missing (idempotent: runs on every start)."""
     try:
         dynamodb.create_table(**table_schema.create_table_request(settings.table_name))
     except ClientError as error:
@@ -23,11 +23,15 @@ def ensure_resources(settings: Settings, *, dynamodb: Any, s3: Any) -> None:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": table_schema.TTL_ATTRIBUTE},
         )
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if settings.attachments_bucket not in existing:
-        region = s3.meta.region_name
-        extra = (
-            {}
-            if region == "us-east-1"
-            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        )
-        s3.create_bucket(Bucket=settings.attachments_bucket, **extra)
+    region = s3.meta.region_name
+    extra = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    for bucket in (settings.attachments_bucket, settings.inbound_bucket):
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket, **extra)
+    if ses is not None:
+        # SES sends only from verified identities: the town's mail domain.
+        ses.verify_domain_identity(Domain=settings.mail_from.rsplit("@", 1)[-1])

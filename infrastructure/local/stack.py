@@ -135,7 +135,12 @@ class LocalStack:
         from infrastructure.local.resources import ensure_resources
 
         settings = Settings.from_env()
-        ensure_resources(settings, dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+        ensure_resources(
+            settings,
+            dynamodb=boto3.client("dynamodb"),
+            s3=boto3.client("s3"),
+            ses=boto3.client("ses"),
+        )
         bootstrap.use(bootstrap.build(settings))
         from app import app
 

@@ -1,0 +1,71 @@
+"""RawMailStore on the inbound S3 bucket; shelves are prefixes, reasons are object metadata."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, unquote
+
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.ports import ShelvedMail
+
+INBOUND = "inbound/"
+
+
+class S3RawMailStore:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+
+    def size(self, message_id: str) -> int:
+        return int(self._head(INBOUND + message_id)["ContentLength"])
+
+    def read(self, message_id: str) -> bytes:
+        body = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)["Body"]
+        return bytes(body.read())
+
+    def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
+        metadata = {"reason": quote(reason[:1500]), "verdicts": json.dumps(verdicts)}
+        self._move(INBOUND + message_id, f"{shelf}/{message_id}", metadata)
+
+    def shelved(self, shelf: str) -> list[ShelvedMail]:
+        found = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=f"{shelf}/"):
+            for item in page.get("Contents", []):
+                found.append(self._describe(item["Key"], shelf))
+        return found
+
+    def restore(self, message_id: str, shelf: str) -> ShelvedMail:
+        described = self._describe(f"{shelf}/{message_id}", shelf)
+        self._move(f"{shelf}/{message_id}", INBOUND + message_id, {})
+        return described
+
+    def _describe(self, key: str, shelf: str) -> ShelvedMail:
+        metadata = self._head(key).get("Metadata", {})
+        return ShelvedMail(
+            message_id=key.split("/", 1)[1],
+            shelf=shelf,
+            reason=unquote(metadata.get("reason", "")),
+            verdicts=json.loads(metadata.get("verdicts") or "{}"),
+        )
+
+    def _move(self, source: str, target: str, metadata: dict[str, str]) -> None:
+        self._s3.copy_object(
+            Bucket=self._bucket,
+            Key=target,
+            MetadataDirective="REPLACE",
+            Metadata=metadata,
+            CopySource={"Bucket": self._bucket, "Key": source},
+        )
+        self._s3.delete_object(Bucket=self._bucket, Key=source)
+
+    def _head(self, key: str) -> dict[str, Any]:
+        try:
+            return dict(self._s3.head_object(Bucket=self._bucket, Key=key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise NotFound(f"no stored mail {key}") from error
+            raise

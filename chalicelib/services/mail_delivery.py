@@ -1,0 +1,106 @@
+"""One SES delivery, end to end: read the raw mail, handle it, and shelve what is not a card.
+
+Nothing is lost: oversized, unparseable or failing mail goes to the dead-letter shelf with its
+reason and verdicts, and :func:`reprocess` runs it again. Quarantined (spam/virus) and rejected
+mail is shelved for administrators too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from enum import StrEnum
+
+from chalicelib.domain.inbound_mail import InboundMail
+from chalicelib.observability import logger
+from chalicelib.ports import RawMailStore
+from chalicelib.services.mail_intake import (
+    MailOutcome,
+    MailPolicies,
+    MailPorts,
+    MailResult,
+    MailVerdicts,
+    receive_mail,
+)
+
+
+class Shelf(StrEnum):
+    DEAD_LETTER = "dead-letter"
+    QUARANTINE = "quarantine"
+    REJECTED = "rejected"
+
+
+SHELF_OF = {MailOutcome.QUARANTINED: Shelf.QUARANTINE, MailOutcome.REJECTED: Shelf.REJECTED}
+
+
+def deliver(
+    delivery_id: str,
+    verdicts: MailVerdicts,
+    *,
+    raw_mail: RawMailStore,
+    parse: Callable[[bytes], InboundMail],
+    ports: MailPorts,
+    policies: MailPolicies,
+) -> MailResult:
+    try:
+        size = raw_mail.size(delivery_id)
+        if size > policies.mail.max_raw_bytes:
+            result = MailResult(
+                MailOutcome.DEAD_LETTERED,
+                reason=f"oversized: {size} bytes, limit {policies.mail.max_raw_bytes}",
+            )
+        else:
+            mail = parse(raw_mail.read(delivery_id))
+            result = receive_mail(
+                mail, verdicts, delivery_id=delivery_id, ports=ports, policies=policies
+            )
+    except Exception as error:
+        logger.exception("mail dead-lettered")
+        result = MailResult(
+            MailOutcome.DEAD_LETTERED, reason=f"{type(error).__name__}: {error}"[:500]
+        )
+    shelf = (
+        Shelf.DEAD_LETTER
+        if result.outcome == MailOutcome.DEAD_LETTERED
+        else SHELF_OF.get(result.outcome)
+    )
+    if shelf is not None:
+        raw_mail.shelve(
+            delivery_id,
+            shelf.value,
+            reason=result.reason or result.outcome.value,
+            verdicts=asdict(verdicts),
+        )
+    ports.telemetry.mail_handled(outcome=result.outcome.value)
+    return result
+
+
+def reprocess(
+    shelf: Shelf,
+    *,
+    raw_mail: RawMailStore,
+    parse: Callable[[bytes], InboundMail],
+    ports: MailPorts,
+    policies: MailPolicies,
+) -> list[tuple[str, MailResult]]:
+    """Run every mail on ``shelf`` again, with the verdicts SES gave it on receipt."""
+    results = []
+    for shelved in raw_mail.shelved(shelf.value):
+        raw_mail.restore(shelved.message_id, shelf.value)
+        verdicts = MailVerdicts(
+            **{k: v for k, v in shelved.verdicts.items() if k in ("spam", "virus", "dmarc")}
+        )
+        results.append(
+            (
+                shelved.message_id,
+                deliver(
+                    shelved.message_id,
+                    verdicts,
+                    raw_mail=raw_mail,
+                    parse=parse,
+                    ports=ports,
+                    policies=policies,
+                ),
+            )
+        )
+    return results

@@ -1,0 +1,45 @@
+"""SES receipt rule → Lambda (after the rule's S3 action stored the raw mail at inbound/<id>).
+
+Thin: read each record's message id and verdicts, hand the delivery to the mail service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
+
+from chalicelib import bootstrap
+from chalicelib.adapters.mime import parse_mail
+from chalicelib.observability import logger
+from chalicelib.services.mail_delivery import deliver
+from chalicelib.services.mail_intake import MailVerdicts
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=SESEvent)
+def handler(event: SESEvent, context: Any) -> dict[str, Any]:
+    c = bootstrap.container()
+    outcomes = []
+    for record in event.records:
+        receipt = record.ses.receipt.raw_event
+        verdicts = MailVerdicts(
+            spam=_status(receipt, "spamVerdict"),
+            virus=_status(receipt, "virusVerdict"),
+            dmarc=_status(receipt, "dmarcVerdict"),
+        )
+        result = deliver(
+            record.ses.mail.message_id,
+            verdicts,
+            raw_mail=c.raw_mail,
+            parse=parse_mail,
+            ports=c.mail_ports,
+            policies=c.mail_policies,
+        )
+        outcomes.append({"outcome": result.outcome.value, "card": result.card_number})
+    return {"handled": outcomes}
+
+
+def _status(receipt: dict[str, Any], verdict: str) -> str:
+    """A verdict SES did not evaluate (e.g. no dmarcVerdict in the event) is GRAY, not FAIL."""
+    return str((receipt.get(verdict) or {}).get("status", "GRAY"))

@@ -1,0 +1,183 @@
+"""The SES handler driven by AWS's own event shape, with real raw mail in S3 (all under moto)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.adapters.telemetry import RecordingTelemetry
+from chalicelib.services.mail_delivery import Shelf, reprocess
+from functions import email_inbound
+
+SAMPLE = "samcli/lib/generated_sample_events/events/ses/SesEmailReceiving.json"
+CORPUS = sorted(
+    (Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data").glob("msg_*.txt")
+)
+MAIL = (
+    b"From: Anna Ivanova <anna@example.org>\r\nTo: requests@town.example\r\n"
+    b"Subject: Pothole on Lenina 5\r\nMessage-ID: <pothole-1@example.org>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nA deep pothole by the bus stop.\r\n"
+)
+
+
+@pytest.fixture(scope="session")
+def ses_sample(pytestconfig) -> dict[str, Any]:
+    """AWS's sample SES receipt event, read from the aws-sam-cli wheel (downloaded once)."""
+    cache = pytestconfig.cache.mkdir("aws-sam-cli")
+    wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
+    if not wheels:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-d",
+                str(cache),
+                "aws-sam-cli",
+            ],
+            check=True,
+            timeout=300,
+        )
+        wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
+    text = zipfile.ZipFile(wheels[-1]).read(SAMPLE).decode()
+    for placeholder, value in {
+        "partition": "aws",
+        "region": "eu-central-1",
+        "account_id": "123456789012",
+        "dns_suffix": "amazonaws.com",
+    }.items():
+        text = text.replace("{{{" + placeholder + "}}}", value)
+    return json.loads(text)
+
+
+@dataclass
+class Context:
+    function_name: str = "civicdesk-email-inbound"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:email"
+    aws_request_id: str = "req-1"
+
+
+@pytest.fixture
+def mailroom(aws, settings, clock, directory):
+    telemetry = RecordingTelemetry()
+    container = bootstrap.build(
+        settings,
+        dynamodb_client=aws["dynamodb"],
+        s3_client=aws["s3"],
+        ses_client=aws["ses"],
+        clock=clock,
+        directory=directory,
+        telemetry=telemetry,
+    )
+    bootstrap.use(container)
+    yield container, telemetry
+    bootstrap.use(None)
+
+
+def _event(sample: dict[str, Any], message_id: str, **verdicts: str) -> dict[str, Any]:
+    event = copy.deepcopy(sample)
+    record = event["Records"][0]["ses"]
+    record["mail"]["messageId"] = message_id
+    for name, status in verdicts.items():
+        record["receipt"][f"{name}Verdict"] = {"status": status}
+    return event
+
+
+def _store(aws, settings, message_id: str, raw: bytes) -> None:
+    aws["s3"].put_object(Bucket=settings.inbound_bucket, Key=f"inbound/{message_id}", Body=raw)
+
+
+def _sent_count(aws) -> int:
+    """Messages moto's SES accepted (its send quota counts recipients, not messages)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return len(ses_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].sent_messages)
+
+
+def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
+    ses_sample, mailroom, aws, settings
+):
+    container, telemetry = mailroom
+    _store(aws, settings, "ses-0001", MAIL)
+    result = email_inbound.handler(_event(ses_sample, "ses-0001"), Context())
+    ((handled),) = result["handled"]
+    assert handled["outcome"] == "created"
+    card = container.cards.get(handled["card"])
+    assert card.subject == "Pothole on Lenina 5"
+    assert card.requester.email == "anna@example.org"
+    assert _sent_count(aws) == 1
+    assert telemetry.mail_outcomes == ["created"]
+    again = email_inbound.handler(_event(ses_sample, "ses-0001"), Context())
+    assert again["handled"][0]["outcome"] == "duplicate"
+    assert _sent_count(aws) == 1
+
+
+def test_spam_is_quarantined_and_listed_with_its_reason(ses_sample, mailroom, aws, settings):
+    container, _ = mailroom
+    _store(aws, settings, "ses-spam", MAIL)
+    result = email_inbound.handler(_event(ses_sample, "ses-spam", spam="FAIL"), Context())
+    assert result["handled"][0] == {"outcome": "quarantined", "card": None}
+    (shelved,) = container.raw_mail.shelved(Shelf.QUARANTINE.value)
+    assert shelved.message_id == "ses-spam"
+    assert "spam FAIL" in shelved.reason
+    assert shelved.verdicts["spam"] == "FAIL"
+    assert _sent_count(aws) == 0
+
+
+def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailroom, aws, settings):
+    container, _ = mailroom
+    _store(aws, settings, "ses-big", MAIL + b"x" * 2000)
+    strict = bootstrap.build(
+        settings.__class__(**{**settings.__dict__, "mail_max_bytes": 1000}),
+        dynamodb_client=aws["dynamodb"],
+        s3_client=aws["s3"],
+        ses_client=aws["ses"],
+        clock=container.clock,
+        directory=container.directory,
+        telemetry=container.telemetry,
+    )
+    bootstrap.use(strict)
+    result = email_inbound.handler(_event(ses_sample, "ses-big"), Context())
+    assert result["handled"][0]["outcome"] == "dead_lettered"
+    (dead,) = container.raw_mail.shelved(Shelf.DEAD_LETTER.value)
+    assert dead.reason.startswith("oversized")
+    outcomes = reprocess(
+        Shelf.DEAD_LETTER,
+        raw_mail=container.raw_mail,
+        parse=email_inbound.parse_mail,
+        ports=container.mail_ports,
+        policies=container.mail_policies,
+    )
+    assert [(mid, r.outcome.value) for mid, r in outcomes] == [("ses-big", "created")]
+    assert container.raw_mail.shelved(Shelf.DEAD_LETTER.value) == []
+
+
+def test_every_corpus_mail_through_the_handler(ses_sample, mailroom, aws, settings):
+    container, telemetry = mailroom
+    for index, path in enumerate(CORPUS):
+        _store(aws, settings, f"corpus-{index}", path.read_bytes())
+        result = email_inbound.handler(_event(ses_sample, f"corpus-{index}"), Context())
+        assert result["handled"][0]["outcome"] in {"created", "rejected", "bounced", "duplicate"}, (
+            path.name
+        )
+    rejected = container.raw_mail.shelved(Shelf.REJECTED.value)
+    assert len(rejected) == telemetry.mail_outcomes.count("rejected")
+    assert all(item.reason for item in rejected)
+    assert telemetry.mail_outcomes.count("created") >= 25
+    assert container.raw_mail.shelved(Shelf.DEAD_LETTER.value) == []

@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 AWS_PORT ?= 4566
+SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 
 .PHONY: run test lint typecheck unit synth bench clean system-deps
@@ -33,7 +34,7 @@ system-deps:
 	else echo "please install these Debian packages:$$missing"; exit 1; fi
 
 run: $(STAMP)
-	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --data-dir $(DATA_DIR)
+	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --smtp-port $(SMTP_PORT) --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --output-format concise .

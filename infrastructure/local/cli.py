@@ -1,17 +1,26 @@
-"""``civicdesk``: the local stack's command line.
+"""``civicdesk``: the local stack's command line, and mail administration.
 
-civicdesk run [--host H] [--port P] [--aws-port P] [--data-dir D]
-civicdesk token STAFF_ID [--data-dir D]
+    civicdesk run [--host H] [--port P] [--aws-port P] [--smtp-port P] [--data-dir D]
+    civicdesk token STAFF_ID [--data-dir D]
+    civicdesk mail list [--shelf dead-letter|quarantine|rejected] [--endpoint URL]
+    civicdesk mail reprocess [--shelf dead-letter] [--endpoint URL]
+
+The mail commands use the AWS account in the environment (the deployed stack, with the
+CIVICDESK_* settings the Lambda has), or with --endpoint a running local stack's emulated AWS.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
+
+SHELVES = ("dead-letter", "quarantine", "rejected")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,14 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--aws-port", type=int, default=4566, help="moto's port (0: any free)")
+    run.add_argument("--smtp-port", type=int, default=2525, help="SMTP port (0: any free)")
     run.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     token = commands.add_parser("token", help="print a fresh staff token (valid 7 days)")
     token.add_argument("staff_id")
     token.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    mail = commands.add_parser("mail", help="list or re-run shelved inbound mail")
+    mail.add_argument("action", choices=("list", "reprocess"))
+    mail.add_argument("--shelf", choices=SHELVES, default="dead-letter")
+    mail.add_argument(
+        "--endpoint", help="emulated AWS of a local stack, e.g. http://127.0.0.1:4566"
+    )
     args = parser.parse_args(argv)
-    if args.command == "token":
-        return _token(args)
-    return _run(args)
+    handlers = {"run": _run, "token": _token, "mail": _mail}
+    return handlers[args.command](args)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -46,6 +61,40 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail(args: argparse.Namespace) -> int:
+    if args.endpoint:
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": args.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+            }
+        )
+        os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    from chalicelib import bootstrap
+    from chalicelib.adapters.mime import parse_mail
+    from chalicelib.services.mail_delivery import Shelf, reprocess
+
+    c = bootstrap.container()
+    if args.action == "list":
+        for item in c.raw_mail.shelved(args.shelf):
+            print(f"{item.message_id}\t{item.reason}\t{item.verdicts}")
+        return 0
+    results = reprocess(
+        Shelf(args.shelf),
+        raw_mail=c.raw_mail,
+        parse=parse_mail,
+        ports=c.mail_ports,
+        policies=c.mail_policies,
+    )
+    for message_id, result in results:
+        print(
+            f"{message_id}\t{result.outcome.value}\t{result.card_number or ''}\t"
+            f"{result.reason or ''}"
+        )
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     import logging
 
@@ -53,18 +102,24 @@ def _run(args: argparse.Namespace) -> int:
 
     # moto's server logs every emulated AWS call; the API's own log lines are what matter here.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    stack = LocalStack(args.data_dir, host=args.host, port=args.port, aws_port=args.aws_port)
+    stack = LocalStack(
+        args.data_dir,
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        smtp_port=args.smtp_port,
+    )
     try:
         urls = stack.start()
     except OSError as error:
         stack.stop()
         print(
             f"cannot start: {error.strerror or error}. Is CivicDesk already running? Choose "
-            "other ports: make run PORT=8080 AWS_PORT=4567",
+            "other ports: make run PORT=8080 AWS_PORT=4567 SMTP_PORT=2526",
             file=sys.stderr,
         )
         return 1
-    _print_welcome(stack, urls.api, urls.aws)
+    _print_welcome(stack, urls)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):
@@ -74,22 +129,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_welcome(stack: object, api: str, aws: str) -> None:
-    from infrastructure.local.stack import LocalStack
+def _print_welcome(stack: Any, urls: Any) -> None:
+    from chalicelib import bootstrap
 
-    assert isinstance(stack, LocalStack)
+    api = urls.api
     lines = [
         "CivicDesk is running (local stack, no AWS account needed)",
         f"  API:              {api}",
         f"  OpenAPI document: {api}/openapi.json",
         f"  Categories:       {api}/categories",
-        f"  Emulated AWS:     {aws}   (moto; data in {stack.data_dir}, "
+        f"  Mail in (SMTP):   {urls.smtp}   (to: {bootstrap.container().settings.mail_from})",
+        f"  Mail out:         {urls.outbox}/*.eml",
+        f"  Emulated AWS:     {urls.aws}   (moto; data in {stack.data_dir}, "
         f"{stack.replayed} writes restored)",
         "",
         "Staff tokens (send as 'Authorization: Bearer <token>'; valid 7 days):",
     ]
-    from chalicelib import bootstrap
-
     directory = bootstrap.container().directory
     for staff_id, token in stack.staff_tokens().items():
         member = directory.staff_member(staff_id)

@@ -79,18 +79,28 @@ class JournalingMotoServer(ThreadedMotoServer):
 class LocalUrls:
     api: str
     aws: str
+    smtp: str
+    outbox: Path
 
 
 class LocalStack:
     def __init__(
-        self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, aws_port: int = 0
+        self,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        aws_port: int = 0,
+        smtp_port: int = 2525,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port
         self.aws_port = aws_port
+        self.smtp_port = smtp_port
         self._moto: JournalingMotoServer | None = None
         self._api: Any = None
+        self._smtp: Any = None
         self.replayed = 0
 
     def start(self) -> LocalUrls:
@@ -130,23 +140,31 @@ class LocalStack:
         import boto3
 
         from chalicelib import bootstrap
+        from chalicelib.adapters.ses_mailer import SesMailer
         from chalicelib.settings import Settings
         from infrastructure.local.gateway import ApiServer
+        from infrastructure.local.mailroom import OutboxMailer, SmtpListener
         from infrastructure.local.resources import ensure_resources
 
         settings = Settings.from_env()
+        s3 = boto3.client("s3")
         ensure_resources(
-            settings,
-            dynamodb=boto3.client("dynamodb"),
-            s3=boto3.client("s3"),
-            ses=boto3.client("ses"),
+            settings, dynamodb=boto3.client("dynamodb"), s3=s3, ses=boto3.client("ses")
         )
-        bootstrap.use(bootstrap.build(settings))
+        outbox = OutboxMailer(SesMailer(boto3.client("ses")), self.data_dir / "outbox")
+        bootstrap.use(bootstrap.build(settings, mailer=outbox))
         from app import app
 
         self._api = ApiServer(app, self.host, self.port)
         self._api.start()
-        return LocalUrls(api=f"http://{self.host}:{self._api.port}", aws=aws_url)
+        self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)
+        self._smtp.start()
+        return LocalUrls(
+            api=f"http://{self.host}:{self._api.port}",
+            aws=aws_url,
+            smtp=f"{self.host}:{self._smtp.port}",
+            outbox=outbox.folder,
+        )
 
     def staff_tokens(self) -> dict[str, str]:
         """A signed token for each staff member of the directory."""
@@ -158,6 +176,8 @@ class LocalStack:
         }
 
     def stop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.stop()
         if self._api is not None:
             self._api.stop()
         if self._moto is not None:

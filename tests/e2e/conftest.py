@@ -30,6 +30,7 @@ def free_port() -> int:
 class RunningStack:
     data_dir: Path
     port: int
+    smtp_port: int = field(default_factory=lambda: free_port())
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -48,6 +49,8 @@ class RunningStack:
                 str(self.port),
                 "--aws-port",
                 "0",
+                "--smtp-port",
+                str(self.smtp_port),
                 "--data-dir",
                 str(self.data_dir),
             ],

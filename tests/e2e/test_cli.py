@@ -42,13 +42,13 @@ def test_token_for_an_unknown_staff_member_lists_the_known_ones(tmp_path):
     assert "op-olga" in done.stderr
 
 
-@pytest.mark.parametrize("taken", ["--aws-port", "--port"])
+@pytest.mark.parametrize("taken", ["--aws-port", "--port", "--smtp-port"])
 def test_a_taken_port_is_reported_not_a_hang(tmp_path, taken):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = str(busy.getsockname()[1])
-        ports = {"--aws-port": "0", "--port": "0", taken: port}
+        ports = {"--aws-port": "0", "--port": "0", "--smtp-port": "0", taken: port}
         done = subprocess.run(
             [CLI, "run", "--data-dir", str(tmp_path), *[x for kv in ports.items() for x in kv]],
             capture_output=True,

@@ -1,8 +1,8 @@
 """Notification templates (jinja2, sandboxed): per-locale text, HTML and subject.
 
-Looked up in ``chalicelib/templates`` (what the deployment package carries: ``make synth``
-copies the top-level ``templates/notifications`` there) and then in the repository's
-``templates/``, so the local stack and tests read the sources directly.
+Looked up first in the repository's ``templates/`` (the sources: the local stack and tests
+read them directly, never a stale copy), then in ``chalicelib/templates``, the copy that synth
+puts into the deployment package (the only place that exists inside a Lambda).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 SEARCH_PATH = (
-    Path(__file__).resolve().parent / "templates",
     Path(__file__).resolve().parent.parent / "templates",
+    Path(__file__).resolve().parent / "templates",
 )
 LOCALES = ("en", "ru")
 

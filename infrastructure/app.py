@@ -23,6 +23,7 @@ def build_app(outdir: str = "cdk.out") -> cdk.App:
         f"civicdesk-{stage}",
         portal_origin=app.node.try_get_context("portal_origin") or "*",
         portal_url=app.node.try_get_context("portal_url") or "https://requests.town.example",
+        mail_from=app.node.try_get_context("mail_from") or "requests@town.example",
     )
     return app
 

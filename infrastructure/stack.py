@@ -1,4 +1,4 @@
-"""CivicDesk's AWS resources: the Chalice API plus the table, bucket and staff user pool.
+"""CivicDesk's AWS resources: the Chalice API, table, buckets, staff user pool, email channel.
 
 Key schemas come from chalicelib/adapters/table_schema.py, the same definitions the adapter, the
 local stack and the tests use. IAM is least-privilege: the API's role is written here, not
@@ -21,6 +21,7 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
+from infrastructure.email_channel import EmailChannel, copy_templates
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AUTHORIZER_NAME = "StaffUserPool"
@@ -34,6 +35,7 @@ class CivicDeskStack(cdk.Stack):
         *,
         portal_origin: str = "*",
         portal_url: str = "https://requests.town.example",
+        mail_from: str = "requests@town.example",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -48,7 +50,29 @@ class CivicDeskStack(cdk.Stack):
         self.attachments = self._attachments_bucket(portal_origin)
         self.user_pool = self._user_pool()
         self.api_role = self._api_role()
-        self.api = self._api(portal_origin, portal_url)
+        # What every CivicDesk Lambda needs to find its resources.
+        self.runtime_env = {
+            "CIVICDESK_TABLE": self.table.table_name,
+            "CIVICDESK_ATTACHMENTS_BUCKET": self.attachments.bucket_name,
+            # Private status links in receipts and replies point at the citizen portal.
+            "CIVICDESK_PUBLIC_BASE_URL": portal_url,
+            "CIVICDESK_MAIL_FROM": mail_from,
+            "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
+        }
+        copy_templates(PROJECT_DIR)
+        self.api = self._api(portal_origin)
+        self.email = EmailChannel(
+            self,
+            "Email",
+            api=self.api,
+            table=self.table,
+            attachments=self.attachments,
+            key=self.key,
+            mail_from=mail_from,
+            environment=self.runtime_env,
+            build_dir=Path(self.node.try_get_context("build_dir") or PROJECT_DIR / ".build"),
+            project_dir=PROJECT_DIR,
+        )
 
     def _table(self) -> dynamodb.Table:
         key = {k["KeyType"]: k["AttributeName"] for k in ts.KEY_SCHEMA}
@@ -183,7 +207,7 @@ class CivicDeskStack(cdk.Stack):
         )
         return role
 
-    def _api(self, portal_origin: str, portal_url: str) -> Chalice:
+    def _api(self, portal_origin: str) -> Chalice:
         api = Chalice(
             self,
             "Api",
@@ -196,14 +220,10 @@ class CivicDeskStack(cdk.Stack):
                 "lambda_memory_size": 512,
                 "lambda_timeout": 15,
                 "environment_variables": {
-                    "CIVICDESK_TABLE": self.table.table_name,
-                    "CIVICDESK_ATTACHMENTS_BUCKET": self.attachments.bucket_name,
+                    **self.runtime_env,
                     "CIVICDESK_AUTH_MODE": "cognito",
                     "CIVICDESK_PORTAL_ORIGIN": portal_origin,
-                    # Private status links in receipts point at the citizen portal.
-                    "CIVICDESK_PUBLIC_BASE_URL": portal_url,
                     "POWERTOOLS_SERVICE_NAME": "civicdesk",
-                    "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
                 },
             },
         )

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,16 @@ def test_the_table_is_the_one_the_code_uses(template):
     assert table["TimeToLiveSpecification"] == {"AttributeName": ts.TTL_ATTRIBUTE, "Enabled": True}
 
 
-def test_the_bucket_is_private_and_encrypted(template):
-    (bucket,) = _of_type(template, "AWS::S3::Bucket")
+@pytest.mark.parametrize(
+    ("prefix", "algorithm"), [("Attachments", "aws:kms"), ("EmailInbound", "AES256")]
+)
+def test_the_buckets_are_private_encrypted_and_tls_only(template, prefix, algorithm):
+    (bucket_id,) = [
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::S3::Bucket" and k.startswith(prefix)
+    ]
+    bucket = template["Resources"][bucket_id]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
         "BlockPublicPolicy": True,
@@ -71,28 +80,43 @@ def test_the_bucket_is_private_and_encrypted(template):
         "RestrictPublicBuckets": True,
     }
     rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    (policy,) = _of_type(template, "AWS::S3::BucketPolicy")
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == algorithm
+    (policy,) = [
+        p for p in _of_type(template, "AWS::S3::BucketPolicy") if p["Bucket"] == {"Ref": bucket_id}
+    ]
     denies = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
 
 
-def test_the_api_role_is_least_privilege(template):
-    (policy,) = _of_type(template, "AWS::IAM::Policy")
-    for statement in policy["PolicyDocument"]["Statement"]:
-        actions = (
-            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        )
+def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    (policy,) = [
+        r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and k.startswith(role_prefix)
+    ]
+    return list(policy["PolicyDocument"]["Statement"])
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+@pytest.mark.parametrize("role", ["ApiRole", "EmailRole"])
+def test_every_role_names_its_actions_and_resources(template, role):
+    for statement in _statements(template, role):
+        actions = _actions(statement)
         assert all("*" not in action for action in actions), actions
         if statement["Resource"] == "*":
             assert {a.split(":")[0] for a in actions} == {"xray"}  # X-Ray has no resource ARNs
-    actions = {
-        a
-        for s in policy["PolicyDocument"]["Statement"]
-        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-    }
-    assert "dynamodb:Scan" not in actions
-    assert "dynamodb:DeleteItem" not in actions
+    granted = {a for s in _statements(template, role) for a in _actions(s)}
+    assert "dynamodb:Scan" not in granted
+
+
+def test_the_api_role_is_least_privilege(template):
+    granted = {a for s in _statements(template, "ApiRole") for a in _actions(s)}
+    assert "dynamodb:DeleteItem" not in granted
+    assert "ses:SendRawEmail" not in granted
     (function,) = _of_type(template, "AWS::Serverless::Function")
     assert "Fn::GetAtt" in function["Role"]
     assert function["Tracing"] == "Active"
@@ -128,3 +152,49 @@ def test_the_api_function_is_wired_to_the_stacks_resources(template):
     assert env["CIVICDESK_AUTH_MODE"] == "cognito"
     assert env["CIVICDESK_PUBLIC_BASE_URL"] == "https://requests.town.example"
     assert "CIVICDESK_DEV_TOKEN_SECRET" not in env
+
+
+def test_the_email_role_deletes_only_mail_claims_and_sends_only_as_the_town(template):
+    statements = _statements(template, "EmailRole")
+    (delete,) = [s for s in statements if "dynamodb:DeleteItem" in _actions(s)]
+    assert _actions(delete) == ["dynamodb:DeleteItem"]
+    assert delete["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.MAIL_PREFIX}*"]}
+    }
+    (send,) = [s for s in statements if "ses:SendRawEmail" in _actions(s)]
+    assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "requests@town.example"}}
+
+
+def test_ses_stores_then_invokes_the_email_function(template):
+    (rule,) = _of_type(template, "AWS::SES::ReceiptRule")
+    spec = rule["Rule"]
+    assert spec["ScanEnabled"] is True
+    assert spec["Recipients"] == ["requests@town.example"]
+    s3_action, lambda_action = (a for a in spec["Actions"])
+    assert s3_action["S3Action"]["ObjectKeyPrefix"] == "inbound/"
+    assert lambda_action["LambdaAction"]["InvocationType"] == "Event"
+    functions = {
+        k: r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and k.startswith("EmailHandler")
+    }
+    (function,) = functions.values()
+    assert function["Handler"] == "functions.email_inbound.handler"
+    assert "TargetArn" in function["DeadLetterConfig"]
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    permissions = [
+        p
+        for p in _of_type(template, "AWS::Lambda::Permission")
+        if p["Principal"] == "ses.amazonaws.com"
+    ]
+    assert len(permissions) == 1
+
+
+def test_the_packages_carry_templates_and_entry_points(template):
+    out = template["path"].parent
+    zips = [zipfile.ZipFile(p) for p in out.glob("asset.*.zip")]
+    names = {n for z in zips for n in z.namelist()}
+    assert "chalicelib/templates/notifications/ru/registration_ack.txt.j2" in names
+    assert "app.py" in names
+    layers = [p for p in out.glob("asset.*") if p.is_dir()]
+    assert any((p / "python" / "functions" / "email_inbound.py").is_file() for p in layers)

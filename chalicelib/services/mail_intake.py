@@ -37,7 +37,7 @@ from chalicelib.ports import (
 )
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate, safe_filename
-from chalicelib.services.mail_replies import registration_ack
+from chalicelib.services.mail_replies import registration_ack, staff_notice
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 
 
@@ -190,8 +190,18 @@ def _follow_up(
     except TransitionForbidden as refused:
         return MailResult(MailOutcome.REJECTED, card.number, reason=refused.message)
     ports.cards.save(change.card, change.entry)
-    _attach(change.card, mail, ports, policies)
+    updated = _attach(change.card, mail, ports, policies)
+    _tell_executor(updated, ports, policies, reopened=outcome == MailOutcome.REOPENED)
     return MailResult(outcome, card.number)
+
+
+def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reopened: bool) -> None:
+    executor = ports.directory.staff_member(card.executor_id) if card.executor_id else None
+    if executor is None:
+        return  # unassigned: the card is back in its department's queue instead
+    ports.mailer.send(
+        staff_notice(card, executor, reopened=reopened, policy=policies.mail, now=ports.clock.now())
+    )
 
 
 def _new_card(

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 
 from chalicelib import templating
 from chalicelib.domain.card import Card
+from chalicelib.domain.directory import StaffMember
 from chalicelib.domain.inbound_mail import InboundMail
 from chalicelib.ports import OutgoingMail
 from chalicelib.services.policies import MailPolicy
@@ -18,6 +19,25 @@ from chalicelib.services.policies import MailPolicy
 
 def new_message_id(policy: MailPolicy) -> str:
     return f"<{uuid.uuid4().hex}@{policy.mail_domain}>"
+
+
+def staff_notice(
+    card: Card, executor: StaffMember, *, reopened: bool, policy: MailPolicy, now: datetime
+) -> OutgoingMail:
+    """Tell the executor that the requester wrote; the text itself stays in the card."""
+    subject, text, html = templating.render(
+        "requester_replied",
+        policy.default_locale,
+        number=card.number,
+        subject=card.subject,
+        executor_name=executor.name,
+        status=card.status.value,
+        reopened=reopened,
+        town_name=policy.town_name,
+    )
+    return _compose(
+        subject, text, html, executor.email, locale=policy.default_locale, policy=policy, now=now
+    )
 
 
 def registration_ack(
@@ -42,6 +62,39 @@ def registration_ack(
         registered_on=_local(card.created_at, policy),
         first_response_due=_local(card.first_response_due, policy),
     )
+    thread = (
+        {
+            "In-Reply-To": mail.message_id,
+            "References": " ".join((*mail.references, mail.message_id)),
+        }
+        if mail.message_id
+        else {}
+    )
+    return _compose(
+        subject,
+        text,
+        html,
+        recipient,
+        locale=locale,
+        policy=policy,
+        now=now,
+        auto_submitted="auto-replied",
+        extra=thread,
+    )
+
+
+def _compose(
+    subject: str,
+    text: str,
+    html: str,
+    recipient: str,
+    *,
+    locale: str,
+    policy: MailPolicy,
+    now: datetime,
+    auto_submitted: str = "auto-generated",
+    extra: dict[str, str] | None = None,
+) -> OutgoingMail:
     message_id = new_message_id(policy)
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(policy.town_name, addr_spec=policy.from_address)
@@ -49,10 +102,9 @@ def registration_ack(
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-replied"  # RFC 3834: never answer this automatically
-    if mail.message_id:
-        message["In-Reply-To"] = mail.message_id
-        message["References"] = " ".join((*mail.references, mail.message_id))
+    message["Auto-Submitted"] = auto_submitted  # RFC 3834: never answer this automatically
+    for name, value in (extra or {}).items():
+        message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message["Content-Language"] = locale  # after set_content, which resets Content-* headers

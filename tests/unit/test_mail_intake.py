@@ -308,3 +308,45 @@ def test_every_corpus_message_becomes_a_card_or_a_recorded_reason(ports, path):
         assert ports.cards.get(result.card_number).channel == Channel.EMAIL
     else:
         assert result.reason
+
+
+def test_a_reply_to_a_waiting_assigned_card_resumes_work_and_tells_the_executor(ports, clock):
+    number = receive(mail(), ports).card_number
+    card = ports.cards.get(number)
+    for change in (
+        lambda c: lifecycle.assign(
+            c, "ex-ivan", "front_office", actor=EXECUTOR.actor, at=clock.now()
+        ),
+        lambda c: lifecycle.transition(
+            c,
+            Status.IN_PROGRESS,
+            lifecycle.TransitionDetails(),
+            actor=EXECUTOR.actor,
+            at=clock.now(),
+        ),
+        lambda c: lifecycle.transition(
+            c,
+            Status.AWAITING_REQUESTER,
+            lifecycle.TransitionDetails(note="Need access"),
+            actor=EXECUTOR.actor,
+            at=clock.now(),
+        ),
+    ):
+        done = change(card)
+        ports.cards.save(done.card, done.entry)
+        card = done.card
+    result = receive(
+        mail(
+            subject=f"Re: [#{number}]", body="The gate is open now.", message_id="<m10@example.org>"
+        ),
+        ports,
+    )
+    assert result.outcome == MailOutcome.THREADED
+    assert ports.cards.get(number).status == Status.IN_PROGRESS
+    notice = message_from_bytes(ports.mailer.sent[-1].raw, policy=policy.default)
+    assert notice["To"] == "ivan.sokolov@town.example"
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert number in notice["Subject"]
+    body = notice.get_body(preferencelist=("plain",)).get_content()
+    assert "in_progress" in body
+    assert "The gate is open now." not in body  # the message itself stays in the card

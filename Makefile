@@ -56,6 +56,7 @@ synth: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/api_calls.py
 	$(BIN)/python bench/cold_import.py
+	$(BIN)/python bench/email_intake.py
 
 clean:
 	rm -rf $(VENV) chalice.out infrastructure/cdk.out infrastructure/chalice.out .pytest_cache .mypy_cache .ruff_cache

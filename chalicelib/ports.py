@@ -216,11 +216,9 @@ class ShelvedMail:
 class RawMailStore(Protocol):
     """Raw MIME as SES stored it (inbound/<messageId>), and the shelves mail is moved to."""
 
-    def size(self, message_id: str) -> int:
-        """Raises NotFound."""
+    def read(self, message_id: str, *, max_bytes: int) -> bytes:
+        """The raw mail; PayloadTooLarge (before reading it) when over ``max_bytes``."""
         ...
-
-    def read(self, message_id: str) -> bytes: ...
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
         """Move the raw mail from inbound/ to ``shelf``/, recording the reason and verdicts."""

@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, PayloadTooLarge
 from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
 from chalicelib.ports import MailRecord, OutgoingMail, ShelvedMail
 
@@ -81,11 +81,11 @@ class InMemoryRawMailStore:
         """What SES's S3 action does on receipt."""
         self.objects[f"inbound/{message_id}"] = (raw, None)
 
-    def size(self, message_id: str) -> int:
-        return len(self._get(f"inbound/{message_id}")[0])
-
-    def read(self, message_id: str) -> bytes:
-        return self._get(f"inbound/{message_id}")[0]
+    def read(self, message_id: str, *, max_bytes: int) -> bytes:
+        raw = self._get(f"inbound/{message_id}")[0]
+        if len(raw) > max_bytes:
+            raise PayloadTooLarge(f"oversized: {len(raw)} bytes, limit {max_bytes}")
+        return raw
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
         raw, _ = self.objects.pop(f"inbound/{message_id}")

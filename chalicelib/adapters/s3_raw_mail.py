@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, PayloadTooLarge
 from chalicelib.ports import ShelvedMail
 
 INBOUND = "inbound/"
@@ -19,12 +19,13 @@ class S3RawMailStore:
         self._s3 = client
         self._bucket = bucket
 
-    def size(self, message_id: str) -> int:
-        return int(self._head(INBOUND + message_id)["ContentLength"])
-
-    def read(self, message_id: str) -> bytes:
-        body = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)["Body"]
-        return bytes(body.read())
+    def read(self, message_id: str, *, max_bytes: int) -> bytes:
+        response = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)
+        size = int(response["ContentLength"])
+        if size > max_bytes:
+            response["Body"].close()
+            raise PayloadTooLarge(f"oversized: {size} bytes, limit {max_bytes}")
+        return bytes(response["Body"].read())
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
         metadata = {"reason": quote(reason[:1500]), "verdicts": json.dumps(verdicts)}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from enum import StrEnum
 
+from chalicelib.domain.errors import PayloadTooLarge
 from chalicelib.domain.inbound_mail import InboundMail
 from chalicelib.observability import logger
 from chalicelib.ports import RawMailStore
@@ -43,17 +44,12 @@ def deliver(
     policies: MailPolicies,
 ) -> MailResult:
     try:
-        size = raw_mail.size(delivery_id)
-        if size > policies.mail.max_raw_bytes:
-            result = MailResult(
-                MailOutcome.DEAD_LETTERED,
-                reason=f"oversized: {size} bytes, limit {policies.mail.max_raw_bytes}",
-            )
-        else:
-            mail = parse(raw_mail.read(delivery_id))
-            result = receive_mail(
-                mail, verdicts, delivery_id=delivery_id, ports=ports, policies=policies
-            )
+        raw = raw_mail.read(delivery_id, max_bytes=policies.mail.max_raw_bytes)
+        result = receive_mail(
+            parse(raw), verdicts, delivery_id=delivery_id, ports=ports, policies=policies
+        )
+    except PayloadTooLarge as oversized:
+        result = MailResult(MailOutcome.DEAD_LETTERED, reason=oversized.message)
     except Exception as error:
         logger.exception("mail dead-lettered")
         result = MailResult(

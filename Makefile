@@ -11,7 +11,7 @@ AWS_PORT ?= 4566
 SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 
-.PHONY: run test lint typecheck unit synth bench clean system-deps
+.PHONY: run test lint typecheck unit synth bench clean system-deps mail-reprocess
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -58,5 +58,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/cold_import.py
 	$(BIN)/python bench/email_intake.py
 
+# Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
+# Against the running local stack by default; ENDPOINT= (empty) for the deployed account.
+SHELF ?= dead-letter
+ENDPOINT ?= http://127.0.0.1:$(AWS_PORT)
+mail-reprocess: $(STAMP)
+	$(BIN)/civicdesk mail reprocess --shelf $(SHELF) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
+
 clean:
-	rm -rf $(VENV) chalice.out infrastructure/cdk.out infrastructure/chalice.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .build chalicelib/templates chalice.out infrastructure/cdk.out infrastructure/chalice.out .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -55,13 +56,25 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def aws(settings: Settings) -> Iterator[dict[str, Any]]:
-    """moto-backed DynamoDB and S3 with the stack's table and bucket."""
+def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto-backed DynamoDB, S3 and SES with the stack's table, buckets and mail identity."""
     import boto3
     from moto import mock_aws
+    from moto.core.botocore_stubber import BotocoreStubber
 
     from infrastructure.local.resources import ensure_resources
 
+    # moto applies a request without locking, so two threads can both pass a condition or both
+    # read a counter before either writes. DynamoDB applies each request atomically: make the
+    # emulator do the same. Races between separate calls (read, then conditional write) stay.
+    lock = threading.Lock()
+    original = BotocoreStubber.__call__
+
+    def one_request_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_request_at_a_time)
     with mock_aws():
         clients = {
             "dynamodb": boto3.client("dynamodb"),

@@ -67,6 +67,14 @@ def deliver(
             reason=result.reason or result.outcome.value,
             verdicts=asdict(verdicts),
         )
+        logger.info(
+            "mail shelved",
+            extra={
+                "shelf": shelf.value,
+                "delivery_id": delivery_id,
+                "outcome": result.outcome.value,
+            },
+        )
     ports.telemetry.mail_handled(outcome=result.outcome.value)
     return result
 

@@ -221,13 +221,22 @@ def _new_card(
             policy=policies.intake,
         )
     except (ValidationError, ValidationFailed) as invalid:
-        return MailResult(MailOutcome.REJECTED, reason=f"cannot make a card: {invalid}")
+        # Field names only: the problems' own text may quote the sender's data.
+        return MailResult(
+            MailOutcome.REJECTED, reason=f"cannot make a card: invalid {_fields_of(invalid)}"
+        )
     card = receipt.card
     if related_to:
         card = _link(card, related_to, ports)
     card = _attach(card, mail, ports, policies)
     replied = _acknowledge(card, receipt.access_token, mail, recipient, ports, policies)
     return MailResult(MailOutcome.CREATED, card.number, replied=replied)
+
+
+def _fields_of(invalid: ValidationError | ValidationFailed) -> str:
+    if isinstance(invalid, ValidationFailed):
+        return ", ".join(p.field for p in invalid.problems)
+    return ", ".join(".".join(str(part) for part in e["loc"]) for e in invalid.errors())
 
 
 def _card_form(mail: InboundMail, recipient: str | None, policy: MailPolicy) -> CardCreate:

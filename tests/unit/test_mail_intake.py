@@ -350,3 +350,17 @@ def test_a_reply_to_a_waiting_assigned_card_resumes_work_and_tells_the_executor(
     body = notice.get_body(preferencelist=("plain",)).get_content()
     assert "in_progress" in body
     assert "The gate is open now." not in body  # the message itself stays in the card
+
+
+def test_a_rejection_reason_names_fields_never_the_senders_data(ports, monkeypatch):
+    from chalicelib.services import mail_intake
+
+    def refuse(*args, **kwargs):
+        from chalicelib.domain.errors import FieldProblem, ValidationFailed
+
+        raise ValidationFailed([FieldProblem("requester.email", "anna@example.org is odd")])
+
+    monkeypatch.setattr(mail_intake.intake, "submit_request", refuse)
+    result = receive(mail(), ports)
+    assert result.outcome == MailOutcome.REJECTED
+    assert result.reason == "cannot make a card: invalid requester.email"

@@ -25,6 +25,7 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.services.mail_delivery import Shelf
+from infrastructure.lambda_roles import lambda_role
 
 SHELF_RETENTION_DAYS = {
     "inbound/": 90,
@@ -117,12 +118,7 @@ class EmailChannel(Construct):
         key: kms.Key,
         mail_from: str,
     ) -> iam.Role:
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="CivicDesk email Lambda",
-        )
+        role = lambda_role(self, "Role", description="CivicDesk email Lambda", data_key=key)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -166,32 +162,12 @@ class EmailChannel(Construct):
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[key.key_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
                 actions=["ses:SendRawEmail"],
                 resources=[
                     f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/"
                     f"{mail_from.rsplit('@', 1)[-1]}"
                 ],
                 conditions={"StringEquals": {"ses:FromAddress": mail_from}},
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
-                    "/aws/lambda/*"
-                ],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             )
         )
         return role

@@ -22,6 +22,7 @@ from constructs import Construct
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
 from infrastructure.email_channel import EmailChannel, copy_templates
+from infrastructure.lambda_roles import lambda_role
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AUTHORIZER_NAME = "StaffUserPool"
@@ -160,10 +161,10 @@ class CivicDeskStack(cdk.Stack):
         return pool
 
     def _api_role(self) -> iam.Role:
-        role = iam.Role(
+        role = lambda_role(
             self,
             "ApiRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            data_key=self.key,
             description="CivicDesk API Lambda: cards table, attachments, logs",
         )
         role.add_to_policy(
@@ -182,27 +183,6 @@ class CivicDeskStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 resources=[self.attachments.arn_for_objects("attachments/*")],
-            )
-        )
-        # SSE-KMS: PutObject needs a data key, GetObject decrypts. No wildcard KMS actions.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[self.key.key_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:"
-                    "/aws/lambda/*civicdesk*"
-                ],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             )
         )
         return role

@@ -1,0 +1,44 @@
+"""The part every CivicDesk Lambda role shares: its logs, X-Ray, and the data key."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+def lambda_role(
+    scope: Construct, construct_id: str, *, description: str, data_key: kms.IKey
+) -> iam.Role:
+    stack = cdk.Stack.of(scope)
+    role = iam.Role(
+        scope,
+        construct_id,
+        description=description,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            # Function names start with the stack's name (civicdesk-<stage>-...).
+            resources=[
+                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+                "/aws/lambda/*civicdesk*"
+            ],
+        )
+    )
+    # X-Ray's actions take no resource ARNs.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+        )
+    )
+    # SSE-KMS: writing needs a data key, reading decrypts. No wildcard KMS actions.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            resources=[data_key.key_arn],
+        )
+    )
+    return role

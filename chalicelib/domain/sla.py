@@ -1,0 +1,223 @@
+"""SLA timers derived from a card's history, on working time, paused while the town waits for
+the requester. Pure: deadlines are recomputed from the history every time, so they stay right
+after any number of pauses, reopenings or policy changes.
+
+Timers (each a working-time budget from the moment its clock starts):
+- registration: until the card has an owner working on it (assigned, or out of ``received``);
+- first_reply: until the town first writes to the requester (any public message of ours);
+- decision: until ``resolved``;
+- closure: until ``closed``.
+A reopen starts a new round: decision and closure run again with full budgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from chalicelib.domain.business_calendar import BusinessCalendar
+from chalicelib.domain.card import Priority, Status
+from chalicelib.domain.history import Action, HistoryEntry, MessageAuthor
+
+
+class TimerKind(StrEnum):
+    REGISTRATION = "registration"
+    FIRST_REPLY = "first_reply"
+    DECISION = "decision"
+    CLOSURE = "closure"
+
+
+class TimerState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """Working-time budgets of one category × priority."""
+
+    registration: timedelta
+    first_reply: timedelta
+    decision: timedelta
+    closure: timedelta
+
+    def budget(self, kind: TimerKind) -> timedelta:
+        return {
+            TimerKind.REGISTRATION: self.registration,
+            TimerKind.FIRST_REPLY: self.first_reply,
+            TimerKind.DECISION: self.decision,
+            TimerKind.CLOSURE: self.closure,
+        }[kind]
+
+
+@dataclass(frozen=True)
+class SlaMatrix:
+    """Targets by priority, overridden per category (``roads``) or subcategory (``roads.snow``)."""
+
+    defaults: dict[Priority, SlaTargets]
+    by_category: dict[str, dict[Priority, SlaTargets]]
+
+    def targets(self, category: str, priority: Priority) -> SlaTargets:
+        for key in (category, category.split(".")[0]):
+            if priority in self.by_category.get(key, {}):
+                return self.by_category[key][priority]
+        return self.defaults[priority]
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: TimerKind
+    state: TimerState
+    started_at: datetime
+    budget: timedelta
+    used: timedelta
+    due_at: datetime | None  # None while paused: the clock is stopped
+    met_at: datetime | None = None
+
+    @property
+    def share_used(self) -> float:
+        return self.used / self.budget if self.budget else 1.0
+
+
+def timers(
+    history: Iterable[HistoryEntry], targets: SlaTargets, calendar: BusinessCalendar, now: datetime
+) -> list[Timer]:
+    """Every timer of the card's current round, as of ``now``."""
+    entries = sorted(history, key=lambda e: e.seq)
+    created = entries[0].at
+    pauses = _pauses(entries, now)
+    round_start = _last_reopen(entries) or created
+    return [
+        _timer(
+            TimerKind.REGISTRATION, created, _registered_at(entries), targets, pauses, calendar, now
+        ),
+        _timer(
+            TimerKind.FIRST_REPLY, created, _first_reply_at(entries), targets, pauses, calendar, now
+        ),
+        _timer(
+            TimerKind.DECISION,
+            round_start,
+            _status_reached(entries, Status.RESOLVED, round_start),
+            targets,
+            pauses,
+            calendar,
+            now,
+        ),
+        _timer(
+            TimerKind.CLOSURE,
+            round_start,
+            _status_reached(entries, Status.CLOSED, round_start),
+            targets,
+            pauses,
+            calendar,
+            now,
+        ),
+    ]
+
+
+Span = tuple[datetime, datetime]
+
+
+def _timer(
+    kind: TimerKind,
+    start: datetime,
+    met_at: datetime | None,
+    targets: SlaTargets,
+    pauses: list[Span],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> Timer:
+    budget = targets.budget(kind)
+    used = _active_time(start, met_at or now, pauses, calendar)
+    if met_at is not None:
+        state = TimerState.MET if used <= budget else TimerState.BREACHED
+        return Timer(
+            kind, state, start, budget, used, _due(start, budget, pauses, calendar), met_at
+        )
+    if used >= budget and budget > timedelta(0):
+        state = TimerState.BREACHED
+    elif any(pause_start <= now < pause_end for pause_start, pause_end in pauses):
+        # The clock is stopped: there is no due time until the requester answers.
+        return Timer(kind, TimerState.PAUSED, start, budget, used, None)
+    else:
+        state = TimerState.RUNNING
+    return Timer(kind, state, start, budget, used, _due(start, budget, pauses, calendar))
+
+
+def _active_time(
+    start: datetime, end: datetime, pauses: list[Span], calendar: BusinessCalendar
+) -> timedelta:
+    total = calendar.between(start, end)
+    for pause_start, pause_end in pauses:
+        lo, hi = max(pause_start, start), min(pause_end, end)
+        if hi > lo:
+            total -= calendar.between(lo, hi)
+    return total
+
+
+def _due(
+    start: datetime, budget: timedelta, pauses: list[Span], calendar: BusinessCalendar
+) -> datetime:
+    """When the budget runs out if no new pause comes: skip past every known pause."""
+    cursor, remaining = start, budget
+    for pause_start, pause_end in pauses:
+        if pause_end <= cursor:
+            continue
+        if pause_start > cursor:
+            available = calendar.between(cursor, pause_start)
+            if remaining <= available:
+                return calendar.add(cursor, remaining)
+            remaining -= available
+        cursor = max(cursor, pause_end)
+    return calendar.add(cursor, remaining)
+
+
+def _pauses(entries: list[HistoryEntry], now: datetime) -> list[Span]:
+    """Spans spent waiting for the requester; an open pause runs to ``now`` (and beyond)."""
+    spans: list[Span] = []
+    paused_since: datetime | None = None
+    for entry in entries:
+        status = entry.status_after
+        if status is None:
+            continue
+        if status.waits_for_requester and paused_since is None:
+            paused_since = entry.at
+        elif not status.waits_for_requester and paused_since is not None:
+            spans.append((paused_since, entry.at))
+            paused_since = None
+    if paused_since is not None:
+        spans.append((paused_since, max(now, paused_since) + timedelta(days=3650)))
+    return spans
+
+
+def _registered_at(entries: list[HistoryEntry]) -> datetime | None:
+    for entry in entries[1:]:
+        if entry.action == Action.ASSIGNED or (entry.status_after not in (None, Status.RECEIVED)):
+            return entry.at
+    return None
+
+
+def _first_reply_at(entries: list[HistoryEntry]) -> datetime | None:
+    for entry in entries:
+        message = entry.public_message
+        if message is not None and message.author == MessageAuthor.TOWN:
+            return entry.at
+    return None
+
+
+def _status_reached(
+    entries: list[HistoryEntry], status: Status, since: datetime
+) -> datetime | None:
+    for entry in entries:
+        if entry.at >= since and entry.status_after == status and entry.action != Action.REOPENED:
+            return entry.at
+    return None
+
+
+def _last_reopen(entries: list[HistoryEntry]) -> datetime | None:
+    reopens = [e.at for e in entries if e.action == Action.REOPENED]
+    return reopens[-1] if reopens else None

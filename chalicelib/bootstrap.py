@@ -23,6 +23,10 @@ from chalicelib.ports import (
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 
 if TYPE_CHECKING:
+    from chalicelib.domain.business_calendar import BusinessCalendar
+    from chalicelib.domain.card import Card
+    from chalicelib.domain.history import HistoryEntry
+    from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
 from chalicelib.settings import Settings
 
@@ -93,6 +97,25 @@ class Container:
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:
         return AttachmentPolicy()
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        from chalicelib.adapters.calendar_config import load_seed_calendar
+
+        return load_seed_calendar()
+
+    @cached_property
+    def sla_matrix(self) -> SlaMatrix:
+        from chalicelib.adapters.sla_config import load_seed_sla
+
+        tree = self.directory.categories()
+        return load_seed_sla(set(tree.leaf_codes) | {c.code for c in tree.categories})
+
+    def card_timers(self, card: Card, history: list[HistoryEntry]) -> list[Timer]:
+        from chalicelib.domain.sla import timers
+
+        targets = self.sla_matrix.targets(card.category, card.priority)
+        return timers(history, targets, self.calendar, self.clock.now())
 
     @cached_property
     def mail_log(self) -> MailLog:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.domain.card import Attachment, Card, Channel, Location, Priority, Requester, Status
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.sla import Timer, TimerKind, TimerState
 
 
 class _View(BaseModel):
@@ -71,9 +72,12 @@ class CardRead(CardSummary):
     reopen_count: int
     updated_at: datetime
     history: list[HistoryEntryRead]
+    timers: list[TimerRead]
 
     @classmethod
-    def of_card(cls, card: Card, history: list[HistoryEntry], tree: CategoryTree) -> CardRead:
+    def of_card(
+        cls, card: Card, history: list[HistoryEntry], tree: CategoryTree, timers: list[Timer]
+    ) -> CardRead:
         summary = CardSummary.of(card, tree).model_dump()
         return cls(
             **summary,
@@ -89,6 +93,31 @@ class CardRead(CardSummary):
             reopen_count=card.reopen_count,
             updated_at=card.updated_at,
             history=[HistoryEntryRead.of(entry) for entry in history],
+            timers=[TimerRead.of(timer) for timer in timers],
+        )
+
+
+class TimerRead(_View):
+    """One SLA timer as staff see it: due time (none while paused), share used, state."""
+
+    kind: TimerKind
+    state: TimerState
+    due_at: datetime | None
+    share_used: float
+    met_at: datetime | None
+    budget_minutes: int
+    used_minutes: int
+
+    @classmethod
+    def of(cls, timer: Timer) -> TimerRead:
+        return cls(
+            kind=timer.kind,
+            state=timer.state,
+            due_at=timer.due_at,
+            share_used=round(timer.share_used, 3),
+            met_at=timer.met_at,
+            budget_minutes=int(timer.budget.total_seconds() // 60),
+            used_minutes=int(timer.used.total_seconds() // 60),
         )
 
 

@@ -201,7 +201,7 @@ def _principal() -> Principal:
 
 def _card_read(found: Card, history: list[HistoryEntry], status: int = 200) -> Response:
     c = bootstrap.container()
-    view = CardRead.of_card(found, history, c.directory.categories())
+    view = CardRead.of_card(found, history, c.directory.categories(), c.card_timers(found, history))
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
 
 

@@ -68,7 +68,7 @@ def api(aws, settings, clock, directory) -> Iterator[Api]:
     bootstrap.use(container)
     tokens = {
         m.id: dev_tokens.issue(
-            dev_tokens.staff_claims(m), secret=TEST_SECRET, now=clock.now(), ttl=timedelta(hours=8)
+            dev_tokens.staff_claims(m), secret=TEST_SECRET, now=clock.now(), ttl=timedelta(days=30)
         )
         for m in directory.staff()
     }

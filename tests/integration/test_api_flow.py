@@ -233,3 +233,28 @@ def test_categories_are_public_and_bilingual(api):
         "children"
     ]
     assert tree["consent_version"] == "2026-01"
+
+
+def test_staff_see_each_timer_with_due_time_share_and_state(api, clock):
+    from datetime import timedelta
+
+    number = body(api.post("/requests", card_form()))["number"]
+    clock.advance(timedelta(minutes=30))  # Monday 12:30 in Moscow, the town's calendar
+    card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
+    timers = {t["kind"]: t for t in card["timers"]}
+    assert set(timers) == {"registration", "first_reply", "decision", "closure"}
+    assert timers["registration"]["state"] == "running"
+    assert timers["registration"]["share_used"] == 0.5
+    assert timers["registration"]["due_at"] == "2026-03-02T10:00:00Z"
+    api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "needs_clarification", "question": "Which entrance is it?", "version": 1},
+        staff="op-olga",
+    )
+    clock.advance(timedelta(days=2))
+    paused = {
+        t["kind"]: t for t in body(api.get(f"/staff/cards/{number}", staff="op-olga"))["timers"]
+    }
+    assert paused["first_reply"]["state"] == "met"  # the question was our first reply
+    assert paused["decision"]["state"] == "paused"
+    assert paused["decision"]["due_at"] is None

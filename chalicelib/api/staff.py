@@ -19,7 +19,7 @@ from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.services import staff as staff_service
-from chalicelib.services.commands import Assign, CommentCreate, Transition
+from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
 
 staff = Blueprint(__name__)
 TAG = "Staff"
@@ -189,6 +189,28 @@ def attachment(number: str, attachment_id: str) -> Response:
         DownloadLinkView(url=url, expires_in=policy.download_url_ttl_seconds),
         headers={"Cache-Control": "no-store"},
     )
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/overdue",
+    "POST",
+    summary="Explain a missed deadline: reason and next step (a new deadline needs a manager)",
+    tag=TAG,
+    staff=True,
+    request=OverdueExplain,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def overdue(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, OverdueExplain, max_bytes=c.settings.max_body_bytes)
+    found, history = staff_service.explain_overdue(
+        principal, _number(number), command, cards=c.cards, clock=c.clock, timers_of=c.card_timers
+    )
+    return _card_read(found, history, status=201)
 
 
 def _principal() -> Principal:

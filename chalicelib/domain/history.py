@@ -39,6 +39,7 @@ class Action(StrEnum):
     COMMENTED = "commented"
     REQUESTER_MESSAGE = "requester_message"
     ATTACHMENT_ADDED = "attachment_added"
+    OVERDUE_EXPLAINED = "overdue_explained"
 
 
 class MessageAuthor(StrEnum):

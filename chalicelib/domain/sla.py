@@ -13,13 +13,16 @@ A reopen starts a new round: decision and closure run again with full budgets.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Priority, Status
 from chalicelib.domain.history import Action, HistoryEntry, MessageAuthor
+
+# The history field a manager's new decision deadline is recorded in.
+DECISION_DEADLINE = "decision_deadline"
 
 
 class TimerKind(StrEnum):
@@ -102,7 +105,7 @@ def timers(
             TimerKind.DECISION,
             round_start,
             _status_reached(entries, Status.RESOLVED, round_start),
-            targets,
+            _with_agreed_deadline(targets, entries, round_start, pauses, calendar),
             pauses,
             calendar,
             now,
@@ -192,6 +195,25 @@ def _pauses(entries: list[HistoryEntry], now: datetime) -> list[Span]:
     if paused_since is not None:
         spans.append((paused_since, max(now, paused_since) + timedelta(days=3650)))
     return spans
+
+
+def _with_agreed_deadline(
+    targets: SlaTargets,
+    entries: list[HistoryEntry],
+    round_start: datetime,
+    pauses: list[Span],
+    calendar: BusinessCalendar,
+) -> SlaTargets:
+    """A manager's new decision deadline becomes the decision budget of the current round."""
+    agreed = None
+    for entry in entries:
+        for change in entry.changes:
+            if change.field == DECISION_DEADLINE and change.after and entry.at >= round_start:
+                agreed = datetime.fromisoformat(change.after)
+    if agreed is None:
+        return targets
+    budget = _active_time(round_start, agreed, pauses, calendar)
+    return replace(targets, decision=budget, closure=max(targets.closure, budget))
 
 
 def _registered_at(entries: list[HistoryEntry]) -> datetime | None:

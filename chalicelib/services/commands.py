@@ -6,9 +6,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from chalicelib.domain.card import ContactChannel, Priority, Status
+from chalicelib.domain.overdue import NextStep, OverdueReason
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
@@ -112,6 +120,18 @@ class Transition(_Command):
 class CommentCreate(_Command):
     text: LongText
     public: bool = Field(default=False, description="Public comments are shown to the requester.")
+    version: Version
+
+
+class OverdueExplain(_Command):
+    reason: OverdueReason
+    next_step: NextStep
+    reason_text: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None
+    ) = None
+    new_deadline: AwareDatetime | None = Field(
+        default=None, description="With next_step new_deadline: agreed by a manager."
+    )
     version: Version
 
 

@@ -5,15 +5,25 @@ Every use case checks the caller's permissions itself, whichever route called it
 
 from __future__ import annotations
 
-from chalicelib.domain import access, lifecycle
+from collections.abc import Callable
+
+from chalicelib.domain import access, lifecycle, overdue
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role
-from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    TransitionForbidden,
+    ValidationFailed,
+)
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.overdue import NextStep, OverdueExplanation
+from chalicelib.domain.sla import Timer, TimerState
 from chalicelib.observability import logger
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, QueuePage
-from chalicelib.services.commands import Assign, CommentCreate, Transition
+from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
 from chalicelib.services.policies import AttachmentPolicy
 
 MAX_QUEUE_PAGE = 100
@@ -120,6 +130,32 @@ def comment_on_card(
     change = lifecycle.comment(
         card, command.text, public=command.public, actor=principal.actor, at=clock.now()
     )
+    return _save(change, history, cards)
+
+
+def explain_overdue(
+    principal: Principal,
+    number: str,
+    command: OverdueExplain,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+    timers_of: Callable[[Card, list[HistoryEntry]], list[Timer]],
+) -> CardWithHistory:
+    """Why a deadline was missed and what happens next; a new deadline needs a manager."""
+    card, history = _current(number, command.version, cards)
+    access.require_transition(principal, card, card.status)
+    if command.next_step == NextStep.NEW_DEADLINE and not principal.manages(card.department):
+        raise PermissionDenied("only the department's manager can agree a new deadline")
+    if not any(t.state == TimerState.BREACHED for t in timers_of(card, history)):
+        raise TransitionForbidden("no deadline of this card has been missed", field="reason")
+    explanation = OverdueExplanation(
+        reason=command.reason,
+        next_step=command.next_step,
+        reason_text=command.reason_text,
+        new_deadline=command.new_deadline,
+    )
+    change = overdue.explain_overdue(card, explanation, actor=principal.actor, at=clock.now())
     return _save(change, history, cards)
 
 

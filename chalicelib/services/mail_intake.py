@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 
 from chalicelib.domain import lifecycle
-from chalicelib.domain.card import Attachment, AttachmentSource, Card, Channel, Status
+from chalicelib.domain.card import Attachment, Card, Channel, Status
 from chalicelib.domain.errors import NotFound, TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import REQUESTER
 from chalicelib.domain.inbound_mail import (
@@ -36,6 +36,7 @@ from chalicelib.ports import (
     Telemetry,
 )
 from chalicelib.services import intake
+from chalicelib.services.attachments import stored_attachment
 from chalicelib.services.commands import CardCreate, safe_filename
 from chalicelib.services.mail_replies import registration_ack, staff_notice
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
@@ -283,18 +284,7 @@ def _attach(card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolic
         name = safe_filename(part.filename)
         key = f"attachments/{card.number}/{attachment_id}/{name}"
         stored = ports.blobs.put(key, part.content, content_type=part.content_type)
-        files.append(
-            Attachment(
-                id=attachment_id,
-                filename=name,
-                content_type=stored.content_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                key=key,
-                uploaded_at=now,
-                source=AttachmentSource.REQUESTER,
-            )
-        )
+        files.append(stored_attachment(attachment_id, name, key, stored, at=now))
     if not files:
         return card
     change = lifecycle.attach(card, tuple(files), actor=REQUESTER, at=now)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from chalicelib.domain import lifecycle
 from chalicelib.domain.access_tokens import token_matches
-from chalicelib.domain.card import Attachment, AttachmentSource, Card
+from chalicelib.domain.card import Card
 from chalicelib.domain.errors import (
     NotFound,
     PayloadTooLarge,
@@ -18,6 +18,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, UploadTicket
+from chalicelib.services.attachments import stored_attachment
 from chalicelib.services.commands import AttachmentRequest, MessageCreate, safe_filename
 from chalicelib.services.policies import AttachmentPolicy
 
@@ -98,16 +99,7 @@ def confirm_upload(
         blobs.delete(key)
         raise ValidationFailed.single("file", "the uploaded file breaks the size or type rules")
     now = clock.now()
-    attachment = Attachment(
-        id=attachment_id,
-        filename=safe_filename(filename),
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        key=key,
-        uploaded_at=now,
-        source=AttachmentSource.REQUESTER,
-    )
+    attachment = stored_attachment(attachment_id, safe_filename(filename), key, stored, at=now)
     change = lifecycle.attach(card, (attachment,), actor=REQUESTER, at=now)
     cards.save(change.card, change.entry)
     return change.card

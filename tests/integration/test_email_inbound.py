@@ -8,7 +8,6 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.services.mail_delivery import Shelf, reprocess
 from functions import email_inbound
+from infrastructure.local.mailroom import LambdaContext
 
 SAMPLE = "samcli/lib/generated_sample_events/events/ses/SesEmailReceiving.json"
 CORPUS = sorted(
@@ -64,14 +64,6 @@ def ses_sample(pytestconfig) -> dict[str, Any]:
     return json.loads(text)
 
 
-@dataclass
-class Context:
-    function_name: str = "civicdesk-email-inbound"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:email"
-    aws_request_id: str = "req-1"
-
-
 @pytest.fixture
 def mailroom(aws, settings, clock, directory):
     telemetry = RecordingTelemetry()
@@ -115,7 +107,7 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
 ):
     container, telemetry = mailroom
     _store(aws, settings, "ses-0001", MAIL)
-    result = email_inbound.handler(_event(ses_sample, "ses-0001"), Context())
+    result = email_inbound.handler(_event(ses_sample, "ses-0001"), LambdaContext())
     ((handled),) = result["handled"]
     assert handled["outcome"] == "created"
     card = container.cards.get(handled["card"])
@@ -123,7 +115,7 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
     assert card.requester.email == "anna@example.org"
     assert _sent_count(aws) == 1
     assert telemetry.mail_outcomes == ["created"]
-    again = email_inbound.handler(_event(ses_sample, "ses-0001"), Context())
+    again = email_inbound.handler(_event(ses_sample, "ses-0001"), LambdaContext())
     assert again["handled"][0]["outcome"] == "duplicate"
     assert _sent_count(aws) == 1
 
@@ -131,7 +123,7 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
 def test_spam_is_quarantined_and_listed_with_its_reason(ses_sample, mailroom, aws, settings):
     container, _ = mailroom
     _store(aws, settings, "ses-spam", MAIL)
-    result = email_inbound.handler(_event(ses_sample, "ses-spam", spam="FAIL"), Context())
+    result = email_inbound.handler(_event(ses_sample, "ses-spam", spam="FAIL"), LambdaContext())
     assert result["handled"][0] == {"outcome": "quarantined", "card": None}
     (shelved,) = container.raw_mail.shelved(Shelf.QUARANTINE.value)
     assert shelved.message_id == "ses-spam"
@@ -153,7 +145,7 @@ def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailr
         telemetry=container.telemetry,
     )
     bootstrap.use(strict)
-    result = email_inbound.handler(_event(ses_sample, "ses-big"), Context())
+    result = email_inbound.handler(_event(ses_sample, "ses-big"), LambdaContext())
     assert result["handled"][0]["outcome"] == "dead_lettered"
     (dead,) = container.raw_mail.shelved(Shelf.DEAD_LETTER.value)
     assert dead.reason.startswith("oversized")
@@ -172,7 +164,7 @@ def test_every_corpus_mail_through_the_handler(ses_sample, mailroom, aws, settin
     container, telemetry = mailroom
     for index, path in enumerate(CORPUS):
         _store(aws, settings, f"corpus-{index}", path.read_bytes())
-        result = email_inbound.handler(_event(ses_sample, f"corpus-{index}"), Context())
+        result = email_inbound.handler(_event(ses_sample, f"corpus-{index}"), LambdaContext())
         assert result["handled"][0]["outcome"] in {"created", "rejected", "bounced", "duplicate"}, (
             path.name
         )

@@ -23,8 +23,10 @@ from chalicelib.ports import (
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.domain.business_calendar import BusinessCalendar
-    from chalicelib.domain.card import Card
+    from chalicelib.domain.card import Card, Priority
     from chalicelib.domain.history import HistoryEntry
     from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
@@ -91,8 +93,14 @@ class Container:
     @cached_property
     def intake_policy(self) -> IntakePolicy:
         return IntakePolicy(
-            consent_version=self.settings.consent_version, timezone=self.settings.timezone
+            consent_version=self.settings.consent_version,
+            timezone=self.settings.timezone,
+            first_reply_due=self._first_reply_due,
         )
+
+    def _first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
+        """The promise in every receipt: the SLA's first-reply target on working time."""
+        return self.calendar.add(at, self.sla_matrix.targets(category, priority).first_reply)
 
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:

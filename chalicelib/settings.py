@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,7 +56,7 @@ class Settings:
                 "/"
             ),
             consent_version=env.get("CIVICDESK_CONSENT_VERSION", defaults.consent_version),
-            timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE", "UTC")),
+            timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE") or _calendar_timezone()),
             max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
             **_mail_settings(env, defaults),
         )
@@ -75,3 +77,9 @@ def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
         "email_category": env.get("CIVICDESK_EMAIL_CATEGORY", defaults.email_category),
         "mail_max_bytes": int(env.get("CIVICDESK_MAIL_MAX_BYTES", defaults.mail_max_bytes)),
     }
+
+
+def _calendar_timezone() -> str:
+    """The town's zone is its business calendar's; only that field is read (no holiday data)."""
+    seed = Path(__file__).resolve().parent / "seed" / "calendar.json"
+    return str(json.loads(seed.read_text("utf-8"))["timezone"])

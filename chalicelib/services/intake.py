@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import Card, Channel, Consent, Location, Requester, format_card_number
-from chalicelib.domain.deadlines import first_response_due
 from chalicelib.domain.errors import (
     ConflictError,
     FieldProblem,
@@ -134,7 +133,7 @@ def _new_card(
         department=directory.categories().department_for(form.category),
         created_at=now,
         updated_at=now,
-        first_response_due=first_response_due(now, form.priority, policy.first_response_hours),
+        first_response_due=policy.first_reply_due(form.category, form.priority, now),
         access_token_hash=hash_access_token(token),
     )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.card import Priority
-from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS
+from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS, first_response_due
 
 DEFAULT_ATTACHMENT_TYPES = frozenset(
     {
@@ -21,13 +23,21 @@ DEFAULT_ATTACHMENT_TYPES = frozenset(
 )
 
 
+# (category, priority, registered at) -> when the first reply is due.
+FirstReplyRule = Callable[[str, Priority, datetime], datetime]
+
+
+def _wall_clock_first_reply(category: str, priority: Priority, at: datetime) -> datetime:
+    return first_response_due(at, priority, DEFAULT_FIRST_RESPONSE_HOURS)
+
+
 @dataclass(frozen=True)
 class IntakePolicy:
     consent_version: str = "2026-01"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    first_response_hours: dict[Priority, int] = field(
-        default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_HOURS)
-    )
+    # The deployed rule is the SLA's first-reply target on the town's working time (bootstrap);
+    # plain hours by priority only serve where no calendar is configured.
+    first_reply_due: FirstReplyRule = _wall_clock_first_reply
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,8 @@ def test_categories_are_public_and_bilingual(api):
 def test_staff_see_each_timer_with_due_time_share_and_state(api, clock):
     from datetime import timedelta
 
-    number = body(api.post("/requests", card_form()))["number"]
+    receipt = body(api.post("/requests", card_form()))
+    number = receipt["number"]
     clock.advance(timedelta(minutes=30))  # Monday 12:30 in Moscow, the town's calendar
     card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
     timers = {t["kind"]: t for t in card["timers"]}
@@ -246,6 +247,10 @@ def test_staff_see_each_timer_with_due_time_share_and_state(api, clock):
     assert timers["registration"]["state"] == "running"
     assert timers["registration"]["share_used"] == 0.5
     assert timers["registration"]["due_at"] == "2026-03-02T10:00:00Z"
+    # The citizen's receipt promises what the SLA timer measures: one working day (lunch and
+    # the evening excluded), not 24 wall-clock hours.
+    assert receipt["first_response_due"] == timers["first_reply"]["due_at"]
+    assert receipt["first_response_due"] == "2026-03-03T09:00:00Z"  # 5 h 15 Mon + 3 h Tue
     api.post(
         f"/staff/cards/{number}/transition",
         {"to": "needs_clarification", "question": "Which entrance is it?", "version": 1},

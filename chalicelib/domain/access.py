@@ -79,6 +79,21 @@ def require_transition(principal: Principal, card: Card, target: Status) -> None
         raise PermissionDenied(f"only {who} can move this card to {target.value}")
 
 
+def require_overdue_explanation(principal: Principal, card: Card, *, new_deadline: bool) -> None:
+    """The people working the card explain a miss; only its manager may agree a new deadline."""
+    require_view(principal, card)
+    if new_deadline:
+        if not principal.manages(card.department):
+            raise PermissionDenied("only the department's manager can agree a new deadline")
+        return
+    working_on_it = card.executor_id == principal.staff_id or principal.has(R.OPERATOR)
+    if not (working_on_it or principal.manages(card.department)):
+        raise PermissionDenied(
+            "only the assigned executor, an operator or the department's "
+            "manager can explain a missed deadline"
+        )
+
+
 def require_comment(principal: Principal, card: Card, *, public: bool) -> None:
     require_view(principal, card)
     if public and principal.roles == frozenset({R.CONTROLLER}):

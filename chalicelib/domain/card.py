@@ -139,10 +139,6 @@ class Card(_Frozen):
     # reveal working status links.
     access_token_hash: str
 
-    @property
-    def year(self) -> int:
-        return int(self.number[:4])
-
     def is_participant(self, address: str) -> bool:
         known = {a.lower() for a in self.participants}
         if self.requester.email:

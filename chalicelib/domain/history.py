@@ -29,6 +29,7 @@ class Actor(BaseModel):
 
 
 REQUESTER = Actor(kind=ActorKind.REQUESTER)
+SYSTEM = Actor(kind=ActorKind.SYSTEM)
 
 
 class Action(StrEnum):
@@ -40,6 +41,7 @@ class Action(StrEnum):
     REQUESTER_MESSAGE = "requester_message"
     ATTACHMENT_ADDED = "attachment_added"
     OVERDUE_EXPLAINED = "overdue_explained"
+    LINKED = "linked"
 
 
 class MessageAuthor(StrEnum):

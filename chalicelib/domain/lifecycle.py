@@ -168,6 +168,22 @@ def assign(
     return Change(card=updated, entry=entry)
 
 
+def link(card: Card, related_to: str, *, actor: Actor, at: datetime, why: str) -> Change:
+    """Mark the card as following up an earlier one (internal: the requester sees one card)."""
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.LINKED,
+        changes=(FieldChange(field="related_to", before=card.related_to, after=related_to),),
+        internal_note=InternalNote(text=why),
+    )
+    updated = card.model_copy(
+        update={"related_to": related_to, "updated_at": at, "version": card.version + 1}
+    )
+    return Change(card=updated, entry=entry)
+
+
 def comment(card: Card, text: str, *, public: bool, actor: Actor, at: datetime) -> Change:
     """A staff comment: internal by default, or a public message to the requester."""
     body = _required(text, "text", "a comment needs text")

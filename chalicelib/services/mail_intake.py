@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Attachment, Card, Channel, Status
 from chalicelib.domain.errors import NotFound, TransitionForbidden, ValidationFailed
-from chalicelib.domain.history import REQUESTER
+from chalicelib.domain.history import REQUESTER, SYSTEM
 from chalicelib.domain.inbound_mail import (
     InboundMail,
     is_bounce,
@@ -259,13 +259,12 @@ def _card_form(mail: InboundMail, recipient: str | None, policy: MailPolicy) -> 
 
 
 def _link(card: Card, related_to: str, ports: MailPorts) -> Card:
-    linked = card.model_copy(update={"related_to": related_to})
-    change = lifecycle.comment(
-        linked,
-        f"Follows up {related_to}, closed too long ago to reopen",
-        public=False,
-        actor=REQUESTER,
+    change = lifecycle.link(
+        card,
+        related_to,
+        actor=SYSTEM,
         at=ports.clock.now(),
+        why=f"Follows up {related_to}, closed too long ago to reopen",
     )
     ports.cards.save(change.card, change.entry)
     return change.card

@@ -14,7 +14,6 @@ from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import (
     ConflictError,
     NotFound,
-    PermissionDenied,
     TransitionForbidden,
     ValidationFailed,
 )
@@ -144,9 +143,9 @@ def explain_overdue(
 ) -> CardWithHistory:
     """Why a deadline was missed and what happens next; a new deadline needs a manager."""
     card, history = _current(number, command.version, cards)
-    access.require_transition(principal, card, card.status)
-    if command.next_step == NextStep.NEW_DEADLINE and not principal.manages(card.department):
-        raise PermissionDenied("only the department's manager can agree a new deadline")
+    access.require_overdue_explanation(
+        principal, card, new_deadline=command.next_step == NextStep.NEW_DEADLINE
+    )
     if not any(t.state == TimerState.BREACHED for t in timers_of(card, history)):
         raise TransitionForbidden("no deadline of this card has been missed", field="reason")
     explanation = OverdueExplanation(

@@ -120,3 +120,15 @@ def test_department_wide_roles_see_every_card(cards, number):
     assert access.can_view(CONTROLLER, card)
     assert access.can_view(MANAGER, card)
     assert not access.can_view(OTHER_EXECUTOR, card)
+
+
+def test_who_may_explain_a_missed_deadline(cards, number):
+    card = cards.get(number)
+    for allowed in (OPERATOR, MANAGER):
+        access.require_overdue_explanation(allowed, card, new_deadline=False)
+    for refused in (OTHER_EXECUTOR, CONTROLLER, EXECUTOR):  # EXECUTOR is not assigned yet
+        with pytest.raises(PermissionDenied):
+            access.require_overdue_explanation(refused, card, new_deadline=False)
+    access.require_overdue_explanation(MANAGER, card, new_deadline=True)
+    with pytest.raises(PermissionDenied, match="manager"):
+        access.require_overdue_explanation(OPERATOR, card, new_deadline=True)

@@ -193,7 +193,14 @@ def test_a_reply_long_after_closure_makes_a_linked_card(ports, clock):
     clock.advance(timedelta(days=POLICIES.mail.reopen_within_days + 1))
     late = receive(mail(subject=f"Re: [#{number}]", message_id="<m7@example.org>"), ports)
     assert late.outcome == MailOutcome.CREATED
-    assert ports.cards.get(late.card_number).related_to == number
+    linked, history = ports.cards.get_with_history(late.card_number)
+    assert linked.related_to == number
+    (link,) = [e for e in history if e.action.value == "linked"]
+    assert (link.actor.kind.value, link.changes[0].after, link.is_public) == (
+        "system",
+        number,
+        False,
+    )
     assert ports.cards.get(number).status == Status.CLOSED
 
 

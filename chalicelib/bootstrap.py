@@ -11,16 +11,25 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.ports import (
     BlobStore,
+    BreachLog,
     CardRepository,
     Clock,
     Directory,
+    EscalationWorkflow,
     Mailer,
     MailLog,
+    NoticeLog,
     RawMailStore,
     ReplyLimiter,
     Telemetry,
+    TimerScheduler,
 )
-from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
+from chalicelib.services.policies import (
+    AttachmentPolicy,
+    DeadlinePolicy,
+    IntakePolicy,
+    MailPolicy,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,6 +38,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.card import Card, Priority
     from chalicelib.domain.history import HistoryEntry
     from chalicelib.domain.sla import SlaMatrix, Timer
+    from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
 from chalicelib.settings import Settings
 
@@ -99,8 +109,8 @@ class Container:
         )
 
     def _first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
-        """The promise in every receipt: the SLA's first-reply target on working time."""
-        return self.calendar.add(at, self.sla_matrix.targets(category, priority).first_reply)
+        # Late-bound: the calendar loads when the first card is made, not with the policy.
+        return self.deadline_policy.first_reply_due(category, priority, at)
 
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:
@@ -119,11 +129,75 @@ class Container:
         tree = self.directory.categories()
         return load_seed_sla(set(tree.leaf_codes) | {c.code for c in tree.categories})
 
-    def card_timers(self, card: Card, history: list[HistoryEntry]) -> list[Timer]:
-        from chalicelib.domain.sla import timers
+    @cached_property
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(calendar=self.calendar, matrix=self.sla_matrix)
 
-        targets = self.sla_matrix.targets(card.category, card.priority)
-        return timers(history, targets, self.calendar, self.clock.now())
+    def card_timers(self, card: Card, history: list[HistoryEntry]) -> list[Timer]:
+        return self.deadline_policy.timers(card, history, self.clock.now())
+
+    @cached_property
+    def scheduler_client(self) -> Any:
+        return _aws_client("scheduler")
+
+    @cached_property
+    def sfn_client(self) -> Any:
+        return _aws_client("stepfunctions")
+
+    @cached_property
+    def notices(self) -> NoticeLog:
+        from chalicelib.adapters.dynamodb_notices import DynamoNoticeLog
+
+        return DynamoNoticeLog(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def breaches(self) -> BreachLog:
+        from chalicelib.adapters.dynamodb_notices import DynamoBreachLog
+
+        return DynamoBreachLog(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def scheduler(self) -> TimerScheduler:
+        from chalicelib.adapters.eventbridge_scheduler import (
+            EventBridgeTimerScheduler,
+            TimerTarget,
+        )
+
+        s = self.settings
+        target = TimerTarget(
+            group=s.schedule_group,
+            function_arn=s.timer_function_arn,
+            role_arn=s.scheduler_role_arn,
+            dead_letter_arn=s.timer_dead_letter_arn,
+        )
+        return EventBridgeTimerScheduler(self.scheduler_client, target)
+
+    @cached_property
+    def escalations(self) -> EscalationWorkflow:
+        from chalicelib.adapters.step_functions import StepFunctionsEscalations
+
+        return StepFunctionsEscalations(self.sfn_client, self.settings.escalation_state_machine)
+
+    @cached_property
+    def watch_ports(self) -> WatchPorts:
+        from chalicelib.services.deadline_watch import WatchPorts
+
+        return WatchPorts(
+            cards=self.cards,
+            notices=self.notices,
+            breaches=self.breaches,
+            mailer=self.mailer,
+            directory=self.directory,
+            scheduler=self.scheduler,
+            escalations=self.escalations,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def watch_policies(self) -> WatchPolicies:
+        from chalicelib.services.deadline_watch import WatchPolicies
+
+        return WatchPolicies(deadlines=self.deadline_policy, mail=self.mail_policy)
 
     @cached_property
     def mail_log(self) -> MailLog:
@@ -165,11 +239,9 @@ class Container:
         )
 
     @cached_property
-    def mail_policies(self) -> MailPolicies:
-        from chalicelib.services.mail_intake import MailPolicies
-
+    def mail_policy(self) -> MailPolicy:
         s = self.settings
-        mail = MailPolicy(
+        return MailPolicy(
             from_address=s.mail_from,
             town_name=s.town_name,
             own_addresses=s.own_addresses,
@@ -180,8 +252,13 @@ class Container:
             status_base_url=s.public_base_url,
             timezone=s.timezone,
         )
+
+    @cached_property
+    def mail_policies(self) -> MailPolicies:
+        from chalicelib.services.mail_intake import MailPolicies
+
         return MailPolicies(
-            mail=mail, intake=self.intake_policy, attachments=self.attachment_policy
+            mail=self.mail_policy, intake=self.intake_policy, attachments=self.attachment_policy
         )
 
 

@@ -4,7 +4,7 @@ and both pass the same contract suite (tests/contract)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from chalicelib.domain.card import Card, Status
@@ -35,6 +35,14 @@ class IdempotencyRecord:
 @dataclass(frozen=True)
 class QueuePage:
     cards: list[Card]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class DuePage:
+    """Cards whose deadlines need a look, earliest first (numbers only: the index keeps keys)."""
+
+    numbers: list[str]
     cursor: str | None
 
 
@@ -75,6 +83,92 @@ class CardRepository(Protocol):
         self, department: str, status: Status, *, limit: int, cursor: str | None = None
     ) -> QueuePage:
         """Cards of a department in a status, most urgent first, then earliest deadline."""
+        ...
+
+    def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
+        """Cards whose next deadline check is at or before ``until``.
+
+        Every write of a card makes it due at once (its timers may have moved); a check then
+        sets the exact next moment with ``set_next_check``. Cards with nothing left to watch
+        are not in the index at all.
+        """
+        ...
+
+    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
+        """Move the card's next check to ``at`` (``None``: nothing left to watch) if it is still
+        at ``version``; False when the card changed meanwhile (that write made it due again)."""
+        ...
+
+
+class NoticeLog(Protocol):
+    """Which deadline notices went out, by card; each notice is claimed by one sender only."""
+
+    def sent(self, number: str) -> frozenset[str]:
+        """Keys of the notices claimed for the card."""
+        ...
+
+    def claim(self, number: str, key: str, *, at: datetime) -> bool:
+        """Take the right to send notice ``key``; False if someone already has."""
+        ...
+
+    def release(self, number: str, key: str) -> None:
+        """Give a claim back after the send failed, so that a later check sends it."""
+        ...
+
+
+@dataclass(frozen=True)
+class BreachRecord:
+    """One missed deadline, kept by week for the weekly review of repeated breaches."""
+
+    number: str
+    category: str
+    department: str
+    timer: str
+    breached_at: datetime
+
+
+class BreachLog(Protocol):
+    def record(self, week: str, breach: BreachRecord) -> None:
+        """Remember a breach under its ISO week (``2026-W47``); recording it twice is once."""
+        ...
+
+    def week(self, week: str) -> list[BreachRecord]: ...
+
+
+class TimerScheduler(Protocol):
+    """One one-time timer per card that runs its deadline check (EventBridge Scheduler)."""
+
+    def set(self, number: str, at: datetime) -> None:
+        """Create or move the card's timer."""
+        ...
+
+    def cancel(self, number: str) -> None:
+        """Remove the card's timer if it has one."""
+        ...
+
+
+@dataclass(frozen=True)
+class EscalationStart:
+    """The post-breach chain of one timer of one card: the manager now, the controller later."""
+
+    number: str
+    timer: str
+    round_started_at: datetime
+    breached_at: datetime
+    controller_at: datetime
+
+    @property
+    def name(self) -> str:
+        """Unique per card, timer and round, so starting it twice is starting it once."""
+        stamp = self.round_started_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{self.number}-{self.timer}-{stamp}"
+
+
+class EscalationWorkflow(Protocol):
+    """Runs escalation chains (a Step Functions state machine when deployed)."""
+
+    def start(self, escalation: EscalationStart) -> bool:
+        """Start the chain; False if this chain was already started."""
         ...
 
 

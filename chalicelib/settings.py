@@ -36,6 +36,13 @@ class Settings:
     default_locale: str = "en"
     email_category: str = "other.question"
     mail_max_bytes: int = 25 * 1024 * 1024
+    # Deadline timers: the Scheduler group and what each card's schedule invokes, and the
+    # escalation state machine (all from the stack; empty locally, where twins stand in).
+    schedule_group: str = ""
+    timer_function_arn: str = ""
+    scheduler_role_arn: str = ""
+    timer_dead_letter_arn: str = ""
+    escalation_state_machine: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -58,6 +65,11 @@ class Settings:
             consent_version=env.get("CIVICDESK_CONSENT_VERSION", defaults.consent_version),
             timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE") or _calendar_timezone()),
             max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            schedule_group=env.get("CIVICDESK_SCHEDULE_GROUP", ""),
+            timer_function_arn=env.get("CIVICDESK_TIMER_FUNCTION_ARN", ""),
+            scheduler_role_arn=env.get("CIVICDESK_SCHEDULER_ROLE_ARN", ""),
+            timer_dead_letter_arn=env.get("CIVICDESK_TIMER_DLQ_ARN", ""),
+            escalation_state_machine=env.get("CIVICDESK_ESCALATION_STATE_MACHINE", ""),
             **_mail_settings(env, defaults),
         )
 

@@ -100,7 +100,7 @@ class CivicDeskStack(cdk.Stack):
                     name=keys["HASH"], type=dynamodb.AttributeType.STRING
                 ),
                 sort_key=dynamodb.Attribute(name=keys["RANGE"], type=dynamodb.AttributeType.STRING),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=dynamodb.ProjectionType(index["Projection"]["ProjectionType"]),
             )
         return table
 

@@ -45,6 +45,14 @@ def queue_keys(card: Card) -> dict[str, str]:
     }
 
 
+def due_keys(card: Card) -> dict[str, str]:
+    """A written card is due for a deadline check at once: the change may have moved its timers."""
+    return {
+        ts.DUE_PARTITION_KEY: ts.DUE_PARTITION,
+        ts.DUE_SORT_KEY: ts.due_sort_key(card.updated_at, card.number),
+    }
+
+
 def card_item(card: Card) -> dict[str, Any]:
     return to_attributes(
         {
@@ -54,6 +62,7 @@ def card_item(card: Card) -> dict[str, Any]:
             "version": card.version,
             "card": card.model_dump(mode="json"),
             **queue_keys(card),
+            **due_keys(card),
         }
     )
 

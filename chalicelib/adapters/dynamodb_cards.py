@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,7 +21,7 @@ from chalicelib.adapters.card_items import (
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import IdempotencyRecord, QueuePage
+from chalicelib.ports import DuePage, IdempotencyRecord, QueuePage
 
 IDEMPOTENCY_TTL = timedelta(days=1)
 
@@ -156,6 +156,53 @@ class DynamoCardRepository:
             cards=[card_from_item(i) for i in response.get("Items", [])],
             cursor=_encode_cursor(last) if last else None,
         )
+
+    def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": ts.DUE_INDEX,
+            "Limit": limit,
+            "KeyConditionExpression": "#dpk = :dpk AND #dsk <= :until",
+            "ExpressionAttributeNames": {"#dpk": ts.DUE_PARTITION_KEY, "#dsk": ts.DUE_SORT_KEY},
+            "ExpressionAttributeValues": {
+                ":dpk": {"S": ts.DUE_PARTITION},
+                # "~" sorts after every card number, so cards due exactly at ``until`` count.
+                ":until": {"S": ts.due_sort_key(until, "~")},
+            },
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_cursor(cursor)
+        response = self._db.query(**request)
+        last = response.get("LastEvaluatedKey")
+        prefix = len(ts.card_pk(""))
+        return DuePage(
+            numbers=[item[ts.PARTITION_KEY]["S"][prefix:] for item in response.get("Items", [])],
+            cursor=_encode_cursor(last) if last else None,
+        )
+
+    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
+        names = {"#version": "version", "#dpk": ts.DUE_PARTITION_KEY, "#dsk": ts.DUE_SORT_KEY}
+        values: dict[str, Any] = {":version": {"N": str(version)}}
+        if at is None:
+            update = "REMOVE #dpk, #dsk"
+        else:
+            update = "SET #dpk = :dpk, #dsk = :dsk"
+            values[":dpk"] = {"S": ts.DUE_PARTITION}
+            values[":dsk"] = {"S": ts.due_sort_key(at, number)}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={ts.PARTITION_KEY: {"S": ts.card_pk(number)}, ts.SORT_KEY: {"S": ts.CARD_SK}},
+                UpdateExpression=update,
+                ConditionExpression="#version = :version",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -6,12 +6,14 @@ import base64
 import binascii
 import threading
 from collections import defaultdict
+from datetime import datetime
 
-from chalicelib.adapters.card_items import queue_keys
+from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.card_items import due_keys, queue_keys
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import IdempotencyRecord, QueuePage
+from chalicelib.ports import DuePage, IdempotencyRecord, QueuePage
 
 
 class InMemoryCardRepository:
@@ -21,6 +23,7 @@ class InMemoryCardRepository:
         self._cards: dict[str, Card] = {}
         self._history: dict[str, list[HistoryEntry]] = defaultdict(list)
         self._idempotency: dict[str, IdempotencyRecord] = {}
+        self._due: dict[str, str] = {}  # number -> due sort key, like the sparse index
 
     def next_number(self, year: int) -> int:
         with self._lock:
@@ -38,6 +41,7 @@ class InMemoryCardRepository:
                 raise ConflictError(f"card {card.number} or its idempotency key exists")
             self._cards[card.number] = card
             self._history[card.number].append(entry)
+            self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
             if idempotency is not None:
                 self._idempotency[idempotency.key] = idempotency
 
@@ -63,6 +67,7 @@ class InMemoryCardRepository:
                 )
             self._cards[card.number] = card
             self._history[card.number].append(entry)
+            self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
 
     def queue(
         self, department: str, status: Status, *, limit: int, cursor: str | None = None
@@ -80,6 +85,26 @@ class InMemoryCardRepository:
         page = matching[start : start + limit]
         more = start + limit < len(matching)
         return QueuePage(cards=page, cursor=_encode_cursor(start + limit) if more else None)
+
+    def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
+        bound = ts.due_sort_key(until, "~")
+        with self._lock:
+            due = sorted((key, number) for number, key in self._due.items() if key <= bound)
+        start = _decode_cursor(cursor) if cursor else 0
+        page = [number for _, number in due[start : start + limit]]
+        more = start + limit < len(due)
+        return DuePage(numbers=page, cursor=_encode_cursor(start + limit) if more else None)
+
+    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
+        with self._lock:
+            stored = self._cards.get(number)
+            if stored is None or stored.version != version:
+                return False
+            if at is None:
+                self._due.pop(number, None)
+            else:
+                self._due[number] = ts.due_sort_key(at, number)
+            return True
 
 
 def _encode_cursor(offset: int) -> str:

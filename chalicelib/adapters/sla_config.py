@@ -57,7 +57,9 @@ def load_sla(document: dict[str, Any], known_categories: set[str]) -> SlaMatrix:
         } | {Priority.URGENT: defaults[Priority.URGENT]}
     if problems:
         raise ValidationFailed(problems)
-    return SlaMatrix(defaults=defaults, by_category=by_category)
+    return SlaMatrix(
+        defaults=defaults, by_category=by_category, working_day=timedelta(hours=day_hours)
+    )
 
 
 def load_seed_sla(known_categories: set[str], path: Path = SEED_PATH) -> SlaMatrix:

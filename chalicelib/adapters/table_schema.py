@@ -8,8 +8,10 @@ Item layout (single table):
 ====================  ================  ===========================================
 pk                    sk                what
 ====================  ================  ===========================================
-CARD#2026-000042      #CARD             the card (``queue_pk``/``queue_sk`` set)
+CARD#2026-000042      #CARD             the card (``queue_*`` set; ``due_*`` while watched)
 CARD#2026-000042      LOG#00000003      history entry for version 3 (append-only)
+NOTICE#2026-000042    <round>#<timer>…  a deadline notice claimed for sending (TTL)
+BREACHES#2026-W47     <category>#<n>…   a missed deadline, for the weekly review (TTL)
 COUNTER#2026          #COUNTER          per-year number counter (atomic ADD)
 IDEMPOTENCY#<key>     #IDEMPOTENCY      remembered intake, expires after a day (TTL)
 MAIL#<message-id>     #MAIL             a mail received or sent, and its card
@@ -19,10 +21,16 @@ CONTACT#<address>     #UNDELIVERABLE    a bounce said this address cannot receiv
 
 Keying the card by its number puts card and history in one partition: the status page is a
 single Query.
+
+The ``due`` index is sparse: only cards whose deadlines need a look carry ``due_pk``/``due_sk``,
+so the five-minute sweep reads the few cards that are due, not every open card. It keeps keys
+only. One partition holds it: a town's card writes are far below a partition's 1,000 writes a
+second; shard ``due_pk`` if that ever changes.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 PARTITION_KEY = "pk"
@@ -31,6 +39,11 @@ QUEUE_INDEX = "queue"
 QUEUE_PARTITION_KEY = "queue_pk"
 QUEUE_SORT_KEY = "queue_sk"
 TTL_ATTRIBUTE = "expires_at"
+DUE_INDEX = "due"
+DUE_PARTITION_KEY = "due_pk"
+DUE_SORT_KEY = "due_sk"
+DUE_PARTITION = "DUE"
+NOTICE_PREFIX = "NOTICE#"
 
 CARD_SK = "#CARD"
 COUNTER_SK = "#COUNTER"
@@ -57,6 +70,19 @@ def idempotency_pk(key: str) -> str:
     return f"IDEMPOTENCY#{key}"
 
 
+def notice_pk(number: str) -> str:
+    return f"{NOTICE_PREFIX}{number}"
+
+
+def breaches_pk(week: str) -> str:
+    return f"BREACHES#{week}"
+
+
+def due_sort_key(at: datetime, number: str) -> str:
+    """``2026-11-22T10:00:00.000000Z#2026-000042``: UTC, so that text order is time order."""
+    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
+
+
 def mail_pk(message_id: str) -> str:
     return f"{MAIL_PREFIX}{message_id}"
 
@@ -78,7 +104,14 @@ KEY_SCHEMA = [
 ]
 ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": name, "AttributeType": "S"}
-    for name in (PARTITION_KEY, SORT_KEY, QUEUE_PARTITION_KEY, QUEUE_SORT_KEY)
+    for name in (
+        PARTITION_KEY,
+        SORT_KEY,
+        QUEUE_PARTITION_KEY,
+        QUEUE_SORT_KEY,
+        DUE_PARTITION_KEY,
+        DUE_SORT_KEY,
+    )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
     {
@@ -88,7 +121,15 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             {"AttributeName": QUEUE_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
-    }
+    },
+    {
+        "IndexName": DUE_INDEX,
+        "KeySchema": [
+            {"AttributeName": DUE_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": DUE_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    },
 ]
 
 

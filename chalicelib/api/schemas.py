@@ -136,6 +136,20 @@ class QueueView(_View):
     cursor: str | None
 
 
+class BreachGroupView(_View):
+    category: str
+    label: str
+    count: int
+    numbers: list[str]
+
+
+class RepeatedBreachesView(_View):
+    """Categories with more than one missed deadline in an ISO week."""
+
+    week: str
+    categories: list[BreachGroupView]
+
+
 class UploadTicketView(_View):
     attachment_id: str
     url: str

@@ -8,16 +8,19 @@ from chalicelib import bootstrap
 from chalicelib.api.auth import principal_from_request
 from chalicelib.api.http import json_response, parse_body, route
 from chalicelib.api.schemas import (
+    BreachGroupView,
     CardRead,
     CardSummary,
     DownloadLinkView,
     QueueView,
+    RepeatedBreachesView,
     StaffMeView,
 )
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.services import breach_review
 from chalicelib.services import staff as staff_service
 from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
 
@@ -211,6 +214,42 @@ def overdue(number: str) -> Response:
         principal, _number(number), command, cards=c.cards, clock=c.clock, timers_of=c.card_timers
     )
     return _card_read(found, history, status=201)
+
+
+@route(
+    staff,
+    "/staff/reports/repeated-breaches",
+    "GET",
+    summary="Categories with repeated missed deadlines in an ISO week (default: last week)",
+    tag=TAG,
+    staff=True,
+    response=RepeatedBreachesView,
+    query=("week", "locale"),
+    errors=STAFF_ERRORS,
+)
+def repeated_breaches() -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    week = params.get("week") or breach_review.last_week(c.clock.now(), c.mail_policy)
+    groups = breach_review.review_for(
+        principal,
+        week,
+        breaches=c.breaches,
+        directory=c.directory,
+        locale=params.get("locale", "en"),
+    )
+    return json_response(
+        RepeatedBreachesView(
+            week=week,
+            categories=[
+                BreachGroupView(
+                    category=g.category, label=g.label, count=g.count, numbers=list(g.numbers)
+                )
+                for g in groups
+            ],
+        )
+    )
 
 
 def _principal() -> Principal:

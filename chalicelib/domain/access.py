@@ -94,6 +94,11 @@ def require_overdue_explanation(principal: Principal, card: Card, *, new_deadlin
         )
 
 
+def require_reports(principal: Principal) -> None:
+    if not principal.has(R.MANAGER, R.CONTROLLER, R.ADMIN):
+        raise PermissionDenied("only managers, controllers and administrators see reports")
+
+
 def require_comment(principal: Principal, card: Card, *, public: bool) -> None:
     require_view(principal, card)
     if public and principal.roles == frozenset({R.CONTROLLER}):

@@ -42,6 +42,7 @@ class Action(StrEnum):
     ATTACHMENT_ADDED = "attachment_added"
     OVERDUE_EXPLAINED = "overdue_explained"
     LINKED = "linked"
+    DEADLINE_MISSED = "deadline_missed"
 
 
 class MessageAuthor(StrEnum):

@@ -14,7 +14,10 @@ from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import Action, Actor, FieldChange, HistoryEntry, InternalNote
 from chalicelib.domain.lifecycle import Change
-from chalicelib.domain.sla import DECISION_DEADLINE
+from chalicelib.domain.sla import DECISION_DEADLINE, Timer
+
+# The history field a breach is recorded in: "<timer>@<round start>", one per timer and round.
+DEADLINE_MISSED = "deadline_missed"
 
 
 class OverdueReason(StrEnum):
@@ -45,6 +48,38 @@ class OverdueExplanation:
     next_step: NextStep
     reason_text: str | None = None
     new_deadline: datetime | None = None
+
+
+def breach_mark(timer: Timer) -> str:
+    return f"{timer.kind.value}@{timer.started_at.isoformat()}"
+
+
+def breach_recorded(history: list[HistoryEntry], timer: Timer) -> bool:
+    mark = breach_mark(timer)
+    return any(
+        change.field == DEADLINE_MISSED and change.after == mark
+        for entry in history
+        for change in entry.changes
+    )
+
+
+def record_breach(card: Card, timer: Timer, *, actor: Actor, at: datetime) -> Change:
+    """Log a missed deadline on the card (internal), so its history says when it slipped."""
+    due = timer.due_at.isoformat() if timer.due_at else "unknown"
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.DEADLINE_MISSED,
+        changes=(FieldChange(field=DEADLINE_MISSED, before=None, after=breach_mark(timer)),),
+        internal_note=InternalNote(
+            text=f"The {timer.kind.value.replace('_', ' ')} deadline ({due}) was missed; "
+            "an overdue reason and next step are needed."
+        ),
+    )
+    return Change(
+        card=card.model_copy(update={"updated_at": at, "version": card.version + 1}), entry=entry
+    )
 
 
 def explain_overdue(

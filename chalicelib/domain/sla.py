@@ -63,6 +63,8 @@ class SlaMatrix:
 
     defaults: dict[Priority, SlaTargets]
     by_category: dict[str, dict[Priority, SlaTargets]]
+    # "1d" in the matrix; also what "a day before" and "a working day after" mean in notices.
+    working_day: timedelta = timedelta(hours=8)
 
     def targets(self, category: str, priority: Priority) -> SlaTargets:
         for key in (category, category.split(".")[0]):

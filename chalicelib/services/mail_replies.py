@@ -1,4 +1,5 @@
-"""Composing the automatic reply that confirms a registration by mail (RFC 3834 headers)."""
+"""Composing the mail the system writes itself: registration receipts (RFC 3834 headers) and
+notices to staff."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from chalicelib import templating
 from chalicelib.domain.card import Card
 from chalicelib.domain.directory import StaffMember
 from chalicelib.domain.inbound_mail import InboundMail
-from chalicelib.ports import OutgoingMail
+from chalicelib.domain.sla import TimerKind
+from chalicelib.domain.sla_notices import Notice
+from chalicelib.ports import Directory, OutgoingMail
 from chalicelib.services.policies import MailPolicy
 
 
@@ -35,9 +38,57 @@ def staff_notice(
         reopened=reopened,
         town_name=policy.town_name,
     )
-    return _compose(
+    return compose(
         subject, text, html, executor.email, locale=policy.default_locale, policy=policy, now=now
     )
+
+
+TIMER_LABELS = {
+    "en": {
+        TimerKind.REGISTRATION: "registration",
+        TimerKind.FIRST_REPLY: "first reply",
+        TimerKind.DECISION: "decision",
+        TimerKind.CLOSURE: "closure",
+    },
+    "ru": {
+        TimerKind.REGISTRATION: "регистрация",
+        TimerKind.FIRST_REPLY: "первый ответ",
+        TimerKind.DECISION: "решение",
+        TimerKind.CLOSURE: "закрытие",
+    },
+}
+
+
+def deadline_notice(
+    card: Card,
+    notice: Notice,
+    recipient: StaffMember,
+    *,
+    directory: Directory,
+    policy: MailPolicy,
+    now: datetime,
+) -> OutgoingMail:
+    """A reminder or escalation to staff; card details only, no requester data."""
+    locale = policy.default_locale if policy.default_locale in TIMER_LABELS else "en"
+    department = directory.department(card.department)
+    timer = notice.timer
+    subject, text, html = templating.render(
+        "deadline_notice",
+        locale,
+        recipient_name=recipient.name,
+        number=card.number,
+        subject=card.subject,
+        step=notice.step.value,
+        timer_label=TIMER_LABELS[locale][timer.kind],
+        due=_local(timer.due_at, policy) if timer.due_at else "—",
+        percent_used=min(999, round(timer.share_used * 100)),
+        category=directory.categories().label(card.category, locale),
+        department=department.name.get(locale) if department else card.department,
+        priority=card.priority.value,
+        status=card.status.value,
+        town_name=policy.town_name,
+    )
+    return compose(subject, text, html, recipient.email, locale=locale, policy=policy, now=now)
 
 
 def registration_ack(
@@ -70,7 +121,7 @@ def registration_ack(
         if mail.message_id
         else {}
     )
-    return _compose(
+    return compose(
         subject,
         text,
         html,
@@ -83,7 +134,7 @@ def registration_ack(
     )
 
 
-def _compose(
+def compose(
     subject: str,
     text: str,
     html: str,

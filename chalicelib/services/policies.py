@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.card import Priority
+from chalicelib.domain.business_calendar import BusinessCalendar
+from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS, first_response_due
+from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.sla import SlaMatrix, Timer, timers
 
 DEFAULT_ATTACHMENT_TYPES = frozenset(
     {
@@ -66,3 +69,23 @@ class MailPolicy:
     @property
     def mail_domain(self) -> str:
         return self.from_address.rsplit("@", 1)[-1]
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """The town's working time and SLA matrix: everything a card's timers are derived from."""
+
+    calendar: BusinessCalendar
+    matrix: SlaMatrix
+
+    def timers(self, card: Card, history: list[HistoryEntry], now: datetime) -> list[Timer]:
+        targets = self.matrix.targets(card.category, card.priority)
+        return timers(history, targets, self.calendar, now)
+
+    @property
+    def working_day(self) -> timedelta:
+        return self.matrix.working_day
+
+    def first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
+        """The promise in every receipt: the SLA's first-reply target on working time."""
+        return self.calendar.add(at, self.matrix.targets(category, priority).first_reply)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.domain.card import Status
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import Audience, NoticeStep, due_notices, next_check
-from tests.unit.test_sla import CALENDAR, Story, msk
+from tests.unit.test_sla import CALENDAR, MATRIX, Story, msk
 
 
 def _due(story: Story, *now: int, sent: frozenset[str] = frozenset()):
@@ -16,6 +16,7 @@ def _due(story: Story, *now: int, sent: frozenset[str] = frozenset()):
         sent=sent,
         card_open=story.card.status != Status.CLOSED,
         calendar=CALENDAR,
+        working_day=MATRIX.working_day,
         now=msk(*now),
     )
 
@@ -30,13 +31,12 @@ def test_nothing_is_due_right_after_registration():
 
 def test_reminders_at_half_and_most_of_the_budget():
     story = Story(msk(2026, 3, 2, 9, 0)).at(2026, 3, 2, 9, 5).assign()
-    # 14:00: 4 h 15 of the 8 h 15 first-reply budget used (lunch is not working time); the
-    # 3-day decision budget (24 h 45) is already within 24 working hours of its due time.
-    assert _steps(_due(story, 2026, 3, 2, 14, 0)) == {
-        ("first_reply", "half_used", "executor"),
-        ("decision", "day_before", "executor"),
-    }
+    # 14:00: 4 h 15 of the 8 h 15 first-reply budget used (lunch is not working time).
+    assert _steps(_due(story, 2026, 3, 2, 14, 0)) == {("first_reply", "half_used", "executor")}
     assert ("first_reply", "mostly_used", "executor") in _steps(_due(story, 2026, 3, 2, 17, 0))
+    # The 3-day decision is due Wednesday 18:00: a working day before is Tuesday 18:00.
+    assert ("decision", "day_before", "executor") not in _steps(_due(story, 2026, 3, 3, 17, 55))
+    assert ("decision", "day_before", "executor") in _steps(_due(story, 2026, 3, 4, 9, 0))
 
 
 def test_a_breach_goes_to_the_manager_then_the_controller_a_working_day_later():
@@ -85,6 +85,8 @@ def test_a_reopened_card_gets_fresh_notices_for_its_new_round():
 def test_next_check_is_the_earliest_coming_threshold():
     story = Story(msk(2026, 3, 2, 9, 0))
     timers = list(story.timers(2026, 3, 2, 9, 1).values())
-    assert next_check(timers, CALENDAR, msk(2026, 3, 2, 9, 1)) == msk(2026, 3, 2, 9, 30)
+    assert next_check(
+        timers, CALENDAR, msk(2026, 3, 2, 9, 1), working_day=MATRIX.working_day
+    ) == msk(2026, 3, 2, 9, 30)
     assert NoticeStep.HALF_USED in {n.step for n in _due(story, 2026, 3, 2, 9, 30)}
     assert Audience.EXECUTOR in {n.audience for n in _due(story, 2026, 3, 2, 9, 30)}

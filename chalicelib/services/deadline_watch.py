@@ -1,0 +1,318 @@
+"""Watching deadlines so that nobody has to: reminders before, escalations after, by themselves.
+
+A card's *check* derives its timers from the history, records a missed deadline on the card,
+sends the reminders that are due, starts the post-breach escalation chain, and sets the card's
+next check — its one-time timer and its place in the sweep index. Three things call a check:
+the card's own timer, the five-minute sweep over the due index, and (for the chain's steps) the
+escalation workflow. Each notice is claimed before it is sent, so any overlap between them, and
+any retry, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from chalicelib.domain import overdue
+from chalicelib.domain.card import Card, Status
+from chalicelib.domain.directory import Role, StaffMember
+from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.history import SYSTEM, HistoryEntry
+from chalicelib.domain.sla import Timer, TimerKind
+from chalicelib.domain.sla_notices import (
+    Audience,
+    Notice,
+    NoticeStep,
+    Route,
+    breach_moments,
+    due_notices,
+    next_check,
+    route,
+)
+from chalicelib.observability import logger
+from chalicelib.ports import (
+    BreachLog,
+    BreachRecord,
+    CardRepository,
+    Clock,
+    Directory,
+    EscalationStart,
+    EscalationWorkflow,
+    Mailer,
+    NoticeLog,
+    TimerScheduler,
+)
+from chalicelib.services.mail_replies import deadline_notice
+from chalicelib.services.policies import DeadlinePolicy, MailPolicy
+
+SWEEP_PAGE = 100
+# One sweep stops after this many cards so that it ends well inside its Lambda's timeout; the
+# rest stay due and the next sweep, five minutes later, takes them.
+SWEEP_MAX_CARDS = 1000
+_SAVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class WatchPorts:
+    cards: CardRepository
+    notices: NoticeLog
+    breaches: BreachLog
+    mailer: Mailer
+    directory: Directory
+    scheduler: TimerScheduler
+    escalations: EscalationWorkflow
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class WatchPolicies:
+    deadlines: DeadlinePolicy
+    mail: MailPolicy
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    number: str
+    sent: tuple[str, ...] = ()  # notice keys sent by this check
+    escalations: tuple[str, ...] = ()  # escalation chains started by this check
+    breaches: tuple[str, ...] = ()  # timers whose breach this check recorded on the card
+    next_check: datetime | None = None
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    sent: int = 0
+    escalations: int = 0
+    failed: list[str] = field(default_factory=list)
+    more: bool = False  # stopped at SWEEP_MAX_CARDS; the next sweep goes on
+
+
+def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> CheckResult:
+    now = ports.clock.now()
+    card, history = ports.cards.get_with_history(number)
+    if card.status == Status.CLOSED:
+        # Nothing more to watch: cancel the timer and leave the due index.
+        ports.scheduler.cancel(number)
+        ports.cards.set_next_check(number, card.version, None)
+        return CheckResult(number)
+    calendar = policies.deadlines.calendar
+    card, history, recorded = _record_breaches(card, history, ports, policies, now)
+    timers = policies.deadlines.timers(card, history, now)
+    working_day = policies.deadlines.working_day
+    notices = due_notices(
+        number,
+        timers,
+        sent=ports.notices.sent(number),
+        card_open=True,
+        calendar=calendar,
+        working_day=working_day,
+        now=now,
+    )
+    sent: list[str] = []
+    started: list[str] = []
+    for notice in notices:
+        if route(notice, calendar, now, working_day=working_day) == Route.WORKFLOW:
+            escalation = _escalation(card, notice.timer, policies)
+            if escalation is not None and ports.escalations.start(escalation):
+                started.append(escalation.name)
+        elif _deliver(card, notice, ports, policies, now):
+            sent.append(notice.key)
+    upcoming = next_check(timers, calendar, now, working_day=working_day)
+    if upcoming is None:
+        ports.scheduler.cancel(number)
+    else:
+        ports.scheduler.set(number, upcoming)
+    # Last, so that a failure above leaves the card due and the next sweep tries again.
+    ports.cards.set_next_check(number, card.version, upcoming)
+    logger.info(
+        "deadlines checked",
+        extra={"card": number, "sent": len(sent), "escalations": len(started)},
+    )
+    return CheckResult(number, tuple(sent), tuple(started), recorded, upcoming)
+
+
+def sweep(*, ports: WatchPorts, policies: WatchPolicies) -> SweepReport:
+    """Check every card that is due: the safety net under the per-card timers."""
+    now = ports.clock.now()
+    report = SweepReport()
+    cursor: str | None = None
+    while True:
+        page = ports.cards.due(now, limit=SWEEP_PAGE, cursor=cursor)
+        for number in page.numbers:
+            try:
+                result = check_card(number, ports=ports, policies=policies)
+            except Exception:
+                # One bad card must not stop the others; it stays due and is tried again.
+                logger.exception("deadline check failed", extra={"card": number})
+                report.failed.append(number)
+                continue
+            report.checked += 1
+            report.sent += len(result.sent)
+            report.escalations += len(result.escalations)
+        cursor = page.cursor
+        if cursor is None:
+            return report
+        if report.checked + len(report.failed) >= SWEEP_MAX_CARDS:
+            report.more = True
+            return report
+
+
+class StepOutcome(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"  # the sweep (or a retry) was first
+    STOPPED = "stopped"  # met, paused or closed meanwhile: the chain ends
+    NOT_DUE = "not_due"  # woken early: the sweep sends it when it is due
+
+
+def escalation_step(
+    number: str,
+    timer_kind: TimerKind,
+    round_started_at: datetime,
+    step: NoticeStep,
+    *,
+    ports: WatchPorts,
+    policies: WatchPolicies,
+) -> StepOutcome:
+    """One step of the escalation workflow, re-decided from the card as it is now."""
+    now = ports.clock.now()
+    card, history = ports.cards.get_with_history(number)
+    timer = next(
+        (
+            t
+            for t in policies.deadlines.timers(card, history, now)
+            if t.kind == timer_kind and t.started_at == round_started_at
+        ),
+        None,
+    )
+    if card.status == Status.CLOSED or timer is None or timer.met_at is not None:
+        return StepOutcome.STOPPED
+    calendar = policies.deadlines.calendar
+    reached = due_notices(
+        number,
+        [timer],
+        sent=frozenset(),
+        card_open=True,
+        calendar=calendar,
+        working_day=policies.deadlines.working_day,
+        now=now,
+    )
+    notice = next((n for n in reached if n.step == step), None)
+    if notice is None:
+        return StepOutcome.STOPPED if not reached else StepOutcome.NOT_DUE
+    return (
+        StepOutcome.SENT
+        if _deliver(card, notice, ports, policies, now)
+        else StepOutcome.ALREADY_SENT
+    )
+
+
+def _record_breaches(
+    card: Card,
+    history: list[HistoryEntry],
+    ports: WatchPorts,
+    policies: WatchPolicies,
+    now: datetime,
+) -> tuple[Card, list[HistoryEntry], tuple[str, ...]]:
+    """Log each newly missed deadline on the card and in the week's breach list."""
+    recorded: list[str] = []
+    for _ in range(len(TimerKind) + _SAVE_ATTEMPTS):
+        timers = policies.deadlines.timers(card, history, now)
+        missed = [
+            t
+            for t in timers
+            if t.met_at is None
+            and t.due_at is not None
+            and t.due_at <= now
+            and not overdue.breach_recorded(history, t)
+        ]
+        if not missed:
+            return card, history, tuple(recorded)
+        timer = missed[0]
+        change = overdue.record_breach(card, timer, actor=SYSTEM, at=now)
+        try:
+            ports.cards.save(change.card, change.entry)
+        except ConflictError:
+            # Staff changed the card this instant: read it again and decide again.
+            card, history = ports.cards.get_with_history(card.number)
+            continue
+        assert timer.due_at is not None
+        ports.breaches.record(
+            iso_week(timer.due_at, policies.mail),
+            BreachRecord(
+                number=card.number,
+                category=card.category,
+                department=card.department,
+                timer=timer.kind.value,
+                breached_at=timer.due_at,
+            ),
+        )
+        card, history = change.card, [*history, change.entry]
+        recorded.append(timer.kind.value)
+    return card, history, tuple(recorded)
+
+
+def iso_week(moment: datetime, policy: MailPolicy) -> str:
+    """``2026-W47``: the ISO week of ``moment`` in the town's time zone."""
+    year, week, _ = moment.astimezone(policy.timezone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _escalation(card: Card, timer: Timer, policies: WatchPolicies) -> EscalationStart | None:
+    moments = breach_moments(
+        timer, policies.deadlines.calendar, working_day=policies.deadlines.working_day
+    )
+    if moments is None:
+        return None
+    return EscalationStart(
+        number=card.number,
+        timer=timer.kind.value,
+        round_started_at=timer.started_at,
+        breached_at=moments[0],
+        controller_at=moments[1],
+    )
+
+
+def _deliver(
+    card: Card, notice: Notice, ports: WatchPorts, policies: WatchPolicies, now: datetime
+) -> bool:
+    """Claim the notice, then mail it; a failed send gives the claim back for the next check."""
+    if not ports.notices.claim(card.number, notice.key, at=now):
+        return False
+    recipients = recipients_of(card, notice.audience, ports.directory)
+    if not recipients:
+        logger.warning(
+            "deadline notice has nobody to go to",
+            extra={"card": card.number, "audience": notice.audience.value},
+        )
+    try:
+        for member in recipients:
+            ports.mailer.send(
+                deadline_notice(
+                    card,
+                    notice,
+                    member,
+                    directory=ports.directory,
+                    policy=policies.mail,
+                    now=now,
+                )
+            )
+    except Exception:
+        ports.notices.release(card.number, notice.key)
+        raise
+    return True
+
+
+def recipients_of(card: Card, audience: Audience, directory: Directory) -> list[StaffMember]:
+    """The executor (or, with none yet, the department's managers), the department's managers
+    (or, with none, the controllers), or the controllers."""
+    staff = directory.staff()
+    managers = [m for m in staff if Role.MANAGER in m.roles and card.department in m.departments]
+    controllers = [m for m in staff if Role.CONTROLLER in m.roles]
+    if audience == Audience.EXECUTOR:
+        executor = directory.staff_member(card.executor_id) if card.executor_id else None
+        return [executor] if executor else managers or controllers
+    if audience == Audience.MANAGER:
+        return managers or controllers
+    return controllers

@@ -1,0 +1,37 @@
+"""A card's one-time deadline timer fired (EventBridge Scheduler → ``{"number": "2026-000042"}``).
+
+Thin: validate the input, run the card's deadline check. A malformed input or a failure raises,
+so that Lambda retries it and then leaves it in the dead-letter queue with the error; the
+five-minute sweep checks the card anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import bootstrap
+from chalicelib.domain.card import CARD_NUMBER_PATTERN
+from chalicelib.observability import logger
+from chalicelib.services.deadline_watch import check_card
+
+
+class TimerInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(pattern=CARD_NUMBER_PATTERN.pattern)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    number = TimerInput.model_validate(event).number
+    logger.set_correlation_id(number)
+    c = bootstrap.container()
+    result = check_card(number, ports=c.watch_ports, policies=c.watch_policies)
+    return {
+        "number": number,
+        "sent": len(result.sent),
+        "escalations": len(result.escalations),
+        "next_check": result.next_check.isoformat() if result.next_check else None,
+    }

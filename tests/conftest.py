@@ -67,7 +67,8 @@ def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     # moto applies a request without locking, so two threads can both pass a condition or both
     # read a counter before either writes. DynamoDB applies each request atomically: make the
     # emulator do the same. Races between separate calls (read, then conditional write) stay.
-    lock = threading.Lock()
+    # Re-entrant: a Step Functions task moto runs in-process calls AWS again on the same thread.
+    lock = threading.RLock()
     original = BotocoreStubber.__call__
 
     def one_request_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:

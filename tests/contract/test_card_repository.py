@@ -143,3 +143,52 @@ def test_queue_follows_status_changes(cards, clock, directory):
 def test_a_forged_cursor_is_a_validation_error(cards):
     with pytest.raises(ValidationFailed):
         cards.queue("roads", Status.RECEIVED, limit=10, cursor="%%%not-base64")
+
+
+def test_a_written_card_is_due_at_once_and_a_check_moves_or_removes_it(cards, clock, directory):
+    first = submit(cards, clock, directory).card
+    clock.advance(timedelta(minutes=1))
+    second = submit(cards, clock, directory).card
+    now = clock.now()
+    assert cards.due(now, limit=10).numbers == [first.number, second.number]
+    assert cards.set_next_check(first.number, first.version, now + timedelta(hours=2))
+    assert cards.set_next_check(second.number, second.version, None)
+    assert cards.due(now, limit=10).numbers == []
+    assert cards.due(now + timedelta(hours=2), limit=10).numbers == [first.number]
+    # A change makes the card due again, whatever its next check was.
+    clock.advance(timedelta(minutes=1))
+    change = lifecycle.comment(
+        first, "Crew booked", public=False, actor=EXECUTOR.actor, at=clock.now()
+    )
+    cards.save(change.card, change.entry)
+    assert cards.due(clock.now(), limit=10).numbers == [first.number]
+
+
+def test_a_stale_check_does_not_move_a_card_that_changed(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    change = lifecycle.comment(card, "Noted", public=False, actor=EXECUTOR.actor, at=clock.now())
+    cards.save(change.card, change.entry)
+    assert not cards.set_next_check(card.number, card.version, None)
+    assert cards.due(clock.now(), limit=10).numbers == [card.number]
+    assert not cards.set_next_check("2026-999999", 1, None)
+
+
+def test_the_due_index_pages_in_time_order_across_time_zones(cards, clock, directory):
+    from zoneinfo import ZoneInfo
+
+    numbers = [submit(cards, clock, directory).card.number for _ in range(5)]
+    base = clock.now()
+    moments = [base + timedelta(minutes=m) for m in (50, 10, 40, 20, 30)]
+    zones = ["UTC", "Europe/Moscow", "America/New_York", "Asia/Tokyo", "UTC"]
+    for number, moment, zone in zip(numbers, moments, zones, strict=True):
+        assert cards.set_next_check(number, 1, moment.astimezone(ZoneInfo(zone)))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = cards.due(base + timedelta(hours=1), limit=2, cursor=cursor)
+        seen.extend(page.numbers)
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert seen == [numbers[i] for i in (1, 3, 4, 2, 0)]
+    assert cards.due(base + timedelta(minutes=20), limit=10).numbers == [numbers[1], numbers[3]]

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,8 @@ from chalicelib.adapters import dev_tokens
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from infrastructure.local.gateway import tolerate_malformed_tokens
 from tests.conftest import TEST_SECRET
+
+SAM_EVENTS = "samcli/lib/generated_sample_events/events"
 
 
 @dataclass
@@ -75,6 +81,48 @@ def api(aws, settings, clock, directory) -> Iterator[Api]:
     with Client(app) as client:
         yield Api(client, container, tokens, telemetry)
     bootstrap.use(None)
+
+
+@pytest.fixture(scope="session")
+def sam_sample(pytestconfig) -> Callable[[str], dict[str, Any]]:
+    """AWS's own sample events, read from the aws-sam-cli wheel (downloaded once per cache):
+    ``sam_sample("ses/SesEmailReceiving.json")``."""
+    cache = pytestconfig.cache.mkdir("aws-sam-cli")
+
+    def wheel() -> Path:
+        wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
+        if not wheels:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-d",
+                    str(cache),
+                    "aws-sam-cli",
+                ],
+                check=True,
+                timeout=300,
+            )
+            wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
+        return wheels[-1]
+
+    def read(name: str) -> dict[str, Any]:
+        text = zipfile.ZipFile(wheel()).read(f"{SAM_EVENTS}/{name}").decode()
+        for placeholder, value in {
+            "partition": "aws",
+            "region": "eu-central-1",
+            "account_id": "123456789012",
+            "dns_suffix": "amazonaws.com",
+        }.items():
+            text = text.replace("{{{" + placeholder + "}}}", value)
+        return dict(json.loads(text))
+
+    return read
 
 
 def body(response: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.conftest import card_form
@@ -103,3 +104,51 @@ def test_a_new_deadline_must_be_in_the_future_and_aware(api, clock):
     )
     assert naive.status_code == 400
     assert _fields(naive) == {"new_deadline"}
+
+
+def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(api, clock):
+    from chalicelib.adapters.memory_deadlines import InMemoryEscalations, InMemoryTimerScheduler
+    from chalicelib.adapters.memory_mail import RecordingMailer
+    from chalicelib.services import deadline_watch
+
+    c = api.container
+    c.__dict__.update(
+        scheduler=InMemoryTimerScheduler(),
+        escalations=InMemoryEscalations(),
+        mailer=RecordingMailer(),
+    )
+    receipts = [body(api.post("/requests", card_form())) for _ in range(2)]
+    numbers = [r["number"] for r in receipts]
+    clock.advance(timedelta(hours=2))
+    report = deadline_watch.sweep(ports=c.watch_ports, policies=c.watch_policies)
+    assert report.checked == 2
+    card = body(api.get(f"/staff/cards/{numbers[0]}", staff="mgr-sergey"))
+    missed = [e for e in card["history"] if e["action"] == "deadline_missed"]
+    assert len(missed) == 1
+    assert missed[0]["public"] is False
+    status = api.get(
+        f"/requests/{numbers[0]}", headers={"X-Access-Token": receipts[0]["access_token"]}
+    )
+    assert status.status_code == 200
+    assert "missed" not in json.dumps(body(status)).lower()  # internal: not on the status page
+
+    review = api.get("/staff/reports/repeated-breaches?week=2026-W10", staff="ctl-elena")
+    assert review.status_code == 200
+    assert body(review) == {
+        "week": "2026-W10",
+        "categories": [
+            {
+                "category": "roads.potholes",
+                "label": "Roads › Potholes",
+                "count": 2,
+                "numbers": sorted(numbers),
+            }
+        ],
+    }
+    assert api.get("/staff/reports/repeated-breaches", staff="ex-ivan").status_code == 403
+    bad = api.get("/staff/reports/repeated-breaches?week=last", staff="ctl-elena")
+    assert bad.status_code == 400
+    assert _fields(bad) == {"week"}
+    # Managers see their own departments' categories only.
+    other = api.get("/staff/reports/repeated-breaches?week=2026-W10", staff="mgr-sergey")
+    assert body(other)["categories"][0]["category"] == "roads.potholes"

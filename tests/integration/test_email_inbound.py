@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
 import sysconfig
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +15,6 @@ from chalicelib.services.mail_delivery import Shelf, reprocess
 from functions import email_inbound
 from infrastructure.local.mailroom import LambdaContext
 
-SAMPLE = "samcli/lib/generated_sample_events/events/ses/SesEmailReceiving.json"
 CORPUS = sorted(
     (Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data").glob("msg_*.txt")
 )
@@ -31,37 +26,8 @@ MAIL = (
 
 
 @pytest.fixture(scope="session")
-def ses_sample(pytestconfig) -> dict[str, Any]:
-    """AWS's sample SES receipt event, read from the aws-sam-cli wheel (downloaded once)."""
-    cache = pytestconfig.cache.mkdir("aws-sam-cli")
-    wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
-    if not wheels:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-d",
-                str(cache),
-                "aws-sam-cli",
-            ],
-            check=True,
-            timeout=300,
-        )
-        wheels = sorted(cache.glob("aws_sam_cli-*.whl"))
-    text = zipfile.ZipFile(wheels[-1]).read(SAMPLE).decode()
-    for placeholder, value in {
-        "partition": "aws",
-        "region": "eu-central-1",
-        "account_id": "123456789012",
-        "dns_suffix": "amazonaws.com",
-    }.items():
-        text = text.replace("{{{" + placeholder + "}}}", value)
-    return json.loads(text)
+def ses_sample(sam_sample) -> dict[str, Any]:
+    return sam_sample("ses/SesEmailReceiving.json")
 
 
 @pytest.fixture

@@ -1,9 +1,5 @@
-"""The email channel's resources: SES receipt rule → inbound bucket → email Lambda.
-
-The Lambda runs ``functions/email_inbound.py``. Its code is the Chalice app's own deployment
-package (same dependencies, one build) plus a small layer holding ``functions/``, which Lambda
-puts on ``sys.path`` under /opt/python.
-"""
+"""The email channel's resources: SES receipt rule → inbound bucket → email Lambda
+(``functions/email_inbound.py``, packaged as every non-HTTP Lambda is: lambda_package.py)."""
 
 from __future__ import annotations
 
@@ -14,17 +10,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_ses_actions as ses_actions
-from aws_cdk import aws_sqs as sqs
-from chalice.cdk import Chalice
 from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.services.mail_delivery import Shelf
+from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
 from infrastructure.lambda_roles import lambda_role
 
 SHELF_RETENTION_DAYS = {
@@ -41,55 +34,28 @@ class EmailChannel(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        api: Chalice,
+        package: LambdaPackage,
         table: dynamodb.Table,
         attachments: s3.Bucket,
         key: kms.Key,
         mail_from: str,
-        environment: dict[str, str],
-        build_dir: Path,
-        project_dir: Path,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.bucket = self._inbound_bucket()
-        self.dead_letters = sqs.Queue(
-            self,
-            "HandlerFailures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
+        self.dead_letters = dead_letter_queue(self, "HandlerFailures")
         role = self._role(stack, table, attachments, key, mail_from)
-        self.function = lambda_.Function(
+        self.function = python_function(
             self,
             "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_11,
+            package=package,
             handler="functions.email_inbound.handler",
-            code=_chalice_package(api),
-            layers=[
-                lambda_.LayerVersion(
-                    self,
-                    "Functions",
-                    code=lambda_.Code.from_asset(str(_functions_layer(project_dir, build_dir))),
-                    compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
-                    description="CivicDesk functions/ entry points",
-                )
-            ],
             role=role,
+            dead_letters=self.dead_letters,
             timeout=cdk.Duration.seconds(60),
-            memory_size=512,
-            tracing=lambda_.Tracing.ACTIVE,
-            environment={
-                **environment,
-                "CIVICDESK_INBOUND_BUCKET": self.bucket.bucket_name,
-                "POWERTOOLS_SERVICE_NAME": "civicdesk",
-            },
-            dead_letter_queue=self.dead_letters,
-            retry_attempts=2,
+            environment={"CIVICDESK_INBOUND_BUCKET": self.bucket.bucket_name},
         )
         self.dead_letters.grant_send_messages(role)
-        _depend_on_policy_only(self.function, role)
         self._receipt_rules(mail_from)
 
     def _inbound_bucket(self) -> s3.Bucket:
@@ -192,34 +158,6 @@ class EmailChannel(Construct):
             value=rule_set.receipt_rule_set_name,
             description="Activate it once: aws ses set-active-receipt-rule-set",
         )
-
-
-def _depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
-    """CDK makes the function depend on its role and the role's policy; the role is already
-    ordered by the GetAtt in Role (cfn-lint W3005). The policy must exist before invocations."""
-    policy = role.node.find_child("DefaultPolicy").node.default_child
-    assert isinstance(policy, cdk.CfnElement)
-    cfn_function = function.node.default_child
-    assert isinstance(cfn_function, cdk.CfnResource)
-    cfn_function.add_override("DependsOn", [cdk.Stack.of(function).get_logical_id(policy)])
-
-
-def _chalice_package(api: Chalice) -> lambda_.Code:
-    asset = api.node.find_child("ChaliceAppCode")
-    assert isinstance(asset, s3_assets.Asset)
-    return lambda_.Code.from_bucket(asset.bucket, asset.s3_object_key)
-
-
-def _functions_layer(project_dir: Path, build_dir: Path) -> Path:
-    """A layer folder: python/functions/*.py (Lambda adds /opt/python to sys.path)."""
-    layer = build_dir / "functions-layer"
-    shutil.rmtree(layer, ignore_errors=True)
-    shutil.copytree(
-        project_dir / "functions",
-        layer / "python" / "functions",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
-    return layer
 
 
 def copy_templates(project_dir: Path) -> None:

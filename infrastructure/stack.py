@@ -1,4 +1,5 @@
-"""CivicDesk's AWS resources: the Chalice API, table, buckets, staff user pool, email channel.
+"""CivicDesk's AWS resources: the Chalice API, table, buckets, staff user pool, email channel,
+deadline watching.
 
 Key schemas come from chalicelib/adapters/table_schema.py, the same definitions the adapter, the
 local stack and the tests use. IAM is least-privilege: the API's role is written here, not
@@ -21,7 +22,9 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
+from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
+from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import lambda_role
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -62,17 +65,24 @@ class CivicDeskStack(cdk.Stack):
         }
         copy_templates(PROJECT_DIR)
         self.api = self._api(portal_origin)
+        package = lambda_package(
+            self,
+            api=self.api,
+            project_dir=PROJECT_DIR,
+            build_dir=Path(self.node.try_get_context("build_dir") or PROJECT_DIR / ".build"),
+            environment=self.runtime_env,
+        )
         self.email = EmailChannel(
             self,
             "Email",
-            api=self.api,
+            package=package,
             table=self.table,
             attachments=self.attachments,
             key=self.key,
             mail_from=mail_from,
-            environment=self.runtime_env,
-            build_dir=Path(self.node.try_get_context("build_dir") or PROJECT_DIR / ".build"),
-            project_dir=PROJECT_DIR,
+        )
+        self.deadlines = Deadlines(
+            self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
 
     def _table(self) -> dynamodb.Table:

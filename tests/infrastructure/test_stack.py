@@ -55,9 +55,13 @@ def test_the_table_is_the_one_the_code_uses(template):
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
         ts.ATTRIBUTE_DEFINITIONS, key=lambda a: a["AttributeName"]
     )
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == ts.QUEUE_INDEX
-    assert index["KeySchema"] == ts.GLOBAL_SECONDARY_INDEXES[0]["KeySchema"]
+    indexes = {
+        i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in ts.GLOBAL_SECONDARY_INDEXES
+    }
+    assert indexes[ts.DUE_INDEX][1] == {"ProjectionType": "KEYS_ONLY"}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["SSESpecification"]["SSEEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": ts.TTL_ATTRIBUTE, "Enabled": True}
@@ -97,18 +101,46 @@ def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, An
     return list(policy["PolicyDocument"]["Statement"])
 
 
+STAR_ONLY_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
 def _actions(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
 
 
-@pytest.mark.parametrize("role", ["ApiRole", "EmailRole"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "ApiRole",
+        "EmailRole",
+        "DeadlinesWatchRole",
+        "DeadlinesEscalationTasksRole",
+        "DeadlinesWeeklyReviewRole",
+        "DeadlinesSchedulerRole",
+        "DeadlinesEscalationRole",
+    ],
+)
 def test_every_role_names_its_actions_and_resources(template, role):
     for statement in _statements(template, role):
         actions = _actions(statement)
         assert all("*" not in action for action in actions), actions
         if statement["Resource"] == "*":
-            assert {a.split(":")[0] for a in actions} == {"xray"}  # X-Ray has no resource ARNs
+            # X-Ray, and Step Functions' log delivery to CloudWatch Logs, take no resource ARNs.
+            assert set(actions) <= STAR_ONLY_ACTIONS, actions
     granted = {a for s in _statements(template, role) for a in _actions(s)}
     assert "dynamodb:Scan" not in granted
 
@@ -197,4 +229,74 @@ def test_the_packages_carry_templates_and_entry_points(template):
     assert "chalicelib/templates/notifications/ru/registration_ack.txt.j2" in names
     assert "app.py" in names
     layers = [p for p in out.glob("asset.*") if p.is_dir()]
-    assert any((p / "python" / "functions" / "email_inbound.py").is_file() for p in layers)
+    for entry_point in ("email_inbound", "sla_timer", "sla_sweep", "escalation_tasks"):
+        assert any((p / "python" / "functions" / f"{entry_point}.py").is_file() for p in layers)
+    assert "chalicelib/templates/notifications/ru/deadline_notice.txt.j2" in names
+
+
+def _resource_id(template: dict[str, Any], kind: str, prefix: str) -> str:
+    (found,) = [
+        k for k, r in template["Resources"].items() if r["Type"] == kind and k.startswith(prefix)
+    ]
+    return found
+
+
+def test_the_escalation_state_machine_runs_the_asl_the_tests_execute(template):
+    from infrastructure.escalation import ASL_PATH, TASK_FUNCTION_VARIABLE
+
+    (machine,) = _of_type(template, "AWS::StepFunctions::StateMachine")
+    assert machine["StateMachineType"] == "STANDARD"
+    assert json.loads(machine["DefinitionString"]) == json.loads(ASL_PATH.read_text())
+    tasks = _resource_id(template, "AWS::Lambda::Function", "DeadlinesEscalationTasks")
+    assert machine["DefinitionSubstitutions"] == {
+        TASK_FUNCTION_VARIABLE: {"Fn::GetAtt": [tasks, "Arn"]}
+    }
+    invoke = [
+        s
+        for s in _statements(template, "DeadlinesEscalationRole")
+        if "lambda:InvokeFunction" in _actions(s)
+    ]
+    assert invoke, "the state machine may invoke its task function"
+
+
+def test_the_sweep_runs_every_five_minutes_and_the_review_on_monday(template):
+    rules = _of_type(template, "AWS::Events::Rule")
+    by_schedule = {r["ScheduleExpression"]: r["Targets"][0]["Arn"] for r in rules}
+    sweep = _resource_id(template, "AWS::Lambda::Function", "DeadlinesSweep")
+    review = _resource_id(template, "AWS::Lambda::Function", "DeadlinesWeeklyReview")
+    assert by_schedule["rate(5 minutes)"] == {"Fn::GetAtt": [sweep, "Arn"]}
+    assert by_schedule["cron(0 6 ? * MON *)"] == {"Fn::GetAtt": [review, "Arn"]}
+
+
+def test_timers_are_schedules_the_watch_may_manage_and_scheduler_may_run(template):
+    (group,) = _of_type(template, "AWS::Scheduler::ScheduleGroup")
+    assert group["Name"] == "civicdesk-dev-deadlines"
+    role_id = _resource_id(template, "AWS::IAM::Role", "DeadlinesSchedulerRole")
+    trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
+    (manage,) = [
+        s
+        for s in _statements(template, "DeadlinesWatchRole")
+        if "scheduler:CreateSchedule" in _actions(s)
+    ]
+    assert "schedule/" in json.dumps(manage["Resource"])
+    assert "card-*" in json.dumps(manage["Resource"])
+    (pass_role,) = [
+        s for s in _statements(template, "DeadlinesWatchRole") if "iam:PassRole" in _actions(s)
+    ]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
+    review = {a for s in _statements(template, "DeadlinesWeeklyReviewRole") for a in _actions(s)}
+    assert not review & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    timer = _resource_id(template, "AWS::Lambda::Function", "DeadlinesTimer")
+    env = template["Resources"][timer]["Properties"]["Environment"]["Variables"]
+    assert set(env) >= {
+        "CIVICDESK_SCHEDULE_GROUP",
+        "CIVICDESK_TIMER_FUNCTION_ARN",
+        "CIVICDESK_SCHEDULER_ROLE_ARN",
+        "CIVICDESK_TIMER_DLQ_ARN",
+        "CIVICDESK_ESCALATION_STATE_MACHINE",
+    }

@@ -10,6 +10,7 @@ PORT ?= 8000
 AWS_PORT ?= 4566
 SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
+TIME_FACTOR ?= 1
 
 .PHONY: run test lint typecheck unit synth bench clean system-deps mail-reprocess
 
@@ -34,7 +35,7 @@ system-deps:
 	else echo "please install these Debian packages:$$missing"; exit 1; fi
 
 run: $(STAMP)
-	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --smtp-port $(SMTP_PORT) --data-dir $(DATA_DIR)
+	$(BIN)/civicdesk run --host $(HOST) --port $(PORT) --aws-port $(AWS_PORT) --smtp-port $(SMTP_PORT) --data-dir $(DATA_DIR) --time-factor $(TIME_FACTOR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --output-format concise .

@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--aws-port", type=int, default=4566, help="moto's port (0: any free)")
     run.add_argument("--smtp-port", type=int, default=2525, help="SMTP port (0: any free)")
     run.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    run.add_argument(
+        "--time-factor",
+        type=float,
+        default=1.0,
+        help="run town time this many times faster, for a demo of reminders and escalations "
+        "(60: a town minute per second)",
+    )
     token = commands.add_parser("token", help="print a fresh staff token (valid 7 days)")
     token.add_argument("staff_id")
     token.add_argument("--data-dir", type=Path, default=Path(".local-data"))
@@ -108,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
         port=args.port,
         aws_port=args.aws_port,
         smtp_port=args.smtp_port,
+        time_factor=args.time_factor,
     )
     try:
         urls = stack.start()

@@ -10,8 +10,11 @@ from chalicelib.adapters import table_schema
 from chalicelib.settings import Settings
 
 
-def ensure_resources(settings: Settings, *, dynamodb: Any, s3: Any, ses: Any = None) -> None:
-    """Create the table, buckets and mail identity if missing (idempotent: runs on every start)."""
+def ensure_resources(
+    settings: Settings, *, dynamodb: Any, s3: Any, ses: Any = None, scheduler: Any = None
+) -> None:
+    """Create the table, buckets, mail identity and deadline schedule group if missing
+    (idempotent: runs on every start)."""
     try:
         dynamodb.create_table(**table_schema.create_table_request(settings.table_name))
     except ClientError as error:
@@ -35,3 +38,9 @@ def ensure_resources(settings: Settings, *, dynamodb: Any, s3: Any, ses: Any = N
     if ses is not None:
         # SES sends only from verified identities: the town's mail domain.
         ses.verify_domain_identity(Domain=settings.mail_from.rsplit("@", 1)[-1])
+    if scheduler is not None and settings.schedule_group:
+        try:
+            scheduler.create_schedule_group(Name=settings.schedule_group)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConflictException":
+                raise

@@ -19,6 +19,10 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from infrastructure.local.journal import Journal, replay
 
 REGION = "eu-central-1"
+LOCAL_SCHEDULE_GROUP = "civicdesk-local-deadlines"
+LOCAL_ARN_PREFIX = f"arn:aws:lambda:{REGION}:123456789012"
+LOCAL_IAM_PREFIX = "arn:aws:iam::123456789012"
+LOCAL_SQS_PREFIX = f"arn:aws:sqs:{REGION}:123456789012"
 TOKEN_TTL = timedelta(days=7)
 
 
@@ -92,8 +96,10 @@ class LocalStack:
         port: int = 8000,
         aws_port: int = 0,
         smtp_port: int = 2525,
+        time_factor: float = 1.0,
     ) -> None:
         self.data_dir = data_dir
+        self.time_factor = time_factor
         self.host = host
         self.port = port
         self.aws_port = aws_port
@@ -101,6 +107,7 @@ class LocalStack:
         self._moto: JournalingMotoServer | None = None
         self._api: Any = None
         self._smtp: Any = None
+        self._timers: Any = None
         self.replayed = 0
 
     def start(self) -> LocalUrls:
@@ -129,6 +136,11 @@ class LocalStack:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_SERVICE_NAME": "civicdesk",
+                # Deadline timers are schedules in moto; the timer thread fires them.
+                "CIVICDESK_SCHEDULE_GROUP": LOCAL_SCHEDULE_GROUP,
+                "CIVICDESK_TIMER_FUNCTION_ARN": f"{LOCAL_ARN_PREFIX}:function:civicdesk-sla-timer",
+                "CIVICDESK_SCHEDULER_ROLE_ARN": f"{LOCAL_IAM_PREFIX}:role/civicdesk-scheduler",
+                "CIVICDESK_TIMER_DLQ_ARN": f"{LOCAL_SQS_PREFIX}:civicdesk-deadline-failures",
             }
         )
         os.environ.setdefault("CIVICDESK_PUBLIC_BASE_URL", f"http://{self.host}:{self.port}")
@@ -140,25 +152,47 @@ class LocalStack:
         import boto3
 
         from chalicelib import bootstrap
+        from chalicelib.adapters.clock import SystemClock
         from chalicelib.adapters.ses_mailer import SesMailer
         from chalicelib.settings import Settings
         from infrastructure.local.gateway import ApiServer
         from infrastructure.local.mailroom import OutboxMailer, SmtpListener
         from infrastructure.local.resources import ensure_resources
+        from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
 
         settings = Settings.from_env()
         s3 = boto3.client("s3")
+        scheduler = boto3.client("scheduler")
         ensure_resources(
-            settings, dynamodb=boto3.client("dynamodb"), s3=s3, ses=boto3.client("ses")
+            settings,
+            dynamodb=boto3.client("dynamodb"),
+            s3=s3,
+            ses=boto3.client("ses"),
+            scheduler=scheduler,
         )
         outbox = OutboxMailer(SesMailer(boto3.client("ses")), self.data_dir / "outbox")
-        bootstrap.use(bootstrap.build(settings, mailer=outbox))
+        clock = (
+            AcceleratedClock.resume(self.time_factor, self.data_dir / "town-time.json")
+            if self.time_factor > 1
+            else SystemClock()
+        )
+        escalations = LocalEscalations()
+        bootstrap.use(
+            bootstrap.build(settings, mailer=outbox, clock=clock, escalations=escalations)
+        )
         from app import app
 
         self._api = ApiServer(app, self.host, self.port)
         self._api.start()
         self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)
         self._smtp.start()
+        self._timers = DeadlineTimers(
+            scheduler_client=scheduler,
+            group=settings.schedule_group,
+            escalations=escalations,
+            clock=clock,
+        )
+        self._timers.start()
         return LocalUrls(
             api=f"http://{self.host}:{self._api.port}",
             aws=aws_url,
@@ -176,6 +210,8 @@ class LocalStack:
         }
 
     def stop(self) -> None:
+        if self._timers is not None:
+            self._timers.stop()
         if self._smtp is not None:
             self._smtp.stop()
         if self._api is not None:

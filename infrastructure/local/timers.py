@@ -1,0 +1,222 @@
+"""The local stack's stand-in for EventBridge and Step Functions: moto stores schedules but never
+fires them, so a thread does, calling the same Lambda handlers AWS would.
+
+Each tick (one real second):
+- every card schedule in the deadline group whose ``at()`` has come runs
+  ``functions/sla_timer.handler`` and is deleted, as Scheduler does with ActionAfterCompletion
+  DELETE;
+- every five minutes of town time ``functions/sla_sweep.handler`` runs (AWS's rule);
+- on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
+- escalation chains play the state machine's steps (infrastructure/escalation.asl.json) through
+  ``functions/escalation_tasks.handler``: the manager at once, the controller at its moment, and
+  not the controller if the first step said the chain stopped. Chains live in memory; after a
+  restart the sweep sends any step that was left, as it would for a failed execution on AWS.
+
+``AcceleratedClock`` makes town time run faster for a demo (``civicdesk run --time-factor 60``:
+one real second is a town minute). It keeps its place in the data folder across restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.eventbridge_scheduler import SCHEDULE_PREFIX
+from chalicelib.observability import logger
+from chalicelib.ports import Clock, EscalationStart
+from infrastructure.local.mailroom import LambdaContext
+
+SWEEP_EVERY = timedelta(minutes=5)
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+class AcceleratedClock:
+    """Town time that runs ``factor`` times faster than real time, from ``start``."""
+
+    def __init__(self, factor: float, *, start: datetime, state: Path | None = None) -> None:
+        if factor < 1:
+            raise ValueError("the time factor must be 1 or more")
+        self.factor = factor
+        self._real_start = datetime.now(UTC)
+        self._start = start
+        self._state = state
+
+    @classmethod
+    def resume(cls, factor: float, state: Path) -> AcceleratedClock:
+        """Start where the last run left town time, or now if that is in the past."""
+        now = datetime.now(UTC)
+        saved = None
+        if state.exists():
+            saved = datetime.fromisoformat(json.loads(state.read_text("utf-8"))["town_time"])
+        return cls(factor, start=max(now, saved) if saved else now, state=state)
+
+    def now(self) -> datetime:
+        return self._start + (datetime.now(UTC) - self._real_start) * self.factor
+
+    def save(self) -> None:
+        if self._state is not None:
+            self._state.write_text(json.dumps({"town_time": self.now().isoformat()}), "utf-8")
+
+
+@dataclass
+class _Chain:
+    escalation: EscalationStart
+    manager_told: bool = False
+
+
+@dataclass
+class LocalEscalations:
+    """EscalationWorkflow for the local stack: chains the timer thread plays step by step."""
+
+    chains: dict[str, _Chain] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, escalation: EscalationStart) -> bool:
+        with self._lock:
+            if escalation.name in self.chains:
+                return False
+            self.chains[escalation.name] = _Chain(escalation)
+            return True
+
+    def take_steps(self, now: datetime) -> list[tuple[EscalationStart, str]]:
+        """Steps whose moment has come: (chain, "breached" | "escalated"), each handed out once."""
+        steps = []
+        with self._lock:
+            for name, chain in list(self.chains.items()):
+                if not chain.manager_told:
+                    chain.manager_told = True
+                    steps.append((chain.escalation, "breached"))
+                elif now >= chain.escalation.controller_at:
+                    del self.chains[name]
+                    steps.append((chain.escalation, "escalated"))
+        return steps
+
+    def stop(self, name: str) -> None:
+        with self._lock:
+            self.chains.pop(name, None)
+
+
+@dataclass
+class TickReport:
+    timers: list[str] = field(default_factory=list)
+    steps: list[tuple[str, str, str]] = field(default_factory=list)  # (chain, step, outcome)
+    swept: bool = False
+    reviewed: str | None = None
+
+
+class DeadlineTimers:
+    """Fires what EventBridge and Step Functions would; ``tick`` is one pass (tests call it)."""
+
+    def __init__(
+        self,
+        *,
+        scheduler_client: Any,
+        group: str,
+        escalations: LocalEscalations,
+        clock: Clock,
+        interval: float = 1.0,
+    ) -> None:
+        self._scheduler = scheduler_client
+        self._group = group
+        self._escalations = escalations
+        self._clock = clock
+        self._interval = interval
+        self._next_sweep: datetime | None = None
+        self._last_review: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> TickReport:
+        from functions import escalation_tasks, sla_sweep, sla_timer, weekly_review
+
+        now = self._clock.now()
+        report = TickReport()
+        context: Any = LambdaContext()
+        for number in self._due_schedules(now):
+            sla_timer.handler({"number": number}, context)
+            report.timers.append(number)
+        for escalation, step in self._escalations.take_steps(now):
+            outcome = escalation_tasks.handler(
+                {
+                    "number": escalation.number,
+                    "timer": escalation.timer,
+                    "round_started_at": escalation.round_started_at.isoformat(),
+                    "step": step,
+                },
+                LambdaContext(),
+            )["status"]
+            if step == "breached" and outcome == "stopped":
+                self._escalations.stop(escalation.name)  # the state machine's MetMeanwhile
+            report.steps.append((escalation.name, step, outcome))
+        if self._next_sweep is None or now >= self._next_sweep:
+            sla_sweep.handler(_scheduled_event(now), context)
+            self._next_sweep = now + SWEEP_EVERY
+            report.swept = True
+        week = _review_week(now)
+        if week is not None and week != self._last_review:
+            self._last_review = week
+            report.reviewed = weekly_review.handler(_scheduled_event(now), context)["week"]
+        if isinstance(self._clock, AcceleratedClock):
+            self._clock.save()
+        return report
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="deadline-timers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.tick()
+            except Exception:
+                # As on AWS: a failed run is logged and the next one (or the sweep) tries again.
+                logger.exception("local deadline timers failed")
+
+    def _due_schedules(self, now: datetime) -> list[str]:
+        due = []
+        paginator = self._scheduler.get_paginator("list_schedules")
+        for page in paginator.paginate(GroupName=self._group, NamePrefix=SCHEDULE_PREFIX):
+            for summary in page["Schedules"]:
+                schedule = self._scheduler.get_schedule(Name=summary["Name"], GroupName=self._group)
+                match = _AT.match(schedule["ScheduleExpression"])
+                if match is None:
+                    continue
+                at = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+                if at <= now:
+                    self._scheduler.delete_schedule(Name=summary["Name"], GroupName=self._group)
+                    due.append(json.loads(schedule["Target"]["Input"])["number"])
+        return due
+
+
+def _scheduled_event(now: datetime) -> dict[str, Any]:
+    """An EventBridge scheduled event, as AWS delivers it."""
+    return {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "eu-central-1",
+        "resources": ["arn:aws:events:eu-central-1:000000000000:rule/civicdesk-local"],
+        "detail": {},
+    }
+
+
+def _review_week(now: datetime) -> str | None:
+    """The ISO week label once Monday 06:00 UTC has passed (the CDK rule's cron), else None."""
+    utc = now.astimezone(UTC)
+    if utc.weekday() != 0 or utc.hour < 6:
+        return None
+    year, week, _ = utc.isocalendar()
+    return f"{year}-W{week:02d}"

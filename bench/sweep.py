@@ -1,0 +1,181 @@
+"""Items read by one deadline sweep with 10,000 open cards of which 10 are due (issue 4's target:
+about 10, not 10,000), and the AWS calls it makes, under moto.
+
+The cards are written straight into the table (card item + first history entry, as intake
+writes them) so that setting up 10,000 cards takes seconds, 40 minutes before the sweep (past
+the 50% reminder of the one-hour registration target); then 9,990 get their next check
+tomorrow and 10 a check that is due now, as earlier checks would have left them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from bench.api_calls import CallCounter
+
+OPEN_CARDS = 10_000
+DUE = 10
+
+
+def main() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters.card_items import card_item, entry_item
+    from chalicelib.adapters.clock import ManualClock
+    from chalicelib.adapters.memory_deadlines import InMemoryEscalations
+    from chalicelib.adapters.memory_mail import RecordingMailer
+    from chalicelib.services.deadline_watch import sweep
+    from chalicelib.settings import Settings
+    from infrastructure.local.resources import ensure_resources
+
+    settings = Settings.from_env(
+        {
+            "CIVICDESK_SCHEDULE_GROUP": "bench-deadlines",
+            "CIVICDESK_TIMER_FUNCTION_ARN": "arn:aws:lambda:eu-central-1:123456789012:function:t",
+            "CIVICDESK_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
+            "CIVICDESK_TIMER_DLQ_ARN": "arn:aws:sqs:eu-central-1:123456789012:failures",
+        }
+    )
+    # Monday 2 March 2026, 10:40 Moscow; the cards were registered at 10:00.
+    now = datetime(2026, 3, 2, 7, 40, tzinfo=UTC)
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        scheduler = boto3.client("scheduler")
+        ensure_resources(settings, dynamodb=dynamodb, s3=boto3.client("s3"), scheduler=scheduler)
+        container = bootstrap.build(
+            settings,
+            dynamodb_client=dynamodb,
+            scheduler_client=scheduler,
+            clock=ManualClock(now),
+            mailer=RecordingMailer(),
+            escalations=InMemoryEscalations(),
+        )
+        numbers = _write_cards(dynamodb, settings.table_name, card_item, entry_item, now)
+        counter = CallCounter()
+        counter.attach(dynamodb)
+        counter.attach(scheduler)
+        cards = container.cards
+
+        # Settle every card: 9,990 next checks tomorrow, 10 due now.
+        tomorrow = now + timedelta(days=1)
+        for index, number in enumerate(numbers):
+            cards.set_next_check(number, 1, now - timedelta(minutes=1) if index < DUE else tomorrow)
+        index_reads = _index_items(dynamodb, settings.table_name, now)
+        counter.take()
+        report = sweep(ports=container.watch_ports, policies=container.watch_policies)
+        calls, items = counter.take()
+        if report.failed:
+            raise SystemExit(f"checks failed: {report.failed}")
+        print(
+            f"steady sweep, {OPEN_CARDS:,} open cards, {DUE} due: checked {report.checked}, "
+            f"due-index items {index_reads}, items read in all {items} "
+            f"({items / max(report.checked, 1):.1f} per checked card: card + history + notices), "
+            f"AWS calls {sum(calls.values())} {dict(sorted(calls.items()))}"
+        )
+        print(
+            f"  a scan of the open cards instead would read {OPEN_CARDS:,} items: "
+            f"{OPEN_CARDS / max(items, 1):,.0f}x more"
+        )
+        empty = sweep(ports=container.watch_ports, policies=container.watch_policies)
+        calls, items = counter.take()
+        print(
+            f"sweep with nothing due: checked {empty.checked}, items read {items}, "
+            f"AWS calls {sum(calls.values())}"
+        )
+
+
+def _write_cards(
+    dynamodb: Any, table: str, card_item: Any, entry_item: Any, now: datetime
+) -> list[str]:
+    from chalicelib.domain.card import (
+        Card,
+        Channel,
+        ContactChannel,
+        Priority,
+        Requester,
+        format_card_number,
+    )
+    from chalicelib.domain.history import SYSTEM, Action, FieldChange, HistoryEntry
+
+    registered = now - timedelta(minutes=40)
+    numbers: list[str] = []
+    batch: list[dict[str, Any]] = []
+    for sequence in range(1, OPEN_CARDS + 1):
+        number = format_card_number(2026, sequence)
+        card = Card(
+            id=f"card-{sequence}",
+            number=number,
+            channel=Channel.WEB,
+            subject="Pothole",
+            description="A pothole by the stop",
+            category="roads.potholes",
+            priority=Priority.NORMAL,
+            requester=Requester(
+                full_name="Bench", preferred_channel=ContactChannel.EMAIL, email="bench@example.org"
+            ),
+            consent=None,
+            department="roads",
+            created_at=registered,
+            updated_at=registered,
+            first_response_due=registered + timedelta(days=1),
+            access_token_hash="0" * 64,  # no requester access in the benchmark
+        )
+        entry = HistoryEntry(
+            seq=1,
+            at=registered,
+            actor=SYSTEM,
+            action=Action.CREATED,
+            changes=(FieldChange(field="status", before=None, after="received"),),
+        )
+        batch += [
+            {"PutRequest": {"Item": card_item(card)}},
+            {"PutRequest": {"Item": entry_item(number, entry)}},
+        ]
+        numbers.append(number)
+        if len(batch) >= 24:
+            dynamodb.batch_write_item(RequestItems={table: batch})
+            batch = []
+    if batch:
+        dynamodb.batch_write_item(RequestItems={table: batch})
+    return numbers
+
+
+def _index_items(dynamodb: Any, table: str, now: datetime) -> int:
+    from chalicelib.adapters import table_schema as ts
+
+    response = dynamodb.query(
+        TableName=table,
+        IndexName=ts.DUE_INDEX,
+        KeyConditionExpression="#p = :p AND #s <= :s",
+        ExpressionAttributeNames={"#p": ts.DUE_PARTITION_KEY, "#s": ts.DUE_SORT_KEY},
+        ExpressionAttributeValues={
+            ":p": {"S": ts.DUE_PARTITION},
+            ":s": {"S": ts.due_sort_key(now, "~")},
+        },
+    )
+    return int(response["Count"])
+
+
+if __name__ == "__main__":
+    main()

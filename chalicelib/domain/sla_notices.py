@@ -62,11 +62,6 @@ class Notice:
     audience: Audience
     timer: Timer
 
-    @property
-    def key_suffix(self) -> str:
-        """The key without the card number, for stores that already keep it by card."""
-        return self.key.split("#", 1)[1]
-
 
 def notice_key(number: str, timer: Timer, step: NoticeStep) -> str:
     return f"{number}#{timer.started_at.isoformat()}#{timer.kind.value}#{step.value}"

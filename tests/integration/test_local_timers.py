@@ -96,7 +96,7 @@ def test_a_chain_whose_deadline_was_met_stops_before_the_controller(local, direc
     from chalicelib.domain import lifecycle
     from tests.factories import EXECUTOR
 
-    timers, clock, container, mailer, _ = local
+    timers, clock, container, _mailer, _ = local
     number = submit(container.cards, clock, directory).card.number
     clock.advance(timedelta(hours=1, minutes=1))
     from chalicelib.services.deadline_watch import check_card

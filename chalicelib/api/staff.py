@@ -20,7 +20,6 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.services import breach_review
 from chalicelib.services import staff as staff_service
 from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
 
@@ -228,6 +227,9 @@ def overdue(number: str) -> Response:
     errors=STAFF_ERRORS,
 )
 def repeated_breaches() -> Response:
+    # Imported here: the review (and the mail code it shares) is not on every cold start.
+    from chalicelib.services import breach_review
+
     c = bootstrap.container()
     principal = _principal()
     params: dict[str, str] = dict(staff.current_request.query_params or {})

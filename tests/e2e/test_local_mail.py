@@ -30,11 +30,14 @@ def _send(stack, subject: str, body: str, *, message_id: str, in_reply_to: str |
 
 
 def _outbox(stack) -> list:
+    """Mail the local stack sent to the requester (its timers may also mail staff, e.g. the
+    Monday-morning review)."""
     folder = stack.data_dir / "outbox"
-    return [
+    sent = [
         message_from_bytes(p.read_bytes(), policy=policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
+    return [m for m in sent if "anna@example.org" in str(m["To"])]
 
 
 def test_mail_becomes_a_card_with_a_reply_and_a_follow_up_threads(local_stack):

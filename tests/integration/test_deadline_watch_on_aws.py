@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from chalicelib import bootstrap
+from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
 from chalicelib.adapters.memory_deadlines import InMemoryTimerScheduler
 from chalicelib.adapters.memory_mail import RecordingMailer
@@ -31,6 +32,8 @@ from tests.unit.test_deadline_watch import POLICIES
 from tests.unit.test_sla import msk
 
 TASK_FUNCTION = "civicdesk-escalation-tasks"
+# A card registered Monday 9:00 misses its 1-hour registration at 10:00; one working day later:
+CONTROLLER_AT = msk(2026, 3, 3, 10, 0)
 
 
 class LambdaContext:
@@ -49,14 +52,14 @@ def workflow(aws, settings, directory, monkeypatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     monkeypatch.setitem(default_user_config, "lambda", {"use_docker": False})
     calls: list[dict[str, Any]] = []
-    clock = _SharedClock(msk(2026, 3, 2, 10, 1))
+    clock = ManualClock(msk(2026, 3, 2, 10, 1))
 
     def run_handler(self: Any, function_name: str, qualifier: Any, body: Any, *_: Any) -> bytes:
         assert function_name.endswith(TASK_FUNCTION), function_name
         event = json.loads(body)
         calls.append(event)
         if event["step"] == "escalated":
-            clock.now_is(clock.controller_at)  # the Wait state lasted until here
+            clock.set(CONTROLLER_AT)  # the Wait state lasted until here
         return json.dumps(escalation_tasks.handler(event, LambdaContext())).encode()
 
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", run_handler)
@@ -100,20 +103,6 @@ def workflow(aws, settings, directory, monkeypatch) -> Iterator[dict[str, Any]]:
     bootstrap.use(None)
 
 
-class _SharedClock:
-    """A manual clock the task dispatcher (on moto's execution thread) may move."""
-
-    def __init__(self, start: Any) -> None:
-        self._now = start
-        self.controller_at = start
-
-    def now(self) -> Any:
-        return self._now
-
-    def now_is(self, moment: Any) -> None:
-        self._now = moment
-
-
 def _finished(sfn: Any, execution_arn: str) -> dict[str, Any]:
     for _ in range(400):
         described = sfn.describe_execution(executionArn=execution_arn)
@@ -133,9 +122,9 @@ def _states(sfn: Any, execution_arn: str) -> list[str]:
 def _card(workflow: dict[str, Any], directory: Any) -> str:
     clock = workflow["clock"]
     start = clock.now()
-    clock.now_is(msk(2026, 3, 2, 9, 0))
+    clock.set(msk(2026, 3, 2, 9, 0))
     number = submit(workflow["cards"], clock, directory).card.number
-    clock.now_is(start)
+    clock.set(start)
     return number
 
 
@@ -144,7 +133,6 @@ def test_a_breach_runs_the_chain_manager_then_controller(workflow, directory):
     c = workflow["container"]
     result = deadline_watch.check_card(number, ports=c.watch_ports, policies=c.watch_policies)
     [name] = result.escalations
-    workflow["clock"].controller_at = msk(2026, 3, 3, 10, 0)
     arn = workflow["machine"].replace(":stateMachine:", ":execution:") + f":{name}"
     described = _finished(workflow["sfn"], arn)
     assert described["status"] == "SUCCEEDED", described
@@ -212,7 +200,7 @@ def test_the_timer_handler_checks_the_card_it_was_set_for(workflow, directory):
     from functions import sla_timer
 
     number = _card(workflow, directory)
-    workflow["clock"].now_is(msk(2026, 3, 2, 9, 31))
+    workflow["clock"].set(msk(2026, 3, 2, 9, 31))
     result = sla_timer.handler({"number": number}, LambdaContext())
     assert result["sent"] == 1
     assert result["next_check"] == msk(2026, 3, 2, 9, 48).isoformat()
@@ -229,12 +217,12 @@ def test_the_sweep_handler_takes_aws_scheduled_event_and_checks_only_due_cards(
 
     numbers = [_card(workflow, directory) for _ in range(3)]
     event = sam_sample("cloudwatch/ScheduledEvent.json")
-    workflow["clock"].now_is(msk(2026, 3, 2, 9, 1))
+    workflow["clock"].set(msk(2026, 3, 2, 9, 1))
     first = sla_sweep.handler(event, LambdaContext())
     assert (first["checked"], first["failed"], first["more"]) == (3, [], False)
     # Nothing changed and no threshold passed: the next sweep reads no card at all.
     assert sla_sweep.handler(event, LambdaContext())["checked"] == 0
-    workflow["clock"].now_is(msk(2026, 3, 2, 9, 30))
+    workflow["clock"].set(msk(2026, 3, 2, 9, 30))
     second = sla_sweep.handler(event, LambdaContext())
     assert (second["checked"], second["sent"]) == (3, 3)
     reminded = sorted(m.recipient for m in workflow["mailer"].sent)
@@ -247,9 +235,9 @@ def test_the_weekly_review_goes_to_controllers(workflow, directory, sam_sample):
     for _ in range(2):
         _card(workflow, directory)
     event = sam_sample("cloudwatch/ScheduledEvent.json")
-    workflow["clock"].now_is(msk(2026, 3, 2, 10, 30))
+    workflow["clock"].set(msk(2026, 3, 2, 10, 30))
     sla_sweep.handler(event, LambdaContext())
-    workflow["clock"].now_is(msk(2026, 3, 9, 8, 0))  # Monday morning
+    workflow["clock"].set(msk(2026, 3, 9, 8, 0))  # Monday morning
     assert weekly_review.handler(event, LambdaContext()) == {"week": "2026-W10", "sent": 1}
     review = workflow["mailer"].sent[-1]
     assert review.recipient == "elena.morozova@town.example"

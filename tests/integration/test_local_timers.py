@@ -117,9 +117,9 @@ def test_a_chain_whose_deadline_was_met_stops_before_the_controller(local, direc
 
 def test_the_weekly_review_runs_once_on_monday_morning(local):
     timers, clock, *_ = local
-    clock._now = datetime(2026, 3, 9, 5, 59, tzinfo=UTC)
+    clock.set(datetime(2026, 3, 9, 5, 59, tzinfo=UTC))
     assert timers.tick().reviewed is None
-    clock._now = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))
     assert timers.tick().reviewed == "2026-W10"
     clock.advance(timedelta(hours=3))
     assert timers.tick().reviewed is None

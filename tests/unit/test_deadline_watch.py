@@ -75,7 +75,7 @@ class Town:
         return submit(self.cards, self.clock, DIRECTORY, **form).card.number
 
     def at(self, *parts: int) -> Town:
-        self.clock._now = msk(*parts)
+        self.clock.set(msk(*parts))
         return self
 
     def check(self, number: str | None = None) -> deadline_watch.CheckResult:

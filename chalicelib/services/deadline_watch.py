@@ -112,7 +112,7 @@ def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> Ch
     )
     sent: list[str] = []
     started: list[str] = []
-    for notice in notices:
+    for notice in _latest_reminder_per_timer(card.number, notices, ports, now):
         if route(notice, calendar, now, working_day=working_day) == Route.WORKFLOW:
             escalation = _escalation(card, notice.timer, policies)
             if escalation is not None and ports.escalations.start(escalation):
@@ -257,6 +257,22 @@ def iso_week(moment: datetime, policy: MailPolicy) -> str:
     """``2026-W47``: the ISO week of ``moment`` in the town's time zone."""
     year, week, _ = moment.astimezone(policy.timezone).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def _latest_reminder_per_timer(
+    number: str, notices: list[Notice], ports: WatchPorts, now: datetime
+) -> list[Notice]:
+    """One reminder per timer per check: when a check catches up on several steps at once
+    (50% and 80% passed since the last look), the executor gets the latest one, not a pile of
+    mails saying the same; the earlier steps are marked done so they never follow."""
+    latest: dict[TimerKind, Notice] = {}
+    for notice in notices:
+        if notice.audience == Audience.EXECUTOR:
+            superseded = latest.get(notice.timer.kind)
+            if superseded is not None:
+                ports.notices.claim(number, superseded.key, at=now)
+            latest[notice.timer.kind] = notice
+    return [n for n in notices if n.audience != Audience.EXECUTOR or n in latest.values()]
 
 
 def _escalation(card: Card, timer: Timer, policies: WatchPolicies) -> EscalationStart | None:

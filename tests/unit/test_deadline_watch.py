@@ -392,3 +392,17 @@ def test_with_no_workflow_running_the_sweep_alone_delivers_every_step_once():
         "Escalation: registration deadline missed a working day ago",
     ):
         assert any(expected in s for s in subjects), expected
+
+
+def test_a_check_that_catches_up_sends_one_reminder_per_timer():
+    town = Town()
+    town.check()
+    # Nobody looked between 9:00 and 9:50: the 50% and 80% registration steps are both due.
+    town.at(2026, 3, 2, 9, 50)
+    assert len(town.check().sent) == 1
+    [(_, subject)] = town.mails()
+    assert "registration" in subject
+    assert "(83% used)" in subject
+    steps = sorted(k.rsplit("#", 1)[1] for k in town.notices.sent(town.number))
+    assert steps == ["half_used", "mostly_used"]  # the earlier step never follows
+    assert town.at(2026, 3, 2, 9, 55).check().sent == ()

@@ -33,7 +33,7 @@ from infrastructure.lambda_package import (
     depend_on_policy_only,
     python_function,
 )
-from infrastructure.lambda_roles import lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role, send_as
 
 SWEEP_EVERY = cdk.Duration.minutes(5)
 # Monday 06:00 UTC: 09:00 in the seed town (Europe/Moscow), the start of its working week.
@@ -213,39 +213,15 @@ class Deadlines(Construct):
             return role
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:Query",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                ],
+                actions=TABLE_READ_WRITE,
                 resources=[table.table_arn, f"{table.table_arn}/index/{ts.DUE_INDEX}"],
             )
         )
         # Deleting is only ever a released notice claim.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem"],
-                resources=[table.table_arn],
-                conditions={
-                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.NOTICE_PREFIX}*"]}
-                },
-            )
-        )
+        delete_only(role, table.table_arn, ts.NOTICE_PREFIX)
         self._may_mail_staff(role, mail_from)
         return role
 
     def _may_mail_staff(self, role: iam.Role, mail_from: str) -> None:
-        stack = cdk.Stack.of(self)
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendRawEmail"],
-                resources=[
-                    f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/"
-                    f"{mail_from.rsplit('@', 1)[-1]}"
-                ],
-                conditions={"StringEquals": {"ses:FromAddress": mail_from}},
-            )
-        )
+        send_as(role, mail_from)
         self.failures.grant_send_messages(role)

@@ -18,7 +18,7 @@ from constructs import Construct
 from chalicelib.adapters import table_schema as ts
 from chalicelib.services.mail_delivery import Shelf
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
-from infrastructure.lambda_roles import lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role, send_as
 
 SHELF_RETENTION_DAYS = {
     "inbound/": 90,
@@ -87,27 +87,11 @@ class EmailChannel(Construct):
         role = lambda_role(self, "Role", description="CivicDesk email Lambda", data_key=key)
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:Query",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                ],
-                resources=[table.table_arn],
+                actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"], resources=[table.table_arn]
             )
         )
         # Deleting is only ever a released mail claim.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem"],
-                resources=[table.table_arn],
-                conditions={
-                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.MAIL_PREFIX}*"]}
-                },
-            )
-        )
+        delete_only(role, table.table_arn, ts.MAIL_PREFIX)
         shelves = [self.bucket.arn_for_objects(f"{prefix}*") for prefix in SHELF_RETENTION_DAYS]
         role.add_to_policy(
             iam.PolicyStatement(
@@ -126,16 +110,7 @@ class EmailChannel(Construct):
                 actions=["s3:PutObject"], resources=[attachments.arn_for_objects("attachments/*")]
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendRawEmail"],
-                resources=[
-                    f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/"
-                    f"{mail_from.rsplit('@', 1)[-1]}"
-                ],
-                conditions={"StringEquals": {"ses:FromAddress": mail_from}},
-            )
-        )
+        send_as(role, mail_from)
         return role
 
     def _receipt_rules(self, mail_from: str) -> None:

@@ -42,3 +42,40 @@ def lambda_role(
         )
     )
     return role
+
+
+# Reading cards and writing them in transactions (no Scan, no Delete: see delete_only).
+TABLE_READ_WRITE = [
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+]
+
+
+def delete_only(role: iam.Role, table_arn: str, key_prefix: str) -> None:
+    """Deleting items whose partition key starts with ``key_prefix`` (released claims), nothing
+    else."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:DeleteItem"],
+            resources=[table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{key_prefix}*"]}},
+        )
+    )
+
+
+def send_as(role: iam.Role, mail_from: str) -> None:
+    """Sending raw mail through SES, only from the town's request address."""
+    stack = cdk.Stack.of(role)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ses:SendRawEmail"],
+            resources=[
+                f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/"
+                f"{mail_from.rsplit('@', 1)[-1]}"
+            ],
+            conditions={"StringEquals": {"ses:FromAddress": mail_from}},
+        )
+    )

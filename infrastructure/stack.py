@@ -25,7 +25,7 @@ from chalicelib.domain.directory import Role
 from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.lambda_package import lambda_package
-from infrastructure.lambda_roles import lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AUTHORIZER_NAME = "StaffUserPool"
@@ -179,13 +179,7 @@ class CivicDeskStack(cdk.Stack):
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:Query",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                ],
+                actions=TABLE_READ_WRITE,
                 resources=[self.table.table_arn, f"{self.table.table_arn}/index/{ts.QUEUE_INDEX}"],
             )
         )

@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.boto_calls import error_code, query_all
 from chalicelib.adapters.card_items import (
     card_from_item,
     card_item,
@@ -87,7 +88,7 @@ class DynamoCardRepository:
         try:
             self._db.transact_write_items(TransactItems=writes)
         except ClientError as error:
-            if _code(error) != "TransactionCanceledException":
+            if error_code(error) != "TransactionCanceledException":
                 raise
             raise ConflictError(f"card {card.number} or its idempotency key exists") from error
 
@@ -124,7 +125,7 @@ class DynamoCardRepository:
                 TransactItems=[put_card, self._put_new(entry_item(card.number, entry))]
             )
         except ClientError as error:
-            if _code(error) != "TransactionCanceledException":
+            if error_code(error) != "TransactionCanceledException":
                 raise
             current = self._stored_version(card.number, error)
             raise ConflictError(
@@ -148,7 +149,7 @@ class DynamoCardRepository:
         try:
             response = self._db.query(**request)
         except ClientError as error:
-            if cursor and _code(error) == "ValidationException":
+            if cursor and error_code(error) == "ValidationException":
                 raise ValidationFailed.single("cursor", "not a cursor of this queue") from error
             raise
         last = response.get("LastEvaluatedKey")
@@ -199,7 +200,7 @@ class DynamoCardRepository:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return False
         return True
@@ -215,20 +216,14 @@ class DynamoCardRepository:
         }
 
     def _query_partition(self, pk: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "ConsistentRead": True,
             "KeyConditionExpression": "#pk = :pk",
             "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY},
             "ExpressionAttributeValues": {":pk": {"S": pk}},
         }
-        while True:
-            response = self._db.query(**request)
-            items.extend(response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return list(query_all(self._db, request))
 
     def _stored_version(self, number: str, error: ClientError) -> int | None:
         """The version that beat us: from the cancellation reason when DynamoDB returns it."""
@@ -239,10 +234,6 @@ class DynamoCardRepository:
             return self.get(number).version
         except NotFound:
             return None
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

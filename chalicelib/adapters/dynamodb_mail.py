@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.boto_calls import error_code, put_if_absent
 from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
 from chalicelib.ports import MailRecord
 
@@ -21,18 +22,9 @@ class DynamoMailLog:
         self._table = table_name
 
     def claim(self, message_id: str, *, at: datetime) -> bool:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=self._item(message_id, "processing", None, "in", at),
-                ConditionExpression="attribute_not_exists(#pk)",
-                ExpressionAttributeNames={"#pk": ts.PARTITION_KEY},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_if_absent(
+            self._db, self._table, self._item(message_id, "processing", None, "in", at)
+        )
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
         names = {"#outcome": "outcome"}
@@ -150,7 +142,7 @@ class DynamoReplyLimiter:
         try:
             self._db.transact_write_items(TransactItems=updates)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
+            if error_code(error) == "TransactionCanceledException":
                 return False
             raise
         return True

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.boto_calls import put_if_absent, query_all
 from chalicelib.ports import BreachRecord
 
 # Long enough to outlive any round of any card; the weekly review reads the history instead.
@@ -21,8 +20,7 @@ class DynamoNoticeLog:
         self._table = table_name
 
     def sent(self, number: str) -> frozenset[str]:
-        keys: set[str] = set()
-        request: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "ConsistentRead": True,
             "KeyConditionExpression": "#pk = :pk",
@@ -30,31 +28,21 @@ class DynamoNoticeLog:
             "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY, "#sk": ts.SORT_KEY},
             "ExpressionAttributeValues": {":pk": {"S": ts.notice_pk(number)}},
         }
-        while True:
-            response = self._db.query(**request)
-            keys.update(f"{number}#{item[ts.SORT_KEY]['S']}" for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return frozenset(keys)
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return frozenset(
+            f"{number}#{item[ts.SORT_KEY]['S']}" for item in query_all(self._db, request)
+        )
 
     def claim(self, number: str, key: str, *, at: datetime) -> bool:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **self._key(number, key),
-                    "entity": {"S": "notice"},
-                    "claimed_at": {"S": at.isoformat()},
-                    ts.TTL_ATTRIBUTE: {"N": str(int((at + NOTICE_TTL).timestamp()))},
-                },
-                ConditionExpression="attribute_not_exists(#pk)",
-                ExpressionAttributeNames={"#pk": ts.PARTITION_KEY},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_if_absent(
+            self._db,
+            self._table,
+            {
+                **self._key(number, key),
+                "entity": {"S": "notice"},
+                "claimed_at": {"S": at.isoformat()},
+                ts.TTL_ATTRIBUTE: {"N": str(int((at + NOTICE_TTL).timestamp()))},
+            },
+        )
 
     def release(self, number: str, key: str) -> None:
         self._db.delete_item(TableName=self._table, Key=self._key(number, key))
@@ -100,25 +88,19 @@ class DynamoBreachLog:
         )
 
     def week(self, week: str) -> list[BreachRecord]:
-        records: list[BreachRecord] = []
-        request: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "KeyConditionExpression": "#pk = :pk",
             "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY},
             "ExpressionAttributeValues": {":pk": {"S": ts.breaches_pk(week)}},
         }
-        while True:
-            response = self._db.query(**request)
-            records.extend(
-                BreachRecord(
-                    number=item["number"]["S"],
-                    category=item["category"]["S"],
-                    department=item["department"]["S"],
-                    timer=item["timer"]["S"],
-                    breached_at=datetime.fromisoformat(item["breached_at"]["S"]),
-                )
-                for item in response["Items"]
+        return [
+            BreachRecord(
+                number=item["number"]["S"],
+                category=item["category"]["S"],
+                department=item["department"]["S"],
+                timer=item["timer"]["S"],
+                breached_at=datetime.fromisoformat(item["breached_at"]["S"]),
             )
-            if "LastEvaluatedKey" not in response:
-                return records
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for item in query_all(self._db, request)
+        ]

@@ -14,6 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.boto_calls import error_code
+
 SCHEDULE_PREFIX = "card-"
 
 
@@ -64,13 +66,13 @@ class EventBridgeTimerScheduler:
         try:
             self._scheduler.update_schedule(**request)
         except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
+            if error_code(error) != "ResourceNotFoundException":
                 raise
             try:
                 self._scheduler.create_schedule(**request)
             except ClientError as race:
                 # Another check created it meanwhile: ours is as new, so move it once more.
-                if _code(race) != "ConflictException":
+                if error_code(race) != "ConflictException":
                     raise
                 self._scheduler.update_schedule(**request)
 
@@ -80,9 +82,5 @@ class EventBridgeTimerScheduler:
                 Name=schedule_name(number), GroupName=self._target.group
             )
         except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
+            if error_code(error) != "ResourceNotFoundException":
                 raise
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))

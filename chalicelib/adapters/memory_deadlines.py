@@ -33,7 +33,7 @@ class InMemoryNoticeLog:
 
 
 class InMemoryTimerScheduler:
-    """Timers by card number; ``fire_due`` is what the local stack's timer thread calls."""
+    """Timers by card number."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -46,14 +46,6 @@ class InMemoryTimerScheduler:
     def cancel(self, number: str) -> None:
         with self._lock:
             self.timers.pop(number, None)
-
-    def take_due(self, now: datetime) -> list[str]:
-        """Numbers whose timer has come, removed as Scheduler deletes a schedule that ran."""
-        with self._lock:
-            due = sorted((at, n) for n, at in self.timers.items() if at <= now)
-            for _, number in due:
-                del self.timers[number]
-        return [number for _, number in due]
 
 
 class InMemoryEscalations:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from chalicelib import templating
 from chalicelib.domain import access
@@ -16,7 +16,6 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.ports import BreachLog, Directory, Mailer
-from chalicelib.services.deadline_watch import iso_week
 from chalicelib.services.mail_replies import compose
 from chalicelib.services.policies import MailPolicy
 
@@ -77,8 +76,14 @@ def review_for(
     )
 
 
+def iso_week(moment: datetime, timezone: tzinfo) -> str:
+    """``2026-W47``: the ISO week of ``moment`` in the town's time zone."""
+    year, week, _ = moment.astimezone(timezone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def last_week(now: datetime, policy: MailPolicy) -> str:
-    return iso_week(now - timedelta(days=7), policy)
+    return iso_week(now - timedelta(days=7), policy.timezone)
 
 
 def send_weekly_review(

@@ -43,6 +43,7 @@ from chalicelib.ports import (
     NoticeLog,
     TimerScheduler,
 )
+from chalicelib.services.breach_review import iso_week
 from chalicelib.services.mail_replies import deadline_notice
 from chalicelib.services.policies import DeadlinePolicy, MailPolicy
 
@@ -92,14 +93,13 @@ class SweepReport:
 def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> CheckResult:
     now = ports.clock.now()
     card, history = ports.cards.get_with_history(number)
+    card, history, recorded, timers = _record_breaches(card, history, ports, policies, now)
     if card.status == Status.CLOSED:
         # Nothing more to watch: cancel the timer and leave the due index.
         ports.scheduler.cancel(number)
         ports.cards.set_next_check(number, card.version, None)
-        return CheckResult(number)
+        return CheckResult(number, breaches=recorded)
     calendar = policies.deadlines.calendar
-    card, history, recorded = _record_breaches(card, history, ports, policies, now)
-    timers = policies.deadlines.timers(card, history, now)
     working_day = policies.deadlines.working_day
     notices = due_notices(
         number,
@@ -214,21 +214,24 @@ def _record_breaches(
     ports: WatchPorts,
     policies: WatchPolicies,
     now: datetime,
-) -> tuple[Card, list[HistoryEntry], tuple[str, ...]]:
-    """Log each newly missed deadline on the card and in the week's breach list."""
+) -> tuple[Card, list[HistoryEntry], tuple[str, ...], list[Timer]]:
+    """Log each newly missed deadline of an open card on the card and in the week's breach list.
+
+    Returns the card as now stored, its history, the timers recorded, and its timers."""
     recorded: list[str] = []
     for _ in range(len(TimerKind) + _SAVE_ATTEMPTS):
         timers = policies.deadlines.timers(card, history, now)
         missed = [
             t
             for t in timers
-            if t.met_at is None
+            if card.status != Status.CLOSED
+            and t.met_at is None
             and t.due_at is not None
             and t.due_at <= now
             and not overdue.breach_recorded(history, t)
         ]
         if not missed:
-            return card, history, tuple(recorded)
+            return card, history, tuple(recorded), timers
         timer = missed[0]
         change = overdue.record_breach(card, timer, actor=SYSTEM, at=now)
         try:
@@ -239,7 +242,7 @@ def _record_breaches(
             continue
         assert timer.due_at is not None
         ports.breaches.record(
-            iso_week(timer.due_at, policies.mail),
+            iso_week(timer.due_at, policies.mail.timezone),
             BreachRecord(
                 number=card.number,
                 category=card.category,
@@ -250,13 +253,7 @@ def _record_breaches(
         )
         card, history = change.card, [*history, change.entry]
         recorded.append(timer.kind.value)
-    return card, history, tuple(recorded)
-
-
-def iso_week(moment: datetime, policy: MailPolicy) -> str:
-    """``2026-W47``: the ISO week of ``moment`` in the town's time zone."""
-    year, week, _ = moment.astimezone(policy.timezone).isocalendar()
-    return f"{year}-W{week:02d}"
+    return card, history, tuple(recorded), policies.deadlines.timers(card, history, now)
 
 
 def _latest_reminder_per_timer(

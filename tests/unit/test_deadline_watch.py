@@ -161,7 +161,7 @@ def test_a_breach_is_recorded_on_the_card_and_the_workflow_takes_the_chain():
     assert again.breaches == ()
     assert again.escalations == ()
     assert len(town.escalations.started) == 1
-    week = deadline_watch.iso_week(msk(2026, 3, 2, 10, 0), POLICIES.mail)
+    week = breach_review.iso_week(msk(2026, 3, 2, 10, 0), POLICIES.mail.timezone)
     assert [b.number for b in town.breaches.week(week)] == [town.number]
 
 

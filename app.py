@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
+from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.public import public
@@ -12,5 +13,6 @@ from chalicelib.api.staff import staff
 app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
 app.register_blueprint(staff)
+app.register_blueprint(admin)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

@@ -79,16 +79,32 @@ def main() -> None:
         for raw in CORPUS:
             parse_mail(raw)
 
+    from chalicelib.adapters.calendar_config import load_seed_calendar
+    from chalicelib.adapters.memory_rules import InMemoryRoutingRules
+    from chalicelib.adapters.rules_config import load_seed_rules
+    from chalicelib.services.routing import RoutingPolicy, router
+
+    routing_policy = RoutingPolicy(calendar=load_seed_calendar())
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+
     def handled(round_number: int) -> None:
+        cards = InMemoryCardRepository()
+        route = router(
+            rules=InMemoryRoutingRules(lambda: load_seed_rules(start)),
+            cards=cards,
+            directory=directory,
+            policy=routing_policy,
+        )
         ports = MailPorts(
-            InMemoryCardRepository(),
+            cards,
             InMemoryMailLog(),
             InMemoryReplyLimiter(),
             RecordingMailer(),
             InMemoryBlobStore(),
             directory,
-            ManualClock(datetime(2026, 3, 2, tzinfo=UTC)),
+            ManualClock(start),
             RecordingTelemetry(),
+            route,
         )
         for index, raw in enumerate(CORPUS):
             receive_mail(

@@ -21,6 +21,7 @@ from chalicelib.ports import (
     NoticeLog,
     RawMailStore,
     ReplyLimiter,
+    RoutingRules,
     Telemetry,
     TimerScheduler,
 )
@@ -37,9 +38,11 @@ if TYPE_CHECKING:
     from chalicelib.domain.business_calendar import BusinessCalendar
     from chalicelib.domain.card import Card, Priority
     from chalicelib.domain.history import HistoryEntry
+    from chalicelib.domain.routing import RuleSet
     from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
+    from chalicelib.services.routing import Router, RoutingPolicy
 from chalicelib.settings import Settings
 
 
@@ -111,6 +114,36 @@ class Container:
     def _first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
         # Late-bound: the calendar loads when the first card is made, not with the policy.
         return self.deadline_policy.first_reply_due(category, priority, at)
+
+    @cached_property
+    def routing_rules(self) -> RoutingRules:
+        from chalicelib.adapters.dynamodb_rules import DynamoRoutingRules
+
+        return DynamoRoutingRules(
+            self.dynamodb_client, self.settings.table_name, seed=self._seed_rules
+        )
+
+    def _seed_rules(self) -> RuleSet:
+        from chalicelib.adapters.rules_config import load_seed_rules
+
+        return load_seed_rules(self.clock.now())
+
+    @cached_property
+    def routing_policy(self) -> RoutingPolicy:
+        from chalicelib.services.routing import RoutingPolicy
+
+        return RoutingPolicy(calendar=self.calendar)
+
+    @cached_property
+    def router(self) -> Router:
+        from chalicelib.services.routing import router
+
+        return router(
+            rules=self.routing_rules,
+            cards=self.cards,
+            directory=self.directory,
+            policy=self.routing_policy,
+        )
 
     @cached_property
     def attachment_policy(self) -> AttachmentPolicy:
@@ -236,6 +269,7 @@ class Container:
             directory=self.directory,
             clock=self.clock,
             telemetry=self.telemetry,
+            route=self.router,
         )
 
     @cached_property

@@ -3,13 +3,17 @@ and both pass the same contract suite (tests/contract)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
+from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.routing import RuleSet
+from chalicelib.domain.territory import Territory
 
 
 class Clock(Protocol):
@@ -36,6 +40,14 @@ class IdempotencyRecord:
 class QueuePage:
     cards: list[Card]
     cursor: str | None
+
+
+@dataclass(frozen=True)
+class PriorCard:
+    """A requester's earlier card, as the repeat check needs it."""
+
+    number: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,38 @@ class CardRepository(Protocol):
     def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
         """Move the card's next check to ``at`` (``None``: nothing left to watch) if it is still
         at ``version``; False when the card changed meanwhile (that write made it due again)."""
+        ...
+
+    def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
+        """Open (not resolved, not closed) cards owned by each person: counters kept in the
+        same transaction as every card write, so reading them costs one request."""
+        ...
+
+    def latest_from(self, contact_key: str, category: str) -> PriorCard | None:
+        """The requester's most recent card in ``category`` (by ``Requester.contact_key``)."""
+        ...
+
+    def create_subtask(
+        self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry
+    ) -> None:
+        """Save the parent (as ``save`` does) and create the child card, atomically."""
+        ...
+
+
+class RoutingRules(Protocol):
+    """The routing rules, versioned: each save is a new version, the old ones stay readable."""
+
+    def current(self) -> RuleSet:
+        """The rules in force (the shipped seed, as version 1, until an administrator saves)."""
+        ...
+
+    def version(self, version: int) -> RuleSet:
+        """An earlier (or the current) version. Raises NotFound."""
+        ...
+
+    def save(self, ruleset: RuleSet) -> None:
+        """Store ``ruleset`` as the new current version if the current one is
+        ``ruleset.version - 1``; raises ConflictError when someone saved meanwhile."""
         ...
 
 
@@ -225,6 +269,12 @@ class Directory(Protocol):
     def staff_member(self, staff_id: str) -> StaffMember | None: ...
 
     def staff(self) -> list[StaffMember]: ...
+
+    def territory(self) -> Territory:
+        """Districts (polygons) and the street table."""
+        ...
+
+    def duty_shifts(self) -> list[DutyShift]: ...
 
 
 class Telemetry(Protocol):

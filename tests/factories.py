@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from chalicelib.adapters.calendar_config import load_seed_calendar
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
+from chalicelib.adapters.memory_rules import InMemoryRoutingRules
+from chalicelib.adapters.rules_config import load_seed_rules
 from chalicelib.adapters.static_directory import StaticDirectory
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.domain.access import Principal
-from chalicelib.domain.card import Card
+from chalicelib.domain.business_calendar import BusinessCalendar
+from chalicelib.domain.card import Card, RoutingRecord
 from chalicelib.domain.directory import Role
-from chalicelib.ports import CardRepository
+from chalicelib.domain.routing import Assignment, Rule, RuleSet
+from chalicelib.ports import CardRepository, Directory, RoutingRules
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
-from tests.conftest import card_form
+from chalicelib.services.routing import Arrival, Routed, Router, RoutingPolicy, place, router
+from tests.conftest import START, card_form
 
 
 def principal(staff_id: str, *roles: Role, departments: tuple[str, ...] = ()) -> Principal:
@@ -34,11 +41,62 @@ MANAGER = principal("mgr-sergey", Role.MANAGER, departments=("roads", "parks"))
 CONTROLLER = principal("ctl-elena", Role.CONTROLLER, departments=("front_office",))
 
 
+@functools.cache
+def seed_calendar() -> BusinessCalendar:
+    return load_seed_calendar()
+
+
+def memory_router(
+    cards: CardRepository, directory: Directory, rules: RoutingRules | None = None
+) -> Router:
+    """Routing over the shipped rules and the town's calendar, on in-memory twins."""
+    return router(
+        rules=rules or InMemoryRoutingRules(lambda: load_seed_rules(START)),
+        cards=cards,
+        directory=directory,
+        policy=RoutingPolicy(calendar=seed_calendar()),
+    )
+
+
+def queue_router(directory: Directory) -> Router:
+    """Every card waits unassigned in its topic's department queue: for tests of what happens
+    after intake (lifecycle, deadlines, access), which start from an unowned card. Routing
+    itself is tested with ``memory_router`` and the shipped rules."""
+
+    def route(arrival: Arrival) -> Routed:
+        return Routed(
+            department=directory.categories().department_for(arrival.category),
+            executor_id=None,
+            priority=arrival.priority,
+            location=place(arrival.location, directory.territory()),
+            routing=RoutingRecord(rule_id="test-queue", rules_version=1, reason="test: queue"),
+            manual_control=(),
+            sensitive=directory.categories().is_sensitive(arrival.category),
+            repeat_of=None,
+        )
+
+    return route
+
+
+def queue_only_rules() -> InMemoryRoutingRules:
+    """Rules of a town that leaves every card unassigned in its topic's department queue."""
+    ruleset = RuleSet(
+        version=1,
+        triage_department="front_office",
+        rules=(Rule(id="all-to-queue", assign=Assignment.QUEUE),),
+        saved_at=START,
+        saved_by="test",
+    )
+    return InMemoryRoutingRules(lambda: ruleset)
+
+
 def submit(
     cards: CardRepository,
     clock: ManualClock,
     directory: StaticDirectory,
     key: str | None = None,
+    *,
+    route: Router | None = None,
     **overrides: Any,
 ) -> intake.IntakeReceipt:
     return intake.submit_request(
@@ -49,6 +107,7 @@ def submit(
         clock=clock,
         telemetry=RecordingTelemetry(),
         policy=IntakePolicy(),
+        route=route or queue_router(directory),
     )
 
 

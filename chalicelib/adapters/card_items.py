@@ -53,6 +53,17 @@ def due_keys(card: Card) -> dict[str, str]:
     }
 
 
+def requester_keys(card: Card) -> dict[str, str]:
+    """Where the repeat check finds this card; subtasks are the town's work, not a request."""
+    contact = card.requester.contact_key
+    if card.is_subtask or contact is None:
+        return {}
+    return {
+        ts.REQUESTER_PARTITION_KEY: ts.requester_pk(contact),
+        ts.REQUESTER_SORT_KEY: ts.requester_sort_key(card.category, card.created_at, card.number),
+    }
+
+
 def card_item(card: Card) -> dict[str, Any]:
     return to_attributes(
         {
@@ -63,6 +74,7 @@ def card_item(card: Card) -> dict[str, Any]:
             "card": card.model_dump(mode="json"),
             **queue_keys(card),
             **due_keys(card),
+            **requester_keys(card),
         }
     )
 

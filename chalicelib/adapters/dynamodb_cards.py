@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,9 +23,11 @@ from chalicelib.adapters.card_items import (
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import DuePage, IdempotencyRecord, QueuePage
+from chalicelib.domain.workload import workload_delta
+from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
 
 IDEMPOTENCY_TTL = timedelta(days=1)
+BATCH_GET_MAX = 100  # keys per BatchGetItem
 
 
 class DynamoCardRepository:
@@ -67,7 +70,11 @@ class DynamoCardRepository:
     def create(
         self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
     ) -> None:
-        writes = [self._put_new(card_item(card)), self._put_new(entry_item(card.number, entry))]
+        writes = [
+            self._put_new(card_item(card)),
+            self._put_new(entry_item(card.number, entry)),
+            *self._workload_updates(card, entry),
+        ]
         if idempotency is not None:
             expires = int((card.created_at + IDEMPOTENCY_TTL).timestamp())
             writes.append(
@@ -109,6 +116,26 @@ class DynamoCardRepository:
         return card_from_item(items[0]), [entry_from_item(i) for i in items[1:]]
 
     def save(self, card: Card, entry: HistoryEntry) -> None:
+        self._transact_save(card, entry)
+
+    def create_subtask(
+        self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry
+    ) -> None:
+        self._transact_save(
+            parent,
+            parent_entry,
+            [
+                self._put_new(card_item(child)),
+                self._put_new(entry_item(child.number, child_entry)),
+                *self._workload_updates(child, child_entry),
+            ],
+        )
+
+    def _transact_save(
+        self, card: Card, entry: HistoryEntry, more: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Put the card at version n+1 if it is at n, its entry, the owners' counters (and
+        ``more``) in one transaction. The card's put comes first: its failure reason is read."""
         expected = card.version - 1
         put_card = {
             "Put": {
@@ -122,7 +149,12 @@ class DynamoCardRepository:
         }
         try:
             self._db.transact_write_items(
-                TransactItems=[put_card, self._put_new(entry_item(card.number, entry))]
+                TransactItems=[
+                    put_card,
+                    self._put_new(entry_item(card.number, entry)),
+                    *self._workload_updates(card, entry),
+                    *(more or []),
+                ]
             )
         except ClientError as error:
             if error_code(error) != "TransactionCanceledException":
@@ -204,6 +236,62 @@ class DynamoCardRepository:
                 raise
             return False
         return True
+
+    def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(staff_ids, 0)
+        wanted = list(dict.fromkeys(staff_ids))
+        for start in range(0, len(wanted), BATCH_GET_MAX):
+            keys = [
+                {ts.PARTITION_KEY: {"S": ts.workload_pk(s)}, ts.SORT_KEY: {"S": ts.WORKLOAD_SK}}
+                for s in wanted[start : start + BATCH_GET_MAX]
+            ]
+            request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    staff_id = item[ts.PARTITION_KEY]["S"].removeprefix(ts.workload_pk(""))
+                    counts[staff_id] = max(0, int(item["open"]["N"]))
+                request = response.get("UnprocessedKeys") or {}
+        return counts
+
+    def latest_from(self, contact_key: str, category: str) -> PriorCard | None:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName=ts.REQUESTER_INDEX,
+            KeyConditionExpression="#rpk = :rpk AND begins_with(#rsk, :category)",
+            ExpressionAttributeNames={
+                "#rpk": ts.REQUESTER_PARTITION_KEY,
+                "#rsk": ts.REQUESTER_SORT_KEY,
+            },
+            ExpressionAttributeValues={
+                ":rpk": {"S": ts.requester_pk(contact_key)},
+                ":category": {"S": f"{category}#"},
+            },
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        if not items:
+            return None
+        _, created, number = items[0][ts.REQUESTER_SORT_KEY]["S"].rsplit("#", 2)
+        return PriorCard(number=number, created_at=datetime.fromisoformat(created))
+
+    def _workload_updates(self, card: Card, entry: HistoryEntry) -> list[dict[str, Any]]:
+        return [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {
+                        ts.PARTITION_KEY: {"S": ts.workload_pk(staff_id)},
+                        ts.SORT_KEY: {"S": ts.WORKLOAD_SK},
+                    },
+                    "UpdateExpression": "ADD #open :delta",
+                    "ExpressionAttributeNames": {"#open": "open"},
+                    "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
+                }
+            }
+            for staff_id, delta in sorted(workload_delta(card, entry).items())
+        ]
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {

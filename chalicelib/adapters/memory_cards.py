@@ -6,6 +6,7 @@ import base64
 import binascii
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
@@ -13,7 +14,8 @@ from chalicelib.adapters.card_items import due_keys, queue_keys
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import DuePage, IdempotencyRecord, QueuePage
+from chalicelib.domain.workload import workload_delta
+from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
 
 
 class InMemoryCardRepository:
@@ -24,6 +26,7 @@ class InMemoryCardRepository:
         self._history: dict[str, list[HistoryEntry]] = defaultdict(list)
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._due: dict[str, str] = {}  # number -> due sort key, like the sparse index
+        self._open: dict[str, int] = defaultdict(int)  # staff id -> open cards owned
 
     def next_number(self, year: int) -> int:
         with self._lock:
@@ -39,9 +42,7 @@ class InMemoryCardRepository:
         with self._lock:
             if card.number in self._cards or (idempotency and idempotency.key in self._idempotency):
                 raise ConflictError(f"card {card.number} or its idempotency key exists")
-            self._cards[card.number] = card
-            self._history[card.number].append(entry)
-            self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
+            self._put(card, entry)
             if idempotency is not None:
                 self._idempotency[idempotency.key] = idempotency
 
@@ -57,17 +58,52 @@ class InMemoryCardRepository:
 
     def save(self, card: Card, entry: HistoryEntry) -> None:
         with self._lock:
-            stored = self._cards.get(card.number)
-            if stored is None or stored.version != card.version - 1:
-                current = stored.version if stored else None
-                raise ConflictError(
-                    f"card {card.number} changed since version {card.version - 1}; it is now "
-                    f"{current}",
-                    current_version=current,
-                )
-            self._cards[card.number] = card
-            self._history[card.number].append(entry)
-            self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
+            self._check_version(card)
+            self._put(card, entry)
+
+    def create_subtask(
+        self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry
+    ) -> None:
+        with self._lock:
+            self._check_version(parent)
+            if child.number in self._cards:
+                raise ConflictError(f"card {child.number} exists")
+            self._put(parent, parent_entry)
+            self._put(child, child_entry)
+
+    def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            return {s: self._open.get(s, 0) for s in staff_ids}
+
+    def latest_from(self, contact_key: str, category: str) -> PriorCard | None:
+        with self._lock:
+            mine = [
+                c
+                for c in self._cards.values()
+                if not c.is_subtask
+                and c.category == category
+                and c.requester.contact_key == contact_key
+            ]
+        if not mine:
+            return None
+        latest = max(mine, key=lambda c: (c.created_at, c.number))
+        return PriorCard(number=latest.number, created_at=latest.created_at)
+
+    def _put(self, card: Card, entry: HistoryEntry) -> None:
+        self._cards[card.number] = card
+        self._history[card.number].append(entry)
+        self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
+        for staff_id, delta in workload_delta(card, entry).items():
+            self._open[staff_id] += delta
+
+    def _check_version(self, card: Card) -> None:
+        stored = self._cards.get(card.number)
+        if stored is None or stored.version != card.version - 1:
+            current = stored.version if stored else None
+            raise ConflictError(
+                f"card {card.number} changed since version {card.version - 1}; it is now {current}",
+                current_version=current,
+            )
 
     def queue(
         self, department: str, status: Status, *, limit: int, cursor: str | None = None

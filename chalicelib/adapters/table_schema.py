@@ -17,6 +17,9 @@ IDEMPOTENCY#<key>     #IDEMPOTENCY      remembered intake, expires after a day (
 MAIL#<message-id>     #MAIL             a mail received or sent, and its card
 REPLYLIMIT#<address>  <window>#<slot>   auto-replies counted per window (TTL)
 CONTACT#<address>     #UNDELIVERABLE    a bounce said this address cannot receive mail
+WORKLOAD#<staff id>   #WORKLOAD         open cards the person owns (ADD in card writes)
+RULES                 #CURRENT          routing rules in force (zlib JSON) and version
+RULES                 V#00000007        every saved version of the rules
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -26,10 +29,15 @@ The ``due`` index is sparse: only cards whose deadlines need a look carry ``due_
 so the five-minute sweep reads the few cards that are due, not every open card. It keeps keys
 only. One partition holds it: a town's card writes are far below a partition's 1,000 writes a
 second; shard ``due_pk`` if that ever changes.
+
+The ``requester`` index finds a requester's latest card in a category (repeat requests): its
+key is a hash of the requester's email or phone, never the address itself, and subtasks do not
+carry it. It keeps keys only: the sort key holds the category, the time and the number.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +52,12 @@ DUE_PARTITION_KEY = "due_pk"
 DUE_SORT_KEY = "due_sk"
 DUE_PARTITION = "DUE"
 NOTICE_PREFIX = "NOTICE#"
+REQUESTER_INDEX = "requester"
+REQUESTER_PARTITION_KEY = "requester_pk"
+REQUESTER_SORT_KEY = "requester_sk"
+WORKLOAD_SK = "#WORKLOAD"
+RULES_PK = "RULES"
+RULES_CURRENT_SK = "#CURRENT"
 
 CARD_SK = "#CARD"
 COUNTER_SK = "#COUNTER"
@@ -76,6 +90,23 @@ def notice_pk(number: str) -> str:
 
 def breaches_pk(week: str) -> str:
     return f"BREACHES#{week}"
+
+
+def workload_pk(staff_id: str) -> str:
+    return f"WORKLOAD#{staff_id}"
+
+
+def rules_version_sk(version: int) -> str:
+    return f"V#{version:08d}"
+
+
+def requester_pk(contact_key: str) -> str:
+    digest = hashlib.sha256(contact_key.encode("utf-8")).hexdigest()[:40]
+    return f"REQUESTER#{digest}"
+
+
+def requester_sort_key(category: str, created_at: datetime, number: str) -> str:
+    return f"{category}#{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
 
 
 def due_sort_key(at: datetime, number: str) -> str:
@@ -111,6 +142,8 @@ ATTRIBUTE_DEFINITIONS = [
         QUEUE_SORT_KEY,
         DUE_PARTITION_KEY,
         DUE_SORT_KEY,
+        REQUESTER_PARTITION_KEY,
+        REQUESTER_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -127,6 +160,14 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
         "KeySchema": [
             {"AttributeName": DUE_PARTITION_KEY, "KeyType": "HASH"},
             {"AttributeName": DUE_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    },
+    {
+        "IndexName": REQUESTER_INDEX,
+        "KeySchema": [
+            {"AttributeName": REQUESTER_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": REQUESTER_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "KEYS_ONLY"},
     },

@@ -12,6 +12,16 @@ from chalicelib.ports import Clock
 from chalicelib.settings import AuthMode, Settings
 
 
+def current_principal(request: Any) -> Principal:
+    """The signed-in staff member making ``request`` (a Chalice request)."""
+    from chalicelib import bootstrap
+
+    c = bootstrap.container()
+    return principal_from_request(
+        request.headers, request.context, settings=c.settings, clock=c.clock
+    )
+
+
 def principal_from_request(
     headers: Any, context: dict[str, Any], *, settings: Settings, clock: Clock
 ) -> Principal:

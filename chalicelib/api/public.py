@@ -62,6 +62,7 @@ def submit() -> Response:
         clock=c.clock,
         telemetry=c.telemetry,
         policy=c.intake_policy,
+        route=c.router,
     )
     card = receipt.card
     view = IntakeReceiptView(

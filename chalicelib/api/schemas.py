@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.card import Attachment, Card, Channel, Location, Priority, Requester, Status
+from chalicelib.domain.card import (
+    Attachment,
+    Card,
+    Channel,
+    ControlReason,
+    Location,
+    Priority,
+    Requester,
+    RoutingRecord,
+    Status,
+)
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
+from chalicelib.services.routing import Routed
 
 
 class _View(BaseModel):
@@ -71,6 +83,14 @@ class CardRead(CardSummary):
     closure_reason: str | None
     reopen_count: int
     updated_at: datetime
+    routing: RoutingRecord | None
+    manual_control: tuple[ControlReason, ...]
+    approval_required: bool
+    sensitive: bool
+    transfers: int
+    parent: str | None
+    subtasks: tuple[str, ...]
+    related_to: str | None
     history: list[HistoryEntryRead]
     timers: list[TimerRead]
 
@@ -92,6 +112,14 @@ class CardRead(CardSummary):
             closure_reason=card.closure_reason,
             reopen_count=card.reopen_count,
             updated_at=card.updated_at,
+            routing=card.routing,
+            manual_control=card.manual_control,
+            approval_required=card.approval_required,
+            sensitive=card.sensitive,
+            transfers=card.transfers,
+            parent=card.parent,
+            subtasks=card.subtasks,
+            related_to=card.related_to,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
         )
@@ -207,6 +235,57 @@ class StaffMeView(_View):
     name: str
     roles: list[str]
     departments: list[str]
+
+
+class RuleView(Rule):
+    sentence: str = Field(description="The rule read as one sentence.")
+
+
+class RulesView(_View):
+    version: int
+    triage_department: str
+    saved_at: datetime
+    saved_by: str
+    rules: list[RuleView]
+
+    @classmethod
+    def of(cls, ruleset: RuleSet, naming: Naming) -> RulesView:
+        return cls(
+            version=ruleset.version,
+            triage_department=ruleset.triage_department,
+            saved_at=ruleset.saved_at,
+            saved_by=ruleset.saved_by,
+            rules=[
+                RuleView(**rule.model_dump(), sentence=describe(rule, naming))
+                for rule in ruleset.rules
+            ],
+        )
+
+
+class RoutingPreviewView(_View):
+    department: str
+    executor_id: str | None
+    priority: Priority
+    district: str | None
+    rule_id: str | None
+    rules_version: int
+    reason: str
+    manual_control: tuple[ControlReason, ...]
+    sensitive: bool
+
+    @classmethod
+    def of(cls, routed: Routed) -> RoutingPreviewView:
+        return cls(
+            department=routed.department,
+            executor_id=routed.executor_id,
+            priority=routed.priority,
+            district=routed.location.district if routed.location else None,
+            rule_id=routed.routing.rule_id,
+            rules_version=routed.routing.rules_version,
+            reason=routed.routing.reason,
+            manual_control=routed.manual_control,
+            sensitive=routed.sensitive,
+        )
 
 
 CardRead.model_rebuild()

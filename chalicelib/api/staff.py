@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
-from chalicelib.api.auth import principal_from_request
+from chalicelib.api.auth import current_principal
 from chalicelib.api.http import json_response, parse_body, route
 from chalicelib.api.schemas import (
     BreachGroupView,
@@ -255,11 +255,7 @@ def repeated_breaches() -> Response:
 
 
 def _principal() -> Principal:
-    c = bootstrap.container()
-    request = staff.current_request
-    return principal_from_request(
-        request.headers, request.context, settings=c.settings, clock=c.clock
-    )
+    return current_principal(staff.current_request)
 
 
 def _card_read(found: Card, history: list[HistoryEntry], status: int = 200) -> Response:

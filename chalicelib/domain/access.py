@@ -94,6 +94,11 @@ def require_overdue_explanation(principal: Principal, card: Card, *, new_deadlin
         )
 
 
+def require_admin(principal: Principal) -> None:
+    if not principal.has(R.ADMIN):
+        raise PermissionDenied("only administrators change the town's configuration")
+
+
 def require_reports(principal: Principal) -> None:
     if not principal.has(R.MANAGER, R.CONTROLLER, R.ADMIN):
         raise PermissionDenied("only managers, controllers and administrators see reports")

@@ -71,11 +71,57 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class RequesterKind(StrEnum):
+    """Who is asking, as far as routing cares."""
+
+    INDIVIDUAL = "individual"
+    # Residents the town serves first (disabled, elderly, large families: the town's list).
+    PRIORITY_GROUP = "priority_group"
+    ORGANISATION = "organisation"
+    # A collective request signed by many, or one of a mass of requests on one incident.
+    COLLECTIVE = "collective"
+
+
 class Requester(_Frozen):
     full_name: str
     email: str | None = None
     phone: str | None = None
     preferred_channel: ContactChannel
+    kind: RequesterKind = RequesterKind.INDIVIDUAL
+
+    @property
+    def contact_key(self) -> str | None:
+        """The address that identifies this requester across cards (email first, else phone)."""
+        if self.email:
+            return self.email.strip().lower()
+        if self.phone:
+            digits = "".join(ch for ch in self.phone if ch.isdigit())
+            return f"tel:{digits}" if digits else None
+        return None
+
+
+class ControlReason(StrEnum):
+    """Why a card is under the manager's manual control (every answer needs approval)."""
+
+    STAFF_COMPLAINT = "staff_complaint"
+    REPEATED = "repeated"
+    SAFETY = "safety"
+    PERSONAL_DATA = "personal_data"
+    PUBLIC_RESONANCE = "public_resonance"
+
+
+# The risk flags staff may set on a card; the other reasons come from intake.
+RISK_FLAGS = frozenset(
+    {ControlReason.SAFETY, ControlReason.PERSONAL_DATA, ControlReason.PUBLIC_RESONANCE}
+)
+
+
+class RoutingRecord(_Frozen):
+    """Which rule (of which version of the rules) routed the card, and why, in one sentence."""
+
+    rule_id: str | None  # None: no rule matched and the card went to triage
+    rules_version: int
+    reason: str
 
 
 class Consent(_Frozen):
@@ -121,7 +167,18 @@ class Card(_Frozen):
     location: Location | None = None
     attachments: tuple[Attachment, ...] = ()
     department: str
+    # The card's owner: an executor, or the department's manager under manual control.
     executor_id: str | None = None
+    routing: RoutingRecord | None = None
+    # Personal data visible to the owning department only (health, social support).
+    sensitive: bool = False
+    manual_control: tuple[ControlReason, ...] = ()
+    # Moves between departments after routing; too many is "ping-pong" for the controller.
+    transfers: int = Field(default=0, ge=0)
+    # A subtask is a card of another department working for its parent; the requester sees
+    # the parent only.
+    parent: str | None = None
+    subtasks: tuple[str, ...] = ()
     status: Status = Status.RECEIVED
     created_at: datetime
     updated_at: datetime
@@ -138,6 +195,15 @@ class Card(_Frozen):
     # Only a hash of the requester's private access token is kept: a leaked table does not
     # reveal working status links.
     access_token_hash: str
+
+    @property
+    def approval_required(self) -> bool:
+        """Every answer on a card under manual control waits for the manager's approval."""
+        return bool(self.manual_control)
+
+    @property
+    def is_subtask(self) -> bool:
+        return self.parent is not None
 
     def is_participant(self, address: str) -> bool:
         known = {a.lower() for a in self.participants}

@@ -39,6 +39,10 @@ class Subcategory(BaseModel):
 
     code: str
     name: LocalizedName
+    # Health, social support: the requester's personal data is shown to the assigned group only.
+    sensitive: bool = False
+    # Complaints about staff: the department's manager owns the card and approves every answer.
+    manual_control: bool = False
 
 
 class Category(BaseModel):
@@ -91,3 +95,16 @@ class CategoryTree:
 
     def department_for(self, code: str) -> str:
         return self._leaves[code][0].department
+
+    def is_sensitive(self, code: str) -> bool:
+        return code in self._leaves and self._leaves[code][1].sensitive
+
+    def needs_manual_control(self, code: str) -> bool:
+        return code in self._leaves and self._leaves[code][1].manual_control
+
+    def top_code(self, code: str) -> str:
+        return code.split(".", 1)[0]
+
+    def knows(self, code: str) -> bool:
+        """A leaf (``roads.potholes``) or a top-level topic (``roads``)."""
+        return code in self._leaves or any(top.code == code for top in self.categories)

@@ -219,8 +219,11 @@ def _with_agreed_deadline(
 
 
 def _registered_at(entries: list[HistoryEntry]) -> datetime | None:
-    for entry in entries[1:]:
-        if entry.action == Action.ASSIGNED or (entry.status_after not in (None, Status.RECEIVED)):
+    """When the card first had an owner (routing may give it one as it is created) or left
+    ``received``."""
+    for entry in entries:
+        owner_set = any(c.field == "executor_id" and c.after for c in entry.changes)
+        if owner_set or entry.status_after not in (None, Status.RECEIVED):
             return entry.at
     return None
 

@@ -15,8 +15,9 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.card import ContactChannel, Priority, Status
+from chalicelib.domain.card import ContactChannel, Priority, RequesterKind, Status
 from chalicelib.domain.overdue import NextStep, OverdueReason
+from chalicelib.domain.routing import MAX_RULES, Rule
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
@@ -45,6 +46,10 @@ class RequesterIn(_Command):
         Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
     ) = None
     preferred_channel: ContactChannel = ContactChannel.EMAIL
+    kind: RequesterKind = Field(
+        default=RequesterKind.INDIVIDUAL,
+        description="Priority groups and collective requests may be routed differently.",
+    )
 
     @model_validator(mode="after")
     def _reachable_on_preferred_channel(self) -> RequesterIn:
@@ -140,3 +145,24 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name)[-1]
     cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
     return cleaned[:120] or "file"
+
+
+class RulesUpdate(_Command):
+    """A new version of the routing rules: the whole ordered list, based on ``version``."""
+
+    version: Annotated[int, Field(ge=1, description="The rules version you read; stale is 409.")]
+    triage_department: Text = Field(description="Where cards no rule matches go.")
+    rules: list[Rule] = Field(max_length=MAX_RULES)
+
+
+class RoutingPreview(_Command):
+    """A card as routing sees it, to try the rules in force without creating anything."""
+
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
+    priority: Priority = Priority.NORMAL
+    requester_kind: RequesterKind = RequesterKind.INDIVIDUAL
+    requester_email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)] | None
+    ) = Field(default=None, description="To see whether it would count as a repeat.")
+    location: LocationIn | None = None
+    at: AwareDatetime | None = Field(default=None, description="Arrival time; default now.")

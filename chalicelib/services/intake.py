@@ -14,11 +14,19 @@ from chalicelib.domain.errors import (
     IdempotencyMismatch,
     ValidationFailed,
 )
-from chalicelib.domain.history import Action, Actor, ActorKind, FieldChange, HistoryEntry
+from chalicelib.domain.history import (
+    Action,
+    Actor,
+    ActorKind,
+    FieldChange,
+    HistoryEntry,
+    InternalNote,
+)
 from chalicelib.observability import logger
 from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
+from chalicelib.services.routing import Arrival, Router, place
 
 # Channels where the requester ticks the consent box themselves; others record consent elsewhere
 # (e.g. the operator reads the notice on the phone) and are handled by their own issues.
@@ -42,6 +50,7 @@ def submit_request(
     clock: Clock,
     telemetry: Telemetry,
     policy: IntakePolicy,
+    route: Router,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
@@ -54,7 +63,7 @@ def submit_request(
         if existing is not None:
             return _replay(existing, request_hash, cards)
     token = new_access_token()
-    card = _new_card(form, channel, cards, directory, clock, policy, token)
+    card = _new_card(form, channel, cards, clock, policy, token, route)
     record = (
         IdempotencyRecord(
             key=idempotency_key,
@@ -74,7 +83,15 @@ def submit_request(
             raise
         return _replay(winner, request_hash, cards)
     logger.set_correlation_id(card.number)
-    logger.info("card registered", extra={"channel": card.channel.value, "category": card.category})
+    logger.info(
+        "card registered",
+        extra={
+            "channel": card.channel.value,
+            "category": card.category,
+            "department": card.department,
+            "rule": card.routing.rule_id if card.routing else None,
+        },
+    )
     telemetry.card_created(channel=card.channel.value, category=card.category)
     return IntakeReceipt(card=card, access_token=token, replayed=False)
 
@@ -85,6 +102,11 @@ def _check_business_rules(
     problems: list[FieldProblem] = []
     if form.category not in directory.categories():
         problems.append(FieldProblem("category", f"unknown category {form.category!r}"))
+    if form.location is not None:
+        try:
+            place(Location(**form.location.model_dump()), directory.territory())
+        except ValidationFailed as invalid:
+            problems.extend(invalid.problems)
     if channel in CONSENT_REQUIRED:
         if form.consent is None or not form.consent.accepted:
             problems.append(
@@ -106,12 +128,23 @@ def _new_card(
     form: CardCreate,
     channel: Channel,
     cards: CardRepository,
-    directory: Directory,
     clock: Clock,
     policy: IntakePolicy,
     token: str,
+    route: Router,
 ) -> Card:
     now = clock.now()
+    requester = Requester(**form.requester.model_dump())
+    routed = route(
+        Arrival(
+            category=form.category,
+            priority=form.priority,
+            requester=requester,
+            location=Location(**form.location.model_dump()) if form.location else None,
+            at=now,
+        )
+    )
+    # Numbered after routing: a refused district does not use up a number.
     year = now.astimezone(policy.timezone).year
     number = format_card_number(year, cards.next_number(year))
     consent = (
@@ -126,19 +159,31 @@ def _new_card(
         subject=form.subject,
         description=form.description,
         category=form.category,
-        priority=form.priority,
-        requester=Requester(**form.requester.model_dump()),
+        priority=routed.priority,
+        requester=requester,
         consent=consent,
-        location=Location(**form.location.model_dump()) if form.location else None,
-        department=directory.categories().department_for(form.category),
+        location=routed.location,
+        department=routed.department,
+        executor_id=routed.executor_id,
+        routing=routed.routing,
+        sensitive=routed.sensitive,
+        manual_control=routed.manual_control,
+        related_to=routed.repeat_of,
         created_at=now,
         updated_at=now,
-        first_response_due=policy.first_reply_due(form.category, form.priority, now),
+        first_response_due=policy.first_reply_due(form.category, routed.priority, now),
         access_token_hash=hash_access_token(token),
     )
 
 
 def _created_entry(card: Card) -> HistoryEntry:
+    """The first entry: the status, and where routing put the card and why (internal)."""
+    changes = [
+        FieldChange(field="status", before=None, after=card.status.value),
+        FieldChange(field="department", before=None, after=card.department),
+    ]
+    if card.executor_id:
+        changes.append(FieldChange(field="executor_id", before=None, after=card.executor_id))
     return HistoryEntry(
         seq=card.version,
         at=card.created_at,
@@ -146,7 +191,8 @@ def _created_entry(card: Card) -> HistoryEntry:
             kind=ActorKind.REQUESTER if card.channel in CONSENT_REQUIRED else ActorKind.SYSTEM
         ),
         action=Action.CREATED,
-        changes=(FieldChange(field="status", before=None, after=card.status.value),),
+        changes=tuple(changes),
+        internal_note=InternalNote(text=card.routing.reason) if card.routing else None,
     )
 
 

@@ -40,6 +40,7 @@ from chalicelib.services.attachments import stored_attachment
 from chalicelib.services.commands import CardCreate, safe_filename
 from chalicelib.services.mail_replies import registration_ack, staff_notice
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
+from chalicelib.services.routing import Router
 
 
 class MailOutcome(StrEnum):
@@ -89,6 +90,7 @@ class MailPorts:
     directory: Directory
     clock: Clock
     telemetry: Telemetry
+    route: Router
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _new_card(
             clock=ports.clock,
             telemetry=ports.telemetry,
             policy=policies.intake,
+            route=ports.route,
         )
     except (ValidationError, ValidationFailed) as invalid:
         # Field names only: the problems' own text may quote the sender's data.

@@ -192,3 +192,104 @@ def test_the_due_index_pages_in_time_order_across_time_zones(cards, clock, direc
             break
     assert seen == [numbers[i] for i in (1, 3, 4, 2, 0)]
     assert cards.due(base + timedelta(minutes=20), limit=10).numbers == [numbers[1], numbers[3]]
+
+
+def test_open_cards_are_counted_per_owner_through_assign_resolve_and_reopen(
+    cards, clock, directory
+):
+    """The counters routing reads follow every write that changes the owner or the status."""
+    first = submit(cards, clock, directory).card
+    second = submit(cards, clock, directory).card
+    assert cards.open_counts(["ex-ivan", "ex-maria"]) == {"ex-ivan": 0, "ex-maria": 0}
+
+    def apply(change: lifecycle.Change) -> None:
+        cards.save(change.card, change.entry)
+
+    apply(lifecycle.assign(first, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()))
+    apply(lifecycle.assign(second, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()))
+    assert cards.open_counts(["ex-ivan", "ex-maria"]) == {"ex-ivan": 2, "ex-maria": 0}
+
+    moved = cards.get(second.number)
+    apply(
+        lifecycle.assign(
+            moved, "ex-maria", "roads", actor=EXECUTOR.actor, at=clock.now(), reason="x"
+        )
+    )
+    assert cards.open_counts(["ex-ivan", "ex-maria"]) == {"ex-ivan": 1, "ex-maria": 1}
+
+    working = cards.get(first.number)
+    details = lifecycle.TransitionDetails(resolution="Patched", reason="It is back")
+    for target in (Status.IN_PROGRESS, Status.RESOLVED):
+        working = cards.get(first.number)
+        apply(lifecycle.transition(working, target, details, actor=EXECUTOR.actor, at=clock.now()))
+    assert cards.open_counts(["ex-ivan"]) == {"ex-ivan": 0}  # resolved is not open
+    reopened = lifecycle.transition(
+        cards.get(first.number), Status.IN_PROGRESS, details, actor=EXECUTOR.actor, at=clock.now()
+    )
+    apply(reopened)
+    assert cards.open_counts(["ex-ivan"]) == {"ex-ivan": 1}
+
+
+def test_a_failed_write_leaves_the_counters_alone(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    change = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
+    cards.save(change.card, change.entry)
+    with pytest.raises(ConflictError):
+        cards.save(change.card, change.entry)  # the same version twice: stale
+    assert cards.open_counts(["ex-ivan"]) == {"ex-ivan": 1}
+
+
+def test_open_counts_read_any_number_of_people(cards):
+    people = [f"ex-{n:03d}" for n in range(130)]  # more than one BatchGetItem takes
+    assert cards.open_counts(people) == dict.fromkeys(people, 0)
+
+
+def test_the_latest_card_of_a_requester_in_a_category(cards, clock, directory):
+    assert cards.latest_from("anna@example.org", "roads.potholes") is None
+    first = submit(cards, clock, directory).card
+    clock.advance(timedelta(hours=1))
+    second = submit(cards, clock, directory).card
+    submit(cards, clock, directory, category="lighting.streetlight_out")
+    other = submit(
+        cards,
+        clock,
+        directory,
+        requester={"full_name": "Boris", "email": "boris@example.org"},
+    ).card
+    found = cards.latest_from("anna@example.org", "roads.potholes")
+    assert found is not None
+    assert (found.number, found.created_at) == (second.number, second.created_at)
+    assert first.number != found.number
+    assert cards.latest_from("boris@example.org", "roads.potholes").number == other.number
+    phone_only = submit(
+        cards,
+        clock,
+        directory,
+        requester={"full_name": "Vera", "phone": "+7 (900) 111-22-33", "preferred_channel": "sms"},
+    ).card
+    assert phone_only.requester.contact_key == "tel:79001112233"
+    assert cards.latest_from("tel:79001112233", "roads.potholes").number == phone_only.number
+
+
+def test_a_subtask_is_created_with_its_parent_change_or_not_at_all(cards, clock, directory):
+    parent = submit(cards, clock, directory).card
+    child = submit(InMemoryCardRepository(), clock, directory).card.model_copy(
+        update={"number": "2026-000900", "parent": parent.number, "department": "lighting"}
+    )
+    linked = lifecycle.comment(
+        parent, "Asked lighting", public=False, actor=EXECUTOR.actor, at=clock.now()
+    )
+    linked_card = linked.card.model_copy(update={"subtasks": (child.number,)})
+    created = lifecycle.comment(
+        child, "Subtask", public=False, actor=EXECUTOR.actor, at=clock.now()
+    )
+    child_entry = created.entry.model_copy(update={"seq": 1})
+    cards.create_subtask(linked_card, linked.entry, child, child_entry)
+    assert cards.get(parent.number).subtasks == (child.number,)
+    assert cards.get(child.number).parent == parent.number
+    # A stale parent: neither write happens.
+    another = child.model_copy(update={"number": "2026-000901"})
+    with pytest.raises(ConflictError):
+        cards.create_subtask(linked_card, linked.entry, another, child_entry)
+    with pytest.raises(NotFound):
+        cards.get("2026-000901")

@@ -72,20 +72,27 @@ def test_the_flow_over_http_survives_a_hard_kill(local_stack):
         timeout=TIMEOUT,
     ).json()
     assert [c["number"] for c in queue["cards"]] == [number]
-    card = _act(stack, "op-olga", number, "assign", {"executor_id": "ex-ivan", "version": 2})
+    # Routing gave the pothole to Ivan; the operator hands it to Maria's crew, saying why.
     card = _act(
-        stack, "ex-ivan", number, "transition", {"to": "in_progress", "version": card["version"]}
+        stack,
+        "op-olga",
+        number,
+        "assign",
+        {"executor_id": "ex-maria", "reason": "Maria's crew works on Lenina today", "version": 2},
+    )
+    card = _act(
+        stack, "ex-maria", number, "transition", {"to": "in_progress", "version": card["version"]}
     )
     card = _act(
         stack,
-        "ex-ivan",
+        "ex-maria",
         number,
         "comments",
         {"text": "Brigade 4 has the asphalt", "version": card["version"]},
     )
     card = _act(
         stack,
-        "ex-ivan",
+        "ex-maria",
         number,
         "transition",
         {"to": "resolved", "resolution": "Patched with hot asphalt", "version": card["version"]},
@@ -103,6 +110,8 @@ def test_the_flow_over_http_survives_a_hard_kill(local_stack):
     assert view["your_attachments"] == ["hole.png"]
     assert "Brigade 4" not in status.text
     assert "ex-ivan" not in status.text
+    assert "ex-maria" not in status.text
+    assert "Maria's crew" not in status.text
 
     card = _act(
         stack,

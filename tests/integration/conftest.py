@@ -58,29 +58,42 @@ class Api:
 
 
 @pytest.fixture
-def api(aws, settings, clock, directory) -> Iterator[Api]:
+def make_api(aws, settings, clock, directory) -> Iterator[Callable[..., Api]]:
+    """The app over moto; ``make_api(port=replacement, ...)`` swaps any container port."""
     from app import app
 
     tolerate_malformed_tokens()
-    telemetry = RecordingTelemetry()
-    container = bootstrap.build(
-        settings,
-        dynamodb_client=aws["dynamodb"],
-        s3_client=aws["s3"],
-        clock=clock,
-        directory=directory,
-        telemetry=telemetry,
-    )
-    bootstrap.use(container)
-    tokens = {
-        m.id: dev_tokens.issue(
-            dev_tokens.staff_claims(m), secret=TEST_SECRET, now=clock.now(), ttl=timedelta(days=30)
+
+    def make(**overrides: Any) -> Api:
+        telemetry = overrides.pop("telemetry", RecordingTelemetry())
+        container = bootstrap.build(
+            settings,
+            dynamodb_client=aws["dynamodb"],
+            s3_client=aws["s3"],
+            clock=clock,
+            directory=directory,
+            telemetry=telemetry,
+            **overrides,
         )
-        for m in directory.staff()
-    }
-    with Client(app) as client:
-        yield Api(client, container, tokens, telemetry)
+        bootstrap.use(container)
+        tokens = {
+            m.id: dev_tokens.issue(
+                dev_tokens.staff_claims(m),
+                secret=TEST_SECRET,
+                now=clock.now(),
+                ttl=timedelta(days=30),
+            )
+            for m in directory.staff()
+        }
+        return Api(Client(app), container, tokens, telemetry)
+
+    yield make
     bootstrap.use(None)
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    return make_api()
 
 
 @pytest.fixture(scope="session")

@@ -26,9 +26,18 @@ def test_the_whole_flow_from_submission_to_closure(api):
 
     queue = body(api.get("/staff/queue?department=roads&status=received", staff="op-olga"))
     assert [c["number"] for c in queue["cards"]] == [number]
+    routed = body(api.get(f"/staff/cards/{number}", staff="ex-ivan"))
+    assert routed["executor_id"] == "ex-ivan"
+    assert routed["routing"] == {
+        "rule_id": "roads",
+        "rules_version": 1,
+        "reason": "Roads › Potholes in District 3 → Road Service; "
+        "fewest open cards: Ivan Sokolov (0 open)",
+    }
+    assert routed["location"]["district"] == "d3"
 
     steps = [
-        ("op-olga", "assign", {"executor_id": "ex-ivan", "reason": "nearest crew"}),
+        ("op-olga", "comments", {"text": "Caller says: nearest crew is Petrov's"}),
         ("ex-ivan", "transition", {"to": "in_progress"}),
         ("ex-ivan", "comments", {"text": "Crew of Petrov, asphalt ordered", "public": False}),
         ("ex-ivan", "comments", {"text": "Repair is planned for Thursday", "public": True}),
@@ -48,7 +57,7 @@ def test_the_whole_flow_from_submission_to_closure(api):
     assert card["executor_id"] == "ex-ivan"
     assert [h["action"] for h in card["history"]] == [
         "created",
-        "assigned",
+        "commented",
         "status_changed",
         "commented",
         "commented",
@@ -114,7 +123,7 @@ def test_requester_adds_details_and_answers_a_question(api):
     )
     assert answered.status_code == 201
     after = body(answered)
-    assert after["status"] == "received"
+    assert after["status"] == "in_progress"  # routing gave it an executor: back to work
     assert after["steps"][-1] == {
         **after["steps"][-1],
         "from": "requester",
@@ -238,7 +247,8 @@ def test_categories_are_public_and_bilingual(api):
 def test_staff_see_each_timer_with_due_time_share_and_state(api, clock):
     from datetime import timedelta
 
-    receipt = body(api.post("/requests", card_form()))
+    # A general question waits in the front office's queue: registration runs until it is taken.
+    receipt = body(api.post("/requests", card_form(category="other.question")))
     number = receipt["number"]
     clock.advance(timedelta(minutes=30))  # Monday 12:30 in Moscow, the town's calendar
     card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))

@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import card_form
+from tests.factories import queue_only_rules
 from tests.integration.conftest import body
+
+
+def _resident(name: str) -> dict[str, str]:
+    return {"full_name": f"{name.title()} Ivanova", "email": f"{name}@example.org"}
 
 
 def _fields(response) -> set[str]:
@@ -16,6 +23,12 @@ def _fields(response) -> set[str]:
 def _timers(api, number: str) -> dict[str, dict]:
     card = body(api.get(f"/staff/cards/{number}", staff="mgr-sergey"))
     return {t["kind"]: t for t in card["timers"]}
+
+
+@pytest.fixture
+def api(make_api):
+    """A town whose cards wait in their department's queue: nobody picks them up in time."""
+    return make_api(routing_rules=queue_only_rules())
 
 
 def test_explaining_a_breach(api, clock):
@@ -106,18 +119,23 @@ def test_a_new_deadline_must_be_in_the_future_and_aware(api, clock):
     assert _fields(naive) == {"new_deadline"}
 
 
-def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(api, clock):
+def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(make_api, clock):
     from chalicelib.adapters.memory_deadlines import InMemoryEscalations, InMemoryTimerScheduler
     from chalicelib.adapters.memory_mail import RecordingMailer
     from chalicelib.services import deadline_watch
 
-    c = api.container
-    c.__dict__.update(
+    api = make_api(
+        routing_rules=queue_only_rules(),
         scheduler=InMemoryTimerScheduler(),
         escalations=InMemoryEscalations(),
         mailer=RecordingMailer(),
     )
-    receipts = [body(api.post("/requests", card_form())) for _ in range(2)]
+    c = api.container
+    # Two residents (the second card of one resident would be a repeat, owned by the manager).
+    receipts = [
+        body(api.post("/requests", card_form(requester=_resident(name))))
+        for name in ("anna", "boris")
+    ]
     numbers = [r["number"] for r in receipts]
     clock.advance(timedelta(hours=2))
     report = deadline_watch.sweep(ports=c.watch_ports, policies=c.watch_policies)

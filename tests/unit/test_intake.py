@@ -20,7 +20,7 @@ from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
 from tests.conftest import card_form
-from tests.factories import submit
+from tests.factories import memory_router, submit
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_numbers_increase_and_restart_each_year_in_the_town_time_zone(cards, dir
                 clock=clock,
                 telemetry=RecordingTelemetry(),
                 policy=policy,
+                route=memory_router(cards, directory),
             ).card.number
         )
     assert numbers == ["2026-000001", "2026-000002", "2027-000001", "2027-000002"]
@@ -131,6 +132,7 @@ def test_metrics_count_cards_by_channel_and_category(cards, clock, directory):
         clock=clock,
         telemetry=telemetry,
         policy=IntakePolicy(),
+        route=memory_router(cards, directory),
     )
     assert telemetry.cards_created == [("web", "roads.potholes")]
 
@@ -146,6 +148,7 @@ def test_channels_that_record_consent_elsewhere_do_not_need_the_checkbox(cards, 
         clock=clock,
         telemetry=RecordingTelemetry(),
         policy=IntakePolicy(),
+        route=memory_router(cards, directory),
     )
     assert receipt.card.channel == Channel.PHONE
     assert receipt.card.consent is None

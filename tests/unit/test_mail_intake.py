@@ -25,7 +25,7 @@ from chalicelib.services.mail_intake import (
     receive_mail,
 )
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
-from tests.factories import EXECUTOR
+from tests.factories import EXECUTOR, memory_router
 
 OURS = "requests@town.example"
 CORPUS = sorted(
@@ -35,8 +35,9 @@ CORPUS = sorted(
 
 @pytest.fixture
 def ports(clock, directory) -> MailPorts:
+    cards = InMemoryCardRepository()
     return MailPorts(
-        cards=InMemoryCardRepository(),
+        cards=cards,
         mail_log=InMemoryMailLog(),
         limiter=InMemoryReplyLimiter(),
         mailer=RecordingMailer(),
@@ -44,6 +45,7 @@ def ports(clock, directory) -> MailPorts:
         directory=directory,
         clock=clock,
         telemetry=RecordingTelemetry(),
+        route=memory_router(cards, directory),
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.attention import is_ping_pong
 from chalicelib.domain.card import (
     Attachment,
     Card,
@@ -51,11 +52,17 @@ class CardSummary(_View):
     first_response_due: datetime
     version: int
 
+    personal_data_hidden: bool = Field(
+        default=False,
+        description="A sensitive card seen from outside its department: personal data hidden.",
+    )
+
     @classmethod
-    def of(cls, card: Card, tree: CategoryTree) -> CardSummary:
+    def of(cls, card: Card, tree: CategoryTree, *, personal_data: bool = True) -> CardSummary:
         return cls(
             number=card.number,
-            subject=card.subject,
+            subject=card.subject if personal_data else HIDDEN,
+            personal_data_hidden=not personal_data,
             category=card.category,
             category_label=tree.label(card.category),
             priority=card.priority,
@@ -88,6 +95,9 @@ class CardRead(CardSummary):
     approval_required: bool
     sensitive: bool
     transfers: int
+    ping_pong: bool = Field(
+        description="Moved between departments too often: the controller is told."
+    )
     parent: str | None
     subtasks: tuple[str, ...]
     related_to: str | None
@@ -96,9 +106,17 @@ class CardRead(CardSummary):
 
     @classmethod
     def of_card(
-        cls, card: Card, history: list[HistoryEntry], tree: CategoryTree, timers: list[Timer]
+        cls,
+        card: Card,
+        history: list[HistoryEntry],
+        tree: CategoryTree,
+        timers: list[Timer],
+        *,
+        personal_data: bool = True,
     ) -> CardRead:
-        summary = CardSummary.of(card, tree).model_dump()
+        if not personal_data:
+            card, history = _without_personal_data(card, history)
+        summary = CardSummary.of(card, tree, personal_data=personal_data).model_dump()
         return cls(
             **summary,
             id=card.id,
@@ -117,12 +135,65 @@ class CardRead(CardSummary):
             approval_required=card.approval_required,
             sensitive=card.sensitive,
             transfers=card.transfers,
+            ping_pong=is_ping_pong(card),
             parent=card.parent,
             subtasks=card.subtasks,
             related_to=card.related_to,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
         )
+
+
+HIDDEN = "[hidden: personal data of a sensitive category]"
+
+
+def _without_personal_data(
+    card: Card, history: list[HistoryEntry]
+) -> tuple[Card, list[HistoryEntry]]:
+    """What staff outside a sensitive card's department see: its progress, not the person."""
+
+    def hide(text: str | None) -> str | None:
+        return None if text is None else HIDDEN
+
+    shown = card.model_copy(
+        update={
+            "description": HIDDEN,
+            "requester": Requester(
+                full_name=HIDDEN,
+                preferred_channel=card.requester.preferred_channel,
+                kind=card.requester.kind,
+            ),
+            "location": (Location(district=card.location.district) if card.location else None),
+            "attachments": (),
+            "open_question": hide(card.open_question),
+            "resolution": hide(card.resolution),
+            "closure_reason": hide(card.closure_reason),
+        }
+    )
+    entries = [
+        entry.model_copy(
+            update={
+                "public_message": (
+                    entry.public_message.model_copy(update={"text": HIDDEN})
+                    if entry.public_message
+                    else None
+                ),
+                "internal_note": (
+                    entry.internal_note.model_copy(update={"text": HIDDEN})
+                    if entry.internal_note
+                    else None
+                ),
+                "changes": tuple(
+                    c.model_copy(update={"before": None, "after": HIDDEN})
+                    if c.field == "attachments"
+                    else c
+                    for c in entry.changes
+                ),
+            }
+        )
+        for entry in history
+    ]
+    return shown, entries
 
 
 class TimerRead(_View):

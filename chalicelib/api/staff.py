@@ -16,12 +16,19 @@ from chalicelib.api.schemas import (
     RepeatedBreachesView,
     StaffMeView,
 )
-from chalicelib.domain.access import Principal
+from chalicelib.domain.access import Principal, can_see_personal_data
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.services import staff as staff_service
-from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
+from chalicelib.services.commands import (
+    Assign,
+    CommentCreate,
+    OverdueExplain,
+    RiskFlags,
+    SubtaskCreate,
+    Transition,
+)
 
 staff = Blueprint(__name__)
 TAG = "Staff"
@@ -84,7 +91,10 @@ def queue() -> Response:
             department=department,
             status=status,
             cursor=page.cursor,
-            cards=[CardSummary.of(card, tree) for card in page.cards],
+            cards=[
+                CardSummary.of(card, tree, personal_data=can_see_personal_data(principal, card))
+                for card in page.cards
+            ],
         )
     )
 
@@ -101,8 +111,9 @@ def queue() -> Response:
 )
 def card(number: str) -> Response:
     c = bootstrap.container()
-    found, history = staff_service.card_with_history(_principal(), _number(number), cards=c.cards)
-    return _card_read(found, history)
+    principal = _principal()
+    found, history = staff_service.card_with_history(principal, _number(number), cards=c.cards)
+    return _card_read(principal, found, history)
 
 
 @route(
@@ -121,9 +132,10 @@ def assign(number: str) -> Response:
     principal = _principal()
     command = parse_body(staff.current_request, Assign, max_bytes=c.settings.max_body_bytes)
     return _card_read(
+        principal,
         *staff_service.assign_card(
             principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
-        )
+        ),
     )
 
 
@@ -143,9 +155,10 @@ def transition(number: str) -> Response:
     principal = _principal()
     command = parse_body(staff.current_request, Transition, max_bytes=c.settings.max_body_bytes)
     return _card_read(
+        principal,
         *staff_service.transition_card(
             principal, _number(number), command, cards=c.cards, clock=c.clock
-        )
+        ),
     )
 
 
@@ -166,9 +179,60 @@ def comment(number: str) -> Response:
     principal = _principal()
     command = parse_body(staff.current_request, CommentCreate, max_bytes=c.settings.max_body_bytes)
     found, history = staff_service.comment_on_card(
-        principal, _number(number), command, cards=c.cards, clock=c.clock
+        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
     )
-    return _card_read(found, history, status=201)
+    return _card_read(principal, found, history, status=201)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/flags",
+    "POST",
+    summary="Set the card's risk flags: a flagged card is the manager's, every answer approved",
+    tag=TAG,
+    staff=True,
+    request=RiskFlags,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def flags(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, RiskFlags, max_bytes=c.settings.max_body_bytes)
+    found, history = staff_service.flag_card(
+        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+    )
+    return _card_read(principal, found, history)
+
+
+@route(
+    staff,
+    "/staff/cards/{number}/subtasks",
+    "POST",
+    summary="Ask another department for part of the work (the requester sees one request)",
+    tag=TAG,
+    staff=True,
+    request=SubtaskCreate,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def subtasks(number: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    command = parse_body(staff.current_request, SubtaskCreate, max_bytes=c.settings.max_body_bytes)
+    (found, history), child = staff_service.create_subtask(
+        principal,
+        _number(number),
+        command,
+        cards=c.cards,
+        directory=c.directory,
+        clock=c.clock,
+        policy=c.intake_policy,
+    )
+    response = _card_read(principal, found, history, status=201)
+    response.headers["Location"] = f"/staff/cards/{child.number}"
+    return response
 
 
 @route(
@@ -212,7 +276,7 @@ def overdue(number: str) -> Response:
     found, history = staff_service.explain_overdue(
         principal, _number(number), command, cards=c.cards, clock=c.clock, timers_of=c.card_timers
     )
-    return _card_read(found, history, status=201)
+    return _card_read(principal, found, history, status=201)
 
 
 @route(
@@ -258,9 +322,17 @@ def _principal() -> Principal:
     return current_principal(staff.current_request)
 
 
-def _card_read(found: Card, history: list[HistoryEntry], status: int = 200) -> Response:
+def _card_read(
+    principal: Principal, found: Card, history: list[HistoryEntry], status: int = 200
+) -> Response:
     c = bootstrap.container()
-    view = CardRead.of_card(found, history, c.directory.categories(), c.card_timers(found, history))
+    view = CardRead.of_card(
+        found,
+        history,
+        c.directory.categories(),
+        c.card_timers(found, history),
+        personal_data=can_see_personal_data(principal, found),
+    )
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
 
 

@@ -53,13 +53,50 @@ def require_queue(principal: Principal, department: str) -> None:
     raise PermissionDenied(f"you cannot see the queue of department {department}")
 
 
-def require_assign(principal: Principal, card: Card, department: str) -> None:
+def can_see_personal_data(principal: Principal, card: Card) -> bool:
+    """Health and social-support cards show the requester's data to the group they are
+    assigned to only: the owner and the staff of the card's department. Everyone else who may
+    see the card (controllers, administrators, operators) sees it without personal data."""
+    if not can_view(principal, card):
+        return False
+    if not card.sensitive:
+        return True
+    if card.executor_id == principal.staff_id:
+        return True
+    return principal.has(R.MANAGER, R.EXECUTOR) and card.department in principal.departments
+
+
+def require_personal_data(principal: Principal, card: Card) -> None:
+    if not can_see_personal_data(principal, card):
+        raise PermissionDenied(
+            f"card {card.number} holds personal data of a sensitive category: "
+            "only its department sees it"
+        )
+
+
+def require_assign(
+    principal: Principal, card: Card, department: str, *, executor: str | None
+) -> None:
+    """Operators and administrators assign anywhere; a manager within their departments, and
+    may send a card of theirs to another department's queue ("not ours")."""
     require_view(principal, card)
     if principal.has(R.OPERATOR, R.ADMIN):
         return
     if principal.manages(card.department) and principal.manages(department):
         return
+    if principal.manages(card.department) and executor is None:
+        return
     raise PermissionDenied("only an operator or the department's manager can assign this card")
+
+
+def require_working_on(principal: Principal, card: Card, what: str) -> None:
+    """The card's owner, its department's manager or an operator (flags, subtasks)."""
+    require_view(principal, card)
+    owner = card.executor_id == principal.staff_id
+    if not (owner or principal.manages(card.department) or principal.has(R.OPERATOR)):
+        raise PermissionDenied(
+            f"only the card's owner, an operator or the department's manager can {what}"
+        )
 
 
 def require_transition(principal: Principal, card: Card, target: Status) -> None:

@@ -43,6 +43,8 @@ class Action(StrEnum):
     OVERDUE_EXPLAINED = "overdue_explained"
     LINKED = "linked"
     DEADLINE_MISSED = "deadline_missed"
+    RISK_FLAGGED = "risk_flagged"
+    SUBTASK_CREATED = "subtask_created"
 
 
 class MessageAuthor(StrEnum):
@@ -87,6 +89,8 @@ class HistoryEntry(BaseModel):
     changes: tuple[FieldChange, ...] = ()
     public_message: PublicMessage | None = None
     internal_note: InternalNote | None = None
+    # Colleagues a comment calls on (staff ids); each is told once.
+    mentions: tuple[str, ...] = ()
 
     @property
     def status_after(self) -> Status | None:

@@ -130,25 +130,38 @@ def _required(value: str | None, field: str, message: str) -> str:
 
 def assign(
     card: Card,
-    executor_id: str,
+    executor_id: str | None,
     department: str,
     *,
     actor: Actor,
     at: datetime,
     reason: str | None = None,
 ) -> Change:
-    """Give the card an executor (and owner department); internal, since it names staff."""
+    """Give the card an owner and department, or send it to another department's queue
+    (``executor_id`` None). Internal, since it names staff. Moving a card that already has an
+    owner or department elsewhere needs a reason; each move between departments is counted."""
     if card.status == S.CLOSED:
         raise TransitionForbidden(
             "a closed card cannot be assigned; reopen it first", field="executor_id"
         )
     if card.executor_id == executor_id and card.department == department:
         raise TransitionForbidden(
-            "the card is already assigned to this executor", field="executor_id"
+            "the card is already assigned to this executor"
+            if executor_id
+            else "the card is already in this department's queue",
+            field="executor_id",
+        )
+    moving = card.executor_id is not None or department != card.department
+    if moving and len((reason or "").strip()) < MIN_TEXT:
+        raise TransitionForbidden(
+            "a reassignment needs a reason (why the current owner should not keep it)",
+            field="reason",
         )
     changes = [FieldChange(field="executor_id", before=card.executor_id, after=executor_id)]
+    transfers = card.transfers
     if department != card.department:
         changes.append(FieldChange(field="department", before=card.department, after=department))
+        transfers += 1
     entry = HistoryEntry(
         seq=card.version + 1,
         at=at,
@@ -161,6 +174,7 @@ def assign(
         update={
             "executor_id": executor_id,
             "department": department,
+            "transfers": transfers,
             "updated_at": at,
             "version": card.version + 1,
         }
@@ -184,9 +198,22 @@ def link(card: Card, related_to: str, *, actor: Actor, at: datetime, why: str) -
     return Change(card=updated, entry=entry)
 
 
-def comment(card: Card, text: str, *, public: bool, actor: Actor, at: datetime) -> Change:
-    """A staff comment: internal by default, or a public message to the requester."""
+def comment(
+    card: Card,
+    text: str,
+    *,
+    public: bool,
+    actor: Actor,
+    at: datetime,
+    mentions: tuple[str, ...] = (),
+) -> Change:
+    """A staff comment: internal by default, or a public message to the requester. Mentions
+    call colleagues in; they belong to internal notes only (they name staff)."""
     body = _required(text, "text", "a comment needs text")
+    if public and mentions:
+        raise TransitionForbidden(
+            "mentions name staff: write them in an internal note", field="mentions"
+        )
     entry = HistoryEntry(
         seq=card.version + 1,
         at=at,
@@ -194,6 +221,7 @@ def comment(card: Card, text: str, *, public: bool, actor: Actor, at: datetime) 
         action=Action.COMMENTED,
         public_message=PublicMessage(text=body, author=MessageAuthor.TOWN) if public else None,
         internal_note=None if public else InternalNote(text=body),
+        mentions=mentions,
     )
     return Change(
         card=card.model_copy(update={"updated_at": at, "version": card.version + 1}), entry=entry

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.card import ContactChannel, Priority, RequesterKind, Status
+from chalicelib.domain.card import ContactChannel, ControlReason, Priority, RequesterKind, Status
 from chalicelib.domain.overdue import NextStep, OverdueReason
 from chalicelib.domain.routing import MAX_RULES, Rule
 
@@ -104,12 +104,22 @@ class AttachmentRequest(_Command):
 
 
 class Assign(_Command):
-    executor_id: Text
+    executor_id: Text | None = Field(
+        default=None, description="The new owner; none: send the card to the department's queue."
+    )
     department: Text | None = Field(
         default=None, description="Move ownership too; defaults to the executor's."
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = (
+        Field(default=None, description="Required when the card already has an owner.")
+    )
     version: Version
+
+    @model_validator(mode="after")
+    def _someone_or_somewhere(self) -> Assign:
+        if self.executor_id is None and self.department is None:
+            raise ValueError("name an executor_id, a department, or both")
+        return self
 
 
 class Transition(_Command):
@@ -125,6 +135,32 @@ class Transition(_Command):
 class CommentCreate(_Command):
     text: LongText
     public: bool = Field(default=False, description="Public comments are shown to the requester.")
+    mentions: list[Text] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Staff ids of colleagues to call in (internal notes only); each is told.",
+    )
+    version: Version
+
+
+class RiskFlags(_Command):
+    """The card's risk flags, as a whole: flags not listed are cleared (managers only)."""
+
+    flags: list[ControlReason] = Field(
+        max_length=3, description="safety, personal_data, public_resonance"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    version: Version
+
+
+class SubtaskCreate(_Command):
+    """Ask another department for part of the work; the requester still sees one request."""
+
+    department: Text
+    text: LongText = Field(description="What the other department is asked to do.")
+    executor_id: Text | None = Field(
+        default=None, description="An executor there; default: the department's queue."
+    )
     version: Version
 
 

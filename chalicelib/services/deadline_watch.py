@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain import overdue
+from chalicelib.domain.attention import PING_PONG_AFTER, attention_notices
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role, StaffMember
 from chalicelib.domain.errors import ConflictError
@@ -44,7 +45,7 @@ from chalicelib.ports import (
     TimerScheduler,
 )
 from chalicelib.services.breach_review import iso_week
-from chalicelib.services.mail_replies import deadline_notice
+from chalicelib.services.mail_replies import attention_notice, deadline_notice
 from chalicelib.services.policies import DeadlinePolicy, MailPolicy
 
 SWEEP_PAGE = 100
@@ -70,6 +71,7 @@ class WatchPorts:
 class WatchPolicies:
     deadlines: DeadlinePolicy
     mail: MailPolicy
+    ping_pong_after: int = PING_PONG_AFTER
 
 
 @dataclass(frozen=True)
@@ -94,23 +96,25 @@ def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> Ch
     now = ports.clock.now()
     card, history = ports.cards.get_with_history(number)
     card, history, recorded, timers = _record_breaches(card, history, ports, policies, now)
+    claimed = ports.notices.sent(number)
+    told = _tell_colleagues(card, history, claimed, ports, policies, now)
     if card.status == Status.CLOSED:
         # Nothing more to watch: cancel the timer and leave the due index.
         ports.scheduler.cancel(number)
         ports.cards.set_next_check(number, card.version, None)
-        return CheckResult(number, breaches=recorded)
+        return CheckResult(number, sent=told, breaches=recorded)
     calendar = policies.deadlines.calendar
     working_day = policies.deadlines.working_day
     notices = due_notices(
         number,
         timers,
-        sent=ports.notices.sent(number),
+        sent=claimed,
         card_open=True,
         calendar=calendar,
         working_day=working_day,
         now=now,
     )
-    sent: list[str] = []
+    sent: list[str] = list(told)
     started: list[str] = []
     for notice in _latest_reminder_per_timer(card.number, notices, ports, now):
         if route(notice, calendar, now, working_day=working_day) == Route.WORKFLOW:
@@ -315,6 +319,44 @@ def _deliver(
         ports.notices.release(card.number, notice.key)
         raise
     return True
+
+
+def _tell_colleagues(
+    card: Card,
+    history: list[HistoryEntry],
+    claimed: frozenset[str],
+    ports: WatchPorts,
+    policies: WatchPolicies,
+    now: datetime,
+) -> tuple[str, ...]:
+    """Mentions and ping-pong alerts the card owes, each claimed before it is sent (the same
+    once-only notice log as the deadline notices; a failed send gives its claim back)."""
+    sent = []
+    for notice in attention_notices(card, history, sent=claimed, limit=policies.ping_pong_after):
+        if notice.staff_id is None:
+            recipients = recipients_of(card, Audience.CONTROLLER, ports.directory)
+        else:
+            member = ports.directory.staff_member(notice.staff_id)
+            recipients = [member] if member else []
+        if not ports.notices.claim(card.number, notice.key, at=now):
+            continue
+        try:
+            for member in recipients:
+                ports.mailer.send(
+                    attention_notice(
+                        card,
+                        notice,
+                        member,
+                        directory=ports.directory,
+                        policy=policies.mail,
+                        now=now,
+                    )
+                )
+        except Exception:
+            ports.notices.release(card.number, notice.key)
+            raise
+        sent.append(notice.key)
+    return tuple(sent)
 
 
 def recipients_of(card: Card, audience: Audience, directory: Directory) -> list[StaffMember]:

@@ -11,6 +11,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from chalicelib import templating
+from chalicelib.domain.attention import AttentionNotice
 from chalicelib.domain.card import Card
 from chalicelib.domain.directory import StaffMember
 from chalicelib.domain.inbound_mail import InboundMail
@@ -77,7 +78,7 @@ def deadline_notice(
         locale,
         recipient_name=recipient.name,
         number=card.number,
-        subject=card.subject,
+        subject=mail_subject(card),
         step=notice.step.value,
         timer_label=TIMER_LABELS[locale][timer.kind],
         due=_local(timer.due_at, policy) if timer.due_at else "—",
@@ -89,6 +90,41 @@ def deadline_notice(
         town_name=policy.town_name,
     )
     return compose(subject, text, html, recipient.email, locale=locale, policy=policy, now=now)
+
+
+def attention_notice(
+    card: Card,
+    notice: AttentionNotice,
+    recipient: StaffMember,
+    *,
+    directory: Directory,
+    policy: MailPolicy,
+    now: datetime,
+) -> OutgoingMail:
+    """A mention or a ping-pong alert to staff: where to look, never the note itself."""
+    locale = policy.default_locale if policy.default_locale in TIMER_LABELS else "en"
+    department = directory.department(card.department)
+    subject, text, html = templating.render(
+        "staff_attention",
+        locale,
+        kind=notice.kind.value,
+        recipient_name=recipient.name,
+        by=notice.by or "",
+        number=card.number,
+        subject=mail_subject(card),
+        transfers=card.transfers,
+        category=directory.categories().label(card.category, locale),
+        department=department.name.get(locale) if department else card.department,
+        status=card.status.value,
+        town_name=policy.town_name,
+    )
+    return compose(subject, text, html, recipient.email, locale=locale, policy=policy, now=now)
+
+
+def mail_subject(card: Card) -> str:
+    """A card's subject as staff mail may carry it: a sensitive card's subject can itself say
+    too much (a diagnosis), so mail names the number and category only."""
+    return "—" if card.sensitive else card.subject
 
 
 def registration_ack(

@@ -11,7 +11,9 @@ from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS, first_response_due
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.domain.sla import SlaMatrix, Timer, timers
+from chalicelib.domain.sla import SlaMatrix, Timer, TimerKind, timers
+
+SUBTASK_TIMERS = frozenset({TimerKind.REGISTRATION, TimerKind.DECISION})
 
 DEFAULT_ATTACHMENT_TYPES = frozenset(
     {
@@ -80,7 +82,11 @@ class DeadlinePolicy:
 
     def timers(self, card: Card, history: list[HistoryEntry], now: datetime) -> list[Timer]:
         targets = self.matrix.targets(card.category, card.priority)
-        return timers(history, targets, self.calendar, now)
+        derived = timers(history, targets, self.calendar, now)
+        if card.is_subtask:
+            # A subtask never writes to the requester: it is taken up, then done.
+            return [t for t in derived if t.kind in SUBTASK_TIMERS]
+        return derived
 
     @property
     def working_day(self) -> timedelta:

@@ -51,8 +51,6 @@ class RoutingPolicy:
     calendar: BusinessCalendar
     # A card from the same requester in the same category within this window is a repeat.
     repeat_window: timedelta = timedelta(days=90)
-    # Moves between departments after which the controller is told ("ping-pong").
-    ping_pong_after: int = 3
 
 
 @dataclass(frozen=True)

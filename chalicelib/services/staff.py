@@ -5,15 +5,19 @@ Every use case checks the caller's permissions itself, whichever route called it
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
-from chalicelib.domain import access, lifecycle, overdue
+from chalicelib.domain import access, collaboration, lifecycle, overdue
 from chalicelib.domain.access import Principal
-from chalicelib.domain.card import Card, Status
-from chalicelib.domain.directory import Role
+from chalicelib.domain.access_tokens import hash_access_token, new_access_token
+from chalicelib.domain.card import RISK_FLAGS, Card, Status, format_card_number
+from chalicelib.domain.directory import Role, StaffMember
 from chalicelib.domain.errors import (
     ConflictError,
+    FieldProblem,
     NotFound,
+    PermissionDenied,
     TransitionForbidden,
     ValidationFailed,
 )
@@ -22,8 +26,18 @@ from chalicelib.domain.overdue import NextStep, OverdueExplanation
 from chalicelib.domain.sla import Timer, TimerState
 from chalicelib.observability import logger
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, QueuePage
-from chalicelib.services.commands import Assign, CommentCreate, OverdueExplain, Transition
-from chalicelib.services.policies import AttachmentPolicy
+from chalicelib.services.commands import (
+    Assign,
+    CommentCreate,
+    OverdueExplain,
+    RiskFlags,
+    SubtaskCreate,
+    Transition,
+)
+from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
+
+# Who may own a card: executors, and managers (cards under manual control).
+OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
 
 MAX_QUEUE_PAGE = 100
 CardWithHistory = tuple[Card, list[HistoryEntry]]
@@ -66,7 +80,7 @@ def attachment_link(
 ) -> str:
     """A short-lived download link for one of the card's files, for staff who may see the card."""
     card = cards.get(number)
-    access.require_view(principal, card)
+    access.require_personal_data(principal, card)
     attachment = next((a for a in card.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound(f"card {number} has no attachment {attachment_id}")
@@ -85,17 +99,29 @@ def assign_card(
     clock: Clock,
 ) -> CardWithHistory:
     card, history = _current(number, command.version, cards)
-    executor = directory.staff_member(command.executor_id)
-    if executor is None or Role.EXECUTOR not in executor.roles:
-        raise ValidationFailed.single("executor_id", f"{command.executor_id!r} is not an executor")
-    department = command.department or _home_department(executor.departments, card.department)
-    if department not in executor.departments:
-        raise ValidationFailed.single(
-            "department", f"executor {executor.id!r} does not work in {department!r}"
-        )
-    access.require_assign(principal, card, department)
+    if command.executor_id is None:
+        department = command.department or card.department
+        if directory.department(department) is None:
+            raise ValidationFailed.single("department", f"unknown department {department!r}")
+    else:
+        executor = directory.staff_member(command.executor_id)
+        if executor is None or not executor.roles & OWNER_ROLES:
+            raise ValidationFailed.single(
+                "executor_id", f"{command.executor_id!r} is not an executor or manager"
+            )
+        department = command.department or _home_department(executor.departments, card.department)
+        if department not in executor.departments:
+            raise ValidationFailed.single(
+                "department", f"{executor.id!r} does not work in {department!r}"
+            )
+    access.require_assign(principal, card, department, executor=command.executor_id)
     change = lifecycle.assign(
-        card, executor.id, department, actor=principal.actor, at=clock.now(), reason=command.reason
+        card,
+        command.executor_id,
+        department,
+        actor=principal.actor,
+        at=clock.now(),
+        reason=command.reason,
     )
     return _save(change, history, cards)
 
@@ -105,6 +131,14 @@ def transition_card(
 ) -> CardWithHistory:
     card, history = _current(number, command.version, cards)
     access.require_transition(principal, card, command.to)
+    if command.to == Status.RESOLVED and card.subtasks:
+        still_open = [s for s in (cards.get(n) for n in card.subtasks) if not s.status.is_final]
+        if still_open:
+            listed = ", ".join(f"{s.number} ({s.department}, {s.status.value})" for s in still_open)
+            raise TransitionForbidden(
+                f"subtasks are still open: {listed}; the card is resolved when they are",
+                field="subtasks",
+            )
     details = lifecycle.TransitionDetails(
         question=command.question,
         resolution=command.resolution,
@@ -122,14 +156,113 @@ def comment_on_card(
     command: CommentCreate,
     *,
     cards: CardRepository,
+    directory: Directory,
     clock: Clock,
 ) -> CardWithHistory:
     card, history = _current(number, command.version, cards)
     access.require_comment(principal, card, public=command.public)
+    mentions = _mentionable(command.mentions, card, directory)
     change = lifecycle.comment(
-        card, command.text, public=command.public, actor=principal.actor, at=clock.now()
+        card,
+        command.text,
+        public=command.public,
+        actor=principal.actor,
+        at=clock.now(),
+        mentions=mentions,
     )
     return _save(change, history, cards)
+
+
+def flag_card(
+    principal: Principal,
+    number: str,
+    command: RiskFlags,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+) -> CardWithHistory:
+    """Set the card's risk flags; clearing one is the manager's call."""
+    card, history = _current(number, command.version, cards)
+    access.require_working_on(principal, card, "flag a risk")
+    wanted = frozenset(command.flags)
+    if not wanted <= RISK_FLAGS:
+        allowed = ", ".join(sorted(RISK_FLAGS))
+        raise ValidationFailed.single("flags", f"risk flags are: {allowed}")
+    cleared = {c for c in card.manual_control if c in RISK_FLAGS} - wanted
+    if cleared and not principal.manages(card.department):
+        raise PermissionDenied("only the department's manager clears a risk flag")
+    change = collaboration.set_risk_flags(
+        card,
+        wanted,
+        manager_id=_manager_of(card.department, directory),
+        reason=command.reason,
+        actor=principal.actor,
+        at=clock.now(),
+    )
+    return _save(change, history, cards)
+
+
+def create_subtask(
+    principal: Principal,
+    number: str,
+    command: SubtaskCreate,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    policy: IntakePolicy,
+) -> tuple[CardWithHistory, Card]:
+    """Ask another department for part of the work: a card of theirs, linked to this one,
+    which cannot be resolved before it. Nothing of it reaches the requester."""
+    parent, history = _current(number, command.version, cards)
+    access.require_working_on(principal, parent, "ask another department")
+    if directory.department(command.department) is None:
+        raise ValidationFailed.single("department", f"unknown department {command.department!r}")
+    if command.executor_id is not None:
+        member = directory.staff_member(command.executor_id)
+        if member is None or command.department not in member.departments:
+            raise ValidationFailed.single(
+                "executor_id", f"{command.executor_id!r} is not staff of {command.department!r}"
+            )
+    now = clock.now()
+    year = now.astimezone(policy.timezone).year
+    child = parent.model_copy(
+        update={
+            "id": uuid.uuid4().hex,
+            "number": format_card_number(year, cards.next_number(year)),
+            "subject": _first_line(command.text),
+            "description": command.text,
+            "department": command.department,
+            "executor_id": command.executor_id,
+            "status": Status.RECEIVED,
+            "created_at": now,
+            "updated_at": now,
+            "first_response_due": policy.first_reply_due(parent.category, parent.priority, now),
+            "routing": None,
+            "manual_control": (),
+            "transfers": 0,
+            "parent": parent.number,
+            "subtasks": (),
+            "attachments": (),
+            "participants": (),
+            "open_question": None,
+            "resolution": None,
+            "closure_reason": None,
+            "reopen_count": 0,
+            "related_to": None,
+            "version": 1,
+            # Nobody holds a token for a subtask: it never has a status page of its own.
+            "access_token_hash": hash_access_token(new_access_token()),
+        }
+    )
+    change, child_entry = collaboration.start_subtask(
+        parent, child, text=command.text, actor=principal.actor, at=now
+    )
+    cards.create_subtask(change.card, change.entry, child, child_entry)
+    logger.set_correlation_id(parent.number)
+    logger.info("subtask created", extra={"subtask": child.number, "department": child.department})
+    return (change.card, [*history, change.entry]), child
 
 
 def explain_overdue(
@@ -168,6 +301,41 @@ def _current(number: str, expected_version: int, cards: CardRepository) -> CardW
             current_version=card.version,
         )
     return card, history
+
+
+def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tuple[str, ...]:
+    """Mentioned colleagues must exist and be able to open the card (the notice only says
+    where to look; the card itself stays behind its access rules)."""
+    problems = []
+    for index, staff_id in enumerate(staff_ids):
+        member = directory.staff_member(staff_id)
+        if member is None:
+            problems.append(FieldProblem(f"mentions.{index}", f"no staff member {staff_id!r}"))
+        elif not access.can_view(as_principal(member), card):
+            problems.append(
+                FieldProblem(f"mentions.{index}", f"{staff_id!r} cannot see card {card.number}")
+            )
+    if problems:
+        raise ValidationFailed(problems)
+    return tuple(dict.fromkeys(staff_ids))
+
+
+def as_principal(member: StaffMember) -> Principal:
+    return Principal(
+        staff_id=member.id, name=member.name, roles=member.roles, departments=member.departments
+    )
+
+
+def _manager_of(department: str, directory: Directory) -> str | None:
+    managers = sorted(
+        m.id for m in directory.staff() if Role.MANAGER in m.roles and department in m.departments
+    )
+    return managers[0] if managers else None
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= 120 else line[:119] + "…"
 
 
 def _home_department(departments: frozenset[str], current: str) -> str:

@@ -212,7 +212,7 @@ def test_open_cards_are_counted_per_owner_through_assign_resolve_and_reopen(
     moved = cards.get(second.number)
     apply(
         lifecycle.assign(
-            moved, "ex-maria", "roads", actor=EXECUTOR.actor, at=clock.now(), reason="x"
+            moved, "ex-maria", "roads", actor=EXECUTOR.actor, at=clock.now(), reason="Ivan is away"
         )
     )
     assert cards.open_counts(["ex-ivan", "ex-maria"]) == {"ex-ivan": 1, "ex-maria": 1}

@@ -45,10 +45,16 @@ class Api:
     ) -> Any:
         return self.client.http.get(path, headers=self._headers(staff, headers))
 
-    def put(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
-        return self.client.http.put(
-            path, body=json.dumps(body), headers=self._headers(None, headers)
-        )
+    def put(
+        self,
+        path: str,
+        body: Any,
+        *,
+        staff: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        raw = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.client.http.put(path, body=raw, headers=self._headers(staff, headers))
 
     def _headers(self, staff: str | None, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **(extra or {})}

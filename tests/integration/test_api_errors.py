@@ -201,7 +201,7 @@ def test_400_for_bad_queue_parameters(api):
 
 def test_400_for_assigning_someone_who_is_not_an_executor(api, card):
     number, _ = card
-    for executor, field in (("mgr-sergey", "executor_id"), ("nobody", "executor_id")):
+    for executor, field in (("ctl-elena", "executor_id"), ("nobody", "executor_id")):
         response = api.post(
             f"/staff/cards/{number}/assign",
             {"executor_id": executor, "version": 1},

@@ -68,7 +68,7 @@ def test_executors_cannot_assign_but_operators_and_managers_can(cards, number, c
     staff.assign_card(
         OPERATOR,
         number,
-        Assign(executor_id="ex-maria", version=2),
+        Assign(executor_id="ex-maria", reason="Ivan is on leave", version=2),
         cards=cards,
         directory=directory,
         clock=clock,
@@ -96,13 +96,14 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
     assert cards.get(number).status == Status.RESOLVED
 
 
-def test_controllers_write_internal_notes_only(cards, number, clock):
+def test_controllers_write_internal_notes_only(cards, number, clock, directory):
     with pytest.raises(PermissionDenied):
         staff.comment_on_card(
             CONTROLLER,
             number,
             CommentCreate(text="Hello there", public=True, version=1),
             cards=cards,
+            directory=directory,
             clock=clock,
         )
     staff.comment_on_card(
@@ -110,6 +111,7 @@ def test_controllers_write_internal_notes_only(cards, number, clock):
         number,
         CommentCreate(text="Watch this one", public=False, version=1),
         cards=cards,
+        directory=directory,
         clock=clock,
     )
 

@@ -1,0 +1,205 @@
+"""Every role against every staff endpoint, over HTTP: a roads card owned by Ivan, and a
+health card (sensitive) in Social Support. Codes are what each person gets; ``hidden`` means
+they see the card without the requester's personal data."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from tests.conftest import card_form
+from tests.factories import queue_only_rules
+from tests.integration.conftest import body
+
+ROLES = ("op-olga", "ex-ivan", "ex-pavel", "mgr-sergey", "mgr-irina", "ctl-elena", "adm-dmitry")
+ALL = dict.fromkeys(ROLES, 200)
+_residents = itertools.count()
+
+
+def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
+    return {role: allowed.get(role, others) for role in ROLES}
+
+
+WORKS_ON_IT = ("op-olga", "ex-ivan", "mgr-sergey", "adm-dmitry")  # operator, owner, manager, admin
+SEES_IT = (*WORKS_ON_IT, "ctl-elena")
+
+# (method, path, body, expected codes); {n} is a fresh card of roads, owned by ex-ivan.
+MATRIX = [
+    ("GET", "/staff/me", None, ALL),
+    ("GET", "/staff/cards/{n}", None, only(dict.fromkeys(SEES_IT, 200))),
+    ("GET", "/staff/queue?department=roads", None, only(dict.fromkeys(SEES_IT, 200))),
+    (
+        "GET",
+        "/staff/cards/{n}/attachments/no-such-file",
+        None,
+        only(dict.fromkeys(SEES_IT, 404)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/assign",
+        {"executor_id": "ex-maria", "reason": "Maria's crew is nearby", "version": 2},
+        only({"op-olga": 200, "mgr-sergey": 200, "adm-dmitry": 200}),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/transition",
+        {"to": "in_progress", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 200)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/comments",
+        {"text": "Checked the site", "version": 2},
+        only(dict.fromkeys(SEES_IT, 201)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/comments",
+        {"text": "We will come on Monday", "public": True, "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 201)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/flags",
+        {"flags": ["safety"], "reason": "Open manhole nearby", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 200)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/subtasks",
+        {"department": "lighting", "text": "Light the place for the night crew", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 201)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/overdue",
+        {"reason": "another_agency", "next_step": "reassign", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 422)),  # allowed, but nothing is overdue yet
+    ),
+    (
+        "GET",
+        "/staff/reports/repeated-breaches",
+        None,
+        only(dict.fromkeys(("mgr-sergey", "mgr-irina", "ctl-elena", "adm-dmitry"), 200)),
+    ),
+    ("GET", "/admin/routing/rules", None, ALL),
+    ("GET", "/admin/routing/rules/versions/1", None, ALL),
+    ("PUT", "/admin/routing/rules", "current", only({"adm-dmitry": 200})),
+    ("POST", "/admin/routing/preview", {"category": "roads.snow"}, only({"adm-dmitry": 200})),
+]
+
+
+@pytest.fixture
+def api(make_api):
+    # Cards wait unassigned; each test gives its card to Ivan itself, so the owner is fixed.
+    return make_api(routing_rules=queue_only_rules())
+
+
+def _ivans_card(api) -> str:
+    # A new resident each time: a second card of the same one would be a repeat (manager's).
+    resident = f"resident{next(_residents)}"
+    form = card_form(requester={"full_name": resident.title(), "email": f"{resident}@example.org"})
+    number = body(api.post("/requests", form))["number"]
+    given = api.post(
+        f"/staff/cards/{number}/assign", {"executor_id": "ex-ivan", "version": 1}, staff="op-olga"
+    )
+    assert given.status_code == 200, given.body
+    return number
+
+
+def _call(api, method: str, path: str, payload, staff: str):
+    if method == "GET":
+        return api.get(path, staff=staff)
+    if payload == "current":
+        current = body(api.get("/admin/routing/rules", staff=staff))
+        rules = [{k: v for k, v in r.items() if k != "sentence"} for r in current["rules"]]
+        payload = {
+            "version": current["version"],
+            "triage_department": "front_office",
+            "rules": rules,
+        }
+    if method == "PUT":
+        return api.put(path, payload, staff=staff)
+    return api.post(path, payload, staff=staff)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "expected"), MATRIX, ids=lambda v: str(v)[:40]
+)
+def test_each_role_gets_what_it_should(api, method, path, payload, expected):
+    got = {}
+    for role in ROLES:
+        number = _ivans_card(api)
+        response = _call(api, method, path.format(n=number), payload, role)
+        got[role] = response.status_code
+        if response.status_code == 403:
+            assert body(response)["error"]["code"] == "forbidden"
+    assert got == expected
+
+
+def test_sensitive_personal_data_is_seen_by_the_assigned_group_only(api):
+    form = card_form(
+        category="health.medical_access",
+        subject="No doctor for my diabetes",
+        description="I need insulin prescriptions and the clinic has no endocrinologist.",
+    )
+    number = body(api.post("/requests", form))["number"]
+    assert (
+        body(
+            api.post(
+                f"/staff/cards/{number}/assign",
+                {"executor_id": "ex-nina", "version": 1},
+                staff="op-olga",
+            )
+        )["executor_id"]
+        == "ex-nina"
+    )
+    api.post(
+        f"/staff/cards/{number}/comments",
+        {"text": "Called the patient about insulin", "version": 2},
+        staff="ex-nina",
+    )
+    secrets = ("diabetes", "insulin", "Anna Ivanova", "anna@example.org", "+7 900", "Lenina 5")
+    expected = {
+        "ex-nina": "full",
+        "mgr-tatiana": "full",
+        "op-olga": "hidden",
+        "ctl-elena": "hidden",
+        "adm-dmitry": "hidden",
+        "ex-ivan": 403,
+        "mgr-sergey": 403,
+    }
+    got = {}
+    for who in expected:
+        response = api.get(f"/staff/cards/{number}", staff=who)
+        if response.status_code != 200:
+            got[who] = response.status_code
+            continue
+        text = response.body.decode()
+        card = json.loads(text)
+        shown = [s for s in secrets if s in text]
+        if card["personal_data_hidden"]:
+            assert shown == [], (who, shown)
+            assert card["location"] == {
+                "address": None,
+                "district": "d3",
+                "latitude": None,
+                "longitude": None,
+            }
+            got[who] = "hidden"
+        else:
+            assert shown == list(secrets), (who, shown)
+            got[who] = "full"
+    assert got == expected
+
+    queue = api.get("/staff/queue?department=social&status=received", staff="op-olga")
+    assert [c["subject"] for c in body(queue)["cards"]] == [
+        "[hidden: personal data of a sensitive category]"
+    ]
+    own = api.get("/staff/queue?department=social&status=received", staff="ex-nina")
+    assert [c["subject"] for c in body(own)["cards"]] == ["No doctor for my diabetes"]
+    link = api.get(f"/staff/cards/{number}/attachments/x", staff="adm-dmitry")
+    assert link.status_code == 403
+    assert api.get(f"/staff/cards/{number}/attachments/x", staff="ex-nina").status_code == 404

@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/email_intake.py
 	$(BIN)/python bench/deadlines.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/routing.py
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -42,6 +42,9 @@ class CallCounter:
 
     def _after(self, parsed: dict[str, Any], **_: Any) -> None:
         self.items += len(parsed.get("Items", [])) + (1 if "Item" in parsed else 0)
+        responses = parsed.get("Responses")
+        if isinstance(responses, dict):  # BatchGetItem: items per table
+            self.items += sum(len(items) for items in responses.values())
 
     def take(self) -> tuple[dict[str, int], int]:
         snapshot = (dict(self.calls), self.items)

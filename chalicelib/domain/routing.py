@@ -100,6 +100,20 @@ def _window_holds(window: TimeWindow, moment: Moment) -> bool:
     }[window]
 
 
+def matches(rule: Rule, facts: CardFacts) -> bool:
+    """One rule against one card, plainly (CompiledRules does the same with indexes)."""
+    if not rule.enabled:
+        return False
+    top = facts.category.split(".", 1)[0]
+    if rule.categories and facts.category not in rule.categories and top not in rule.categories:
+        return False
+    if rule.districts and facts.district not in rule.districts:
+        return False
+    if rule.requester_kinds and facts.requester_kind not in rule.requester_kinds:
+        return False
+    return _window_holds(rule.when, facts.moment)
+
+
 class CompiledRules:
     """The enabled rules, indexed by topic so a card is tried only against rules that could
     match its category (plus the rules for any category), in their original order."""

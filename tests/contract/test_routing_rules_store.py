@@ -61,3 +61,17 @@ def test_a_save_based_on_an_old_version_is_refused(rules):
     assert rules.current().saved_by == "adm-dmitry"
     with pytest.raises(ConflictError):
         rules.save(first.model_copy(update={"version": 5}))  # skipping versions is stale too
+
+
+def test_a_save_by_another_process_is_seen_by_the_next_read(aws, settings):
+    """Two warm Lambdas: one saves, the other's very next read has the new rules."""
+
+    def seed():
+        return load_seed_rules(START)
+
+    reader = DynamoRoutingRules(aws["dynamodb"], settings.table_name, seed)
+    writer = DynamoRoutingRules(aws["dynamodb"], settings.table_name, seed)
+    first = reader.current()
+    assert reader.current() is first  # unchanged: the cached object, nothing parsed again
+    writer.save(first.model_copy(update={"version": 2, "saved_by": "adm-dmitry"}))
+    assert reader.current().version == 2

@@ -182,3 +182,34 @@ def test_a_rule_an_earlier_one_always_beats_is_reported(earlier, later, shadowed
         assert problems["rules.1"] == (
             "rule 'l' is never reached: rule 'e' above it matches every card it would"
         )
+
+
+def test_the_indexed_rules_choose_what_trying_each_rule_in_order_would():
+    import random
+
+    from chalicelib.adapters.rules_config import load_seed_rules
+    from chalicelib.domain.routing import matches
+
+    seed = load_seed_rules(NOON.local)
+    extra = (
+        Rule(id="d1-any", districts=("d1",), department="roads", when=TimeWindow.NIGHT),
+        Rule(
+            id="lights-d2",
+            categories=("lighting.lit_by_day",),
+            districts=("d2",),
+            department="lighting",
+        ),
+    )
+    rules = seed.model_copy(update={"rules": (*extra, *seed.rules)})
+    compiled = CompiledRules(rules)
+    generator = random.Random(7)
+    codes = DIRECTORY.categories().leaf_codes
+    for _ in range(2000):
+        card = facts(
+            category=generator.choice(codes),
+            district=generator.choice(["d1", "d2", "d3", None]),
+            kind=generator.choice(list(RequesterKind)),
+            moment=generator.choice([NOON, NIGHT, SUNDAY]),
+        )
+        plain = next((r for r in rules.rules if matches(r, card)), None)
+        assert compiled.first_match(card) == plain

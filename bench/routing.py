@@ -43,9 +43,8 @@ MONDAY_NOON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def main() -> None:
-    random.seed(5)
     directory, rules = _town()
-    arrivals = _arrivals(directory)
+    arrivals = _arrivals(directory, random.Random(5))  # noqa: S311 - sampling, not secrets
     _speed(directory, rules, arrivals)
     for cards in (100, 5_000):
         _reads(directory, rules, arrivals, cards)
@@ -99,24 +98,24 @@ def _town() -> tuple[Any, Any]:
     return directory, ruleset
 
 
-def _arrivals(directory: Any) -> list[Any]:
+def _arrivals(directory: Any, rng: random.Random) -> list[Any]:
     from chalicelib.domain.card import Location, Priority, Requester
     from chalicelib.services.routing import Arrival
 
     codes = directory.categories().leaf_codes
     made = []
     for i in range(ARRIVALS):
-        n = random.randrange(DISTRICTS)
+        n = rng.randrange(DISTRICTS)
         if i % 3:
             location = Location(
-                latitude=55.0 + (n // 10) * 0.1 + random.uniform(-0.03, 0.03),
-                longitude=37.0 + (n % 10) * 0.1 + random.uniform(-0.03, 0.03),
+                latitude=55.0 + (n // 10) * 0.1 + rng.uniform(-0.03, 0.03),
+                longitude=37.0 + (n % 10) * 0.1 + rng.uniform(-0.03, 0.03),
             )
         else:
-            location = Location(address=f"Street {n}, {random.randint(1, 90)}")
+            location = Location(address=f"Street {n}, {rng.randint(1, 90)}")
         made.append(
             Arrival(
-                category=random.choice(codes),
+                category=rng.choice(codes),
                 priority=Priority.NORMAL,
                 requester=Requester(
                     full_name="Resident",
@@ -191,8 +190,8 @@ def _reads(directory: Any, ruleset: Any, arrivals: list[Any], existing: int) -> 
     from chalicelib.adapters.card_items import card_item
     from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
     from chalicelib.adapters.dynamodb_rules import DynamoRoutingRules
-    from chalicelib.settings import Settings
     from chalicelib.services.routing import RoutingPolicy, router
+    from chalicelib.settings import Settings
     from infrastructure.local.resources import ensure_resources
 
     settings = Settings.from_env({})

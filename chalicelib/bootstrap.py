@@ -86,9 +86,12 @@ class Container:
 
     @cached_property
     def directory(self) -> Directory:
-        from chalicelib.adapters.static_directory import StaticDirectory
+        from chalicelib.adapters.dynamodb_directory import DynamoDirectory
+        from chalicelib.adapters.static_directory import read_source
 
-        return StaticDirectory.from_file()
+        return DynamoDirectory(
+            self.dynamodb_client, self.settings.table_name, seed=read_source, clock=self.clock
+        )
 
     @cached_property
     def clock(self) -> Clock:

@@ -207,7 +207,10 @@ class Deadlines(Construct):
         )
         if read_only:
             role.add_to_policy(
-                iam.PolicyStatement(actions=["dynamodb:Query"], resources=[table.table_arn])
+                # Query: the week's breaches and the directory; GetItem: the directory's head.
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query", "dynamodb:GetItem"], resources=[table.table_arn]
+                )
             )
             self._may_mail_staff(role, mail_from)
             return role

@@ -87,7 +87,9 @@ class EmailChannel(Construct):
         role = lambda_role(self, "Role", description="CivicDesk email Lambda", data_key=key)
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"], resources=[table.table_arn]
+                actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"],
+                # The requester index: routing looks for a repeat of the same request.
+                resources=[table.table_arn, f"{table.table_arn}/index/{ts.REQUESTER_INDEX}"],
             )
         )
         # Deleting is only ever a released mail claim.

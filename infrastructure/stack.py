@@ -26,6 +26,7 @@ from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+from infrastructure.seed_data import SeedData
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AUTHORIZER_NAME = "StaffUserPool"
@@ -84,6 +85,7 @@ class CivicDeskStack(cdk.Stack):
         self.deadlines = Deadlines(
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
+        self.seed_data = SeedData(self, "SeedData", package=package, table=self.table, key=self.key)
 
     def _table(self) -> dynamodb.Table:
         key = {k["KeyType"]: k["AttributeName"] for k in ts.KEY_SCHEMA}
@@ -179,8 +181,13 @@ class CivicDeskStack(cdk.Stack):
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=TABLE_READ_WRITE,
-                resources=[self.table.table_arn, f"{self.table.table_arn}/index/{ts.QUEUE_INDEX}"],
+                # BatchGetItem: routing reads the candidates' open-card counters at once.
+                actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"],
+                resources=[
+                    self.table.table_arn,
+                    f"{self.table.table_arn}/index/{ts.QUEUE_INDEX}",
+                    f"{self.table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                ],
             )
         )
         role.add_to_policy(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +34,44 @@ class StreetsDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     streets: tuple[StreetEntry, ...]
+
+
+@dataclass(frozen=True)
+class DirectorySource:
+    """A directory as files hold it: the document, the districts' GeoJSON, the street table."""
+
+    document: DirectoryDocument
+    districts: dict[str, Any]  # a GeoJSON FeatureCollection
+    streets: StreetsDocument
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the content: publishing the same files twice is publishing once."""
+        canonical = json.dumps(
+            [
+                self.document.model_dump(mode="json"),
+                self.districts,
+                self.streets.model_dump(mode="json"),
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def build(self) -> StaticDirectory:
+        """The directory these documents describe; ValueError names what is inconsistent."""
+        territory = Territory(districts_from_geojson(self.districts), self.streets.streets)
+        return StaticDirectory(self.document, territory)
+
+
+def read_source(
+    path: Path = SEED_PATH, districts: Path = DISTRICTS_PATH, streets: Path = STREETS_PATH
+) -> DirectorySource:
+    return DirectorySource(
+        document=DirectoryDocument.model_validate(json.loads(path.read_text("utf-8"))),
+        districts=json.loads(districts.read_text("utf-8")),
+        streets=StreetsDocument.model_validate_json(streets.read_text("utf-8")),
+    )
 
 
 class StaticDirectory:
@@ -60,12 +101,7 @@ class StaticDirectory:
         districts: Path = DISTRICTS_PATH,
         streets: Path = STREETS_PATH,
     ) -> StaticDirectory:
-        territory = Territory(
-            districts_from_geojson(json.loads(districts.read_text("utf-8"))),
-            StreetsDocument.model_validate_json(streets.read_text("utf-8")).streets,
-        )
-        document = DirectoryDocument.model_validate(json.loads(path.read_text("utf-8")))
-        return cls(document, territory)
+        return read_source(path, districts, streets).build()
 
     @cached_property
     def _tree(self) -> CategoryTree:

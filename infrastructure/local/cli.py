@@ -4,9 +4,13 @@
     civicdesk token STAFF_ID [--data-dir D]
     civicdesk mail list [--shelf dead-letter|quarantine|rejected] [--endpoint URL]
     civicdesk mail reprocess [--shelf dead-letter] [--endpoint URL]
+    civicdesk directory publish [--endpoint URL]
 
-The mail commands use the AWS account in the environment (the deployed stack, with the
-CIVICDESK_* settings the Lambda has), or with --endpoint a running local stack's emulated AWS.
+``directory publish`` stores the files in chalicelib/seed/ (departments, topics, staff,
+duty shifts, districts, streets) as the directory's next version when they changed; every
+function sees it within a minute. The mail and directory commands use the AWS account in the
+environment (the deployed stack, with the CIVICDESK_* settings the Lambda has), or with
+--endpoint a running local stack's emulated AWS.
 """
 
 from __future__ import annotations
@@ -50,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     mail.add_argument(
         "--endpoint", help="emulated AWS of a local stack, e.g. http://127.0.0.1:4566"
     )
+    directory = commands.add_parser(
+        "directory", help="publish the directory files in chalicelib/seed/ as a new version"
+    )
+    directory.add_argument("action", choices=("publish",))
+    directory.add_argument("--endpoint", help="emulated AWS of a local stack")
     args = parser.parse_args(argv)
-    handlers = {"run": _run, "token": _token, "mail": _mail}
+    handlers = {"run": _run, "token": _token, "mail": _mail, "directory": _directory}
     return handlers[args.command](args)
 
 
@@ -68,16 +77,42 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mail(args: argparse.Namespace) -> int:
-    if args.endpoint:
+def _use_endpoint(endpoint: str | None) -> None:
+    if endpoint:
         os.environ.update(
             {
-                "AWS_ENDPOINT_URL": args.endpoint,
+                "AWS_ENDPOINT_URL": endpoint,
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
             }
         )
         os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+
+
+def _directory(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    from chalicelib import bootstrap
+    from chalicelib.adapters.dynamodb_directory import DynamoDirectory
+    from chalicelib.adapters.static_directory import read_source
+    from chalicelib.domain.errors import ConflictError
+
+    c = bootstrap.container()
+    directory = c.directory
+    assert isinstance(directory, DynamoDirectory)
+    try:
+        version = directory.publish_if_changed(read_source())
+    except (ValueError, ConflictError) as problem:
+        print(f"not published: {problem}", file=sys.stderr)
+        return 1
+    if version is None:
+        print(f"directory unchanged (version {directory.stored_version()})")
+    else:
+        print(f"directory version {version} published")
+    return 0
+
+
+def _mail(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
     from chalicelib import bootstrap
     from chalicelib.adapters.mime import parse_mail
     from chalicelib.services.mail_delivery import Shelf, reprocess

@@ -20,6 +20,7 @@ def ensure_resources(
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":
             raise
+        _add_missing_indexes(dynamodb, settings.table_name)
     else:
         dynamodb.update_time_to_live(
             TableName=settings.table_name,
@@ -44,3 +45,21 @@ def ensure_resources(
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConflictException":
                 raise
+
+
+def _add_missing_indexes(dynamodb: Any, table: str) -> None:
+    """A table kept from an earlier version of the product (the local stack's data directory)
+    gets the indexes added since, as a CloudFormation update would add them when deployed."""
+    described = dynamodb.describe_table(TableName=table)["Table"]
+    present = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+    for index in table_schema.GLOBAL_SECONDARY_INDEXES:
+        if index["IndexName"] in present:
+            continue
+        keys = {k["AttributeName"] for k in index["KeySchema"]}
+        dynamodb.update_table(
+            TableName=table,
+            AttributeDefinitions=[
+                a for a in table_schema.ATTRIBUTE_DEFINITIONS if a["AttributeName"] in keys
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )

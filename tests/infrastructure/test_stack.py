@@ -132,6 +132,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
         "DeadlinesWeeklyReviewRole",
         "DeadlinesSchedulerRole",
         "DeadlinesEscalationRole",
+        "SeedDataRole",
     ],
 )
 def test_every_role_names_its_actions_and_resources(template, role):
@@ -300,3 +301,24 @@ def test_timers_are_schedules_the_watch_may_manage_and_scheduler_may_run(templat
         "CIVICDESK_TIMER_DLQ_ARN",
         "CIVICDESK_ESCALATION_STATE_MACHINE",
     }
+
+
+def test_routing_reads_what_it_needs_and_only_the_deploy_step_writes_the_directory(template):
+    for role in ("ApiRole", "EmailRole"):
+        statements = _statements(template, role)
+        reads = [s for s in statements if "dynamodb:BatchGetItem" in _actions(s)]
+        assert reads, role  # the candidates' open-card counters
+        assert any("index/requester" in json.dumps(s["Resource"]) for s in statements), role
+    (seed_writes,) = [
+        s for s in _statements(template, "SeedDataRole") if "dynamodb:PutItem" in _actions(s)
+    ]
+    assert seed_writes["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["DIRECTORY", "RULES"]}
+    }
+    for role in ("ApiRole", "EmailRole", "DeadlinesWatchRole"):
+        granted = {a for s in _statements(template, role) for a in _actions(s)}
+        assert "dynamodb:BatchWriteItem" not in granted, role
+    (seed,) = _of_type(template, "AWS::CloudFormation::CustomResource")
+    assert len(seed["SeedDigest"]) == 64
+    function = _resource_id(template, "AWS::Lambda::Function", "SeedDataFunction")
+    assert template["Resources"][function]["Properties"]["Handler"] == "functions.seed_data.handler"

@@ -10,7 +10,6 @@ no topic index, as a ratio. Part 2 runs the deployed adapters under moto with 10
 from __future__ import annotations
 
 import math
-import os
 import random
 import sys
 import time
@@ -21,19 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
-
+import bench.moto_env  # noqa: F401  (first: the environment boto3 and Powertools read)
 from bench.api_calls import CallCounter
 
 DISTRICTS = 50

@@ -232,7 +232,7 @@ _KIND_WORDS = {
     RequesterKind.INDIVIDUAL: "an individual",
     RequesterKind.PRIORITY_GROUP: "a priority group",
     RequesterKind.ORGANISATION: "an organisation",
-    RequesterKind.COLLECTIVE: "a collective request",
+    RequesterKind.COLLECTIVE: "a collective of residents",
 }
 _ASSIGN_WORDS = {
     Assignment.FEWEST_OPEN: "fewest open cards",

@@ -42,6 +42,7 @@ from chalicelib.ports import (
     EscalationWorkflow,
     Mailer,
     NoticeLog,
+    OutgoingMail,
     TimerScheduler,
 )
 from chalicelib.services.breach_review import iso_week
@@ -294,31 +295,19 @@ def _escalation(card: Card, timer: Timer, policies: WatchPolicies) -> Escalation
 def _deliver(
     card: Card, notice: Notice, ports: WatchPorts, policies: WatchPolicies, now: datetime
 ) -> bool:
-    """Claim the notice, then mail it; a failed send gives the claim back for the next check."""
-    if not ports.notices.claim(card.number, notice.key, at=now):
-        return False
     recipients = recipients_of(card, notice.audience, ports.directory)
     if not recipients:
         logger.warning(
             "deadline notice has nobody to go to",
             extra={"card": card.number, "audience": notice.audience.value},
         )
-    try:
-        for member in recipients:
-            ports.mailer.send(
-                deadline_notice(
-                    card,
-                    notice,
-                    member,
-                    directory=ports.directory,
-                    policy=policies.mail,
-                    now=now,
-                )
-            )
-    except Exception:
-        ports.notices.release(card.number, notice.key)
-        raise
-    return True
+    mails = [
+        deadline_notice(
+            card, notice, member, directory=ports.directory, policy=policies.mail, now=now
+        )
+        for member in recipients
+    ]
+    return _send_once(card.number, notice.key, mails, ports, now)
 
 
 def _tell_colleagues(
@@ -329,8 +318,8 @@ def _tell_colleagues(
     policies: WatchPolicies,
     now: datetime,
 ) -> tuple[str, ...]:
-    """Mentions and ping-pong alerts the card owes, each claimed before it is sent (the same
-    once-only notice log as the deadline notices; a failed send gives its claim back)."""
+    """Mentions and ping-pong alerts the card owes, through the same once-only notice log as
+    the deadline notices."""
     sent = []
     for notice in attention_notices(card, history, sent=claimed, limit=policies.ping_pong_after):
         if notice.staff_id is None:
@@ -338,25 +327,31 @@ def _tell_colleagues(
         else:
             member = ports.directory.staff_member(notice.staff_id)
             recipients = [member] if member else []
-        if not ports.notices.claim(card.number, notice.key, at=now):
-            continue
-        try:
-            for member in recipients:
-                ports.mailer.send(
-                    attention_notice(
-                        card,
-                        notice,
-                        member,
-                        directory=ports.directory,
-                        policy=policies.mail,
-                        now=now,
-                    )
-                )
-        except Exception:
-            ports.notices.release(card.number, notice.key)
-            raise
-        sent.append(notice.key)
+        mails = [
+            attention_notice(
+                card, notice, member, directory=ports.directory, policy=policies.mail, now=now
+            )
+            for member in recipients
+        ]
+        if _send_once(card.number, notice.key, mails, ports, now):
+            sent.append(notice.key)
     return tuple(sent)
+
+
+def _send_once(
+    number: str, key: str, mails: list[OutgoingMail], ports: WatchPorts, now: datetime
+) -> bool:
+    """Claim the notice, then mail it; a failed send gives the claim back for the next check.
+    False when someone else had claimed it."""
+    if not ports.notices.claim(number, key, at=now):
+        return False
+    try:
+        for mail in mails:
+            ports.mailer.send(mail)
+    except Exception:
+        ports.notices.release(number, key)
+        raise
+    return True
 
 
 def recipients_of(card: Card, audience: Audience, directory: Directory) -> list[StaffMember]:

@@ -107,7 +107,8 @@ def test_each_rule_reads_as_one_sentence():
     assert describe(
         Rule(id="c", requester_kinds=(RequesterKind.COLLECTIVE,), assign=Assignment.MANAGER), NAMING
     ) == (
-        "Any request from a collective request → its topic's department; the department's manager"
+        "Any request from a collective of residents → its topic's department; "
+        "the department's manager"
     )
 
 

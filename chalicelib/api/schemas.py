@@ -100,6 +100,9 @@ class CardRead(CardSummary):
     )
     parent: str | None
     subtasks: tuple[str, ...]
+    subtask_progress: list[SubtaskView] = Field(
+        default_factory=list, description="Each subtask's department, owner and status."
+    )
     related_to: str | None
     history: list[HistoryEntryRead]
     timers: list[TimerRead]
@@ -113,6 +116,7 @@ class CardRead(CardSummary):
         timers: list[Timer],
         *,
         personal_data: bool = True,
+        subtasks: list[Card] | None = None,
     ) -> CardRead:
         if not personal_data:
             card, history = _without_personal_data(card, history)
@@ -138,6 +142,7 @@ class CardRead(CardSummary):
             ping_pong=is_ping_pong(card),
             parent=card.parent,
             subtasks=card.subtasks,
+            subtask_progress=[SubtaskView.of(s) for s in subtasks or []],
             related_to=card.related_to,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
@@ -194,6 +199,22 @@ def _without_personal_data(
         for entry in history
     ]
     return shown, entries
+
+
+class SubtaskView(_View):
+    number: str
+    department: str
+    executor_id: str | None
+    status: Status
+
+    @classmethod
+    def of(cls, card: Card) -> SubtaskView:
+        return cls(
+            number=card.number,
+            department=card.department,
+            executor_id=card.executor_id,
+            status=card.status,
+        )
 
 
 class TimerRead(_View):

@@ -332,6 +332,8 @@ def _card_read(
         c.directory.categories(),
         c.card_timers(found, history),
         personal_data=can_see_personal_data(principal, found),
+        # One read per subtask, only for the few cards that have any.
+        subtasks=[c.cards.get(number) for number in found.subtasks],
     )
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
 

@@ -43,6 +43,9 @@ class Subcategory(BaseModel):
     sensitive: bool = False
     # Complaints about staff: the department's manager owns the card and approves every answer.
     manual_control: bool = False
+    # A catch-all ("General question", where mail lands): two of them from one person are not
+    # a repeat of the same topic.
+    general: bool = False
 
 
 class Category(BaseModel):
@@ -101,6 +104,9 @@ class CategoryTree:
 
     def needs_manual_control(self, code: str) -> bool:
         return code in self._leaves and self._leaves[code][1].manual_control
+
+    def is_general(self, code: str) -> bool:
+        return code in self._leaves and self._leaves[code][1].general
 
     def top_code(self, code: str) -> str:
         return code.split(".", 1)[0]

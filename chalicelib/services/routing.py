@@ -224,7 +224,7 @@ def _manual_control(
         reasons.append(ControlReason.STAFF_COMPLAINT)
     repeat_of = None
     contact = arrival.requester.contact_key
-    if contact:
+    if contact and not directory.categories().is_general(arrival.category):
         prior = cards.latest_from(contact, arrival.category)
         if prior and arrival.at - prior.created_at <= policy.repeat_window:
             reasons.append(ControlReason.REPEATED)

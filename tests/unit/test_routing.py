@@ -130,6 +130,14 @@ def test_a_repeated_request_goes_to_the_manager_and_points_to_the_first(town):
     assert much_later.manual_control == ()
 
 
+def test_two_general_questions_are_not_a_repeat(town):
+    """Mail lands in "General question" until triaged: one person's two mails are two topics."""
+    town.report(resident="vera", category="other.question", subject="Opening hours?")
+    second = town.report(resident="vera", category="other.question", subject="Tax office?")
+    assert second.manual_control == ()
+    assert (second.department, second.executor_id) == ("front_office", None)
+
+
 def test_priority_groups_and_collective_requests(town):
     priority = town.report(
         requester={"full_name": "Old Man", "email": "old@example.org", "kind": "priority_group"}

@@ -20,6 +20,7 @@ from chalicelib.domain.card import (
 )
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
 from chalicelib.services.routing import Routed
@@ -61,7 +62,7 @@ class CardSummary(_View):
     def of(cls, card: Card, tree: CategoryTree, *, personal_data: bool = True) -> CardSummary:
         return cls(
             number=card.number,
-            subject=card.subject if personal_data else HIDDEN,
+            subject=card.subject if personal_data else without_personal_data(card, [])[0].subject,
             personal_data_hidden=not personal_data,
             category=card.category,
             category_label=tree.label(card.category),
@@ -119,7 +120,7 @@ class CardRead(CardSummary):
         subtasks: list[Card] | None = None,
     ) -> CardRead:
         if not personal_data:
-            card, history = _without_personal_data(card, history)
+            card, history = without_personal_data(card, history)
         summary = CardSummary.of(card, tree, personal_data=personal_data).model_dump()
         return cls(
             **summary,
@@ -147,58 +148,6 @@ class CardRead(CardSummary):
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
         )
-
-
-HIDDEN = "[hidden: personal data of a sensitive category]"
-
-
-def _without_personal_data(
-    card: Card, history: list[HistoryEntry]
-) -> tuple[Card, list[HistoryEntry]]:
-    """What staff outside a sensitive card's department see: its progress, not the person."""
-
-    def hide(text: str | None) -> str | None:
-        return None if text is None else HIDDEN
-
-    shown = card.model_copy(
-        update={
-            "description": HIDDEN,
-            "requester": Requester(
-                full_name=HIDDEN,
-                preferred_channel=card.requester.preferred_channel,
-                kind=card.requester.kind,
-            ),
-            "location": (Location(district=card.location.district) if card.location else None),
-            "attachments": (),
-            "open_question": hide(card.open_question),
-            "resolution": hide(card.resolution),
-            "closure_reason": hide(card.closure_reason),
-        }
-    )
-    entries = [
-        entry.model_copy(
-            update={
-                "public_message": (
-                    entry.public_message.model_copy(update={"text": HIDDEN})
-                    if entry.public_message
-                    else None
-                ),
-                "internal_note": (
-                    entry.internal_note.model_copy(update={"text": HIDDEN})
-                    if entry.internal_note
-                    else None
-                ),
-                "changes": tuple(
-                    c.model_copy(update={"before": None, "after": HIDDEN})
-                    if c.field == "attachments"
-                    else c
-                    for c in entry.changes
-                ),
-            }
-        )
-        for entry in history
-    ]
-    return shown, entries
 
 
 class SubtaskView(_View):

@@ -62,12 +62,8 @@ def set_risk_flags(
     return Change(card=updated, entry=entry)
 
 
-def start_subtask(
-    parent: Card, child: Card, *, text: str, actor: Actor, at: datetime
-) -> tuple[Change, HistoryEntry]:
-    """Record on the parent that ``child`` (already built for its department) was asked for,
-    and the child's first entry. The requester sees the parent only: both entries are internal.
-    """
+def check_subtask(parent: Card, department: str, text: str) -> None:
+    """Whether ``parent`` may ask ``department`` for work (before a number is taken for it)."""
     if parent.is_subtask:
         raise TransitionForbidden("a subtask cannot have subtasks of its own", field="number")
     if parent.status.is_final:
@@ -75,12 +71,21 @@ def start_subtask(
             f"the card is {parent.status.value}: reopen it before asking for more work",
             field="number",
         )
-    if child.department == parent.department:
+    if department == parent.department:
         raise TransitionForbidden(
             "a subtask goes to another department; assign within your own", field="department"
         )
     if len(text.strip()) < MIN_TEXT:
         raise TransitionForbidden("say what the other department should do", field="text")
+
+
+def start_subtask(
+    parent: Card, child: Card, *, text: str, actor: Actor, at: datetime
+) -> tuple[Change, HistoryEntry]:
+    """Record on the parent that ``child`` (already built for its department) was asked for,
+    and the child's first entry. The requester sees the parent only: both entries are internal.
+    """
+    check_subtask(parent, child.department, text)
     parent_entry = HistoryEntry(
         seq=parent.version + 1,
         at=at,

@@ -225,6 +225,7 @@ def create_subtask(
             raise ValidationFailed.single(
                 "executor_id", f"{command.executor_id!r} is not staff of {command.department!r}"
             )
+    collaboration.check_subtask(parent, command.department, command.text)
     now = clock.now()
     year = now.astimezone(policy.timezone).year
     child = parent.model_copy(

@@ -1,0 +1,62 @@
+"""How staff outside a sensitive card's department see it: its progress, not the person.
+
+Who may see a card's personal data is decided in ``access.can_see_personal_data``; this is what
+everyone else gets. Pure, like the public view.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.card import Card, Location, Requester
+from chalicelib.domain.history import HistoryEntry
+
+HIDDEN = "[hidden: personal data of a sensitive category]"
+
+
+def without_personal_data(
+    card: Card, history: list[HistoryEntry]
+) -> tuple[Card, list[HistoryEntry]]:
+    """What staff outside a sensitive card's department see: its progress, not the person."""
+
+    def hide(text: str | None) -> str | None:
+        return None if text is None else HIDDEN
+
+    shown = card.model_copy(
+        update={
+            "subject": HIDDEN,
+            "description": HIDDEN,
+            "requester": Requester(
+                full_name=HIDDEN,
+                preferred_channel=card.requester.preferred_channel,
+                kind=card.requester.kind,
+            ),
+            "location": (Location(district=card.location.district) if card.location else None),
+            "attachments": (),
+            "open_question": hide(card.open_question),
+            "resolution": hide(card.resolution),
+            "closure_reason": hide(card.closure_reason),
+        }
+    )
+    entries = [
+        entry.model_copy(
+            update={
+                "public_message": (
+                    entry.public_message.model_copy(update={"text": HIDDEN})
+                    if entry.public_message
+                    else None
+                ),
+                "internal_note": (
+                    entry.internal_note.model_copy(update={"text": HIDDEN})
+                    if entry.internal_note
+                    else None
+                ),
+                "changes": tuple(
+                    c.model_copy(update={"before": None, "after": HIDDEN})
+                    if c.field == "attachments"
+                    else c
+                    for c in entry.changes
+                ),
+            }
+        )
+        for entry in history
+    ]
+    return shown, entries

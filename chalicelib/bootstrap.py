@@ -19,9 +19,12 @@ from chalicelib.ports import (
     Mailer,
     MailLog,
     NoticeLog,
+    NotificationTemplates,
+    Outbox,
     RawMailStore,
     ReplyLimiter,
     RoutingRules,
+    SmsSender,
     Telemetry,
     TimerScheduler,
 )
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
+    from chalicelib.services.notifications import Notifier, NotifyPolicy
+    from chalicelib.services.outbox_dispatch import DispatchPorts
     from chalicelib.services.routing import Router, RoutingPolicy
 from chalicelib.settings import Settings
 
@@ -288,6 +293,77 @@ class Container:
             max_raw_bytes=s.mail_max_bytes,
             status_base_url=s.public_base_url,
             timezone=s.timezone,
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from chalicelib.adapters.dynamodb_outbox import DynamoOutbox
+
+        return DynamoOutbox(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        from chalicelib.adapters.sns_sms import SnsSmsSender
+
+        s = self.settings
+        return SnsSmsSender(
+            _aws_client("sns"),
+            country_code=s.sms_country_code,
+            trunk_prefix=s.sms_trunk_prefix,
+            sender_id=s.sms_sender_id or None,
+        )
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        """The key of signed status and survey links (Secrets Manager when deployed)."""
+        if self.settings.link_secret:
+            return self.settings.link_secret.encode()
+        if not self.settings.link_secret_arn:
+            raise RuntimeError("set CIVICDESK_LINK_SECRET or CIVICDESK_LINK_SECRET_ARN")
+        response = _aws_client("secretsmanager").get_secret_value(
+            SecretId=self.settings.link_secret_arn
+        )
+        return str(response["SecretString"]).encode()
+
+    @cached_property
+    def notification_templates(self) -> NotificationTemplates:
+        from chalicelib.services.notifications import ShippedTemplates
+
+        return ShippedTemplates()
+
+    @cached_property
+    def notify_policy(self) -> NotifyPolicy:
+        from chalicelib.services.notifications import NotifyPolicy
+
+        s = self.settings
+        return NotifyPolicy(
+            town_name=s.town_name,
+            timezone=s.timezone,
+            default_locale=s.default_locale,
+            public_base_url=s.public_base_url,
+            link_secret=self.link_secret,
+        )
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.services.notifications import Notifier
+
+        return Notifier(
+            directory=self.directory,
+            templates=self.notification_templates,
+            policy=self.notify_policy,
+        )
+
+    @cached_property
+    def dispatch_ports(self) -> DispatchPorts:
+        from chalicelib.services.outbox_dispatch import DispatchPorts
+
+        return DispatchPorts(
+            outbox=self.outbox,
+            mailer=self.mailer,
+            sms=self.sms,
+            mail_log=self.mail_log,
+            clock=self.clock,
         )
 
     @cached_property

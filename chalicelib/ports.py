@@ -12,6 +12,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
 from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.territory import Territory
 
@@ -68,9 +69,14 @@ class CardRepository(Protocol):
     def find_idempotent(self, key: str) -> IdempotencyRecord | None: ...
 
     def create(
-        self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        idempotency: IdempotencyRecord | None = None,
+        messages: Sequence[OutboxMessage] = (),
     ) -> None:
-        """Write a new card with its first history entry (and idempotency record) atomically.
+        """Write a new card with its first history entry (its idempotency record and the
+        messages it sends) atomically.
 
         Raises ConflictError if the number exists or the idempotency key was taken meanwhile.
         """
@@ -84,8 +90,9 @@ class CardRepository(Protocol):
         """The card and its history in order, in one read. Raises NotFound."""
         ...
 
-    def save(self, card: Card, entry: HistoryEntry) -> None:
-        """Write ``card`` (version n+1) and ``entry`` atomically if the stored card is version n.
+    def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
+        """Write ``card`` (version n+1), ``entry`` and the outbox ``messages`` the change sends
+        atomically if the stored card is version n.
 
         Raises ConflictError carrying the stored version when it is not.
         """
@@ -124,6 +131,49 @@ class CardRepository(Protocol):
         self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry
     ) -> None:
         """Save the parent (as ``save`` does) and create the child card, atomically."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages to requesters and what became of them. New messages are written with the card
+    change that causes them (``CardRepository.save``); this port reads and advances them."""
+
+    def get(self, message_id: str) -> OutboxMessage:
+        """Raises NotFound."""
+        ...
+
+    def due(self, until: datetime, *, limit: int) -> list[OutboxMessage]:
+        """Queued messages whose next attempt is at or before ``until``, earliest first."""
+        ...
+
+    def update(self, message: OutboxMessage) -> None:
+        """Store ``message`` (version n+1) if the stored one is version n; ConflictError when
+        another sender moved it first."""
+        ...
+
+    def for_card(self, number: str) -> list[OutboxMessage]:
+        """The card's messages, oldest first."""
+        ...
+
+    def failed(self, *, limit: int) -> list[OutboxMessage]:
+        """Messages no channel could take (failed or bounced), for an administrator to re-run."""
+        ...
+
+
+class NotificationTemplates(Protocol):
+    """The template sources of requester messages: a department's own, else the town's."""
+
+    def source(self, kind: str, locale: str, department: str) -> str:
+        """The source in force for ``kind`` in ``locale`` for cards of ``department``."""
+        ...
+
+
+class SmsSender(Protocol):
+    """Sends a text message (SNS / End User Messaging when deployed)."""
+
+    def send(self, phone: str, text: str) -> str:
+        """The provider's message id. Raises DeliveryFailed (``permanent`` when retrying the
+        same number cannot help)."""
         ...
 
 
@@ -344,7 +394,9 @@ class OutgoingMail:
 class Mailer(Protocol):
     """Sends raw MIME (SES when deployed)."""
 
-    def send(self, mail: OutgoingMail) -> None: ...
+    def send(self, mail: OutgoingMail) -> None:
+        """Raises DeliveryFailed (``permanent`` when the address or message is refused)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from dataclasses import dataclass, field
@@ -43,6 +45,14 @@ class Settings:
     scheduler_role_arn: str = ""
     timer_dead_letter_arn: str = ""
     escalation_state_machine: str = ""
+    # Signs status and survey links: the secret itself (local), or the Secrets Manager secret
+    # holding it (deployed: read once per cold start).
+    link_secret: str | None = None
+    link_secret_arn: str = ""
+    # SMS: numbers written nationally get the town's country code in place of the trunk prefix.
+    sms_country_code: str = "7"
+    sms_trunk_prefix: str = "8"
+    sms_sender_id: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -70,8 +80,23 @@ class Settings:
             scheduler_role_arn=env.get("CIVICDESK_SCHEDULER_ROLE_ARN", ""),
             timer_dead_letter_arn=env.get("CIVICDESK_TIMER_DLQ_ARN", ""),
             escalation_state_machine=env.get("CIVICDESK_ESCALATION_STATE_MACHINE", ""),
+            link_secret=_link_secret(env, mode, secret),
+            link_secret_arn=env.get("CIVICDESK_LINK_SECRET_ARN", ""),
+            sms_country_code=env.get("CIVICDESK_SMS_COUNTRY_CODE", defaults.sms_country_code),
+            sms_trunk_prefix=env.get("CIVICDESK_SMS_TRUNK_PREFIX", defaults.sms_trunk_prefix),
+            sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID", ""),
             **_mail_settings(env, defaults),
         )
+
+
+def _link_secret(env: dict[str, str], mode: AuthMode, dev_secret: str | None) -> str | None:
+    secret = env.get("CIVICDESK_LINK_SECRET") or None
+    if secret is not None and len(secret) < 32:
+        raise ValueError("CIVICDESK_LINK_SECRET must be at least 32 characters")
+    if secret is None and mode == AuthMode.DEV and dev_secret:
+        # Locally one secret is enough; derived, so a staff token is never a link key.
+        return hmac.new(dev_secret.encode(), b"status-links", hashlib.sha256).hexdigest()
+    return secret
 
 
 def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:

@@ -7,7 +7,9 @@ puts into the deployment package (the only place that exists inside a Lambda).
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,87 @@ def render(name: str, locale: str, **variables: Any) -> tuple[str, str, str]:
         plain.get_template(f"{base}.txt.j2").render(**variables),
         html.get_template(f"{base}.html.j2").render(**variables),
     )
+
+
+# --- Requester notifications: one source per kind and locale, four blocks ---------------------
+
+BLOCKS = ("subject", "text", "html", "sms")
+REQUESTER_FOLDER = "requester"
+MAX_SOURCE = 20_000
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One message in every form it may leave in: email (subject, text, HTML) and SMS."""
+
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def default_source(kind: str, locale: str) -> str:
+    """The shipped template of ``kind`` in ``locale`` (English when the locale has none)."""
+    chosen = locale if locale in LOCALES else "en"
+    for folder in SEARCH_PATH:
+        path = folder / "notifications" / chosen / REQUESTER_FOLDER / f"{kind}.j2"
+        if path.is_file():
+            return path.read_text("utf-8")
+    raise LookupError(f"no template {kind!r} in {chosen!r}")
+
+
+def render_source(source: str, variables: Mapping[str, Any]) -> Rendered:
+    """Render each block of ``source``: HTML with autoescaping, the others as plain text."""
+    plain, html = _compiled(source)
+    parts = {
+        name: concat(template.blocks[name](template.new_context(dict(variables))))
+        for name, template in ((b, html if b == "html" else plain) for b in BLOCKS)
+    }
+    return Rendered(
+        subject=" ".join(parts["subject"].split()),
+        text=parts["text"].strip() + "\n",
+        html=parts["html"].strip(),
+        sms=" ".join(parts["sms"].split()),
+    )
+
+
+def check_source(source: str, allowed: Iterable[str], internal: Mapping[str, str]) -> list[str]:
+    """Why ``source`` cannot be saved (empty when it can): syntax, missing blocks, includes,
+    and variables that are unknown or internal-only."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    if len(source) > MAX_SOURCE:
+        return [f"the template is longer than {MAX_SOURCE} characters"]
+    plain, _ = _environments()
+    try:
+        tree = plain.parse(source)
+    except TemplateSyntaxError as error:
+        return [f"line {error.lineno}: {error.message}"]
+    problems = []
+    if list(meta.find_referenced_templates(tree)):
+        problems.append("templates may not include, import or extend other templates")
+    names = {block.name for block in tree.find_all(_block_node())}
+    problems += [f"block {b!r} is missing" for b in BLOCKS if b not in names]
+    known = set(allowed)
+    for variable in sorted(meta.find_undeclared_variables(tree)):
+        if variable in internal:
+            problems.append(f"variable {variable!r} is internal-only: {internal[variable]}")
+        elif variable not in known:
+            problems.append(f"unknown variable {variable!r}")
+    return problems
+
+
+def _block_node() -> Any:
+    from jinja2 import nodes
+
+    return nodes.Block
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> tuple[Any, Any]:
+    plain, html = _environments()
+    return plain.from_string(source), html.from_string(source)
+
+
+def concat(parts: Iterable[str]) -> str:
+    return "".join(parts)

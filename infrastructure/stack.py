@@ -17,6 +17,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from chalice.cdk import Chalice
 from constructs import Construct
 
@@ -26,6 +27,7 @@ from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+from infrastructure.notifications import Notifications
 from infrastructure.seed_data import SeedData
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +56,17 @@ class CivicDeskStack(cdk.Stack):
         self.table = self._table()
         self.attachments = self._attachments_bucket(portal_origin)
         self.user_pool = self._user_pool()
+        # Signs the status and survey links in messages; only the API reads it.
+        self.link_secret = secretsmanager.Secret(
+            self,
+            "LinkSecret",
+            description="CivicDesk: signs requesters' status and survey links",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=48, exclude_punctuation=True
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self.api_role = self._api_role()
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
@@ -86,6 +99,14 @@ class CivicDeskStack(cdk.Stack):
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
         self.seed_data = SeedData(self, "SeedData", package=package, table=self.table, key=self.key)
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            package=package,
+            table=self.table,
+            key=self.key,
+            mail_from=mail_from,
+        )
 
     def _table(self) -> dynamodb.Table:
         key = {k["KeyType"]: k["AttributeName"] for k in ts.KEY_SCHEMA}
@@ -103,6 +124,7 @@ class CivicDeskStack(cdk.Stack):
             time_to_live_attribute=ts.TTL_ATTRIBUTE,
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
+            stream=dynamodb.StreamViewType(ts.STREAM_VIEW_TYPE),
         )
         for index in ts.GLOBAL_SECONDARY_INDEXES:
             keys = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
@@ -196,6 +218,11 @@ class CivicDeskStack(cdk.Stack):
                 resources=[self.attachments.arn_for_objects("attachments/*")],
             )
         )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[self.link_secret.secret_arn]
+            )
+        )
         return role
 
     def _api(self, portal_origin: str) -> Chalice:
@@ -214,6 +241,7 @@ class CivicDeskStack(cdk.Stack):
                     **self.runtime_env,
                     "CIVICDESK_AUTH_MODE": "cognito",
                     "CIVICDESK_PORTAL_ORIGIN": portal_origin,
+                    "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
                     "POWERTOOLS_SERVICE_NAME": "civicdesk",
                 },
             },

@@ -20,6 +20,7 @@ from chalicelib.domain.routing import Assignment, Rule, RuleSet
 from chalicelib.ports import CardRepository, Directory, RoutingRules
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
+from chalicelib.services.notifications import Notifier, NotifyPolicy, ShippedTemplates
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Routed, Router, RoutingPolicy, place, router
 from tests.conftest import START, card_form
@@ -90,13 +91,31 @@ def queue_only_rules() -> InMemoryRoutingRules:
     return InMemoryRoutingRules(lambda: ruleset)
 
 
+LINK_SECRET = b"test-link-secret-of-at-least-32-bytes!"
+
+
+def notifier(directory: Directory, **policy: Any) -> Notifier:
+    """Composes real messages from the shipped templates (links signed with a test key)."""
+    return Notifier(
+        directory=directory,
+        templates=ShippedTemplates(),
+        policy=NotifyPolicy(
+            town_name="Test Town",
+            public_base_url="https://portal.town.example",
+            link_secret=LINK_SECRET,
+            **policy,
+        ),
+    )
+
+
 def submit(
     cards: CardRepository,
     clock: ManualClock,
-    directory: StaticDirectory,
+    directory: Directory,
     key: str | None = None,
     *,
     route: Router | None = None,
+    notify: Notifier | None = None,
     **overrides: Any,
 ) -> intake.IntakeReceipt:
     return intake.submit_request(
@@ -108,6 +127,7 @@ def submit(
         telemetry=RecordingTelemetry(),
         policy=IntakePolicy(),
         route=route or queue_router(directory),
+        notify=notify,
     )
 
 

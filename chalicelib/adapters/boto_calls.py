@@ -9,10 +9,20 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import table_schema as ts
+from chalicelib.domain.errors import DeliveryFailed
 
 
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def delivery_failure(service: str, error: Exception, permanent: frozenset[str]) -> DeliveryFailed:
+    """A send the provider refused (``permanent`` when its code says retrying cannot help) or
+    could not be reached (always worth another try)."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        return DeliveryFailed(f"{service} {code}", permanent=code in permanent)
+    return DeliveryFailed(f"{service} unreachable: {type(error).__name__}", permanent=False)
 
 
 def put_if_absent(client: Any, table: str, item: dict[str, Any]) -> bool:

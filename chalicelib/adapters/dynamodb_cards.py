@@ -20,9 +20,11 @@ from chalicelib.adapters.card_items import (
     entry_item,
     to_attributes,
 )
+from chalicelib.adapters.dynamodb_outbox import new_outbox_put
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
 
@@ -68,12 +70,17 @@ class DynamoCardRepository:
         )
 
     def create(
-        self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        idempotency: IdempotencyRecord | None = None,
+        messages: Sequence[OutboxMessage] = (),
     ) -> None:
         writes = [
             self._put_new(card_item(card)),
             self._put_new(entry_item(card.number, entry)),
             *self._workload_updates(card, entry),
+            *(new_outbox_put(self._table, m) for m in messages),
         ]
         if idempotency is not None:
             expires = int((card.created_at + IDEMPOTENCY_TTL).timestamp())
@@ -115,8 +122,8 @@ class DynamoCardRepository:
             raise NotFound(f"no card {number}")
         return card_from_item(items[0]), [entry_from_item(i) for i in items[1:]]
 
-    def save(self, card: Card, entry: HistoryEntry) -> None:
-        self._transact_save(card, entry)
+    def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
+        self._transact_save(card, entry, [new_outbox_put(self._table, m) for m in messages])
 
     def create_subtask(
         self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry

@@ -11,15 +11,19 @@ from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.card_items import due_keys, queue_keys
+from chalicelib.adapters.memory_outbox import InMemoryOutbox
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
 
 
 class InMemoryCardRepository:
-    def __init__(self) -> None:
+    def __init__(self, outbox: InMemoryOutbox | None = None) -> None:
+        # Messages a change sends are written with it, as the DynamoDB transaction does.
+        self.outbox = outbox or InMemoryOutbox()
         self._lock = threading.Lock()
         self._counters: dict[int, int] = defaultdict(int)
         self._cards: dict[str, Card] = {}
@@ -37,11 +41,16 @@ class InMemoryCardRepository:
         return self._idempotency.get(key)
 
     def create(
-        self, card: Card, entry: HistoryEntry, idempotency: IdempotencyRecord | None = None
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        idempotency: IdempotencyRecord | None = None,
+        messages: Sequence[OutboxMessage] = (),
     ) -> None:
         with self._lock:
             if card.number in self._cards or (idempotency and idempotency.key in self._idempotency):
                 raise ConflictError(f"card {card.number} or its idempotency key exists")
+            self.outbox.add_all(messages)
             self._put(card, entry)
             if idempotency is not None:
                 self._idempotency[idempotency.key] = idempotency
@@ -56,9 +65,10 @@ class InMemoryCardRepository:
         with self._lock:
             return self.get(number), list(self._history[number])
 
-    def save(self, card: Card, entry: HistoryEntry) -> None:
+    def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
         with self._lock:
             self._check_version(card)
+            self.outbox.add_all(messages)
             self._put(card, entry)
 
     def create_subtask(

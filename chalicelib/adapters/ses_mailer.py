@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.boto_calls import delivery_failure
 from chalicelib.ports import OutgoingMail
+
+# SES refuses these for the message or the address itself: sending again cannot help.
+PERMANENT = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerified",
+        "MailFromDomainNotVerifiedException",
+        "InvalidParameterValue",
+        "AccountSendingPausedException",
+        "ConfigurationSetDoesNotExist",
+    }
+)
 
 
 class SesMailer:
@@ -19,4 +34,7 @@ class SesMailer:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
-        self._ses.send_raw_email(**request)
+        try:
+            self._ses.send_raw_email(**request)
+        except (ClientError, BotoCoreError) as error:
+            raise delivery_failure("SES", error, PERMANENT) from error

@@ -20,6 +20,7 @@ CONTACT#<address>     #UNDELIVERABLE    a bounce said this address cannot receiv
 WORKLOAD#<staff id>   #WORKLOAD         open cards the person owns (ADD in card writes)
 RULES                 #CURRENT          routing rules in force (zlib JSON) and version
 RULES                 V#00000007        every saved version of the rules
+OUTBOX#2026-000042    <message id>      a message to the requester and its delivery state
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -29,6 +30,10 @@ The ``due`` index is sparse: only cards whose deadlines need a look carry ``due_
 so the five-minute sweep reads the few cards that are due, not every open card. It keeps keys
 only. One partition holds it: a town's card writes are far below a partition's 1,000 writes a
 second; shard ``due_pk`` if that ever changes.
+
+The ``due`` index also holds the outbox: queued messages carry ``due_pk`` = ``OUTBOX`` (sort
+key: next attempt time and id), and messages no channel could take carry ``OUTBOX-FAILED``, so
+the dispatcher and the administrators' list each read one small partition.
 
 The ``requester`` index finds a requester's latest card in a category (repeat requests): its
 key is a hash of the requester's email or phone, never the address itself, and subtasks do not
@@ -51,6 +56,8 @@ DUE_INDEX = "due"
 DUE_PARTITION_KEY = "due_pk"
 DUE_SORT_KEY = "due_sk"
 DUE_PARTITION = "DUE"
+OUTBOX_DUE_PARTITION = "OUTBOX"
+OUTBOX_FAILED_PARTITION = "OUTBOX-FAILED"
 NOTICE_PREFIX = "NOTICE#"
 REQUESTER_INDEX = "requester"
 REQUESTER_PARTITION_KEY = "requester_pk"
@@ -114,6 +121,10 @@ def due_sort_key(at: datetime, number: str) -> str:
     return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
 
 
+def outbox_pk(number: str) -> str:
+    return f"OUTBOX#{number}"
+
+
 def mail_pk(message_id: str) -> str:
     return f"{MAIL_PREFIX}{message_id}"
 
@@ -128,6 +139,10 @@ UNDELIVERABLE_SK = "#UNDELIVERABLE"
 def reply_limit_pk(address: str) -> str:
     return f"{REPLY_LIMIT_PREFIX}{address.lower()}"
 
+
+# The stream tells the outbox sender about new messages (it reads keys only; search indexing
+# reads the new images).
+STREAM_VIEW_TYPE = "NEW_IMAGE"
 
 KEY_SCHEMA = [
     {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
@@ -182,4 +197,5 @@ def create_table_request(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": ATTRIBUTE_DEFINITIONS,
         "GlobalSecondaryIndexes": GLOBAL_SECONDARY_INDEXES,
         "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
     }

@@ -63,6 +63,7 @@ def submit() -> Response:
         telemetry=c.telemetry,
         policy=c.intake_policy,
         route=c.router,
+        notify=c.notifier,
     )
     card = receipt.card
     view = IntakeReceiptView(
@@ -115,7 +116,9 @@ def add_message(number: str) -> Response:
     c = bootstrap.container()
     message = parse_body(public.current_request, MessageCreate, max_bytes=c.settings.max_body_bytes)
     token = _token()
-    requester.add_message(_number(number), token, message, cards=c.cards, clock=c.clock)
+    requester.add_message(
+        _number(number), token, message, cards=c.cards, clock=c.clock, notify=c.notifier
+    )
     view = requester.view_status(number, token, cards=c.cards, directory=c.directory)
     return json_response(view, status=201)
 

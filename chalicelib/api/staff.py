@@ -157,7 +157,7 @@ def transition(number: str) -> Response:
     return _card_read(
         principal,
         *staff_service.transition_card(
-            principal, _number(number), command, cards=c.cards, clock=c.clock
+            principal, _number(number), command, cards=c.cards, clock=c.clock, notify=c.notifier
         ),
     )
 

@@ -88,6 +88,8 @@ class Requester(_Frozen):
     phone: str | None = None
     preferred_channel: ContactChannel
     kind: RequesterKind = RequesterKind.INDIVIDUAL
+    # The language messages to them are written in (None: the town's default).
+    locale: str | None = None
 
     @property
     def contact_key(self) -> str | None:

@@ -32,6 +32,9 @@ class Department(BaseModel):
 
     id: str
     name: LocalizedName
+    # Where requesters may ask about their request (printed in every message to them).
+    phone: str | None = None
+    email: str | None = None
 
 
 class Subcategory(BaseModel):

@@ -82,3 +82,14 @@ class TransitionForbidden(DomainError):
 
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
+
+
+class DeliveryFailed(DomainError):
+    """A mail or text message could not be handed over. ``permanent``: the same message to
+    the same address will fail again (refused address, bad number), so try another channel."""
+
+    code = "delivery_failed"
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -4,7 +4,7 @@ them as its request schemas."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -46,6 +46,9 @@ class RequesterIn(_Command):
         Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
     ) = None
     preferred_channel: ContactChannel = ContactChannel.EMAIL
+    locale: Literal["en", "ru"] | None = Field(
+        default=None, description="Language of the messages we send (default: the town's)."
+    )
     kind: RequesterKind = Field(
         default=RequesterKind.INDIVIDUAL,
         description="Priority groups and collective requests may be routed differently.",

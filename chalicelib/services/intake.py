@@ -22,9 +22,11 @@ from chalicelib.domain.history import (
     HistoryEntry,
     InternalNote,
 )
+from chalicelib.domain.notifications import NotificationKind, Occasion
 from chalicelib.observability import logger
 from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
 from chalicelib.services.commands import CardCreate
+from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Router, place
 
@@ -51,10 +53,13 @@ def submit_request(
     telemetry: Telemetry,
     policy: IntakePolicy,
     route: Router,
+    notify: Notifier | None = None,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
     ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body.
+    With ``notify`` the requester's receipt is queued in the same write (the mail channel
+    answers in the sender's thread itself, so it passes none).
     """
     _check_business_rules(form, channel, directory, policy)
     request_hash = _request_hash(form)
@@ -74,8 +79,14 @@ def submit_request(
         if idempotency_key
         else None
     )
+    entry = _created_entry(card)
+    receipt = (
+        notify.compose(card, entry, Occasion(NotificationKind.RECEIPT), access_token=token)
+        if notify
+        else []
+    )
     try:
-        cards.create(card, _created_entry(card), record)
+        cards.create(card, entry, record, receipt)
     except ConflictError:
         # A concurrent retry with the same key won the race: answer with its card.
         winner = cards.find_idempotent(idempotency_key) if idempotency_key else None

@@ -256,6 +256,7 @@ def _card_form(mail: InboundMail, recipient: str | None, policy: MailPolicy) -> 
                 "full_name": name if len(name) >= 2 else "Email sender",
                 "email": recipient,
                 "preferred_channel": "email",
+                "locale": mail.language if mail.language in ("en", "ru") else None,
             },
         }
     )

@@ -181,8 +181,9 @@ def compose(
     now: datetime,
     auto_submitted: str = "auto-generated",
     extra: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> OutgoingMail:
-    message_id = new_message_id(policy)
+    message_id = message_id or new_message_id(policy)
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(policy.town_name, addr_spec=policy.from_address)
     message["To"] = recipient

@@ -20,6 +20,7 @@ from chalicelib.domain.public_view import CardPublicView, public_view
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, UploadTicket
 from chalicelib.services.attachments import stored_attachment
 from chalicelib.services.commands import AttachmentRequest, MessageCreate, safe_filename
+from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import AttachmentPolicy
 
 # One answer for "no such card" and "wrong token", so a token cannot be used to probe numbers.
@@ -42,11 +43,18 @@ def view_status(
 
 
 def add_message(
-    number: str, token: str | None, message: MessageCreate, *, cards: CardRepository, clock: Clock
+    number: str,
+    token: str | None,
+    message: MessageCreate,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+    notify: Notifier,
 ) -> Card:
+    """The requester adds details; if the card was waiting for them, they are told it resumed."""
     card = _authorized(number, token, cards)
     change = lifecycle.requester_message(card, message.text, actor=REQUESTER, at=clock.now())
-    cards.save(change.card, change.entry)
+    cards.save(change.card, change.entry, notify.for_change(card, change))
     return change.card
 
 

@@ -6,7 +6,7 @@ Every use case checks the caller's permissions itself, whichever route called it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chalicelib.domain import access, collaboration, lifecycle, overdue
 from chalicelib.domain.access import Principal
@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.overdue import NextStep, OverdueExplanation
 from chalicelib.domain.sla import Timer, TimerState
 from chalicelib.observability import logger
@@ -34,6 +35,7 @@ from chalicelib.services.commands import (
     SubtaskCreate,
     Transition,
 )
+from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
 
 # Who may own a card: executors, and managers (cards under manual control).
@@ -127,8 +129,16 @@ def assign_card(
 
 
 def transition_card(
-    principal: Principal, number: str, command: Transition, *, cards: CardRepository, clock: Clock
+    principal: Principal,
+    number: str,
+    command: Transition,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+    notify: Notifier,
 ) -> CardWithHistory:
+    """Move the card on; the requester is told of the changes they care about, in the same
+    write (clarification needed, work resumed, resolved, closed)."""
     card, history = _current(number, command.version, cards)
     access.require_transition(principal, card, command.to)
     if command.to == Status.RESOLVED and card.subtasks:
@@ -147,7 +157,7 @@ def transition_card(
         reason=command.reason,
     )
     change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=clock.now())
-    return _save(change, history, cards)
+    return _save(change, history, cards, notify.for_change(card, change))
 
 
 def comment_on_card(
@@ -344,9 +354,12 @@ def _home_department(departments: frozenset[str], current: str) -> str:
 
 
 def _save(
-    change: lifecycle.Change, history: list[HistoryEntry], cards: CardRepository
+    change: lifecycle.Change,
+    history: list[HistoryEntry],
+    cards: CardRepository,
+    messages: Sequence[OutboxMessage] = (),
 ) -> CardWithHistory:
-    cards.save(change.card, change.entry)
+    cards.save(change.card, change.entry, messages)
     logger.set_correlation_id(change.card.number)
     logger.info(
         "card changed", extra={"action": change.entry.action.value, "version": change.card.version}

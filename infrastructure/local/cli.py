@@ -182,7 +182,7 @@ def _print_welcome(stack: Any, urls: Any) -> None:
         f"  OpenAPI document: {api}/openapi.json",
         f"  Categories:       {api}/categories",
         f"  Mail in (SMTP):   {urls.smtp}   (to: {bootstrap.container().settings.mail_from})",
-        f"  Mail out:         {urls.outbox}/*.eml",
+        f"  Mail, SMS out:    {urls.outbox}/*.eml, *.sms.txt",
         f"  Emulated AWS:     {urls.aws}   (moto; data in {stack.data_dir}, "
         f"{stack.replayed} writes restored)",
         "",

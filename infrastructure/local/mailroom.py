@@ -2,7 +2,8 @@
 
 Mail sent to 127.0.0.1:2525 is stored in the emulated inbound bucket (inbound/<id>, as SES's S3
 action does) and handed to the same Lambda handler with an SES-shaped event. Every mail
-CivicDesk sends also lands in ``<data-dir>/outbox`` as an .eml file.
+CivicDesk sends also lands in ``<data-dir>/outbox`` as an .eml file, and every text message as
+an .sms.txt file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.ports import Mailer, OutgoingMail
+from chalicelib.ports import Mailer, OutgoingMail, SmsSender
 
 
 class OutboxMailer:
@@ -29,6 +30,23 @@ class OutboxMailer:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         name = f"{stamp}-{mail.message_id.strip('<>').split('@')[0][:12]}.eml"
         (self.folder / name).write_bytes(mail.raw)
+
+
+class OutboxSms:
+    """Sends through the wrapped sender (moto's SNS) and keeps a readable copy beside the mail."""
+
+    def __init__(self, inner: SmsSender, folder: Path) -> None:
+        self._inner = inner
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, phone: str, text: str) -> str:
+        message_id = self._inner.send(phone, text)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        (self.folder / f"{stamp}-{message_id[:12]}.sms.txt").write_text(
+            f"To: {phone}\n\n{text}\n", "utf-8"
+        )
+        return message_id
 
 
 @dataclass

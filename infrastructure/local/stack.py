@@ -154,9 +154,10 @@ class LocalStack:
         from chalicelib import bootstrap
         from chalicelib.adapters.clock import SystemClock
         from chalicelib.adapters.ses_mailer import SesMailer
+        from chalicelib.adapters.sns_sms import SnsSmsSender
         from chalicelib.settings import Settings
         from infrastructure.local.gateway import ApiServer
-        from infrastructure.local.mailroom import OutboxMailer, SmtpListener
+        from infrastructure.local.mailroom import OutboxMailer, OutboxSms, SmtpListener
         from infrastructure.local.resources import ensure_resources
         from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
 
@@ -171,6 +172,14 @@ class LocalStack:
             scheduler=scheduler,
         )
         outbox = OutboxMailer(SesMailer(boto3.client("ses")), self.data_dir / "outbox")
+        texts = OutboxSms(
+            SnsSmsSender(
+                boto3.client("sns"),
+                country_code=settings.sms_country_code,
+                trunk_prefix=settings.sms_trunk_prefix,
+            ),
+            outbox.folder,
+        )
         clock = (
             AcceleratedClock.resume(self.time_factor, self.data_dir / "town-time.json")
             if self.time_factor > 1
@@ -178,7 +187,9 @@ class LocalStack:
         )
         escalations = LocalEscalations()
         bootstrap.use(
-            bootstrap.build(settings, mailer=outbox, clock=clock, escalations=escalations)
+            bootstrap.build(
+                settings, mailer=outbox, sms=texts, clock=clock, escalations=escalations
+            )
         )
         from app import app
 

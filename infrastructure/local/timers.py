@@ -107,6 +107,7 @@ class TickReport:
     steps: list[tuple[str, str, str]] = field(default_factory=list)  # (chain, step, outcome)
     swept: bool = False
     reviewed: str | None = None
+    messages: dict[str, int] = field(default_factory=dict)  # outbox outcomes, by status
 
 
 class DeadlineTimers:
@@ -132,7 +133,13 @@ class DeadlineTimers:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> TickReport:
-        from functions import escalation_tasks, sla_sweep, sla_timer, weekly_review
+        from functions import (
+            escalation_tasks,
+            outbox_dispatch,
+            sla_sweep,
+            sla_timer,
+            weekly_review,
+        )
 
         now = self._clock.now()
         report = TickReport()
@@ -157,6 +164,8 @@ class DeadlineTimers:
             sla_sweep.handler(_scheduled_event(now), context)
             self._next_sweep = now + SWEEP_EVERY
             report.swept = True
+        # The table's stream and the minute rule, both at once: whatever the outbox has due.
+        report.messages = outbox_dispatch.handler(_scheduled_event(now), context)
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 import requests
@@ -159,3 +160,29 @@ def test_the_status_link_opens_the_status_page(local_stack):
         response = requests.get(f"{stack.url}{outside}", timeout=TIMEOUT)
         assert response.status_code in (403, 404), outside
         assert "[project]" not in response.text
+
+
+def _wait_for(folder, pattern: str, count: int, seconds: float = 20.0) -> list:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = sorted(folder.glob(pattern))
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    return sorted(folder.glob(pattern))
+
+
+def test_a_web_request_gets_its_receipt_in_the_local_outbox_by_mail_and_sms(local_stack):
+    stack = local_stack.start()
+    outbox = stack.data_dir / "outbox"
+    by_mail = requests.post(f"{stack.url}/requests", json=card_form(), timeout=TIMEOUT).json()
+    texted = card_form(
+        requester={"full_name": "Пётр", "phone": "+7 916 555-44-33", "preferred_channel": "sms"}
+    )
+    by_sms = requests.post(f"{stack.url}/requests", json=texted, timeout=TIMEOUT).json()
+    mails = [p.read_text("utf-8", errors="replace") for p in _wait_for(outbox, "*.eml", 1)]
+    assert any(by_mail["number"] in m and "anna@example.org" in m for m in mails)
+    (sms,) = _wait_for(outbox, "*.sms.txt", 1)
+    text = sms.read_text("utf-8")
+    assert text.startswith("To: +7 916 555-44-33")
+    assert by_sms["number"] in text

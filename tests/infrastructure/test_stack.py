@@ -114,6 +114,10 @@ STAR_ONLY_ACTIONS = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+    # A text to a phone number has no ARN; the one role that may is denied every topic (below).
+    "sns:Publish",
+    # Lambda's stream poller lists the table's streams; ListStreams takes no ARN.
+    "dynamodb:ListStreams",
 }
 
 
@@ -133,6 +137,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
         "DeadlinesSchedulerRole",
         "DeadlinesEscalationRole",
         "SeedDataRole",
+        "NotificationsDispatcherRole",
     ],
 )
 def test_every_role_names_its_actions_and_resources(template, role):
@@ -322,3 +327,49 @@ def test_routing_reads_what_it_needs_and_only_the_deploy_step_writes_the_directo
     assert len(seed["SeedDigest"]) == 64
     function = _resource_id(template, "AWS::Lambda::Function", "SeedDataFunction")
     assert template["Resources"][function]["Properties"]["Handler"] == "functions.seed_data.handler"
+
+
+def test_the_outbox_sender_runs_on_new_outbox_items_and_every_minute(template):
+    dispatcher = _resource_id(template, "AWS::Lambda::Function", "NotificationsDispatcher")
+    (mapping,) = _of_type(template, "AWS::Lambda::EventSourceMapping")
+    assert mapping["FunctionName"] == {"Ref": dispatcher}
+    assert mapping["MaximumRetryAttempts"] == 0
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}},
+    }
+    (table,) = _of_type(template, "AWS::DynamoDB::Table")
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    rules = {
+        r["ScheduleExpression"]: r["Targets"][0]["Arn"]
+        for r in _of_type(template, "AWS::Events::Rule")
+    }
+    assert rules["rate(1 minute)"] == {"Fn::GetAtt": [dispatcher, "Arn"]}
+
+
+def test_the_sender_texts_people_but_publishes_to_no_topic_and_touches_only_its_items(template):
+    statements = _statements(template, "NotificationsDispatcherRole")
+    publish = [s for s in statements if "sns:Publish" in _actions(s)]
+    assert {s["Effect"] for s in publish} == {"Allow", "Deny"}
+    (deny,) = [s for s in publish if s["Effect"] == "Deny"]
+    assert "sns:" in json.dumps(deny["Resource"])
+    (table_access,) = [s for s in statements if "dynamodb:PutItem" in _actions(s)]
+    leading = table_access["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert sorted(leading) == ["CONTACT#*", "MAIL#*", "OUTBOX*"]
+    for role in ("ApiRole", "EmailRole", "DeadlinesWatchRole"):
+        granted = {a for s in _statements(template, role) for a in _actions(s)}
+        assert "sns:Publish" not in granted, role
+
+
+def test_only_the_api_reads_the_link_secret(template):
+    (secret,) = _of_type(template, "AWS::SecretsManager::Secret")
+    assert "KmsKeyId" in secret
+    readers = [
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy"
+        and "secretsmanager:GetSecretValue" in json.dumps(r["Properties"])
+    ]
+    assert len(readers) == 1
+    assert readers[0].startswith("ApiRole")

@@ -10,7 +10,15 @@ from chalicelib.domain.card import Status
 from chalicelib.domain.errors import PermissionDenied
 from chalicelib.services import staff
 from chalicelib.services.commands import Assign, CommentCreate, Transition
-from tests.factories import CONTROLLER, EXECUTOR, MANAGER, OPERATOR, OTHER_EXECUTOR, submit
+from tests.factories import (
+    CONTROLLER,
+    EXECUTOR,
+    MANAGER,
+    OPERATOR,
+    OTHER_EXECUTOR,
+    notifier,
+    submit,
+)
 
 
 @pytest.fixture
@@ -86,13 +94,22 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
         clock=clock,
     )
     staff.transition_card(
-        OPERATOR, number, Transition(to=Status.IN_PROGRESS, version=2), cards=cards, clock=clock
+        OPERATOR,
+        number,
+        Transition(to=Status.IN_PROGRESS, version=2),
+        cards=cards,
+        clock=clock,
+        notify=notifier(directory),
     )
     resolve = Transition(to=Status.RESOLVED, version=3, resolution="Patched the hole")
     for outsider in (EXECUTOR, OPERATOR, CONTROLLER):
         with pytest.raises(PermissionDenied):
-            staff.transition_card(outsider, number, resolve, cards=cards, clock=clock)
-    staff.transition_card(MANAGER, number, resolve, cards=cards, clock=clock)
+            staff.transition_card(
+                outsider, number, resolve, cards=cards, clock=clock, notify=notifier(directory)
+            )
+    staff.transition_card(
+        MANAGER, number, resolve, cards=cards, clock=clock, notify=notifier(directory)
+    )
     assert cards.get(number).status == Status.RESOLVED
 
 

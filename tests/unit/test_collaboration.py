@@ -18,7 +18,15 @@ from chalicelib.services.commands import (
     Transition,
 )
 from chalicelib.services.policies import IntakePolicy
-from tests.factories import CONTROLLER, EXECUTOR, MANAGER, OPERATOR, OTHER_EXECUTOR, principal
+from tests.factories import (
+    CONTROLLER,
+    EXECUTOR,
+    MANAGER,
+    OPERATOR,
+    OTHER_EXECUTOR,
+    notifier,
+    principal,
+)
 from tests.unit.test_deadline_watch import POLICIES, Town
 
 LIGHTING_EXECUTOR = OTHER_EXECUTOR  # ex-pavel
@@ -186,6 +194,7 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
             Transition(to=to, version=version(town, number), **details),
             cards=town.cards,
             clock=town.clock,
+            notify=notifier(town.ports.directory),
         )
 
     move(EXECUTOR, town.number, Status.IN_PROGRESS)

@@ -1,0 +1,189 @@
+"""What the requester is told, and from which facts: notification kinds, the variables a
+template may use, and the channels a message goes by.
+
+The context of a requester's message is built here from the card's public fields only, so a
+template cannot reach an internal note, a staff member's name or another person's data: such
+variables do not exist in the context, and a template naming one is refused when saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from chalicelib.domain.card import Card, ContactChannel, Status
+from chalicelib.domain.history import Action, HistoryEntry
+from chalicelib.domain.outbox import DeliveryChannel, Destination
+
+SUMMARY_LENGTH = 120
+
+
+class NotificationKind(StrEnum):
+    RECEIPT = "receipt"
+    CLARIFICATION = "clarification"
+    RESUMED = "resumed"
+    STATUS_CHANGE = "status_change"
+    REPLY = "reply"
+    FINAL_REPLY = "final_reply"
+    REFUSAL = "refusal"
+    SURVEY = "survey"
+
+
+# Every variable a requester's template may use, with what it holds (shown to administrators).
+PUBLIC_VARIABLES: dict[str, str] = {
+    "full_name": "the requester's name as they gave it",
+    "number": "the card number, e.g. 2026-000042",
+    "summary": "the request's subject, shortened to 120 characters",
+    "registered_on": "registration date and time (town time)",
+    "response_deadline": "when the first answer is due",
+    "responsible_unit": "the department working on the request",
+    "contact": "where to ask for clarification (the department's phone and email)",
+    "status": "the status code (received, in_progress, ...)",
+    "question": "what is missing (clarification requests)",
+    "message": "the town's text for this message (reply, resolution, refusal reason)",
+    "next_step": "what happens next",
+    "next_step_deadline": "when the next step is due (town time), or empty",
+    "final": "true when the message closes the request",
+    "status_url": "the private link to the status page",
+    "survey_url": "the signed link to rate the service (surveys)",
+    "town_name": "the town's name",
+}
+
+# Known to the system but never allowed in a requester's template: refused with this reason.
+INTERNAL_VARIABLES: dict[str, str] = {
+    "executor_name": "staff names stay inside the town hall",
+    "executor_email": "staff addresses stay inside the town hall",
+    "staff": "staff names stay inside the town hall",
+    "internal_note": "internal notes never leave the system",
+    "internal_notes": "internal notes never leave the system",
+    "history": "the history holds internal entries",
+    "card": "the whole card holds internal fields",
+    "requester_email": "contact details are not repeated in messages",
+    "requester_phone": "contact details are not repeated in messages",
+    "department_id": "use responsible_unit",
+    "routing": "routing is internal",
+    "subtasks": "interdepartmental work is internal",
+}
+
+
+@dataclass(frozen=True)
+class UnitContact:
+    """The department as the requester may reach it."""
+
+    name: str
+    phone: str | None
+    email: str | None
+
+    def line(self) -> str:
+        return ", ".join(part for part in (self.phone, self.email) if part) or self.name
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """Why a message is written and what it says beyond the card's own fields."""
+
+    kind: NotificationKind
+    message: str | None = None
+    next_step: str | None = None
+    next_step_due: datetime | None = None
+    final: bool = False
+
+
+def destinations(card: Card) -> tuple[Destination, ...]:
+    """The requester's preferred channel first, the other as fallback. A phone preference
+    (call me back) is served by SMS: a notification cannot wait for a call."""
+    requester = card.requester
+    email = (
+        Destination(channel=DeliveryChannel.EMAIL, address=requester.email)
+        if (requester.email)
+        else None
+    )
+    sms = (
+        Destination(channel=DeliveryChannel.SMS, address=requester.phone)
+        if (requester.phone)
+        else None
+    )
+    ordered = (sms, email) if requester.preferred_channel != ContactChannel.EMAIL else (email, sms)
+    return tuple(d for d in ordered if d is not None)
+
+
+def occasion_for(before: Card, after: Card, entry: HistoryEntry) -> Occasion | None:
+    """The requester's notice a card change warrants, if any. Internal changes (assignment,
+    notes, flags, subtasks) warrant none; replies are written by staff and sent explicitly."""
+    if after.is_subtask:
+        return None  # the requester follows the parent card only
+    if entry.action == Action.CREATED:
+        return Occasion(NotificationKind.RECEIPT)
+    status = entry.status_after
+    if status is None:
+        return None
+    if status == Status.NEEDS_CLARIFICATION:
+        return Occasion(NotificationKind.CLARIFICATION, message=after.open_question)
+    if before.status.waits_for_requester and not status.is_final:
+        return Occasion(NotificationKind.RESUMED)
+    if status == Status.RESOLVED:
+        return Occasion(NotificationKind.FINAL_REPLY, message=after.resolution, final=True)
+    if status == Status.CLOSED and before.status == Status.RESOLVED:
+        return Occasion(NotificationKind.SURVEY, final=True)
+    if status == Status.CLOSED:
+        return Occasion(NotificationKind.STATUS_CHANGE, message=after.closure_reason, final=True)
+    text = entry.public_message.text if entry.public_message else None
+    return Occasion(NotificationKind.STATUS_CHANGE, message=text)
+
+
+def context(
+    card: Card,
+    occasion: Occasion,
+    *,
+    unit: UnitContact,
+    tz: tzinfo,
+    status_url: str,
+    town_name: str,
+    survey_url: str | None = None,
+) -> dict[str, object]:
+    """The variables of a requester's message: the card's public facts and the occasion."""
+    values: dict[str, object] = {
+        "full_name": card.requester.full_name,
+        "number": card.number,
+        "summary": _summary(card.subject),
+        "registered_on": _local(card.created_at, tz),
+        "response_deadline": _local(card.first_response_due, tz),
+        "responsible_unit": unit.name,
+        "contact": unit.line(),
+        "status": card.status.value,
+        "question": card.open_question or "",
+        "message": occasion.message or "",
+        "next_step": occasion.next_step or "",
+        "next_step_deadline": _local(occasion.next_step_due, tz) if occasion.next_step_due else "",
+        "final": occasion.final,
+        "status_url": status_url,
+        "survey_url": survey_url or "",
+        "town_name": town_name,
+    }
+    return values
+
+
+def _summary(subject: str) -> str:
+    line = " ".join(subject.split())
+    return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
+
+
+def _local(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+# GSM 03.38 basic characters: texts made only of these go 160 to a segment; others (Cyrillic)
+# are sent as UCS-2, 70 to a segment. Concatenated segments lose room to the joining header.
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments ``text`` costs (each is billed)."""
+    single, joined = (160, 153) if set(text) <= _GSM7 else (70, 67)
+    if len(text) <= single:
+        return 1
+    return -(-len(text) // joined)

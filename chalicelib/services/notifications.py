@@ -1,0 +1,152 @@
+"""Writing the requester's messages: which change warrants one, filled from the card's public
+facts, rendered once for every channel, and handed to the outbox with the change itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from chalicelib import templating
+from chalicelib.domain.card import Card
+from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.lifecycle import Change
+from chalicelib.domain.notifications import (
+    NotificationKind,
+    Occasion,
+    UnitContact,
+    context,
+    destinations,
+    occasion_for,
+)
+from chalicelib.domain.outbox import EmailContent, OutboxMessage, message_id
+from chalicelib.domain.signed_links import LinkPurpose, sign
+from chalicelib.observability import logger
+from chalicelib.ports import Directory, NotificationTemplates
+
+
+@dataclass(frozen=True)
+class NotifyPolicy:
+    town_name: str = "Town Hall"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    default_locale: str = "en"
+    public_base_url: str = "http://127.0.0.1:8000"
+    link_secret: bytes = b""
+    status_link_days: int = 90
+    survey_link_days: int = 60
+
+
+class ShippedTemplates:
+    """The default templates in ``templates/notifications`` (no department overrides)."""
+
+    def source(self, kind: str, locale: str, department: str) -> str:
+        return templating.default_source(kind, locale)
+
+
+class Notifier:
+    """Composes requester messages; sending is the outbox dispatcher's job."""
+
+    def __init__(
+        self, *, directory: Directory, templates: NotificationTemplates, policy: NotifyPolicy
+    ) -> None:
+        self._directory = directory
+        self._templates = templates
+        self._policy = policy
+
+    def for_change(self, before: Card, change: Change) -> list[OutboxMessage]:
+        occasion = occasion_for(before, change.card, change.entry)
+        return self.compose(change.card, change.entry, occasion) if occasion else []
+
+    def compose(
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        occasion: Occasion,
+        *,
+        access_token: str | None = None,
+    ) -> list[OutboxMessage]:
+        """The message ``occasion`` warrants, or none when the requester left no contact."""
+        reach = destinations(card)
+        if not reach:
+            logger.info("no contact to notify", extra={"kind": occasion.kind.value})
+            return []
+        locale = card.requester.locale or self._policy.default_locale
+        rendered = self._render(card, occasion, locale, entry.at, access_token)
+        return [
+            OutboxMessage(
+                id=message_id(card.number, entry.seq, occasion.kind.value),
+                card_number=card.number,
+                kind=occasion.kind.value,
+                locale=locale,
+                destinations=reach,
+                email=EmailContent(
+                    subject=rendered.subject, text=rendered.text, html=rendered.html
+                ),
+                sms=rendered.sms,
+                next_attempt_at=entry.at,
+                created_at=entry.at,
+                updated_at=entry.at,
+            )
+        ]
+
+    def status_url(self, number: str, *, at: datetime, access_token: str | None = None) -> str:
+        """The private status link: the receipt's own token, later a signed one."""
+        token = access_token or sign(
+            self._policy.link_secret,
+            LinkPurpose.STATUS,
+            number,
+            at + timedelta(days=self._policy.status_link_days),
+        )
+        return f"{self._policy.public_base_url}/status.html?n={number}#t={quote(token)}"
+
+    def survey_url(self, number: str, *, at: datetime) -> str:
+        token = sign(
+            self._policy.link_secret,
+            LinkPurpose.SURVEY,
+            number,
+            at + timedelta(days=self._policy.survey_link_days),
+        )
+        return f"{self._policy.public_base_url}/status.html?n={number}&survey=1#t={quote(token)}"
+
+    def _render(
+        self,
+        card: Card,
+        occasion: Occasion,
+        locale: str,
+        at: datetime,
+        access_token: str | None,
+    ) -> templating.Rendered:
+        variables = context(
+            card,
+            occasion,
+            unit=self._unit(card.department, locale),
+            tz=self._policy.timezone,
+            status_url=self.status_url(card.number, at=at, access_token=access_token),
+            town_name=self._policy.town_name,
+            survey_url=(
+                self.survey_url(card.number, at=at)
+                if occasion.kind == NotificationKind.SURVEY
+                else None
+            ),
+        )
+        source = self._templates.source(occasion.kind.value, locale, card.department)
+        try:
+            return templating.render_source(source, variables)
+        except Exception:
+            # A department's template that breaks at render time must not cost the message:
+            # the town's default says the same thing.
+            logger.exception("template failed; using the default", extra={"kind": occasion.kind})
+            return templating.render_source(
+                templating.default_source(occasion.kind.value, locale), variables
+            )
+
+    def _unit(self, department_id: str, locale: str) -> UnitContact:
+        department = self._directory.department(department_id)
+        if department is None:
+            return UnitContact(name=self._policy.town_name, phone=None, email=None)
+        return UnitContact(
+            name=department.name.get(locale),
+            phone=department.phone,
+            email=department.email,
+        )

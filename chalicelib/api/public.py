@@ -12,9 +12,11 @@ from chalicelib.api.schemas import (
     IntakeReceiptView,
     UploadTicketView,
 )
+from chalicelib.domain.access_tokens import StatusKey
 from chalicelib.domain.card import is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.public_view import CardPublicView
+from chalicelib.domain.signed_links import is_signed
 from chalicelib.services import intake, requester
 from chalicelib.services.commands import AttachmentRequest, CardCreate, MessageCreate
 
@@ -95,7 +97,7 @@ def status(number: str) -> Response:
     c = bootstrap.container()
     locale = _locale(public.current_request.headers.get("accept-language"))
     view = requester.view_status(
-        _number(number), _token(), cards=c.cards, directory=c.directory, locale=locale
+        _number(number), _key(), cards=c.cards, directory=c.directory, locale=locale
     )
     return json_response(view, headers={"Cache-Control": "no-store"})
 
@@ -115,11 +117,11 @@ def status(number: str) -> Response:
 def add_message(number: str) -> Response:
     c = bootstrap.container()
     message = parse_body(public.current_request, MessageCreate, max_bytes=c.settings.max_body_bytes)
-    token = _token()
+    key = _key()
     requester.add_message(
-        _number(number), token, message, cards=c.cards, clock=c.clock, notify=c.notifier
+        _number(number), key, message, cards=c.cards, clock=c.clock, notify=c.notifier
     )
-    view = requester.view_status(number, token, cards=c.cards, directory=c.directory)
+    view = requester.view_status(number, key, cards=c.cards, directory=c.directory)
     return json_response(view, status=201)
 
 
@@ -141,7 +143,7 @@ def request_upload(number: str) -> Response:
         public.current_request, AttachmentRequest, max_bytes=c.settings.max_body_bytes
     )
     pending = requester.request_upload(
-        _number(number), _token(), body, cards=c.cards, blobs=c.blobs, policy=c.attachment_policy
+        _number(number), _key(), body, cards=c.cards, blobs=c.blobs, policy=c.attachment_policy
     )
     return json_response(
         UploadTicketView(
@@ -170,10 +172,10 @@ def confirm_upload(number: str, attachment_id: str) -> Response:
     body = parse_body(
         public.current_request, AttachmentConfirm, max_bytes=c.settings.max_body_bytes
     )
-    token = _token()
+    key = _key()
     requester.confirm_upload(
         _number(number),
-        token,
+        key,
         attachment_id,
         body.filename,
         cards=c.cards,
@@ -181,7 +183,7 @@ def confirm_upload(number: str, attachment_id: str) -> Response:
         clock=c.clock,
         policy=c.attachment_policy,
     )
-    return json_response(requester.view_status(number, token, cards=c.cards, directory=c.directory))
+    return json_response(requester.view_status(number, key, cards=c.cards, directory=c.directory))
 
 
 def _number(number: str) -> str:
@@ -190,8 +192,13 @@ def _number(number: str) -> str:
     return number
 
 
-def _token() -> str | None:
-    return public.current_request.headers.get(TOKEN_HEADER.lower())
+def _key() -> StatusKey:
+    """The token the requester sent: their receipt's, or a signed one from a later message."""
+    c = bootstrap.container()
+    token = public.current_request.headers.get(TOKEN_HEADER.lower())
+    if token and is_signed(token):
+        return StatusKey(token, link_secret=c.link_secret, now=c.clock.now())
+    return StatusKey(token)
 
 
 def _idempotency_key(value: str | None) -> str | None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.signed_links import LinkPurpose, is_signed, verify
 
 
 def new_access_token() -> str:
@@ -19,3 +23,24 @@ def token_matches(token: str | None, stored_hash: str) -> bool:
     if not token:
         return False
     return hmac.compare_digest(hash_access_token(token), stored_hash)
+
+
+@dataclass(frozen=True)
+class StatusKey:
+    """What a requester shows to open their card: the receipt's private token, or the signed
+    link of a later message (checked with the town's link secret and the current time)."""
+
+    token: str | None
+    link_secret: bytes = b""
+    now: datetime | None = None
+
+    def opens(self, number: str, stored_hash: str) -> bool:
+        if not self.token:
+            return False
+        if is_signed(self.token):
+            return (
+                bool(self.link_secret)
+                and self.now is not None
+                and verify(self.link_secret, LinkPurpose.STATUS, number, self.token, now=self.now)
+            )
+        return token_matches(self.token, stored_hash)

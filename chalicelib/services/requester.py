@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from chalicelib.domain import lifecycle
-from chalicelib.domain.access_tokens import token_matches
+from chalicelib.domain.access_tokens import StatusKey
 from chalicelib.domain.card import Card
 from chalicelib.domain.errors import (
     NotFound,
@@ -29,14 +29,14 @@ _NO_ACCESS = "no request with this number and access token"
 
 def view_status(
     number: str,
-    token: str | None,
+    key: StatusKey,
     *,
     cards: CardRepository,
     directory: Directory,
     locale: str = "en",
 ) -> CardPublicView:
     """The requester's status page. One read: card and history come back together."""
-    card, history = _authorized_with_history(number, token, cards)
+    card, history = _authorized_with_history(number, key, cards)
     return public_view(
         card, history, category_label=directory.categories().label(card.category, locale)
     )
@@ -44,7 +44,7 @@ def view_status(
 
 def add_message(
     number: str,
-    token: str | None,
+    key: StatusKey,
     message: MessageCreate,
     *,
     cards: CardRepository,
@@ -52,7 +52,7 @@ def add_message(
     notify: Notifier,
 ) -> Card:
     """The requester adds details; if the card was waiting for them, they are told it resumed."""
-    card = _authorized(number, token, cards)
+    card = _authorized(number, key, cards)
     change = lifecycle.requester_message(card, message.text, actor=REQUESTER, at=clock.now())
     cards.save(change.card, change.entry, notify.for_change(card, change))
     return change.card
@@ -66,7 +66,7 @@ class PendingUpload:
 
 def request_upload(
     number: str,
-    token: str | None,
+    key: StatusKey,
     request: AttachmentRequest,
     *,
     cards: CardRepository,
@@ -74,7 +74,7 @@ def request_upload(
     policy: AttachmentPolicy,
 ) -> PendingUpload:
     """A short-lived URL to upload one file straight to storage, within the size and type rules."""
-    card = _authorized(number, token, cards)
+    card = _authorized(number, key, cards)
     _check_upload(card, request, policy)
     attachment_id = uuid.uuid4().hex
     ticket = blobs.upload_ticket(
@@ -88,7 +88,7 @@ def request_upload(
 
 def confirm_upload(
     number: str,
-    token: str | None,
+    key: StatusKey,
     attachment_id: str,
     filename: str,
     *,
@@ -98,16 +98,18 @@ def confirm_upload(
     policy: AttachmentPolicy,
 ) -> Card:
     """Record an uploaded file on the card, with the size and sha256 storage actually holds."""
-    card = _authorized(number, token, cards)
+    card = _authorized(number, key, cards)
     if any(a.id == attachment_id for a in card.attachments):
         return card
-    key = attachment_key(card.number, attachment_id, filename)
-    stored = blobs.inspect(key)
+    object_key = attachment_key(card.number, attachment_id, filename)
+    stored = blobs.inspect(object_key)
     if stored.size > policy.max_bytes or stored.content_type not in policy.allowed_types:
-        blobs.delete(key)
+        blobs.delete(object_key)
         raise ValidationFailed.single("file", "the uploaded file breaks the size or type rules")
     now = clock.now()
-    attachment = stored_attachment(attachment_id, safe_filename(filename), key, stored, at=now)
+    attachment = stored_attachment(
+        attachment_id, safe_filename(filename), object_key, stored, at=now
+    )
     change = lifecycle.attach(card, (attachment,), actor=REQUESTER, at=now)
     cards.save(change.card, change.entry)
     return change.card
@@ -131,25 +133,25 @@ def _check_upload(card: Card, request: AttachmentRequest, policy: AttachmentPoli
         raise ValidationFailed.single("file", f"at most {policy.max_per_card} files per request")
 
 
-def _authorized(number: str, token: str | None, cards: CardRepository) -> Card:
+def _authorized(number: str, key: StatusKey, cards: CardRepository) -> Card:
     try:
         card = cards.get(number)
     except NotFound:
         raise NotFound(_NO_ACCESS) from None
-    return _check_token(card, token)
+    return _check_key(card, key)
 
 
 def _authorized_with_history(
-    number: str, token: str | None, cards: CardRepository
+    number: str, key: StatusKey, cards: CardRepository
 ) -> tuple[Card, list[HistoryEntry]]:
     try:
         card, history = cards.get_with_history(number)
     except NotFound:
         raise NotFound(_NO_ACCESS) from None
-    return _check_token(card, token), history
+    return _check_key(card, key), history
 
 
-def _check_token(card: Card, token: str | None) -> Card:
-    if not token_matches(token, card.access_token_hash):
+def _check_key(card: Card, key: StatusKey) -> Card:
+    if not key.opens(card.number, card.access_token_hash):
         raise NotFound(_NO_ACCESS)
     return card

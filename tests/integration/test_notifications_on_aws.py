@@ -110,3 +110,35 @@ def test_a_mail_ses_refuses_falls_back_to_sms_and_the_card_change_stands(api, aw
     (message,) = api.container.outbox.for_card(number)
     assert message.sent_via == "sms"
     assert message.last_error is None
+
+
+def test_the_signed_link_in_a_later_message_opens_the_card_and_the_answer_resumes_work(api, clock):
+    from datetime import timedelta
+
+    number = api.post("/requests", card_form()).json_body["number"]
+    card = api.get(f"/staff/cards/{number}", staff="mgr-sergey").json_body
+    api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "needs_clarification", "question": "Which house?", "version": card["version"]},
+        staff="mgr-sergey",
+    )
+    (question,) = [m for m in api.container.outbox.for_card(number) if m.kind == "clarification"]
+    assert question.email is not None
+    token = question.email.text.split("#t=")[1].split()[0]
+    header = {"X-Access-Token": token}
+    status = api.get(f"/requests/{number}", headers=header)
+    assert status.status_code == 200
+    assert status.json_body["open_question"] == "Which house?"
+    answered = api.post(f"/requests/{number}/messages", {"text": "House 5"}, headers=header)
+    assert answered.status_code == 201
+    kinds = [m.kind for m in api.container.outbox.for_card(number)]
+    assert kinds == ["receipt", "clarification", "resumed"]
+    # Another card's number, a tampered signature and an expired link all open nothing.
+    other = api.post("/requests", card_form()).json_body["number"]
+    assert api.get(f"/requests/{other}", headers=header).status_code == 404
+    assert (
+        api.get(f"/requests/{number}", headers={"X-Access-Token": token[:-2] + "xx"}).status_code
+        == 404
+    )
+    clock.advance(timedelta(days=91))
+    assert api.get(f"/requests/{number}", headers=header).status_code == 404

@@ -8,11 +8,13 @@ from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.public import public
+from chalicelib.api.replies import replies
 from chalicelib.api.staff import staff
 
 app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
 app.register_blueprint(staff)
+app.register_blueprint(replies)
 app.register_blueprint(admin)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

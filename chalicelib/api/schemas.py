@@ -14,12 +14,14 @@ from chalicelib.domain.card import (
     ControlReason,
     Location,
     Priority,
+    Reply,
     Requester,
     RoutingRecord,
     Status,
 )
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
 from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
@@ -105,6 +107,9 @@ class CardRead(CardSummary):
         default_factory=list, description="Each subtask's department, owner and status."
     )
     related_to: str | None
+    replies: tuple[Reply, ...] = Field(
+        description="Replies written to the requester; those awaiting approval wait here."
+    )
     history: list[HistoryEntryRead]
     timers: list[TimerRead]
 
@@ -145,6 +150,7 @@ class CardRead(CardSummary):
             subtasks=card.subtasks,
             subtask_progress=[SubtaskView.of(s) for s in subtasks or []],
             related_to=card.related_to,
+            replies=card.replies,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
         )
@@ -330,3 +336,37 @@ class RoutingPreviewView(_View):
 
 
 CardRead.model_rebuild()
+
+
+class OutboxMessageView(_View):
+    """One message to the requester and what became of it (addresses are on the card)."""
+
+    id: str
+    kind: str
+    status: OutboxStatus
+    channel: DeliveryChannel = Field(description="The channel being tried (or that took it).")
+    sent_via: DeliveryChannel | None
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> OutboxMessageView:
+        return cls(
+            id=message.id,
+            kind=message.kind,
+            status=message.status,
+            channel=message.destination.channel,
+            sent_via=message.sent_via,
+            attempts=message.attempts,
+            next_attempt_at=message.next_attempt_at,
+            last_error=message.last_error,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+
+class OutboxMessagesView(_View):
+    messages: list[OutboxMessageView]

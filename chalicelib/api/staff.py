@@ -48,7 +48,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
     errors=(401, 403),
 )
 def me() -> Response:
-    p = _principal()
+    p = request_principal()
     return json_response(
         StaffMeView(
             staff_id=p.staff_id,
@@ -72,7 +72,7 @@ def me() -> Response:
 )
 def queue() -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     params: dict[str, str] = dict(staff.current_request.query_params or {})
     department = params.get("department") or ""
     status = _status(params.get("status", Status.RECEIVED.value))
@@ -111,9 +111,9 @@ def queue() -> Response:
 )
 def card(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
-    found, history = staff_service.card_with_history(principal, _number(number), cards=c.cards)
-    return _card_read(principal, found, history)
+    principal = request_principal()
+    found, history = staff_service.card_with_history(principal, card_number(number), cards=c.cards)
+    return card_read(principal, found, history)
 
 
 @route(
@@ -129,12 +129,17 @@ def card(number: str) -> Response:
 )
 def assign(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, Assign, max_bytes=c.settings.max_body_bytes)
-    return _card_read(
+    return card_read(
         principal,
         *staff_service.assign_card(
-            principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+            principal,
+            card_number(number),
+            command,
+            cards=c.cards,
+            directory=c.directory,
+            clock=c.clock,
         ),
     )
 
@@ -152,12 +157,12 @@ def assign(number: str) -> Response:
 )
 def transition(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, Transition, max_bytes=c.settings.max_body_bytes)
-    return _card_read(
+    return card_read(
         principal,
         *staff_service.transition_card(
-            principal, _number(number), command, cards=c.cards, clock=c.clock, notify=c.notifier
+            principal, card_number(number), command, cards=c.cards, clock=c.clock, notify=c.notifier
         ),
     )
 
@@ -176,12 +181,12 @@ def transition(number: str) -> Response:
 )
 def comment(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, CommentCreate, max_bytes=c.settings.max_body_bytes)
     found, history = staff_service.comment_on_card(
-        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+        principal, card_number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
     )
-    return _card_read(principal, found, history, status=201)
+    return card_read(principal, found, history, status=201)
 
 
 @route(
@@ -197,12 +202,12 @@ def comment(number: str) -> Response:
 )
 def flags(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, RiskFlags, max_bytes=c.settings.max_body_bytes)
     found, history = staff_service.flag_card(
-        principal, _number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
+        principal, card_number(number), command, cards=c.cards, directory=c.directory, clock=c.clock
     )
-    return _card_read(principal, found, history)
+    return card_read(principal, found, history)
 
 
 @route(
@@ -219,18 +224,18 @@ def flags(number: str) -> Response:
 )
 def subtasks(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, SubtaskCreate, max_bytes=c.settings.max_body_bytes)
     (found, history), child = staff_service.create_subtask(
         principal,
-        _number(number),
+        card_number(number),
         command,
         cards=c.cards,
         directory=c.directory,
         clock=c.clock,
         policy=c.intake_policy,
     )
-    response = _card_read(principal, found, history, status=201)
+    response = card_read(principal, found, history, status=201)
     response.headers["Location"] = f"/staff/cards/{child.number}"
     return response
 
@@ -249,7 +254,12 @@ def attachment(number: str, attachment_id: str) -> Response:
     c = bootstrap.container()
     policy = c.attachment_policy
     url = staff_service.attachment_link(
-        _principal(), _number(number), attachment_id, cards=c.cards, blobs=c.blobs, policy=policy
+        request_principal(),
+        card_number(number),
+        attachment_id,
+        cards=c.cards,
+        blobs=c.blobs,
+        policy=policy,
     )
     return json_response(
         DownloadLinkView(url=url, expires_in=policy.download_url_ttl_seconds),
@@ -271,12 +281,17 @@ def attachment(number: str, attachment_id: str) -> Response:
 )
 def overdue(number: str) -> Response:
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     command = parse_body(staff.current_request, OverdueExplain, max_bytes=c.settings.max_body_bytes)
     found, history = staff_service.explain_overdue(
-        principal, _number(number), command, cards=c.cards, clock=c.clock, timers_of=c.card_timers
+        principal,
+        card_number(number),
+        command,
+        cards=c.cards,
+        clock=c.clock,
+        timers_of=c.card_timers,
     )
-    return _card_read(principal, found, history, status=201)
+    return card_read(principal, found, history, status=201)
 
 
 @route(
@@ -295,7 +310,7 @@ def repeated_breaches() -> Response:
     from chalicelib.services import breach_review
 
     c = bootstrap.container()
-    principal = _principal()
+    principal = request_principal()
     params: dict[str, str] = dict(staff.current_request.query_params or {})
     week = params.get("week") or breach_review.last_week(c.clock.now(), c.mail_policy)
     groups = breach_review.review_for(
@@ -318,11 +333,11 @@ def repeated_breaches() -> Response:
     )
 
 
-def _principal() -> Principal:
+def request_principal() -> Principal:
     return current_principal(staff.current_request)
 
 
-def _card_read(
+def card_read(
     principal: Principal, found: Card, history: list[HistoryEntry], status: int = 200
 ) -> Response:
     c = bootstrap.container()
@@ -338,7 +353,7 @@ def _card_read(
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
 
 
-def _number(number: str) -> str:
+def card_number(number: str) -> str:
     if not is_card_number(number):
         raise NotFound(f"no card {number}")
     return number

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role
-from chalicelib.domain.errors import PermissionDenied
+from chalicelib.domain.errors import PermissionDenied, TransitionForbidden
 from chalicelib.domain.history import Actor, ActorKind
 
 R = Role
@@ -145,3 +145,14 @@ def require_comment(principal: Principal, card: Card, *, public: bool) -> None:
     require_view(principal, card)
     if public and principal.roles == frozenset({R.CONTROLLER}):
         raise PermissionDenied("controllers write internal notes only")
+
+
+def require_unsupervised_answer(principal: Principal, card: Card, field: str) -> None:
+    """On a card under manual control every answer waits for the manager: anyone else writes
+    a reply for approval instead of speaking to the requester directly."""
+    if card.approval_required and not principal.manages(card.department):
+        raise TransitionForbidden(
+            "answers on this card need the department manager's approval: write a reply "
+            f"(POST /staff/cards/{card.number}/replies) and the manager sends it",
+            field=field,
+        )

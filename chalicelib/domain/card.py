@@ -156,6 +156,50 @@ class Attachment(_Frozen):
     source: AttachmentSource
 
 
+class ReplyKind(StrEnum):
+    """An answer with a next step, the final answer (resolves the card), or a refusal (closes
+    it, with why and what the requester can do)."""
+
+    ANSWER = "answer"
+    FINAL = "final"
+    REFUSAL = "refusal"
+
+
+class ReplyStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    SENT = "sent"
+    REJECTED = "rejected"
+
+
+class ApprovalReason(StrEnum):
+    """Why a reply waits for the manager before it leaves."""
+
+    REFUSAL = "refusal"
+    LEGAL = "legal"
+    PERSONAL_DATA = "personal_data"
+    MANUAL_CONTROL = "manual_control"
+
+
+class Reply(_Frozen):
+    """A reply written from a template; those that need approval wait on the card until the
+    department's manager approves (then it is sent) or rejects it (with why)."""
+
+    id: str
+    kind: ReplyKind
+    text: str
+    next_step: str | None = None
+    next_step_due: datetime | None = None
+    legal: bool = False
+    approval_reasons: tuple[ApprovalReason, ...] = ()
+    # What the pre-send check found that is not the requester's (kinds, e.g. "email").
+    personal_data: tuple[str, ...] = ()
+    status: ReplyStatus
+    drafted_by: str
+    drafted_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
 class Card(_Frozen):
     id: str
     number: str
@@ -193,6 +237,7 @@ class Card(_Frozen):
     participants: tuple[str, ...] = ()
     # The earlier card this one follows up (e.g. a reply to a card closed long ago).
     related_to: str | None = None
+    replies: tuple[Reply, ...] = ()
     version: int = Field(default=1, ge=1)
     # Only a hash of the requester's private access token is kept: a leaked table does not
     # reveal working status links.
@@ -206,6 +251,9 @@ class Card(_Frozen):
     @property
     def is_subtask(self) -> bool:
         return self.parent is not None
+
+    def reply(self, reply_id: str) -> Reply | None:
+        return next((r for r in self.replies if r.id == reply_id), None)
 
     def is_participant(self, address: str) -> bool:
         known = {a.lower() for a in self.participants}

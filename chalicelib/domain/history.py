@@ -45,6 +45,10 @@ class Action(StrEnum):
     DEADLINE_MISSED = "deadline_missed"
     RISK_FLAGGED = "risk_flagged"
     SUBTASK_CREATED = "subtask_created"
+    REPLY_DRAFTED = "reply_drafted"
+    REPLY_APPROVED = "reply_approved"
+    REPLY_REJECTED = "reply_rejected"
+    REPLY_SENT = "reply_sent"
 
 
 class MessageAuthor(StrEnum):

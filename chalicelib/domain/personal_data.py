@@ -34,6 +34,10 @@ def without_personal_data(
             "open_question": hide(card.open_question),
             "resolution": hide(card.resolution),
             "closure_reason": hide(card.closure_reason),
+            "replies": tuple(
+                r.model_copy(update={"text": HIDDEN, "next_step": hide(r.next_step)})
+                for r in card.replies
+            ),
         }
     )
     entries = [

@@ -15,7 +15,14 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.card import ContactChannel, ControlReason, Priority, RequesterKind, Status
+from chalicelib.domain.card import (
+    ContactChannel,
+    ControlReason,
+    Priority,
+    ReplyKind,
+    RequesterKind,
+    Status,
+)
 from chalicelib.domain.overdue import NextStep, OverdueReason
 from chalicelib.domain.routing import MAX_RULES, Rule
 
@@ -143,6 +150,28 @@ class CommentCreate(_Command):
         max_length=20,
         description="Staff ids of colleagues to call in (internal notes only); each is told.",
     )
+    version: Version
+
+
+class ReplyCreate(_Command):
+    """A reply to the requester, written into the template of its kind."""
+
+    kind: ReplyKind = Field(
+        description="answer (with a next step), final (resolves the card) or refusal (closes it)"
+    )
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
+    next_step: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = (
+        None
+    )
+    next_step_due: AwareDatetime | None = None
+    legal: bool = Field(default=False, description="A legal answer: needs the manager's approval.")
+    version: Version
+
+
+class ReplyDecision(_Command):
+    """The manager's decision on a reply awaiting approval; rejecting needs a reason."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     version: Version
 
 

@@ -100,7 +100,7 @@ def assign_card(
     directory: Directory,
     clock: Clock,
 ) -> CardWithHistory:
-    card, history = _current(number, command.version, cards)
+    card, history = current(number, command.version, cards)
     if command.executor_id is None:
         department = command.department or card.department
         if directory.department(department) is None:
@@ -125,7 +125,7 @@ def assign_card(
         at=clock.now(),
         reason=command.reason,
     )
-    return _save(change, history, cards)
+    return save(change, history, cards)
 
 
 def transition_card(
@@ -139,16 +139,12 @@ def transition_card(
 ) -> CardWithHistory:
     """Move the card on; the requester is told of the changes they care about, in the same
     write (clarification needed, work resumed, resolved, closed)."""
-    card, history = _current(number, command.version, cards)
+    card, history = current(number, command.version, cards)
     access.require_transition(principal, card, command.to)
-    if command.to == Status.RESOLVED and card.subtasks:
-        still_open = [s for s in (cards.get(n) for n in card.subtasks) if not s.status.is_final]
-        if still_open:
-            listed = ", ".join(f"{s.number} ({s.department}, {s.status.value})" for s in still_open)
-            raise TransitionForbidden(
-                f"subtasks are still open: {listed}; the card is resolved when they are",
-                field="subtasks",
-            )
+    if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
+        access.require_unsupervised_answer(principal, card, "to")  # the change speaks
+    if command.to == Status.RESOLVED:
+        require_subtasks_done(card, cards)
     details = lifecycle.TransitionDetails(
         question=command.question,
         resolution=command.resolution,
@@ -157,7 +153,7 @@ def transition_card(
         reason=command.reason,
     )
     change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=clock.now())
-    return _save(change, history, cards, notify.for_change(card, change))
+    return save(change, history, cards, notify.for_change(card, change))
 
 
 def comment_on_card(
@@ -169,8 +165,10 @@ def comment_on_card(
     directory: Directory,
     clock: Clock,
 ) -> CardWithHistory:
-    card, history = _current(number, command.version, cards)
+    card, history = current(number, command.version, cards)
     access.require_comment(principal, card, public=command.public)
+    if command.public:
+        access.require_unsupervised_answer(principal, card, "public")
     mentions = _mentionable(command.mentions, card, directory)
     change = lifecycle.comment(
         card,
@@ -180,7 +178,7 @@ def comment_on_card(
         at=clock.now(),
         mentions=mentions,
     )
-    return _save(change, history, cards)
+    return save(change, history, cards)
 
 
 def flag_card(
@@ -193,7 +191,7 @@ def flag_card(
     clock: Clock,
 ) -> CardWithHistory:
     """Set the card's risk flags; clearing one is the manager's call."""
-    card, history = _current(number, command.version, cards)
+    card, history = current(number, command.version, cards)
     access.require_working_on(principal, card, "flag a risk")
     wanted = frozenset(command.flags)
     if not wanted <= RISK_FLAGS:
@@ -210,7 +208,7 @@ def flag_card(
         actor=principal.actor,
         at=clock.now(),
     )
-    return _save(change, history, cards)
+    return save(change, history, cards)
 
 
 def create_subtask(
@@ -225,7 +223,7 @@ def create_subtask(
 ) -> tuple[CardWithHistory, Card]:
     """Ask another department for part of the work: a card of theirs, linked to this one,
     which cannot be resolved before it. Nothing of it reaches the requester."""
-    parent, history = _current(number, command.version, cards)
+    parent, history = current(number, command.version, cards)
     access.require_working_on(principal, parent, "ask another department")
     if directory.department(command.department) is None:
         raise ValidationFailed.single("department", f"unknown department {command.department!r}")
@@ -286,7 +284,7 @@ def explain_overdue(
     timers_of: Callable[[Card, list[HistoryEntry]], list[Timer]],
 ) -> CardWithHistory:
     """Why a deadline was missed and what happens next; a new deadline needs a manager."""
-    card, history = _current(number, command.version, cards)
+    card, history = current(number, command.version, cards)
     access.require_overdue_explanation(
         principal, card, new_deadline=command.next_step == NextStep.NEW_DEADLINE
     )
@@ -299,10 +297,10 @@ def explain_overdue(
         new_deadline=command.new_deadline,
     )
     change = overdue.explain_overdue(card, explanation, actor=principal.actor, at=clock.now())
-    return _save(change, history, cards)
+    return save(change, history, cards)
 
 
-def _current(number: str, expected_version: int, cards: CardRepository) -> CardWithHistory:
+def current(number: str, expected_version: int, cards: CardRepository) -> CardWithHistory:
     """The card and its history in one read, if the caller saw the current version."""
     card, history = cards.get_with_history(number)
     if card.version != expected_version:
@@ -331,6 +329,17 @@ def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tupl
     return tuple(dict.fromkeys(staff_ids))
 
 
+def require_subtasks_done(card: Card, cards: CardRepository) -> None:
+    """A card is resolved when the work it asked other departments for is done."""
+    still_open = [s for s in (cards.get(n) for n in card.subtasks) if not s.status.is_final]
+    if still_open:
+        listed = ", ".join(f"{s.number} ({s.department}, {s.status.value})" for s in still_open)
+        raise TransitionForbidden(
+            f"subtasks are still open: {listed}; the card is resolved when they are",
+            field="subtasks",
+        )
+
+
 def as_principal(member: StaffMember) -> Principal:
     return Principal(
         staff_id=member.id, name=member.name, roles=member.roles, departments=member.departments
@@ -353,7 +362,7 @@ def _home_department(departments: frozenset[str], current: str) -> str:
     return current if current in departments else sorted(departments)[0]
 
 
-def _save(
+def save(
     change: lifecycle.Change,
     history: list[HistoryEntry],
     cards: CardRepository,

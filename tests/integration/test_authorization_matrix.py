@@ -79,6 +79,19 @@ MATRIX = [
         only(dict.fromkeys(WORKS_ON_IT, 422)),  # allowed, but nothing is overdue yet
     ),
     (
+        "POST",
+        "/staff/cards/{n}/replies",
+        {"kind": "refusal", "text": "Not the town's road", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 201)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/replies/r1/approve",
+        {"version": 2},
+        only({"mgr-sergey": 400, "adm-dmitry": 400}),  # allowed; the card has no reply r1
+    ),
+    ("GET", "/staff/cards/{n}/messages", None, only(dict.fromkeys(SEES_IT, 200))),
+    (
         "GET",
         "/staff/reports/repeated-breaches",
         None,

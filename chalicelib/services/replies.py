@@ -1,0 +1,137 @@
+"""Staff replies to requesters: checked against the town's list, approved when risky, sent
+with the change they make (the outbox message is written in the same transaction)."""
+
+from __future__ import annotations
+
+from chalicelib.domain import access, replies
+from chalicelib.domain.access import Principal
+from chalicelib.domain.card import Card, ReplyKind, ReplyStatus, Status
+from chalicelib.domain.errors import PermissionDenied
+from chalicelib.domain.lifecycle import Change
+from chalicelib.domain.notifications import NotificationKind, Occasion
+from chalicelib.domain.outbox import OutboxMessage
+from chalicelib.ports import CardRepository, Clock, Directory
+from chalicelib.services.commands import ReplyCreate, ReplyDecision
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.staff import CardWithHistory, current, require_subtasks_done, save
+
+KIND_OF = {
+    ReplyKind.ANSWER: NotificationKind.REPLY,
+    ReplyKind.FINAL: NotificationKind.FINAL_REPLY,
+    ReplyKind.REFUSAL: NotificationKind.REFUSAL,
+}
+
+
+def write_reply(
+    principal: Principal,
+    number: str,
+    command: ReplyCreate,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    notify: Notifier,
+) -> CardWithHistory:
+    """Check the reply; send it, or keep it for the manager when it needs approval."""
+    card, history = current(number, command.version, cards)
+    _require_author(principal, card, command.kind)
+    if command.kind == ReplyKind.FINAL:
+        require_subtasks_done(card, cards)
+    written = replies.ReplyDraft(
+        kind=command.kind,
+        text=command.text,
+        next_step=command.next_step,
+        next_step_due=command.next_step_due,
+        legal=command.legal,
+    )
+    now = clock.now()
+    contacts = _public_contacts(card, directory)
+    reasons, found = replies.check(
+        card,
+        written,
+        contact=", ".join(contacts) or None,
+        allowed=replies.allowed_contacts(card, tuple(contacts)),
+        now=now,
+    )
+    change = replies.draft(
+        card,
+        written,
+        reasons,
+        found,
+        approver=principal.manages(card.department),
+        actor=principal.actor,
+        at=now,
+    )
+    return save(change, history, cards, _message(change, notify))
+
+
+def approve_reply(
+    principal: Principal,
+    number: str,
+    reply_id: str,
+    command: ReplyDecision,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+    notify: Notifier,
+) -> CardWithHistory:
+    card, history = current(number, command.version, cards)
+    _require_approver(principal, card)
+    reply = card.reply(reply_id)
+    if reply is not None and reply.kind == ReplyKind.FINAL:
+        require_subtasks_done(card, cards)
+    change = replies.approve(card, reply_id, actor=principal.actor, at=clock.now())
+    return save(change, history, cards, _message(change, notify))
+
+
+def reject_reply(
+    principal: Principal,
+    number: str,
+    reply_id: str,
+    command: ReplyDecision,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+) -> CardWithHistory:
+    card, history = current(number, command.version, cards)
+    _require_approver(principal, card)
+    change = replies.reject(
+        card, reply_id, command.reason or "", actor=principal.actor, at=clock.now()
+    )
+    return save(change, history, cards)
+
+
+def _message(change: Change, notify: Notifier) -> list[OutboxMessage]:
+    """The requester's message when the change sent a reply (none for a draft or rejection)."""
+    sent = [r for r in change.card.replies if r.status == ReplyStatus.SENT]
+    if not sent or f"replies.{sent[-1].id}" not in {c.field for c in change.entry.changes}:
+        return []
+    reply = sent[-1]
+    occasion = Occasion(
+        KIND_OF[reply.kind],
+        message=reply.text,
+        next_step=reply.next_step,
+        next_step_due=reply.next_step_due,
+        final=reply.kind != ReplyKind.ANSWER,
+    )
+    return notify.compose(change.card, change.entry, occasion)
+
+
+def _require_author(principal: Principal, card: Card, kind: ReplyKind) -> None:
+    if kind == ReplyKind.FINAL:
+        access.require_transition(principal, card, Status.RESOLVED)
+    else:
+        access.require_working_on(principal, card, "reply to the requester")
+
+
+def _require_approver(principal: Principal, card: Card) -> None:
+    access.require_view(principal, card)
+    if not principal.manages(card.department):
+        raise PermissionDenied("only the department's manager approves or rejects replies")
+
+
+def _public_contacts(card: Card, directory: Directory) -> list[str]:
+    department = directory.department(card.department)
+    if department is None:
+        return []
+    return [c for c in (department.phone, department.email) if c]

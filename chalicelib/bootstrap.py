@@ -25,6 +25,7 @@ from chalicelib.ports import (
     ReplyLimiter,
     RoutingRules,
     SmsSender,
+    SurveyResults,
     Telemetry,
     TimerScheduler,
 )
@@ -300,6 +301,12 @@ class Container:
         from chalicelib.adapters.dynamodb_outbox import DynamoOutbox
 
         return DynamoOutbox(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def surveys(self) -> SurveyResults:
+        from chalicelib.adapters.dynamodb_surveys import DynamoSurveyResults
+
+        return DynamoSurveyResults(self.dynamodb_client, self.settings.table_name)
 
     @cached_property
     def sms(self) -> SmsSender:

@@ -14,6 +14,7 @@ from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.routing import RuleSet
+from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.territory import Territory
 
 
@@ -165,6 +166,18 @@ class NotificationTemplates(Protocol):
 
     def source(self, kind: str, locale: str, department: str) -> str:
         """The source in force for ``kind`` in ``locale`` for cards of ``department``."""
+        ...
+
+
+class SurveyResults(Protocol):
+    """Requesters' ratings, one per card, kept by the card number's year for reports."""
+
+    def record(self, answer: SurveyAnswer) -> None:
+        """Keep ``answer``; ConflictError if the card was rated already."""
+        ...
+
+    def of_year(self, year: int) -> list[SurveyAnswer]:
+        """Every rating of the cards numbered in ``year``."""
         ...
 
 

@@ -21,6 +21,7 @@ WORKLOAD#<staff id>   #WORKLOAD         open cards the person owns (ADD in card 
 RULES                 #CURRENT          routing rules in force (zlib JSON) and version
 RULES                 V#00000007        every saved version of the rules
 OUTBOX#2026-000042    <message id>      a message to the requester and its delivery state
+SURVEYS#2026          2026-000042       the requester's rating of a card (one per card)
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -123,6 +124,10 @@ def due_sort_key(at: datetime, number: str) -> str:
 
 def outbox_pk(number: str) -> str:
     return f"OUTBOX#{number}"
+
+
+def surveys_pk(year: int) -> str:
+    return f"SURVEYS#{year}"
 
 
 def mail_pk(message_id: str) -> str:

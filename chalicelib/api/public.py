@@ -16,9 +16,15 @@ from chalicelib.domain.access_tokens import StatusKey
 from chalicelib.domain.card import is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.public_view import CardPublicView
+from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.signed_links import is_signed
 from chalicelib.services import intake, requester
-from chalicelib.services.commands import AttachmentRequest, CardCreate, MessageCreate
+from chalicelib.services.commands import (
+    AttachmentRequest,
+    CardCreate,
+    MessageCreate,
+    SurveyCreate,
+)
 
 public = Blueprint(__name__)
 TAG = "Requesters"
@@ -186,6 +192,27 @@ def confirm_upload(number: str, attachment_id: str) -> Response:
     return json_response(requester.view_status(number, key, cards=c.cards, directory=c.directory))
 
 
+@route(
+    public,
+    "/requests/{number}/survey",
+    "POST",
+    summary="Rate how your request was handled (once, after it is resolved)",
+    tag=TAG,
+    request=SurveyCreate,
+    response=SurveyAnswer,
+    status=201,
+    headers=(TOKEN_HEADER,),
+    errors=(400, 404, 409, 413, 422),
+)
+def rate(number: str) -> Response:
+    c = bootstrap.container()
+    survey = parse_body(public.current_request, SurveyCreate, max_bytes=c.settings.max_body_bytes)
+    answered = requester.rate_service(
+        _number(number), _key(), survey, cards=c.cards, surveys=c.surveys, clock=c.clock
+    )
+    return json_response(answered, status=201)
+
+
 def _number(number: str) -> str:
     if not is_card_number(number):
         raise NotFound("no request with this number and access token")
@@ -196,7 +223,7 @@ def _key() -> StatusKey:
     """The token the requester sent: their receipt's, or a signed one from a later message."""
     c = bootstrap.container()
     token = public.current_request.headers.get(TOKEN_HEADER.lower())
-    if token and is_signed(token):
+    if token and is_signed(token):  # status and survey links of later messages
         return StatusKey(token, link_secret=c.link_secret, now=c.clock.now())
     return StatusKey(token)
 

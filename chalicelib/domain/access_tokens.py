@@ -38,9 +38,18 @@ class StatusKey:
         if not self.token:
             return False
         if is_signed(self.token):
-            return (
-                bool(self.link_secret)
-                and self.now is not None
-                and verify(self.link_secret, LinkPurpose.STATUS, number, self.token, now=self.now)
-            )
+            return self._signed_for(LinkPurpose.STATUS, number)
         return token_matches(self.token, stored_hash)
+
+    def may_rate(self, number: str, stored_hash: str) -> bool:
+        """The survey link rates the card; so does anything that opens its status page."""
+        return self.opens(number, stored_hash) or (
+            bool(self.token) and self._signed_for(LinkPurpose.SURVEY, number)
+        )
+
+    def _signed_for(self, purpose: LinkPurpose, number: str) -> bool:
+        return (
+            bool(self.token and self.link_secret)
+            and self.now is not None
+            and verify(self.link_secret, purpose, number, self.token or "", now=self.now)
+        )

@@ -153,6 +153,13 @@ class CommentCreate(_Command):
     version: Version
 
 
+class SurveyCreate(_Command):
+    """The requester's rating of how their request was handled."""
+
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent)")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
 class ReplyCreate(_Command):
     """A reply to the requester, written into the template of its kind."""
 

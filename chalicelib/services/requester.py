@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from chalicelib.domain import lifecycle
+from chalicelib.domain import lifecycle, satisfaction
 from chalicelib.domain.access_tokens import StatusKey
 from chalicelib.domain.card import Card
 from chalicelib.domain.errors import (
@@ -17,9 +17,23 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
-from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, UploadTicket
+from chalicelib.domain.satisfaction import SurveyAnswer
+from chalicelib.observability import logger
+from chalicelib.ports import (
+    BlobStore,
+    CardRepository,
+    Clock,
+    Directory,
+    SurveyResults,
+    UploadTicket,
+)
 from chalicelib.services.attachments import stored_attachment
-from chalicelib.services.commands import AttachmentRequest, MessageCreate, safe_filename
+from chalicelib.services.commands import (
+    AttachmentRequest,
+    MessageCreate,
+    SurveyCreate,
+    safe_filename,
+)
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import AttachmentPolicy
 
@@ -155,3 +169,25 @@ def _check_key(card: Card, key: StatusKey) -> Card:
     if not key.opens(card.number, card.access_token_hash):
         raise NotFound(_NO_ACCESS)
     return card
+
+
+def rate_service(
+    number: str,
+    key: StatusKey,
+    survey: SurveyCreate,
+    *,
+    cards: CardRepository,
+    surveys: SurveyResults,
+    clock: Clock,
+) -> SurveyAnswer:
+    """The requester rates the handling of their request, once, after it is resolved."""
+    try:
+        card = cards.get(number)
+    except NotFound:
+        raise NotFound(_NO_ACCESS) from None
+    if not key.may_rate(card.number, card.access_token_hash):
+        raise NotFound(_NO_ACCESS)
+    rated = satisfaction.answer(card, survey.rating, survey.comment, at=clock.now())
+    surveys.record(rated)
+    logger.info("service rated", extra={"rating": rated.rating, "department": rated.department})
+    return rated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,3 +86,59 @@ def test_a_wrong_code_shows_a_plain_message_and_the_lookup_form(local_stack, bro
     page.get_by_role("button", name="Show status").click()
     page.locator("#status").get_by_text("Received").wait_for()
     assert page.locator("#message").inner_text() == ""
+
+
+def _survey_link(stack, number: str, seconds: float = 20.0) -> str:
+    """The survey link from the mail the local outbox received for ``number``."""
+    from email import message_from_bytes, policy
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in sorted((stack.data_dir / "outbox").glob("*.eml")):
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            text = mail.get_body(("plain",)).get_content()
+            if number in str(mail["Subject"]) and "survey=1" in text:
+                return next(w for w in text.split() if "survey=1" in w)
+        time.sleep(0.2)
+    raise AssertionError(f"no survey mail for {number}")
+
+
+def test_after_closure_the_requester_rates_the_service_from_the_mail(local_stack, browser):
+    stack = local_stack.start()
+    receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
+    number = receipt["number"]
+    card = requests.get(
+        f"{stack.url}/staff/cards/{number}",
+        headers={"Authorization": f"Bearer {stack.tokens['adm-dmitry']}"},
+        timeout=10,
+    ).json()
+    owner = {"Authorization": f"Bearer {stack.tokens[card['executor_id']]}"}
+    manager = {"Authorization": f"Bearer {stack.tokens['mgr-sergey']}"}
+    for who, path, payload in [
+        (owner, "transition", {"to": "in_progress", "version": 1}),
+        (owner, "replies", {"kind": "final", "text": "Patched on Monday.", "version": 2}),
+        (manager, "transition", {"to": "closed", "closure_reason": "Done", "version": 3}),
+    ]:
+        done = requests.post(
+            f"{stack.url}/staff/cards/{number}/{path}", json=payload, headers=who, timeout=10
+        )
+        assert done.status_code in (200, 201), done.text
+
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(_survey_link(stack, number))
+    page.get_by_role("heading", name="How did we do?").wait_for()
+    page.get_by_label("4").check()
+    page.get_by_label("Anything to add? (optional)").fill("Fast work")
+    page.get_by_role("button", name="Send rating").click()
+    page.get_by_text("Thank you for your rating.").wait_for()
+    assert page.locator("#rating").is_hidden()
+    again = requests.post(
+        f"{stack.url}/requests/{number}/survey",
+        json={"rating": 1},
+        headers={"X-Access-Token": receipt["access_token"]},
+        timeout=10,
+    )
+    assert again.status_code == 409
+    assert errors == []

@@ -172,3 +172,49 @@ def test_a_final_reply_resolves_and_is_refused_while_a_subtask_is_open(api):
     assert _kinds(api, other) == ["receipt", "status_change", "final_reply"]
     outsider = _post(api, other, "replies", {**final, "kind": "answer"}, "ex-pavel")
     assert outsider.status_code == 403
+
+
+def test_after_closure_the_requester_rates_the_service_once_through_the_signed_link(api):
+    receipt = body(api.post("/requests", card_form()))
+    number = receipt["number"]
+    early = api.post(
+        f"/requests/{number}/survey",
+        {"rating": 5},
+        headers={"X-Access-Token": receipt["access_token"]},
+    )
+    assert early.status_code == 422
+    assert _fields(early) == {"rating"}
+    _post(api, number, "transition", {"to": "in_progress"}, "ex-ivan")
+    _post(api, number, "replies", {"kind": "final", "text": "Patched on Monday."}, "ex-ivan")
+    closed = _post(
+        api, number, "transition", {"to": "closed", "closure_reason": "Done"}, "mgr-sergey"
+    )
+    assert closed.status_code == 200, closed.body
+    (survey,) = [m for m in api.container.outbox.for_card(number) if m.kind == "survey"]
+    assert survey.email is not None
+    link = survey.email.text.split("https://", 1)[1].split()[0]
+    assert "survey=1" in link
+    token = link.split("#t=")[1]
+    header = {"X-Access-Token": token}
+    assert api.get(f"/requests/{number}", headers=header).status_code == 404  # rates, not reads
+    bad = api.post(f"/requests/{number}/survey", {"rating": 6}, headers=header)
+    assert bad.status_code == 400
+    assert _fields(bad) == {"rating"}
+    other = body(api.post("/requests", card_form()))["number"]
+    assert api.post(f"/requests/{other}/survey", {"rating": 1}, headers=header).status_code == 404
+    rated = api.post(
+        f"/requests/{number}/survey", {"rating": 4, "comment": " Quick, thanks "}, headers=header
+    )
+    assert rated.status_code == 201, rated.body
+    assert {k: body(rated)[k] for k in ("rating", "comment", "department")} == {
+        "rating": 4,
+        "comment": "Quick, thanks",
+        "department": "roads",
+    }
+    again = api.post(
+        f"/requests/{number}/survey",
+        {"rating": 1},
+        headers={"X-Access-Token": receipt["access_token"]},
+    )
+    assert again.status_code == 409
+    assert [a.rating for a in api.container.surveys.of_year(int(number[:4]))] == [4]

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.ports import (
+    AccessCodes,
     BlobStore,
     BreachLog,
     CardRepository,
@@ -301,6 +302,12 @@ class Container:
         from chalicelib.adapters.dynamodb_outbox import DynamoOutbox
 
         return DynamoOutbox(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def access_codes(self) -> AccessCodes:
+        from chalicelib.adapters.dynamodb_access_codes import DynamoAccessCodes
+
+        return DynamoAccessCodes(self.dynamodb_client, self.settings.table_name)
 
     @cached_property
     def surveys(self) -> SurveyResults:

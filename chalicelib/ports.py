@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from chalicelib.domain.access_codes import AccessCode
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
 from chalicelib.domain.duty import DutyShift
@@ -156,6 +157,11 @@ class Outbox(Protocol):
         """The card's messages, oldest first."""
         ...
 
+    def add(self, message: OutboxMessage) -> None:
+        """Queue a message that no card change causes (a one-time code); ConflictError if a
+        message with its id exists."""
+        ...
+
     def failed(self, *, limit: int) -> list[OutboxMessage]:
         """Messages no channel could take (failed or bounced), for an administrator to re-run."""
         ...
@@ -166,6 +172,17 @@ class NotificationTemplates(Protocol):
 
     def source(self, kind: str, locale: str, department: str) -> str:
         """The source in force for ``kind`` in ``locale`` for cards of ``department``."""
+        ...
+
+
+class AccessCodes(Protocol):
+    """The live one-time code of each card (a hash), with its tries and issue times."""
+
+    def get(self, number: str) -> AccessCode | None: ...
+
+    def put(self, code: AccessCode) -> None:
+        """Store ``code`` if the stored one is ``code.version - 1`` (or absent for version 1);
+        ConflictError when another request changed it first."""
         ...
 
 

@@ -57,6 +57,14 @@ class DynamoOutbox:
         self._db = client
         self._table = table_name
 
+    def add(self, message: OutboxMessage) -> None:
+        try:
+            self._db.put_item(**new_outbox_put(self._table, message)["Put"])
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            raise ConflictError(f"outbox message {message.id} exists") from error
+
     def get(self, message_id: str) -> OutboxMessage:
         response = self._db.get_item(
             TableName=self._table,

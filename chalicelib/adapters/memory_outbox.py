@@ -23,6 +23,9 @@ class InMemoryOutbox:
                 raise ConflictError(f"outbox messages exist: {', '.join(taken)}")
             self._messages.update({m.id: m for m in messages})
 
+    def add(self, message: OutboxMessage) -> None:
+        self.add_all([message])
+
     def get(self, message_id: str) -> OutboxMessage:
         try:
             return self._messages[message_id]

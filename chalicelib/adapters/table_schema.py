@@ -22,6 +22,7 @@ RULES                 #CURRENT          routing rules in force (zlib JSON) and v
 RULES                 V#00000007        every saved version of the rules
 OUTBOX#2026-000042    <message id>      a message to the requester and its delivery state
 SURVEYS#2026          2026-000042       the requester's rating of a card (one per card)
+ACCESSCODE#2026-0…42  #CODE             the card's one-time code (hash), tries, issue times (TTL)
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -128,6 +129,13 @@ def outbox_pk(number: str) -> str:
 
 def surveys_pk(year: int) -> str:
     return f"SURVEYS#{year}"
+
+
+def access_code_pk(number: str) -> str:
+    return f"ACCESSCODE#{number}"
+
+
+ACCESS_CODE_SK = "#CODE"
 
 
 def mail_pk(message_id: str) -> str:

@@ -22,6 +22,7 @@ HTTP_STATUS: dict[type[e.DomainError], int] = {
     e.PayloadTooLarge: 413,
     e.TransitionForbidden: 422,
     e.IdempotencyMismatch: 422,
+    e.TooManyRequests: 429,
 }
 
 
@@ -47,6 +48,8 @@ def error_response(error: e.DomainError, headers: dict[str, str] | None = None) 
     extra = dict(headers or {})
     if isinstance(error, e.Unauthenticated):
         extra["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, e.TooManyRequests):
+        extra["Retry-After"] = str(error.retry_after)
     return Response(
         body=json.dumps(error_body(error), ensure_ascii=False),
         status_code=status_for(error),

@@ -7,6 +7,8 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.api.http import json_response, parse_body, route
 from chalicelib.api.schemas import (
+    AccessCodeSentView,
+    AccessGrantedView,
     AttachmentConfirm,
     CategoriesView,
     IntakeReceiptView,
@@ -18,8 +20,9 @@ from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.public_view import CardPublicView
 from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.signed_links import is_signed
-from chalicelib.services import intake, requester
+from chalicelib.services import access_codes, intake, requester
 from chalicelib.services.commands import (
+    AccessCodeCheck,
     AttachmentRequest,
     CardCreate,
     MessageCreate,
@@ -30,6 +33,11 @@ public = Blueprint(__name__)
 TAG = "Requesters"
 TOKEN_HEADER = "X-Access-Token"  # noqa: S105 - a header name, not a secret
 MAX_IDEMPOTENCY_KEY = 128
+# The same words whether or not the number exists: the answer must not reveal requests.
+CODE_SENT = (
+    "If a request has this number, a code is on its way to the email or phone it was "
+    "registered with. It works for 10 minutes."
+)
 
 
 @route(
@@ -211,6 +219,60 @@ def rate(number: str) -> Response:
         _number(number), _key(), survey, cards=c.cards, surveys=c.surveys, clock=c.clock
     )
     return json_response(answered, status=201)
+
+
+@route(
+    public,
+    "/requests/{number}/access-code",
+    "POST",
+    summary="Lost the link? Get a one-time code at the contact the request was registered with",
+    tag=TAG,
+    response=AccessCodeSentView,
+    status=202,
+    errors=(404, 409, 429),
+)
+def send_access_code(number: str) -> Response:
+    c = bootstrap.container()
+    access_codes.send_code(
+        _number(number),
+        cards=c.cards,
+        codes=c.access_codes,
+        outbox=c.outbox,
+        notify=c.notifier,
+        clock=c.clock,
+    )
+    return json_response(AccessCodeSentView(message=CODE_SENT), status=202)
+
+
+@route(
+    public,
+    "/requests/{number}/access-code/check",
+    "POST",
+    summary="Exchange the one-time code for a status key (valid for a day)",
+    tag=TAG,
+    request=AccessCodeCheck,
+    response=AccessGrantedView,
+    errors=(400, 404, 409, 413),
+)
+def check_access_code(number: str) -> Response:
+    c = bootstrap.container()
+    body = parse_body(public.current_request, AccessCodeCheck, max_bytes=c.settings.max_body_bytes)
+    granted = access_codes.open_with_code(
+        _number(number),
+        body.code,
+        cards=c.cards,
+        codes=c.access_codes,
+        clock=c.clock,
+        link_secret=c.link_secret,
+    )
+    return json_response(
+        AccessGrantedView(
+            access_token=granted.token,
+            status_url=f"{c.settings.public_base_url}/status.html?n={number}#t={granted.token}",
+            expires_at=granted.expires_at,
+        ),
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _number(number: str) -> str:

@@ -370,3 +370,15 @@ class OutboxMessageView(_View):
 
 class OutboxMessagesView(_View):
     messages: list[OutboxMessageView]
+
+
+class AccessCodeSentView(_View):
+    message: str
+
+
+class AccessGrantedView(_View):
+    """A status key for a day: send it as X-Access-Token, or open ``status_url``."""
+
+    access_token: str
+    status_url: str
+    expires_at: datetime

@@ -93,3 +93,13 @@ class DeliveryFailed(DomainError):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class TooManyRequests(DomainError):
+    """A limit protecting someone (here: the requester's inbox) is used up for now."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

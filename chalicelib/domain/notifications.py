@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     FINAL_REPLY = "final_reply"
     REFUSAL = "refusal"
     SURVEY = "survey"
+    ACCESS_CODE = "access_code"
 
 
 # Every variable a requester's template may use, with what it holds (shown to administrators).
@@ -47,6 +48,7 @@ PUBLIC_VARIABLES: dict[str, str] = {
     "final": "true when the message closes the request",
     "status_url": "the private link to the status page",
     "survey_url": "the signed link to rate the service (surveys)",
+    "code": "the one-time code that opens the status page (access code messages)",
     "town_name": "the town's name",
 }
 
@@ -88,6 +90,7 @@ class Occasion:
     next_step: str | None = None
     next_step_due: datetime | None = None
     final: bool = False
+    code: str | None = None
 
 
 def destinations(card: Card) -> tuple[Destination, ...]:
@@ -160,6 +163,7 @@ def context(
         "status_url": status_url,
         "survey_url": survey_url or "",
         "town_name": town_name,
+        "code": occasion.code or "",
     }
     return values
 

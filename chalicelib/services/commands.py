@@ -153,6 +153,14 @@ class CommentCreate(_Command):
     version: Version
 
 
+class AccessCodeCheck(_Command):
+    """The one-time code the requester received."""
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")] = Field(
+        description="six digits"
+    )
+
+
 class SurveyCreate(_Command):
     """The requester's rating of how their request was handled."""
 

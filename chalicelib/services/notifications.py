@@ -67,28 +67,45 @@ class Notifier:
         access_token: str | None = None,
     ) -> list[OutboxMessage]:
         """The message ``occasion`` warrants, or none when the requester left no contact."""
+        message_key = message_id(card.number, entry.seq, occasion.kind.value)
+        found = self._message(card, occasion, message_key, entry.at, access_token)
+        return [found] if found else []
+
+    def access_code(
+        self, card: Card, code: str, *, serial: int, at: datetime
+    ) -> OutboxMessage | None:
+        """The one-time code, to the contact on file (None when there is none); ``serial``
+        tells the card's codes apart."""
+        occasion = Occasion(NotificationKind.ACCESS_CODE, code=code)
+        key = f"{card.number}.k{serial:04d}.access_code"
+        return self._message(card, occasion, key, at, None)
+
+    def _message(
+        self,
+        card: Card,
+        occasion: Occasion,
+        key: str,
+        at: datetime,
+        access_token: str | None,
+    ) -> OutboxMessage | None:
         reach = destinations(card)
         if not reach:
             logger.info("no contact to notify", extra={"kind": occasion.kind.value})
-            return []
+            return None
         locale = card.requester.locale or self._policy.default_locale
-        rendered = self._render(card, occasion, locale, entry.at, access_token)
-        return [
-            OutboxMessage(
-                id=message_id(card.number, entry.seq, occasion.kind.value),
-                card_number=card.number,
-                kind=occasion.kind.value,
-                locale=locale,
-                destinations=reach,
-                email=EmailContent(
-                    subject=rendered.subject, text=rendered.text, html=rendered.html
-                ),
-                sms=rendered.sms,
-                next_attempt_at=entry.at,
-                created_at=entry.at,
-                updated_at=entry.at,
-            )
-        ]
+        rendered = self._render(card, occasion, locale, at, access_token)
+        return OutboxMessage(
+            id=key,
+            card_number=card.number,
+            kind=occasion.kind.value,
+            locale=locale,
+            destinations=reach,
+            email=EmailContent(subject=rendered.subject, text=rendered.text, html=rendered.html),
+            sms=rendered.sms,
+            next_attempt_at=at,
+            created_at=at,
+            updated_at=at,
+        )
 
     def status_url(self, number: str, *, at: datetime, access_token: str | None = None) -> str:
         """The private status link: the receipt's own token, later a signed one."""

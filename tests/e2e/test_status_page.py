@@ -142,3 +142,39 @@ def test_after_closure_the_requester_rates_the_service_from_the_mail(local_stack
     )
     assert again.status_code == 409
     assert errors == []
+
+
+def _code_from_sms(stack, seconds: float = 20.0) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in sorted((stack.data_dir / "outbox").glob("*.sms.txt")):
+            text = path.read_text("utf-8")
+            if "is your code" in text:
+                return text.split("\n\n", 1)[1].split()[0]
+        time.sleep(0.2)
+    raise AssertionError("no code arrived")
+
+
+def test_a_requester_without_the_link_asks_for_a_code_and_gets_in(local_stack, browser):
+    stack = local_stack.start()
+    form = card_form(
+        requester={"full_name": "Anna", "phone": "+7 916 123-45-67", "preferred_channel": "sms"}
+    )
+    number = requests.post(f"{stack.url}/requests", json=form, timeout=10).json()["number"]
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{stack.url}/status.html")
+    page.get_by_label("Request number").fill(number)
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_text("a code is on its way").wait_for()
+    page.get_by_label("Access code").fill(
+        "000000" if _code_from_sms(stack) != "000000" else "111111"
+    )
+    page.get_by_role("button", name="Show status").click()
+    page.get_by_text("the code is wrong or has expired").wait_for()
+    page.get_by_label("Access code").fill(_code_from_sms(stack))
+    page.get_by_role("button", name="Show status").click()
+    page.locator("#status").get_by_text("Received").wait_for()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Your request № {number}"
+    assert errors == []

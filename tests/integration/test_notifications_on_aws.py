@@ -142,3 +142,34 @@ def test_the_signed_link_in_a_later_message_opens_the_card_and_the_answer_resume
     )
     clock.advance(timedelta(days=91))
     assert api.get(f"/requests/{number}", headers=header).status_code == 404
+
+
+def test_a_requester_who_lost_the_link_opens_the_card_with_a_one_time_code(api, clock):
+    form = card_form(
+        requester={"full_name": "Анна", "phone": "+7 916 123-45-67", "preferred_channel": "sms"}
+    )
+    number = api.post("/requests", form).json_body["number"]
+    sent = api.post(f"/requests/{number}/access-code", {})
+    assert sent.status_code == 202
+    nobody = api.post("/requests/2026-999999/access-code", {})
+    assert (nobody.status_code, nobody.json_body) == (202, sent.json_body)  # says nothing
+    (message,) = [m for m in api.container.outbox.for_card(number) if m.kind == "access_code"]
+    assert message.sms is not None
+    code = message.sms.split()[0]
+    assert len(code) == 6
+    assert code.isdigit()
+    wrong = "000000" if code != "000000" else "111111"
+    assert api.post(f"/requests/{number}/access-code/check", {"code": wrong}).status_code == 404
+    malformed = api.post(f"/requests/{number}/access-code/check", {"code": "12ab"})
+    assert malformed.status_code == 400
+    granted = api.post(f"/requests/{number}/access-code/check", {"code": code})
+    assert granted.status_code == 200, granted.json_body
+    key = {"X-Access-Token": granted.json_body["access_token"]}
+    assert api.get(f"/requests/{number}", headers=key).status_code == 200
+    again = api.post(f"/requests/{number}/access-code/check", {"code": code})
+    assert again.status_code == 404  # used once
+    for _ in range(2):
+        assert api.post(f"/requests/{number}/access-code", {}).status_code == 202
+    limited = api.post(f"/requests/{number}/access-code", {})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0

@@ -45,7 +45,9 @@ def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kin
     assert "[number]" in rendered.subject
     for part in (rendered.text, rendered.html, rendered.sms):
         assert "[number]" in part
-    assert "[status_url]" in rendered.text or "[survey_url]" in rendered.text
+    link = {"access_code": "[code]", "survey": "[survey_url]"}.get(kind, "[status_url]")
+    assert link in rendered.text
+    assert link in rendered.sms
     assert len(rendered.sms) <= 160  # with placeholders; real links are checked below
 
 

@@ -37,9 +37,10 @@ ERROR_TEXT = {
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
-    409: "The card changed meanwhile",
+    409: "Changed meanwhile, or done already",
     413: "Body too large",
     422: "Not allowed by the card's lifecycle",
+    429: "Too many for now; see Retry-After",
 }
 
 

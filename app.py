@@ -10,11 +10,13 @@ from chalicelib.api.middleware import observe_request
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
 from chalicelib.api.staff import staff
+from chalicelib.api.templates import templates
 
 app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
 app.register_blueprint(staff)
 app.register_blueprint(replies)
 app.register_blueprint(admin)
+app.register_blueprint(templates)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

@@ -20,7 +20,6 @@ from chalicelib.ports import (
     Mailer,
     MailLog,
     NoticeLog,
-    NotificationTemplates,
     Outbox,
     RawMailStore,
     ReplyLimiter,
@@ -28,6 +27,7 @@ from chalicelib.ports import (
     SmsSender,
     SurveyResults,
     Telemetry,
+    TemplateStore,
     TimerScheduler,
 )
 from chalicelib.services.policies import (
@@ -340,10 +340,10 @@ class Container:
         return str(response["SecretString"]).encode()
 
     @cached_property
-    def notification_templates(self) -> NotificationTemplates:
-        from chalicelib.services.notifications import ShippedTemplates
+    def templates(self) -> TemplateStore:
+        from chalicelib.adapters.dynamodb_templates import DynamoTemplates
 
-        return ShippedTemplates()
+        return DynamoTemplates(self.dynamodb_client, self.settings.table_name, now=self.clock.now)
 
     @cached_property
     def notify_policy(self) -> NotifyPolicy:
@@ -364,7 +364,7 @@ class Container:
 
         return Notifier(
             directory=self.directory,
-            templates=self.notification_templates,
+            templates=self.templates,
             policy=self.notify_policy,
         )
 

@@ -13,6 +13,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
 from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.satisfaction import SurveyAnswer
@@ -195,6 +196,24 @@ class SurveyResults(Protocol):
 
     def of_year(self, year: int) -> list[SurveyAnswer]:
         """Every rating of the cards numbered in ``year``."""
+        ...
+
+
+class TemplateStore(NotificationTemplates, Protocol):
+    """Administrators' versions of the templates; ``source`` resolves department → town →
+    shipped default."""
+
+    def current(self, kind: str, locale: str, scope: str) -> TemplateVersion | None:
+        """The latest saved version in ``scope`` (None: never edited there)."""
+        ...
+
+    def versions(self, kind: str, locale: str, scope: str) -> list[TemplateVersion]:
+        """Every saved version in ``scope``, oldest first."""
+        ...
+
+    def save(self, template: TemplateVersion) -> None:
+        """Store ``template`` as the new current version if the current one is
+        ``template.version - 1`` (0: none); ConflictError when someone saved meanwhile."""
         ...
 
 

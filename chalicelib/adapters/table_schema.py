@@ -23,6 +23,7 @@ RULES                 V#00000007        every saved version of the rules
 OUTBOX#2026-000042    <message id>      a message to the requester and its delivery state
 SURVEYS#2026          2026-000042       the requester's rating of a card (one per card)
 ACCESSCODE#2026-0…42  #CODE             the card's one-time code (hash), tries, issue times (TTL)
+TEMPLATE#<k>#<l>#<s>  #CURRENT, V#…     a message template edited by administrators, by version
 ====================  ================  ===========================================
 
 Keying the card by its number puts card and history in one partition: the status page is a
@@ -136,6 +137,17 @@ def access_code_pk(number: str) -> str:
 
 
 ACCESS_CODE_SK = "#CODE"
+
+
+def template_pk(kind: str, locale: str, scope: str) -> str:
+    return f"TEMPLATE#{kind}#{locale}#{scope}"
+
+
+TEMPLATE_CURRENT_SK = "#CURRENT"
+
+
+def template_version_sk(version: int) -> str:
+    return f"V#{version:08d}"
 
 
 def mail_pk(message_id: str) -> str:

@@ -26,6 +26,7 @@ from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
 from chalicelib.services.routing import Routed
+from chalicelib.services.template_admin import InForce
 
 
 class _View(BaseModel):
@@ -382,3 +383,63 @@ class AccessGrantedView(_View):
     access_token: str
     status_url: str
     expires_at: datetime
+
+
+class TemplateCatalogueView(_View):
+    """What templates exist and what they may say."""
+
+    kinds: list[str]
+    locales: list[str]
+    variables: dict[str, str] = Field(
+        description="Variables a template may use, and what each holds."
+    )
+    internal_variables: dict[str, str] = Field(description="Refused by name, with the reason.")
+
+
+class TemplateVersionInfo(_View):
+    version: int
+    saved_at: datetime
+    saved_by: str
+    withdrawn: bool = Field(description="This version withdrew the override.")
+
+
+class TemplateInForceView(_View):
+    kind: str
+    locale: str
+    scope: str = Field(description="A department id, or town.")
+    from_scope: str = Field(
+        description="Where the source in force comes from: the scope, town or default."
+    )
+    source: str
+    version: int = Field(
+        description="The scope's latest version (0: never edited); send it to save."
+    )
+    versions: list[TemplateVersionInfo]
+
+    @classmethod
+    def of(cls, kind: str, locale: str, scope: str, found: InForce) -> TemplateInForceView:
+        return cls(
+            kind=kind,
+            locale=locale,
+            scope=scope,
+            from_scope=found.from_scope,
+            source=found.source,
+            version=found.versions[-1].version if found.versions else 0,
+            versions=[
+                TemplateVersionInfo(
+                    version=v.version,
+                    saved_at=v.saved_at,
+                    saved_by=v.saved_by,
+                    withdrawn=v.source is None,
+                )
+                for v in found.versions
+            ],
+        )
+
+
+class RenderedView(_View):
+    subject: str
+    text: str
+    html: str
+    sms: str
+    sms_segments: int

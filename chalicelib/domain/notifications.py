@@ -69,6 +69,28 @@ INTERNAL_VARIABLES: dict[str, str] = {
 }
 
 
+# What previews and the save-time trial render fill templates with.
+SAMPLE_VALUES: dict[str, object] = {
+    "full_name": "Anna Ivanova",
+    "number": "2026-000042",
+    "summary": "Pothole on Lenina street by the bus stop",
+    "registered_on": "23.11.2026 09:15",
+    "response_deadline": "25.11.2026 09:15",
+    "responsible_unit": "Road Service",
+    "contact": "+7 495 100-00-11, roads@town.example",
+    "status": "in_progress",
+    "question": "Which entrance is it?",
+    "message": "The crew patched the pothole with asphalt.",
+    "next_step": "The crew checks the patch after the rain",
+    "next_step_deadline": "30.11.2026 18:00",
+    "final": False,
+    "status_url": "https://requests.town.example/status.html?n=2026-000042#t=s1.1798761600.x",
+    "survey_url": "https://requests.town.example/status.html?n=2026-000042&survey=1#t=s1.1.x",
+    "town_name": "Town Hall",
+    "code": "428163",
+}
+
+
 @dataclass(frozen=True)
 class UnitContact:
     """The department as the requester may reach it."""

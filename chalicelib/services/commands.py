@@ -161,6 +161,17 @@ class AccessCodeCheck(_Command):
     )
 
 
+class TemplateUpdate(_Command):
+    """A new version of one template in one scope; ``source`` null withdraws the override."""
+
+    source: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None
+    version: int = Field(ge=0, description="The scope's version you edited (0: none yet).")
+
+
+class TemplatePreview(_Command):
+    source: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+
 class SurveyCreate(_Command):
     """The requester's rating of how their request was handled."""
 

@@ -101,6 +101,24 @@ MATRIX = [
     ("GET", "/admin/routing/rules/versions/1", None, ALL),
     ("PUT", "/admin/routing/rules", "current", only({"adm-dmitry": 200})),
     ("POST", "/admin/routing/preview", {"category": "roads.snow"}, only({"adm-dmitry": 200})),
+    ("GET", "/admin/templates", None, ALL),
+    ("GET", "/admin/templates/receipt/en?department=roads", None, ALL),
+    # The administrator is asked last: the first save is version 1.
+    (
+        "PUT",
+        "/admin/templates/receipt/en",
+        {"source": None, "version": 0},
+        only({"adm-dmitry": 200}),
+    ),
+    (
+        "POST",
+        "/admin/templates/preview",
+        {
+            "source": "{% block subject %}{{ number }}{% endblock %}{% block text %}t{% endblock %}"
+            "{% block html %}h{% endblock %}{% block sms %}s{% endblock %}"
+        },
+        only({"adm-dmitry": 200}),
+    ),
 ]
 
 

@@ -1,0 +1,123 @@
+"""Administering message templates: read what is in force (any staff member), save a version
+for the town or one department (administrators), preview a draft. A draft is refused when the
+save-time check finds a problem or a trial render with sample values fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import templating
+from chalicelib.domain import access
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import FieldProblem, NotFound, ValidationFailed
+from chalicelib.domain.message_templates import TOWN, TemplateVersion, scopes_for
+from chalicelib.domain.notifications import (
+    INTERNAL_VARIABLES,
+    PUBLIC_VARIABLES,
+    SAMPLE_VALUES,
+    NotificationKind,
+)
+from chalicelib.observability import logger
+from chalicelib.ports import Clock, Directory, TemplateStore
+
+KINDS = frozenset(k.value for k in NotificationKind)
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The source a scope's messages use, where it comes from, and the scope's own history."""
+
+    source: str
+    from_scope: str  # a department, "town", or "default" (the shipped file)
+    versions: list[TemplateVersion]
+
+
+def in_force(
+    kind: str, locale: str, scope: str, *, templates: TemplateStore, directory: Directory
+) -> InForce:
+    _check_address(kind, locale, scope, directory)
+    for candidate in scopes_for(scope):
+        saved = templates.current(kind, locale, candidate)
+        if saved is not None and saved.source is not None:
+            return InForce(saved.source, candidate, templates.versions(kind, locale, scope))
+    return InForce(
+        templating.default_source(kind, locale), "default", templates.versions(kind, locale, scope)
+    )
+
+
+def version_of(
+    kind: str,
+    locale: str,
+    scope: str,
+    version: int,
+    *,
+    templates: TemplateStore,
+    directory: Directory,
+) -> TemplateVersion:
+    _check_address(kind, locale, scope, directory)
+    found = [v for v in templates.versions(kind, locale, scope) if v.version == version]
+    if not found:
+        raise NotFound(f"no version {version} of {kind}/{locale} for {scope}")
+    return found[0]
+
+
+def save(
+    principal: Principal,
+    kind: str,
+    locale: str,
+    scope: str,
+    source: str | None,
+    based_on: int,
+    *,
+    templates: TemplateStore,
+    directory: Directory,
+    clock: Clock,
+) -> TemplateVersion:
+    """Store ``source`` (None withdraws the override) as the next version of the scope."""
+    access.require_admin(principal)
+    _check_address(kind, locale, scope, directory)
+    if source is not None:
+        check(source)
+    saved = TemplateVersion(
+        kind=kind,
+        locale=locale,
+        scope=scope,
+        version=based_on + 1,
+        source=source,
+        saved_at=clock.now(),
+        saved_by=principal.staff_id,
+    )
+    templates.save(saved)
+    logger.info(
+        "template saved",
+        extra={"kind": kind, "locale": locale, "scope": scope, "version": saved.version},
+    )
+    return saved
+
+
+def preview(principal: Principal, source: str) -> templating.Rendered:
+    """``source`` filled with sample values; nothing is stored."""
+    access.require_admin(principal)
+    check(source)
+    return templating.render_source(source, SAMPLE_VALUES)
+
+
+def check(source: str) -> None:
+    """Refuse a source with any problem, each named under ``source``."""
+    problems = templating.check_source(source, PUBLIC_VARIABLES, INTERNAL_VARIABLES)
+    if not problems:
+        try:
+            templating.render_source(source, SAMPLE_VALUES)
+        except Exception as error:  # a sandbox refusal or any runtime fault of the draft
+            problems = [f"the template fails with sample values: {error}"]
+    if problems:
+        raise ValidationFailed([FieldProblem("source", p) for p in problems])
+
+
+def _check_address(kind: str, locale: str, scope: str, directory: Directory) -> None:
+    if kind not in KINDS:
+        raise NotFound(f"no template {kind!r}; there are: {', '.join(sorted(KINDS))}")
+    if locale not in templating.LOCALES:
+        raise NotFound(f"no locale {locale!r}; there are: {', '.join(templating.LOCALES)}")
+    if scope != TOWN and directory.department(scope) is None:
+        raise ValidationFailed.single("department", f"unknown department {scope!r}")

@@ -105,6 +105,7 @@ def main() -> None:
             ManualClock(start),
             RecordingTelemetry(),
             route,
+            cards.outbox,
         )
         for index, raw in enumerate(CORPUS):
             receive_mail(

@@ -280,6 +280,7 @@ class Container:
             clock=self.clock,
             telemetry=self.telemetry,
             route=self.router,
+            outbox=self.outbox,
         )
 
     @cached_property

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
@@ -63,6 +63,7 @@ def parse_mail(raw: bytes) -> InboundMail:
         precedence=_header(message, "precedence", problems) or None,
         list_id=_header(message, "list-id", problems) or None,
         failed_recipients=_failed_recipients(message, problems),
+        returned_message_ids=_returned_ids(message, problems),
         is_delivery_report=message.get_content_type() == "multipart/report",
         attachments=tuple(_attachments(message, body_part, problems)),
         problems=tuple(problems),
@@ -94,6 +95,30 @@ def _ids(value: str) -> tuple[str, ...]:
 def _first_id(value: str) -> str | None:
     found = _MESSAGE_ID.findall(value)
     return found[0] if found else (value or None)
+
+
+RETURNED_TYPES = frozenset({"message/rfc822", "message/rfc822-headers", "text/rfc822-headers"})
+
+
+def _returned_ids(message: EmailMessage, problems: list[str]) -> tuple[str, ...]:
+    """Message-IDs of the messages a delivery report returns (its rfc822 parts): which of
+    ours did not arrive."""
+    if message.get_content_type() != "multipart/report":
+        return ()
+    found: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() not in RETURNED_TYPES:
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            returned = [p for p in payload if isinstance(p, Message)]
+        else:
+            raw = part.get_payload(decode=True)
+            text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else ""
+            returned = [HeaderParser(policy=policy.default).parsestr(text)]
+        for original in returned:
+            found.extend(_ids(_header(original, "message-id", problems)))
+    return tuple(dict.fromkeys(found))
 
 
 def _failed_recipients(message: EmailMessage, problems: list[str]) -> tuple[str, ...]:

@@ -52,6 +52,8 @@ class InboundMail:
     precedence: str | None = None
     list_id: str | None = None
     failed_recipients: tuple[str, ...] = ()
+    # A delivery report's returned messages, by Message-ID (ours, when a mail of ours bounced).
+    returned_message_ids: tuple[str, ...] = ()
     is_delivery_report: bool = False
     attachments: tuple[MailAttachment, ...] = ()
     problems: tuple[str, ...] = field(default=())

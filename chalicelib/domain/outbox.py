@@ -186,3 +186,11 @@ def message_id(number: str, seq: int, kind: str) -> str:
 
 def card_of(message_id_: str) -> str:
     return message_id_.split(".", 1)[0]
+
+
+def outbox_id_of(mail_message_id: str, mail_domain: str) -> str | None:
+    """The outbox message behind one of our mail Message-IDs (``<id@domain>``), if it is one."""
+    local, _, domain = mail_message_id.strip().strip("<>").rpartition("@")
+    if domain.lower() != mail_domain.lower() or local.count(".") != 2:
+        return None
+    return local

@@ -15,7 +15,12 @@ from pydantic import ValidationError
 
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Attachment, Card, Channel, Status
-from chalicelib.domain.errors import NotFound, TransitionForbidden, ValidationFailed
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFound,
+    TransitionForbidden,
+    ValidationFailed,
+)
 from chalicelib.domain.history import REQUESTER, SYSTEM
 from chalicelib.domain.inbound_mail import (
     InboundMail,
@@ -24,6 +29,7 @@ from chalicelib.domain.inbound_mail import (
     strip_quoted_history,
     why_no_auto_reply,
 )
+from chalicelib.domain.outbox import DeliveryChannel, OutboxStatus, bounced, outbox_id_of
 from chalicelib.observability import logger
 from chalicelib.ports import (
     BlobStore,
@@ -32,6 +38,7 @@ from chalicelib.ports import (
     Directory,
     Mailer,
     MailLog,
+    Outbox,
     ReplyLimiter,
     Telemetry,
 )
@@ -91,6 +98,7 @@ class MailPorts:
     clock: Clock
     telemetry: Telemetry
     route: Router
+    outbox: Outbox
 
 
 @dataclass(frozen=True)
@@ -136,8 +144,11 @@ def _route(
     if is_bounce(mail):
         for address in mail.failed_recipients:
             ports.mail_log.mark_undeliverable(address, at=ports.clock.now())
+        fallen_back = _fall_back(mail, ports, policies)
         return MailResult(
-            MailOutcome.BOUNCED, reason=f"{len(mail.failed_recipients)} undeliverable address(es)"
+            MailOutcome.BOUNCED,
+            reason=f"{len(mail.failed_recipients)} undeliverable address(es); "
+            f"{fallen_back} message(s) of ours sent again by another channel or marked bounced",
         )
     if mail.sender is None:
         return MailResult(MailOutcome.REJECTED, reason="no usable sender address")
@@ -145,6 +156,25 @@ def _route(
     if existing is not None:
         return _follow_up(existing, mail, ports, policies)
     return _new_card(mail, ports, policies, related_to=None)
+
+
+def _fall_back(mail: InboundMail, ports: MailPorts, policies: MailPolicies) -> int:
+    """Messages of ours the report returns: tried again on the requester's other channel, or
+    marked bounced when there is none (staff see it in the card's messages)."""
+    moved = 0
+    for returned in dict.fromkeys((*mail.returned_message_ids, *mail.thread_ids)):
+        outbox_id = outbox_id_of(returned, policies.mail.mail_domain)
+        if outbox_id is None:
+            continue
+        try:
+            message = ports.outbox.get(outbox_id)
+            if message.status != OutboxStatus.SENT or message.sent_via != DeliveryChannel.EMAIL:
+                continue
+            ports.outbox.update(bounced(message, at=ports.clock.now(), reason="the mail bounced"))
+        except (NotFound, ConflictError):
+            continue  # not ours after all, or already moved by someone else
+        moved += 1
+    return moved
 
 
 def _thread_target(mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts) -> Card | None:

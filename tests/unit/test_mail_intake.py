@@ -46,6 +46,7 @@ def ports(clock, directory) -> MailPorts:
         clock=clock,
         telemetry=RecordingTelemetry(),
         route=memory_router(cards, directory),
+        outbox=cards.outbox,
     )
 
 
@@ -373,3 +374,62 @@ def test_a_rejection_reason_names_fields_never_the_senders_data(ports, monkeypat
     result = receive(mail(), ports)
     assert result.outcome == MailOutcome.REJECTED
     assert result.reason == "cannot make a card: invalid requester.email"
+
+
+def _sent_message(ports, *destinations):
+    from chalicelib.domain.outbox import EmailContent, OutboxMessage, OutboxStatus
+
+    now = ports.clock.now()
+    message = OutboxMessage(
+        id="2026-000042.0003.clarification",
+        card_number="2026-000042",
+        kind="clarification",
+        locale="en",
+        destinations=destinations,
+        email=EmailContent(subject="s", text="t", html="h"),
+        sms="t",
+        status=OutboxStatus.SENT,
+        sent_via="email",
+        next_attempt_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    ports.outbox.add(message)
+    return message.id
+
+
+def _dsn_for(returned_id: str) -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.example.org\r\nTo: requests@town.example\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{returned_id}@mx>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nSorry\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; anna@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: requests@town.example\r\nMessage-ID: <{returned_id}@town.example>\r\n\r\n"
+        "--B--\r\n"
+    ).encode()
+
+
+def test_a_bounced_notice_goes_again_by_sms_and_without_sms_is_marked_bounced(ports):
+    from chalicelib.domain.outbox import DeliveryChannel, Destination, OutboxStatus
+
+    email = Destination(channel=DeliveryChannel.EMAIL, address="anna@example.org")
+    sms = Destination(channel=DeliveryChannel.SMS, address="+7 916 123-45-67")
+    message_id = _sent_message(ports, email, sms)
+    result = receive(_dsn_for(message_id), ports)
+    assert result.outcome == MailOutcome.BOUNCED
+    assert "1 message(s)" in (result.reason or "")
+    again = ports.outbox.get(message_id)
+    assert (again.status, again.destination) == (OutboxStatus.QUEUED, sms)
+    assert ports.mail_log.is_undeliverable("anna@example.org")
+
+    only_mail = InMemoryCardRepository().outbox
+    ports2 = MailPorts(**{**ports.__dict__, "outbox": only_mail, "mail_log": InMemoryMailLog()})
+    lone = _sent_message(ports2, email)
+    receive(_dsn_for(lone), ports2)
+    assert only_mail.get(lone).status == OutboxStatus.BOUNCED
+    # A report about someone else's mail, or ours unknown, moves nothing.
+    assert "0 message(s)" in (receive(_dsn_for("not-ours"), ports2, delivery="x").reason or "")

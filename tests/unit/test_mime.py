@@ -152,3 +152,30 @@ def test_delivery_reports_are_recognised():
 
 def test_html_to_text_collapses_whitespace_and_unescapes():
     assert html_to_text("<div>a&amp;b</div>\n\n\n<div>  c   d </div>") == "a&b\n\nc d"
+
+
+def test_a_delivery_report_names_the_message_it_returns():
+    """CPython's own msg_16.txt: a real DSN with the returned message attached."""
+    import email
+    from pathlib import Path
+
+    data = Path(email.__file__).parent.parent / "test" / "test_email" / "data" / "msg_16.txt"
+    mail = parse_mail(data.read_bytes())
+    assert mail.is_delivery_report
+    assert mail.failed_recipients == ("jangel1@cougar.noc.ucla.edu",)
+    assert mail.returned_message_ids == ("<002001c144a6$8752e060$56104586@oxy.edu>",)
+
+
+def test_returned_headers_alone_also_name_the_message():
+    report = _raw(
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B",
+        b"--B\r\nContent-Type: text/plain\r\n\r\nSorry\r\n"
+        b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        b"From: Town Hall <requests@town.example>\r\n"
+        b"Message-ID: <2026-000042.0003.clarification@town.example>\r\n\r\n"
+        b"--B--\r\n",
+    )
+    assert parse_mail(report).returned_message_ids == (
+        "<2026-000042.0003.clarification@town.example>",
+    )

@@ -127,7 +127,7 @@ def submit(
         telemetry=RecordingTelemetry(),
         policy=IntakePolicy(),
         route=route or queue_router(directory),
-        notify=notify,
+        receipt=notify.receipt if notify else None,
     )
 
 

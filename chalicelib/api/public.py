@@ -79,7 +79,7 @@ def submit() -> Response:
         telemetry=c.telemetry,
         policy=c.intake_policy,
         route=c.router,
-        notify=c.notifier,
+        receipt=c.notifier.receipt,
     )
     card = receipt.card
     view = IntakeReceiptView(

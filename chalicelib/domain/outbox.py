@@ -53,6 +53,10 @@ class EmailContent(_Frozen):
     subject: str
     text: str
     html: str
+    # RFC 3834: "auto-replied" for an answer to the requester's own mail.
+    auto_submitted: str = "auto-generated"
+    # Threading of an answer to the requester's mail (In-Reply-To, References).
+    thread_headers: dict[str, str] = Field(default_factory=dict)
 
 
 class OutboxMessage(_Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
@@ -22,13 +23,15 @@ from chalicelib.domain.history import (
     HistoryEntry,
     InternalNote,
 )
-from chalicelib.domain.notifications import NotificationKind, Occasion
+from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.observability import logger
 from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
 from chalicelib.services.commands import CardCreate
-from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Router, place
+
+# Writes the requester's confirmation of a new card: (card, its first entry, access token).
+ReceiptWriter = Callable[[Card, HistoryEntry, str], Sequence[OutboxMessage]]
 
 # Channels where the requester ticks the consent box themselves; others record consent elsewhere
 # (e.g. the operator reads the notice on the phone) and are handled by their own issues.
@@ -53,13 +56,13 @@ def submit_request(
     telemetry: Telemetry,
     policy: IntakePolicy,
     route: Router,
-    notify: Notifier | None = None,
+    receipt: ReceiptWriter | None = None,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
     ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body.
-    With ``notify`` the requester's receipt is queued in the same write (the mail channel
-    answers in the sender's thread itself, so it passes none).
+    ``receipt`` writes the requester's confirmation, queued in the same write as the card
+    (each channel confirms in its own way: the mail channel answers in the sender's thread).
     """
     _check_business_rules(form, channel, directory, policy)
     request_hash = _request_hash(form)
@@ -80,13 +83,9 @@ def submit_request(
         else None
     )
     entry = _created_entry(card)
-    receipt = (
-        notify.compose(card, entry, Occasion(NotificationKind.RECEIPT), access_token=token)
-        if notify
-        else []
-    )
+    messages = receipt(card, entry, token) if receipt else ()
     try:
-        cards.create(card, entry, record, receipt)
+        cards.create(card, entry, record, messages)
     except ConflictError:
         # A concurrent retry with the same key won the race: answer with its card.
         winner = cards.find_idempotent(idempotency_key) if idempotency_key else None

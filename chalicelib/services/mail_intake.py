@@ -21,7 +21,7 @@ from chalicelib.domain.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
-from chalicelib.domain.history import REQUESTER, SYSTEM
+from chalicelib.domain.history import REQUESTER, SYSTEM, HistoryEntry
 from chalicelib.domain.inbound_mail import (
     InboundMail,
     is_bounce,
@@ -29,7 +29,13 @@ from chalicelib.domain.inbound_mail import (
     strip_quoted_history,
     why_no_auto_reply,
 )
-from chalicelib.domain.outbox import DeliveryChannel, OutboxStatus, bounced, outbox_id_of
+from chalicelib.domain.outbox import (
+    DeliveryChannel,
+    OutboxMessage,
+    OutboxStatus,
+    bounced,
+    outbox_id_of,
+)
 from chalicelib.observability import logger
 from chalicelib.ports import (
     BlobStore,
@@ -243,6 +249,7 @@ def _new_card(
     recipient = reply_address(mail, policies.mail.own_addresses) or mail.sender
     try:
         form = _card_form(mail, recipient, policies.mail)
+        answer = _may_answer(mail, recipient, ports, policies)
         receipt = intake.submit_request(
             form,
             channel=Channel.EMAIL,
@@ -253,6 +260,7 @@ def _new_card(
             telemetry=ports.telemetry,
             policy=policies.intake,
             route=ports.route,
+            receipt=_reply_writer(mail, answer, policies.mail),
         )
     except (ValidationError, ValidationFailed) as invalid:
         # Field names only: the problems' own text may quote the sender's data.
@@ -263,8 +271,7 @@ def _new_card(
     if related_to:
         card = _link(card, related_to, ports)
     card = _attach(card, mail, ports, policies)
-    replied = _acknowledge(card, receipt.access_token, mail, recipient, ports, policies)
-    return MailResult(MailOutcome.CREATED, card.number, replied=replied)
+    return MailResult(MailOutcome.CREATED, card.number, replied=answer is not None)
 
 
 def _fields_of(invalid: ValidationError | ValidationFailed) -> str:
@@ -325,24 +332,30 @@ def _attach(card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolic
     return change.card
 
 
-def _acknowledge(
-    card: Card,
-    token: str,
-    mail: InboundMail,
-    recipient: str | None,
-    ports: MailPorts,
-    policies: MailPolicies,
-) -> bool:
-    """Send the registration reply unless loop rules, limits or a bounce history forbid it."""
+def _reply_writer(
+    mail: InboundMail, recipient: str | None, policy: MailPolicy
+) -> intake.ReceiptWriter | None:
+    """The registration reply in the sender's thread, written with the card."""
+    if recipient is None:
+        return None
+
+    def reply(card: Card, entry: HistoryEntry, token: str) -> list[OutboxMessage]:
+        return [registration_ack(card, token, mail, recipient, policy=policy, now=entry.at)]
+
+    return reply
+
+
+def _may_answer(
+    mail: InboundMail, recipient: str | None, ports: MailPorts, policies: MailPolicies
+) -> str | None:
+    """Where the registration reply goes, or None when loop rules, limits or a bounce history
+    forbid one. The reply is queued with the card itself."""
     reason = why_no_auto_reply(mail, policies.mail.own_addresses)
     if reason is not None or recipient is None:
         logger.info("no auto-reply", extra={"reason": str(reason or "no recipient")})
-        return False
+        return None
     now = ports.clock.now()
     if ports.mail_log.is_undeliverable(recipient) or not ports.limiter.allow(recipient, at=now):
         logger.info("no auto-reply", extra={"reason": "undeliverable or rate-limited"})
-        return False
-    reply = registration_ack(card, token, mail, recipient, policy=policies.mail, now=now)
-    ports.mailer.send(reply)
-    ports.mail_log.remember_sent(reply.message_id, card.number, at=now)
-    return True
+        return None
+    return recipient

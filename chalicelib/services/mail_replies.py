@@ -15,6 +15,14 @@ from chalicelib.domain.attention import AttentionNotice
 from chalicelib.domain.card import Card
 from chalicelib.domain.directory import StaffMember
 from chalicelib.domain.inbound_mail import InboundMail
+from chalicelib.domain.notifications import NotificationKind
+from chalicelib.domain.outbox import (
+    DeliveryChannel,
+    Destination,
+    EmailContent,
+    OutboxMessage,
+    message_id,
+)
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import Notice
 from chalicelib.ports import Directory, OutgoingMail
@@ -135,7 +143,9 @@ def registration_ack(
     *,
     policy: MailPolicy,
     now: datetime,
-) -> OutgoingMail:
+) -> OutboxMessage:
+    """The answer to a mail that made a card, in the sender's thread; it leaves through the
+    outbox like every message to a requester."""
     locale = _locale(mail, policy)
     status_url = f"{policy.status_base_url}/status.html?n={card.number}#t={access_token}"
     subject, text, html = templating.render(
@@ -157,16 +167,22 @@ def registration_ack(
         if mail.message_id
         else {}
     )
-    return compose(
-        subject,
-        text,
-        html,
-        recipient,
+    return OutboxMessage(
+        id=message_id(card.number, 1, NotificationKind.RECEIPT.value),
+        card_number=card.number,
+        kind=NotificationKind.RECEIPT.value,
         locale=locale,
-        policy=policy,
-        now=now,
-        auto_submitted="auto-replied",
-        extra=thread,
+        destinations=(Destination(channel=DeliveryChannel.EMAIL, address=recipient),),
+        email=EmailContent(
+            subject=subject,
+            text=text,
+            html=html,
+            auto_submitted="auto-replied",
+            thread_headers=thread,
+        ),
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
     )
 
 

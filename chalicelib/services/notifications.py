@@ -71,6 +71,12 @@ class Notifier:
         found = self._message(card, occasion, message_key, entry.at, access_token)
         return [found] if found else []
 
+    def receipt(self, card: Card, entry: HistoryEntry, access_token: str) -> list[OutboxMessage]:
+        """The confirmation of a new card, with its private link (the only time we have it)."""
+        return self.compose(
+            card, entry, Occasion(NotificationKind.RECEIPT), access_token=access_token
+        )
+
     def access_code(
         self, card: Card, code: str, *, serial: int, at: datetime
     ) -> OutboxMessage | None:

@@ -143,4 +143,6 @@ def _mail(
         now=ports.clock.now(),
         # The same Message-ID on every attempt: a mail a retry sends twice is one to clients.
         message_id=f"<{message.id}@{policy.mail_domain}>",
+        auto_submitted=content.auto_submitted,
+        extra=content.thread_headers,
     )

@@ -12,7 +12,7 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.services.mail_delivery import Shelf, reprocess
-from functions import email_inbound
+from functions import email_inbound, outbox_dispatch
 from infrastructure.local.mailroom import LambdaContext
 
 CORPUS = sorted(
@@ -79,10 +79,15 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
     card = container.cards.get(handled["card"])
     assert card.subject == "Pothole on Lenina 5"
     assert card.requester.email == "anna@example.org"
+    # The reply was queued with the card; the outbox sender (its own function) sends it.
+    (reply,) = container.outbox.for_card(card.number)
+    assert (reply.kind, reply.email.auto_submitted) == ("receipt", "auto-replied")
+    assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {"sent": 1}
     assert _sent_count(aws) == 1
     assert telemetry.mail_outcomes == ["created"]
     again = email_inbound.handler(_event(ses_sample, "ses-0001"), LambdaContext())
     assert again["handled"][0]["outcome"] == "duplicate"
+    assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {}
     assert _sent_count(aws) == 1
 
 

@@ -24,8 +24,10 @@ from chalicelib.services.mail_intake import (
     MailVerdicts,
     receive_mail,
 )
+from chalicelib.services.outbox_dispatch import DispatchPorts, dispatch_due
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 from tests.factories import EXECUTOR, memory_router
+from tests.unit.test_outbox import RecordingSms
 
 OURS = "requests@town.example"
 CORPUS = sorted(
@@ -78,9 +80,19 @@ PASSING = MailVerdicts()
 
 
 def receive(raw: bytes, ports, verdicts=PASSING, delivery="ses-1"):
-    return receive_mail(
+    """Handle the mail, then send what it queued (as the outbox sender does at once)."""
+    result = receive_mail(
         parse_mail(raw), verdicts, delivery_id=delivery, ports=ports, policies=POLICIES
     )
+    sender = DispatchPorts(
+        outbox=ports.outbox,
+        mailer=ports.mailer,
+        sms=RecordingSms(),
+        mail_log=ports.mail_log,
+        clock=ports.clock,
+    )
+    dispatch_due(ports=sender, policy=POLICIES.mail)
+    return result
 
 
 def test_a_new_mail_becomes_a_card_and_gets_one_polite_reply(ports):
@@ -292,15 +304,31 @@ def test_photos_are_attached_and_executables_are_not(ports):
 
 
 def test_a_failure_releases_the_claim_so_a_rerun_handles_the_mail(ports):
-    class Broken(RecordingMailer):
+    class Broken(InMemoryMailLog):
+        def is_undeliverable(self, address):
+            raise ConnectionError("DynamoDB is down")
+
+    log = Broken()
+    broken = MailPorts(**{**ports.__dict__, "mail_log": log})
+    with pytest.raises(ConnectionError):
+        receive_mail(parse_mail(mail()), PASSING, delivery_id="d", ports=broken, policies=POLICIES)
+    assert log.claim("<m1@example.org>", at=ports.clock.now())  # released: free to claim
+    result = receive(mail(), ports)
+    assert result.outcome == MailOutcome.CREATED
+
+
+def test_a_mail_service_outage_neither_loses_the_reply_nor_the_card(ports):
+    class Down(RecordingMailer):
         def send(self, mail):
             raise ConnectionError("SES is down")
 
-    broken = MailPorts(**{**ports.__dict__, "mailer": Broken()})
-    with pytest.raises(ConnectionError):
-        receive(mail(), broken)
-    result = receive(mail(), ports)
+    down = MailPorts(**{**ports.__dict__, "mailer": Down()})
+    result = receive(mail(), down)
     assert result.outcome == MailOutcome.CREATED
+    assert result.replied
+    (waiting,) = ports.outbox.for_card(result.card_number)
+    assert (waiting.kind, waiting.status, waiting.attempts) == ("receipt", "queued", 1)
+    assert "ConnectionError" in (waiting.last_error or "")
 
 
 def test_mail_without_a_sender_is_rejected_with_a_reason(ports):
@@ -422,8 +450,8 @@ def test_a_bounced_notice_goes_again_by_sms_and_without_sms_is_marked_bounced(po
     result = receive(_dsn_for(message_id), ports)
     assert result.outcome == MailOutcome.BOUNCED
     assert "1 message(s)" in (result.reason or "")
-    again = ports.outbox.get(message_id)
-    assert (again.status, again.destination) == (OutboxStatus.QUEUED, sms)
+    again = ports.outbox.get(message_id)  # queued on the fallback and sent by the sender
+    assert (again.status, again.sent_via, again.destination) == (OutboxStatus.SENT, "sms", sms)
     assert ports.mail_log.is_undeliverable("anna@example.org")
 
     only_mail = InMemoryCardRepository().outbox

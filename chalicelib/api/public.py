@@ -11,6 +11,7 @@ from chalicelib.api.schemas import (
     AccessGrantedView,
     AttachmentConfirm,
     CategoriesView,
+    DownloadLinkView,
     IntakeReceiptView,
     UploadTicketView,
 )
@@ -198,6 +199,27 @@ def confirm_upload(number: str, attachment_id: str) -> Response:
         policy=c.attachment_policy,
     )
     return json_response(requester.view_status(number, key, cards=c.cards, directory=c.directory))
+
+
+@route(
+    public,
+    "/requests/{number}/files/{attachment_id}",
+    "GET",
+    summary="A short-lived link to download a file of your request (yours, or one we sent)",
+    tag=TAG,
+    response=DownloadLinkView,
+    headers=(TOKEN_HEADER,),
+)
+def file_link(number: str, attachment_id: str) -> Response:
+    c = bootstrap.container()
+    policy = c.attachment_policy
+    url = requester.file_link(
+        _number(number), _key(), attachment_id, cards=c.cards, blobs=c.blobs, policy=policy
+    )
+    return json_response(
+        DownloadLinkView(url=url, expires_in=policy.download_url_ttl_seconds),
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @route(

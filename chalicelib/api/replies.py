@@ -1,4 +1,5 @@
-"""Staff replies to requesters (write, approve, reject) and the card's outgoing messages."""
+"""Staff replies to requesters (write, approve, reject), the files sent with them, and the
+card's outgoing messages."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api.http import json_response, parse_body, route
-from chalicelib.api.schemas import CardRead, OutboxMessagesView, OutboxMessageView
+from chalicelib.api.schemas import (
+    AttachmentConfirm,
+    CardRead,
+    OutboxMessagesView,
+    OutboxMessageView,
+    UploadTicketView,
+)
 from chalicelib.api.staff import STAFF_ERRORS, WRITE_ERRORS, card_number, card_read
 from chalicelib.api.staff import request_principal as _principal
 from chalicelib.domain import access
 from chalicelib.services import replies as reply_service
-from chalicelib.services.commands import ReplyCreate, ReplyDecision
+from chalicelib.services import staff_files
+from chalicelib.services.commands import AttachmentRequest, ReplyCreate, ReplyDecision
 
 replies = Blueprint(__name__)
 TAG = "Replies"
@@ -93,6 +101,73 @@ def reject(number: str, reply_id: str) -> Response:
     )
     found, history = reply_service.reject_reply(
         principal, card_number(number), reply_id, command, cards=c.cards, clock=c.clock
+    )
+    return card_read(principal, found, history)
+
+
+@route(
+    replies,
+    "/staff/cards/{number}/attachments",
+    "POST",
+    summary="Get a URL to upload a file to send with a reply (a plan, a photo of the work)",
+    tag=TAG,
+    staff=True,
+    request=AttachmentRequest,
+    response=UploadTicketView,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def upload(number: str) -> Response:
+    c = bootstrap.container()
+    body = parse_body(
+        replies.current_request, AttachmentRequest, max_bytes=c.settings.max_body_bytes
+    )
+    pending = staff_files.start_staff_upload(
+        _principal(),
+        card_number(number),
+        body,
+        cards=c.cards,
+        blobs=c.blobs,
+        policy=c.attachment_policy,
+    )
+    return json_response(
+        UploadTicketView(
+            attachment_id=pending.attachment_id,
+            url=pending.ticket.url,
+            fields=pending.ticket.fields,
+            expires_in=pending.ticket.expires_in,
+            confirm_path=f"/staff/cards/{number}/attachments/{pending.attachment_id}",
+        ),
+        status=201,
+    )
+
+
+@route(
+    replies,
+    "/staff/cards/{number}/attachments/{attachment_id}",
+    "PUT",
+    summary="Record an uploaded staff file on the card (the requester sees it only with a reply)",
+    tag=TAG,
+    staff=True,
+    request=AttachmentConfirm,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def confirm_upload(number: str, attachment_id: str) -> Response:
+    c = bootstrap.container()
+    principal = _principal()
+    body = parse_body(
+        replies.current_request, AttachmentConfirm, max_bytes=c.settings.max_body_bytes
+    )
+    found, history = staff_files.finish_staff_upload(
+        principal,
+        card_number(number),
+        attachment_id,
+        body.filename,
+        cards=c.cards,
+        blobs=c.blobs,
+        clock=c.clock,
+        policy=c.attachment_policy,
     )
     return card_read(principal, found, history)
 

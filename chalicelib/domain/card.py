@@ -190,6 +190,8 @@ class Reply(_Frozen):
     next_step: str | None = None
     next_step_due: datetime | None = None
     legal: bool = False
+    # Staff files sent with the reply: the requester may download them once it is sent.
+    attachments: tuple[str, ...] = ()
     approval_reasons: tuple[ApprovalReason, ...] = ()
     # What the pre-send check found that is not the requester's (kinds, e.g. "email").
     personal_data: tuple[str, ...] = ()
@@ -254,6 +256,14 @@ class Card(_Frozen):
 
     def reply(self, reply_id: str) -> Reply | None:
         return next((r for r in self.replies if r.id == reply_id), None)
+
+    @property
+    def public_files(self) -> tuple[Attachment, ...]:
+        """Files the requester may download: their own, and the town's sent with a reply."""
+        sent = {a for r in self.replies if r.status == ReplyStatus.SENT for a in r.attachments}
+        return tuple(
+            a for a in self.attachments if a.source == AttachmentSource.REQUESTER or a.id in sent
+        )
 
     def is_participant(self, address: str) -> bool:
         known = {a.lower() for a in self.participants}

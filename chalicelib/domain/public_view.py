@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.card import AttachmentSource, Card, Status
+from chalicelib.domain.card import AttachmentSource, Card, ReplyStatus, Status
 from chalicelib.domain.history import HistoryEntry, MessageAuthor
 
 
@@ -23,6 +23,15 @@ class PublicStep(BaseModel):
     from_: MessageAuthor | None = Field(default=None, serialization_alias="from")
 
 
+class PublicFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
 class CardPublicView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -30,28 +39,45 @@ class CardPublicView(BaseModel):
     subject: str
     category: str
     status: Status
+    status_since: datetime = Field(description="When the request reached its current status.")
     submitted_at: datetime
     updated_at: datetime
     first_response_due: datetime
     open_question: str | None
+    next_step: str | None = Field(description="What the town does next, from its last answer.")
+    next_step_due: datetime | None = Field(description="When that next step is due.")
     resolution: str | None
     your_attachments: list[str]
+    town_files: list[PublicFile] = Field(
+        description="Files the town sent with its answers; download each by its id."
+    )
     steps: list[PublicStep]
 
 
 def public_view(card: Card, history: list[HistoryEntry], *, category_label: str) -> CardPublicView:
+    changes = [entry.at for entry in history if entry.status_after is not None]
+    answers = [r for r in card.replies if r.status == ReplyStatus.SENT and r.next_step]
+    last = answers[-1] if answers and not card.status.is_final else None
     return CardPublicView(
         number=card.number,
         subject=card.subject,
         category=category_label,
         status=card.status,
+        status_since=changes[-1] if changes else card.created_at,
         submitted_at=card.created_at,
         updated_at=card.updated_at,
         first_response_due=card.first_response_due,
         open_question=card.open_question if card.status == Status.NEEDS_CLARIFICATION else None,
+        next_step=last.next_step if last else None,
+        next_step_due=last.next_step_due if last else None,
         resolution=card.resolution if card.status.is_final else None,
         your_attachments=[
             a.filename for a in card.attachments if a.source == AttachmentSource.REQUESTER
+        ],
+        town_files=[
+            PublicFile(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+            for a in card.public_files
+            if a.source == AttachmentSource.STAFF
         ],
         steps=[_step(entry) for entry in history if entry.is_public],
     )

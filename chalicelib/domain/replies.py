@@ -16,6 +16,7 @@ from datetime import datetime
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import (
     ApprovalReason,
+    AttachmentSource,
     Card,
     Reply,
     ReplyKind,
@@ -42,6 +43,7 @@ class ReplyDraft:
     next_step: str | None = None
     next_step_due: datetime | None = None
     legal: bool = False
+    attachments: tuple[str, ...] = ()
 
 
 def personal_data_in(text: str, *, allowed: frozenset[str]) -> tuple[str, ...]:
@@ -87,6 +89,12 @@ def check(
             problems.append(FieldProblem("next_step_due", "the next step needs a deadline"))
         elif draft.next_step_due <= now:
             problems.append(FieldProblem("next_step_due", "the deadline is in the past"))
+    staff_files = {a.id for a in card.attachments if a.source == AttachmentSource.STAFF}
+    problems += [
+        FieldProblem(f"attachments.{i}", f"card {card.number} has no staff file {file_id!r}")
+        for i, file_id in enumerate(draft.attachments)
+        if file_id not in staff_files
+    ]
     if not contact:
         problems.append(
             FieldProblem(
@@ -129,6 +137,7 @@ def draft(
         next_step=(written.next_step or "").strip() or None,
         next_step_due=written.next_step_due,
         legal=written.legal,
+        attachments=tuple(dict.fromkeys(written.attachments)),
         approval_reasons=reasons,
         personal_data=found,
         status=ReplyStatus.AWAITING_APPROVAL,

@@ -1,17 +1,38 @@
-"""Files on cards: what storage holds becomes an Attachment, whichever channel brought it."""
+"""Files on cards: a short-lived upload straight to storage, then what storage holds becomes an
+Attachment, whoever brought it (the requester, staff, or the mail channel)."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
-from chalicelib.domain.card import Attachment, AttachmentSource
-from chalicelib.ports import StoredObject
+from chalicelib.domain import lifecycle
+from chalicelib.domain.card import Attachment, AttachmentSource, Card
+from chalicelib.domain.errors import PayloadTooLarge, TransitionForbidden, ValidationFailed
+from chalicelib.domain.history import Actor
+from chalicelib.ports import BlobStore, Clock, StoredObject, UploadTicket
+from chalicelib.services.commands import AttachmentRequest, safe_filename
+from chalicelib.services.policies import AttachmentPolicy
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    attachment_id: str
+    ticket: UploadTicket
 
 
 def stored_attachment(
-    attachment_id: str, filename: str, key: str, stored: StoredObject, *, at: datetime
+    attachment_id: str,
+    filename: str,
+    key: str,
+    stored: StoredObject,
+    *,
+    at: datetime,
+    source: AttachmentSource = AttachmentSource.REQUESTER,
 ) -> Attachment:
-    """The requester's file as storage measured it (size and sha256 are never the client's)."""
+    """A file as storage measured it (size and sha256 are never the client's)."""
     return Attachment(
         id=attachment_id,
         filename=filename,
@@ -20,5 +41,65 @@ def stored_attachment(
         sha256=stored.sha256,
         key=key,
         uploaded_at=at,
-        source=AttachmentSource.REQUESTER,
+        source=source,
     )
+
+
+def attachment_key(number: str, attachment_id: str, filename: str) -> str:
+    return f"attachments/{number}/{attachment_id}/{quote(safe_filename(filename))}"
+
+
+def start_upload(
+    card: Card, request: AttachmentRequest, *, blobs: BlobStore, policy: AttachmentPolicy
+) -> PendingUpload:
+    """A short-lived URL to upload one file straight to storage, within the size and type rules."""
+    _check_upload(card, request, policy)
+    attachment_id = uuid.uuid4().hex
+    ticket = blobs.upload_ticket(
+        attachment_key(card.number, attachment_id, request.filename),
+        content_type=request.content_type,
+        size=request.size,
+        expires_in=policy.upload_url_ttl_seconds,
+    )
+    return PendingUpload(attachment_id=attachment_id, ticket=ticket)
+
+
+def finish_upload(
+    card: Card,
+    attachment_id: str,
+    filename: str,
+    *,
+    source: AttachmentSource,
+    actor: Actor,
+    blobs: BlobStore,
+    clock: Clock,
+    policy: AttachmentPolicy,
+) -> lifecycle.Change | None:
+    """The uploaded file recorded on the card (None: it already is), measured by storage;
+    a file breaking the rules is deleted and refused."""
+    if any(a.id == attachment_id for a in card.attachments):
+        return None
+    object_key = attachment_key(card.number, attachment_id, filename)
+    stored = blobs.inspect(object_key)
+    if stored.size > policy.max_bytes or stored.content_type not in policy.allowed_types:
+        blobs.delete(object_key)
+        raise ValidationFailed.single("file", "the uploaded file breaks the size or type rules")
+    now = clock.now()
+    attachment = stored_attachment(
+        attachment_id, safe_filename(filename), object_key, stored, at=now, source=source
+    )
+    return lifecycle.attach(card, (attachment,), actor=actor, at=now)
+
+
+def _check_upload(card: Card, request: AttachmentRequest, policy: AttachmentPolicy) -> None:
+    if card.status.is_final:
+        raise TransitionForbidden(
+            "files cannot be added to a resolved or closed request", field="number"
+        )
+    if request.size > policy.max_bytes:
+        raise PayloadTooLarge(f"size: files are limited to {policy.max_bytes} bytes")
+    if request.content_type not in policy.allowed_types:
+        allowed = ", ".join(sorted(policy.allowed_types))
+        raise ValidationFailed.single("content_type", f"not accepted; use one of: {allowed}")
+    if len(card.attachments) >= policy.max_per_card:
+        raise ValidationFailed.single("file", f"at most {policy.max_per_card} files per request")

@@ -191,6 +191,11 @@ class ReplyCreate(_Command):
     )
     next_step_due: AwareDatetime | None = None
     legal: bool = Field(default=False, description="A legal answer: needs the manager's approval.")
+    attachments: list[Text] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Ids of staff files on the card the requester may download once it is sent.",
+    )
     version: Version
 
 

@@ -43,6 +43,7 @@ def write_reply(
         next_step=command.next_step,
         next_step_due=command.next_step_due,
         legal=command.legal,
+        attachments=tuple(command.attachments),
     )
     now = clock.now()
     contacts = _public_contacts(card, directory)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from urllib.parse import quote
-
 from chalicelib.domain import lifecycle, satisfaction
 from chalicelib.domain.access_tokens import StatusKey
-from chalicelib.domain.card import Card
+from chalicelib.domain.card import AttachmentSource, Card
 from chalicelib.domain.errors import (
     NotFound,
-    PayloadTooLarge,
-    TransitionForbidden,
-    ValidationFailed,
 )
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
@@ -25,14 +18,12 @@ from chalicelib.ports import (
     Clock,
     Directory,
     SurveyResults,
-    UploadTicket,
 )
-from chalicelib.services.attachments import stored_attachment
+from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
 from chalicelib.services.commands import (
     AttachmentRequest,
     MessageCreate,
     SurveyCreate,
-    safe_filename,
 )
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import AttachmentPolicy
@@ -72,12 +63,6 @@ def add_message(
     return change.card
 
 
-@dataclass(frozen=True)
-class PendingUpload:
-    attachment_id: str
-    ticket: UploadTicket
-
-
 def request_upload(
     number: str,
     key: StatusKey,
@@ -89,15 +74,7 @@ def request_upload(
 ) -> PendingUpload:
     """A short-lived URL to upload one file straight to storage, within the size and type rules."""
     card = _authorized(number, key, cards)
-    _check_upload(card, request, policy)
-    attachment_id = uuid.uuid4().hex
-    ticket = blobs.upload_ticket(
-        attachment_key(card.number, attachment_id, request.filename),
-        content_type=request.content_type,
-        size=request.size,
-        expires_in=policy.upload_url_ttl_seconds,
-    )
-    return PendingUpload(attachment_id=attachment_id, ticket=ticket)
+    return start_upload(card, request, blobs=blobs, policy=policy)
 
 
 def confirm_upload(
@@ -113,38 +90,20 @@ def confirm_upload(
 ) -> Card:
     """Record an uploaded file on the card, with the size and sha256 storage actually holds."""
     card = _authorized(number, key, cards)
-    if any(a.id == attachment_id for a in card.attachments):
-        return card
-    object_key = attachment_key(card.number, attachment_id, filename)
-    stored = blobs.inspect(object_key)
-    if stored.size > policy.max_bytes or stored.content_type not in policy.allowed_types:
-        blobs.delete(object_key)
-        raise ValidationFailed.single("file", "the uploaded file breaks the size or type rules")
-    now = clock.now()
-    attachment = stored_attachment(
-        attachment_id, safe_filename(filename), object_key, stored, at=now
+    change = finish_upload(
+        card,
+        attachment_id,
+        filename,
+        source=AttachmentSource.REQUESTER,
+        actor=REQUESTER,
+        blobs=blobs,
+        clock=clock,
+        policy=policy,
     )
-    change = lifecycle.attach(card, (attachment,), actor=REQUESTER, at=now)
+    if change is None:
+        return card
     cards.save(change.card, change.entry)
     return change.card
-
-
-def attachment_key(number: str, attachment_id: str, filename: str) -> str:
-    return f"attachments/{number}/{attachment_id}/{quote(safe_filename(filename))}"
-
-
-def _check_upload(card: Card, request: AttachmentRequest, policy: AttachmentPolicy) -> None:
-    if card.status.is_final:
-        raise TransitionForbidden(
-            "files cannot be added to a resolved or closed request", field="number"
-        )
-    if request.size > policy.max_bytes:
-        raise PayloadTooLarge(f"size: files are limited to {policy.max_bytes} bytes")
-    if request.content_type not in policy.allowed_types:
-        allowed = ", ".join(sorted(policy.allowed_types))
-        raise ValidationFailed.single("content_type", f"not accepted; use one of: {allowed}")
-    if len(card.attachments) >= policy.max_per_card:
-        raise ValidationFailed.single("file", f"at most {policy.max_per_card} files per request")
 
 
 def _authorized(number: str, key: StatusKey, cards: CardRepository) -> Card:
@@ -191,3 +150,23 @@ def rate_service(
     surveys.record(rated)
     logger.info("service rated", extra={"rating": rated.rating, "department": rated.department})
     return rated
+
+
+def file_link(
+    number: str,
+    key: StatusKey,
+    attachment_id: str,
+    *,
+    cards: CardRepository,
+    blobs: BlobStore,
+    policy: AttachmentPolicy,
+) -> str:
+    """A short-lived download link for a file the requester may have: their own, or one the
+    town sent with a reply. Any other id is "not found", like a wrong token."""
+    card = _authorized(number, key, cards)
+    found = next((a for a in card.public_files if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("no such file on this request")
+    return blobs.download_url(
+        found.key, filename=found.filename, expires_in=policy.download_url_ttl_seconds
+    )

@@ -52,6 +52,10 @@ def test_an_answer_states_the_next_step_and_its_deadline_and_reaches_the_request
         api.get(f"/requests/{number}", headers={"X-Access-Token": receipt["access_token"]})
     )
     assert status["steps"][-1]["message"].startswith("The crew inspected")
+    assert status["next_step"] == "The crew patches it"
+    assert status["next_step_due"].startswith(due[:16])
+    assert status["status"] == "in_progress"
+    assert status["status_since"] == status["steps"][1]["at"]  # when work started
     listed = body(api.get(f"/staff/cards/{number}/messages", staff="ex-ivan"))["messages"]
     assert [(m["kind"], m["status"], m["channel"]) for m in listed] == [
         ("receipt", "queued", "email"),
@@ -218,3 +222,69 @@ def test_after_closure_the_requester_rates_the_service_once_through_the_signed_l
     )
     assert again.status_code == 409
     assert [a.rating for a in api.container.surveys.of_year(int(number[:4]))] == [4]
+
+
+def test_a_file_sent_with_the_final_answer_is_the_requesters_to_download(api):
+    import requests
+
+    receipt = body(api.post("/requests", card_form()))
+    number, token = receipt["number"], receipt["access_token"]
+    _post(api, number, "transition", {"to": "in_progress"}, "ex-ivan")
+    scan = b"%PDF-1.7 repair act " + b"x" * 512
+    ticket = api.post(
+        f"/staff/cards/{number}/attachments",
+        {"filename": "repair act.pdf", "content_type": "application/pdf", "size": len(scan)},
+        staff="ex-ivan",
+    )
+    assert ticket.status_code == 201, ticket.body
+    t = body(ticket)
+    assert (
+        api.post(
+            f"/staff/cards/{number}/attachments",
+            {"filename": "x.pdf", "content_type": "application/pdf", "size": 10},
+            staff="ex-pavel",
+        ).status_code
+        == 403
+    )
+    sent = requests.post(
+        t["url"], data=t["fields"], files={"file": ("a.pdf", scan, "application/pdf")}, timeout=10
+    )
+    assert sent.status_code < 300
+    confirmed = api.put(t["confirm_path"], {"filename": "repair act.pdf"}, staff="ex-ivan")
+    assert confirmed.status_code == 200, confirmed.body
+    (file,) = body(confirmed)["attachments"]
+    assert file["source"] == "staff"
+    header = {"X-Access-Token": token}
+    assert body(api.get(f"/requests/{number}", headers=header))["town_files"] == []
+    hidden = api.get(f"/requests/{number}/files/{file['id']}", headers=header)
+    assert hidden.status_code == 404  # not sent yet
+    wrong = _post(
+        api,
+        number,
+        "replies",
+        {"kind": "final", "text": "Done.", "attachments": ["nope"]},
+        "ex-ivan",
+    )
+    assert wrong.status_code == 400
+    assert _fields(wrong) == {"attachments.0"}
+    final = {"kind": "final", "text": "Patched; the act is attached.", "attachments": [file["id"]]}
+    assert _post(api, number, "replies", final, "ex-ivan").status_code == 201
+    status = body(api.get(f"/requests/{number}", headers=header))
+    assert status["town_files"] == [
+        {
+            "id": file["id"],
+            "filename": "repair act.pdf",
+            "content_type": "application/pdf",
+            "size": len(scan),
+        }
+    ]
+    link = api.get(f"/requests/{number}/files/{file['id']}", headers=header)
+    assert link.status_code == 200
+    downloaded = requests.get(body(link)["url"], timeout=10)
+    assert downloaded.content == scan
+    assert (
+        api.get(
+            f"/requests/{number}/files/{file['id']}", headers={"X-Access-Token": "x"}
+        ).status_code
+        == 404
+    )

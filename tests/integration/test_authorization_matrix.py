@@ -92,6 +92,12 @@ MATRIX = [
     ),
     ("GET", "/staff/cards/{n}/messages", None, only(dict.fromkeys(SEES_IT, 200))),
     (
+        "POST",
+        "/staff/cards/{n}/attachments",
+        {"filename": "act.pdf", "content_type": "application/pdf", "size": 100},
+        only(dict.fromkeys(WORKS_ON_IT, 201)),
+    ),
+    (
         "GET",
         "/staff/reports/repeated-breaches",
         None,

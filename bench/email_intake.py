@@ -65,6 +65,7 @@ def main() -> None:
     from chalicelib.adapters.static_directory import StaticDirectory
     from chalicelib.adapters.telemetry import RecordingTelemetry
     from chalicelib.services.mail_intake import MailPolicies, MailPorts, MailVerdicts, receive_mail
+    from chalicelib.services.notifications import Notifier, NotifyPolicy, ShippedTemplates
     from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 
     parser = BytesParser(policy=policy.default)
@@ -106,6 +107,11 @@ def main() -> None:
             RecordingTelemetry(),
             route,
             cards.outbox,
+            Notifier(
+                directory=directory,
+                templates=ShippedTemplates(),
+                policy=NotifyPolicy(link_secret=b"bench-link-secret-of-32-bytes-or-more"),
+            ),
         )
         for index, raw in enumerate(CORPUS):
             receive_mail(

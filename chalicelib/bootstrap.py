@@ -234,6 +234,7 @@ class Container:
             scheduler=self.scheduler,
             escalations=self.escalations,
             clock=self.clock,
+            templates=self.templates,
         )
 
     @cached_property
@@ -281,6 +282,7 @@ class Container:
             telemetry=self.telemetry,
             route=self.router,
             outbox=self.outbox,
+            notify=self.notifier,
         )
 
     @cached_property

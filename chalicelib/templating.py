@@ -1,4 +1,5 @@
-"""Notification templates (jinja2, sandboxed): per-locale text, HTML and subject.
+"""Notification templates (jinja2, sandboxed): one source per kind and locale whose blocks are
+the subject, the text, the HTML and (for requesters) the SMS.
 
 Looked up first in the repository's ``templates/`` (the sources: the local stack and tests
 read them directly, never a stale copy), then in ``chalicelib/templates``, the copy that synth
@@ -33,23 +34,9 @@ def _environments() -> tuple[Any, Any]:
     return plain, html
 
 
-def render(name: str, locale: str, **variables: Any) -> tuple[str, str, str]:
-    """(subject, text, html) of ``notifications/<locale>/<name>``; unknown locales use English."""
-    chosen = locale if locale in LOCALES else "en"
-    plain, html = _environments()
-    base = f"notifications/{chosen}/{name}"
-    subject = plain.get_template(f"{base}.subject.j2").render(**variables)
-    return (
-        " ".join(subject.split()),
-        plain.get_template(f"{base}.txt.j2").render(**variables),
-        html.get_template(f"{base}.html.j2").render(**variables),
-    )
-
-
-# --- Requester notifications: one source per kind and locale, four blocks ---------------------
+# --- One source per kind and locale, with a block per part -------------------------------------
 
 BLOCKS = ("subject", "text", "html", "sms")
-REQUESTER_FOLDER = "requester"
 MAX_SOURCE = 20_000
 
 
@@ -64,20 +51,27 @@ class Rendered:
 
 
 def default_source(kind: str, locale: str) -> str:
-    """The shipped template of ``kind`` in ``locale`` (English when the locale has none)."""
+    """The shipped template of ``kind`` in ``locale`` (English when the locale has none):
+    ``notifications/<locale>/<audience>/<kind>.j2``."""
+    from chalicelib.domain.notifications import TEMPLATE_KINDS
+
     chosen = locale if locale in LOCALES else "en"
+    audience = TEMPLATE_KINDS[kind].audience.value if kind in TEMPLATE_KINDS else "requester"
     for folder in SEARCH_PATH:
-        path = folder / "notifications" / chosen / REQUESTER_FOLDER / f"{kind}.j2"
+        path = folder / "notifications" / chosen / audience / f"{kind}.j2"
         if path.is_file():
             return path.read_text("utf-8")
     raise LookupError(f"no template {kind!r} in {chosen!r}")
 
 
 def render_source(source: str, variables: Mapping[str, Any]) -> Rendered:
-    """Render each block of ``source``: HTML with autoescaping, the others as plain text."""
+    """Render each block of ``source``: HTML with autoescaping, the others as plain text (a
+    block a kind does not have, like SMS for staff mail, renders empty)."""
     plain, html = _compiled(source)
     parts = {
         name: concat(template.blocks[name](template.new_context(dict(variables))))
+        if name in template.blocks
+        else ""
         for name, template in ((b, html if b == "html" else plain) for b in BLOCKS)
     }
     return Rendered(
@@ -88,7 +82,12 @@ def render_source(source: str, variables: Mapping[str, Any]) -> Rendered:
     )
 
 
-def check_source(source: str, allowed: Iterable[str], internal: Mapping[str, str]) -> list[str]:
+def check_source(
+    source: str,
+    allowed: Iterable[str],
+    internal: Mapping[str, str],
+    blocks: Iterable[str] = BLOCKS,
+) -> list[str]:
     """Why ``source`` cannot be saved (empty when it can): syntax, missing blocks, includes,
     and variables that are unknown or internal-only."""
     from jinja2 import TemplateSyntaxError, meta
@@ -104,7 +103,7 @@ def check_source(source: str, allowed: Iterable[str], internal: Mapping[str, str
     if list(meta.find_referenced_templates(tree)):
         problems.append("templates may not include, import or extend other templates")
     names = {block.name for block in tree.find_all(_block_node())}
-    problems += [f"block {b!r} is missing" for b in BLOCKS if b not in names]
+    problems += [f"block {b!r} is missing" for b in blocks if b not in names]
     known = set(allowed)
     for variable in sorted(meta.find_undeclared_variables(tree)):
         if variable in internal:

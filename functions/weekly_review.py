@@ -21,6 +21,7 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
         breaches=c.breaches,
         directory=c.directory,
         mailer=c.mailer,
+        templates=c.templates,
         policy=c.mail_policy,
         now=c.clock.now(),
     )

@@ -385,15 +385,19 @@ class AccessGrantedView(_View):
     expires_at: datetime
 
 
-class TemplateCatalogueView(_View):
-    """What templates exist and what they may say."""
-
-    kinds: list[str]
-    locales: list[str]
-    variables: dict[str, str] = Field(
-        description="Variables a template may use, and what each holds."
-    )
+class TemplateKindView(_View):
+    kind: str
+    audience: str = Field(description="requester (never internal data) or staff")
+    blocks: list[str] = Field(description="The blocks a template of this kind must have.")
+    variables: dict[str, str] = Field(description="Variables it may use, and what each holds.")
     internal_variables: dict[str, str] = Field(description="Refused by name, with the reason.")
+
+
+class TemplateCatalogueView(_View):
+    """What templates exist and what each may say."""
+
+    locales: list[str]
+    kinds: list[TemplateKindView]
 
 
 class TemplateVersionInfo(_View):

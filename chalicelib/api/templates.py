@@ -12,10 +12,11 @@ from chalicelib.api.schemas import (
     RenderedView,
     TemplateCatalogueView,
     TemplateInForceView,
+    TemplateKindView,
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.message_templates import TOWN, TemplateVersion
-from chalicelib.domain.notifications import INTERNAL_VARIABLES, PUBLIC_VARIABLES, sms_segments
+from chalicelib.domain.notifications import TEMPLATE_KINDS, sms_segments
 from chalicelib.services import template_admin
 from chalicelib.services.commands import TemplatePreview, TemplateUpdate
 
@@ -39,10 +40,17 @@ def catalogue() -> Response:
     current_principal(templates.current_request)
     return json_response(
         TemplateCatalogueView(
-            kinds=sorted(template_admin.KINDS),
             locales=list(templating.LOCALES),
-            variables=PUBLIC_VARIABLES,
-            internal_variables=INTERNAL_VARIABLES,
+            kinds=[
+                TemplateKindView(
+                    kind=kind,
+                    audience=spec.audience.value,
+                    blocks=list(spec.blocks),
+                    variables=spec.variables,
+                    internal_variables=spec.internal,
+                )
+                for kind, spec in sorted(TEMPLATE_KINDS.items())
+            ],
         )
     )
 
@@ -135,7 +143,7 @@ def save(kind: str, locale: str) -> Response:
 def preview() -> Response:
     principal = current_principal(templates.current_request)
     command = parse_body(templates.current_request, TemplatePreview, max_bytes=64 * 1024)
-    rendered = template_admin.preview(principal, command.source)
+    rendered = template_admin.preview(principal, command.kind, command.source)
     return json_response(
         RenderedView(
             subject=rendered.subject,

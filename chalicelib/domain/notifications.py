@@ -29,6 +29,22 @@ class NotificationKind(StrEnum):
     REFUSAL = "refusal"
     SURVEY = "survey"
     ACCESS_CODE = "access_code"
+    # The answer to a mail that made a card, in the sender's thread.
+    MAIL_RECEIPT = "mail_receipt"
+
+
+class StaffNoticeKind(StrEnum):
+    """Mail to staff; staff may read internal facts, so these have their own variables."""
+
+    DEADLINE_NOTICE = "deadline_notice"
+    STAFF_ATTENTION = "staff_attention"
+    REQUESTER_REPLIED = "requester_replied"
+    REPEATED_BREACHES = "repeated_breaches"
+
+
+class Audience(StrEnum):
+    REQUESTER = "requester"
+    STAFF = "staff"
 
 
 # Every variable a requester's template may use, with what it holds (shown to administrators).
@@ -213,3 +229,100 @@ def sms_segments(text: str) -> int:
     if len(text) <= single:
         return 1
     return -(-len(text) // joined)
+
+
+_CARD_FOR_STAFF = {
+    "number": "the card number",
+    "subject": "the card's subject ('—' on sensitive cards)",
+    "category": "the category, in the notice's language",
+    "department": "the department's name",
+    "status": "the status code",
+    "town_name": "the town's name",
+}
+STAFF_VARIABLES: dict[str, dict[str, str]] = {
+    StaffNoticeKind.DEADLINE_NOTICE: {
+        **_CARD_FOR_STAFF,
+        "recipient_name": "the colleague the notice is for",
+        "step": "reminder, breached or escalated",
+        "timer_label": "which deadline (first reply, decision, ...)",
+        "due": "when it is (was) due",
+        "percent_used": "how much of the time is used",
+        "priority": "the card's priority",
+    },
+    StaffNoticeKind.STAFF_ATTENTION: {
+        **_CARD_FOR_STAFF,
+        "recipient_name": "the colleague the notice is for",
+        "kind": "mention or ping_pong",
+        "by": "who mentioned them",
+        "transfers": "how often the card moved between departments",
+    },
+    StaffNoticeKind.REQUESTER_REPLIED: {
+        **_CARD_FOR_STAFF,
+        "executor_name": "the card's owner",
+        "reopened": "true when the reply reopened the card",
+    },
+    StaffNoticeKind.REPEATED_BREACHES: {
+        "recipient_name": "the controller the review is for",
+        "week": "the ISO week, e.g. 2026-W47",
+        "groups": "categories with repeated misses: label, count, numbers",
+        "town_name": "the town's name",
+    },
+}
+_STAFF_SAMPLES: dict[str, object] = {
+    "number": "2026-000042",
+    "subject": "Pothole on Lenina street",
+    "category": "Roads › Potholes",
+    "department": "Road Service",
+    "status": "in_progress",
+    "town_name": "Town Hall",
+    "recipient_name": "Ivan Sokolov",
+    "step": "reminder",
+    "timer_label": "first reply",
+    "due": "25.11.2026 09:15",
+    "percent_used": 80,
+    "priority": "normal",
+    "kind": "mention",
+    "by": "Olga Petrova",
+    "transfers": 4,
+    "executor_name": "Ivan Sokolov",
+    "reopened": False,
+    "week": "2026-W47",
+    "groups": [{"label": "Roads › Potholes", "count": 3, "numbers": ["2026-000042"]}],
+}
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What a kind of template may use and must contain."""
+
+    audience: Audience
+    variables: dict[str, str]
+    internal: dict[str, str]
+    blocks: tuple[str, ...]
+    samples: dict[str, object]
+
+
+REQUESTER_BLOCKS = ("subject", "text", "html", "sms")
+STAFF_BLOCKS = ("subject", "text", "html")
+TEMPLATE_KINDS: dict[str, TemplateSpec] = {
+    **{
+        kind.value: TemplateSpec(
+            Audience.REQUESTER,
+            PUBLIC_VARIABLES,
+            INTERNAL_VARIABLES,
+            REQUESTER_BLOCKS,
+            SAMPLE_VALUES,
+        )
+        for kind in NotificationKind
+    },
+    **{
+        kind.value: TemplateSpec(
+            Audience.STAFF,
+            STAFF_VARIABLES[kind],
+            {},
+            STAFF_BLOCKS,
+            {k: _STAFF_SAMPLES[k] for k in STAFF_VARIABLES[kind]},
+        )
+        for kind in StaffNoticeKind
+    },
+}

@@ -10,13 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from chalicelib import templating
 from chalicelib.domain import access
 from chalicelib.domain.access import Principal
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.ports import BreachLog, Directory, Mailer
+from chalicelib.domain.message_templates import TOWN
+from chalicelib.domain.notifications import StaffNoticeKind
+from chalicelib.ports import BreachLog, Directory, Mailer, NotificationTemplates
 from chalicelib.services.mail_replies import compose
+from chalicelib.services.notifications import render_kind
 from chalicelib.services.policies import MailPolicy
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -92,6 +94,7 @@ def send_weekly_review(
     breaches: BreachLog,
     directory: Directory,
     mailer: Mailer,
+    templates: NotificationTemplates,
     policy: MailPolicy,
     now: datetime,
 ) -> int:
@@ -100,16 +103,28 @@ def send_weekly_review(
     groups = repeated_breaches(week, breaches=breaches, directory=directory, locale=locale)
     controllers = [m for m in directory.staff() if Role.CONTROLLER in m.roles]
     for member in controllers:
-        subject, text, html = templating.render(
-            "repeated_breaches",
+        review = render_kind(
+            templates,
+            StaffNoticeKind.REPEATED_BREACHES.value,
             locale,
-            recipient_name=member.name,
-            week=week,
-            groups=groups,
-            town_name=policy.town_name,
+            TOWN,
+            {
+                "recipient_name": member.name,
+                "week": week,
+                "groups": groups,
+                "town_name": policy.town_name,
+            },
         )
         mailer.send(
-            compose(subject, text, html, member.email, locale=locale, policy=policy, now=now)
+            compose(
+                review.subject,
+                review.text,
+                review.html,
+                member.email,
+                locale=locale,
+                policy=policy,
+                now=now,
+            )
         )
     return len(controllers)
 

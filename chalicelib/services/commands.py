@@ -169,6 +169,7 @@ class TemplateUpdate(_Command):
 
 
 class TemplatePreview(_Command):
+    kind: Text = Field(description="Which template the draft is for (its variables and samples).")
     source: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 
 

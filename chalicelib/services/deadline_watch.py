@@ -42,6 +42,7 @@ from chalicelib.ports import (
     EscalationWorkflow,
     Mailer,
     NoticeLog,
+    NotificationTemplates,
     OutgoingMail,
     TimerScheduler,
 )
@@ -66,6 +67,7 @@ class WatchPorts:
     scheduler: TimerScheduler
     escalations: EscalationWorkflow
     clock: Clock
+    templates: NotificationTemplates
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,13 @@ def _deliver(
         )
     mails = [
         deadline_notice(
-            card, notice, member, directory=ports.directory, policy=policies.mail, now=now
+            card,
+            notice,
+            member,
+            directory=ports.directory,
+            templates=ports.templates,
+            policy=policies.mail,
+            now=now,
         )
         for member in recipients
     ]
@@ -329,7 +337,13 @@ def _tell_colleagues(
             recipients = [member] if member else []
         mails = [
             attention_notice(
-                card, notice, member, directory=ports.directory, policy=policies.mail, now=now
+                card,
+                notice,
+                member,
+                directory=ports.directory,
+                templates=ports.templates,
+                policy=policies.mail,
+                now=now,
             )
             for member in recipients
         ]

@@ -51,7 +51,8 @@ from chalicelib.ports import (
 from chalicelib.services import intake
 from chalicelib.services.attachments import stored_attachment
 from chalicelib.services.commands import CardCreate, safe_filename
-from chalicelib.services.mail_replies import registration_ack, staff_notice
+from chalicelib.services.mail_replies import staff_notice
+from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 from chalicelib.services.routing import Router
 
@@ -105,6 +106,7 @@ class MailPorts:
     telemetry: Telemetry
     route: Router
     outbox: Outbox
+    notify: Notifier
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,15 @@ def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reop
     if executor is None:
         return  # unassigned: the card is back in its department's queue instead
     ports.mailer.send(
-        staff_notice(card, executor, reopened=reopened, policy=policies.mail, now=ports.clock.now())
+        staff_notice(
+            card,
+            executor,
+            reopened=reopened,
+            directory=ports.directory,
+            templates=ports.notify.templates,
+            policy=policies.mail,
+            now=ports.clock.now(),
+        )
     )
 
 
@@ -260,7 +270,7 @@ def _new_card(
             telemetry=ports.telemetry,
             policy=policies.intake,
             route=ports.route,
-            receipt=_reply_writer(mail, answer, policies.mail),
+            receipt=_reply_writer(mail, answer, ports.notify, policies.mail),
         )
     except (ValidationError, ValidationFailed) as invalid:
         # Field names only: the problems' own text may quote the sender's data.
@@ -333,14 +343,28 @@ def _attach(card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolic
 
 
 def _reply_writer(
-    mail: InboundMail, recipient: str | None, policy: MailPolicy
+    mail: InboundMail, recipient: str | None, notify: Notifier, policy: MailPolicy
 ) -> intake.ReceiptWriter | None:
-    """The registration reply in the sender's thread, written with the card."""
+    """The registration reply in the sender's thread and language, written with the card."""
     if recipient is None:
         return None
+    has_text = f"{mail.subject}{mail.text}".strip()
+    locale = mail.language if has_text else policy.default_locale
+    thread = (
+        {
+            "In-Reply-To": mail.message_id,
+            "References": " ".join((*mail.references, mail.message_id)),
+        }
+        if mail.message_id
+        else {}
+    )
 
     def reply(card: Card, entry: HistoryEntry, token: str) -> list[OutboxMessage]:
-        return [registration_ack(card, token, mail, recipient, policy=policy, now=entry.at)]
+        return [
+            notify.mail_receipt(
+                card, entry, token, recipient=recipient, locale=locale, thread=thread
+            )
+        ]
 
     return reply
 

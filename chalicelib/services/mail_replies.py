@@ -1,5 +1,5 @@
-"""Composing the mail the system writes itself: registration receipts (RFC 3834 headers) and
-notices to staff."""
+"""Composing the mail the system writes to staff (the requester replied, deadlines, mentions,
+ping-pong), from templates administrators may edit, and the MIME every mail leaves in."""
 
 from __future__ import annotations
 
@@ -9,23 +9,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Any
 
-from chalicelib import templating
 from chalicelib.domain.attention import AttentionNotice
 from chalicelib.domain.card import Card
 from chalicelib.domain.directory import StaffMember
-from chalicelib.domain.inbound_mail import InboundMail
-from chalicelib.domain.notifications import NotificationKind
-from chalicelib.domain.outbox import (
-    DeliveryChannel,
-    Destination,
-    EmailContent,
-    OutboxMessage,
-    message_id,
-)
+from chalicelib.domain.notifications import StaffNoticeKind
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import Notice
-from chalicelib.ports import Directory, OutgoingMail
+from chalicelib.ports import Directory, NotificationTemplates, OutgoingMail
+from chalicelib.services.notifications import render_kind
 from chalicelib.services.policies import MailPolicy
 
 
@@ -34,21 +27,31 @@ def new_message_id(policy: MailPolicy) -> str:
 
 
 def staff_notice(
-    card: Card, executor: StaffMember, *, reopened: bool, policy: MailPolicy, now: datetime
+    card: Card,
+    executor: StaffMember,
+    *,
+    reopened: bool,
+    directory: Directory,
+    templates: NotificationTemplates,
+    policy: MailPolicy,
+    now: datetime,
 ) -> OutgoingMail:
     """Tell the executor that the requester wrote; the text itself stays in the card."""
-    subject, text, html = templating.render(
-        "requester_replied",
-        policy.default_locale,
+    return _staff_mail(
+        StaffNoticeKind.REQUESTER_REPLIED,
+        card,
+        executor,
+        templates=templates,
+        policy=policy,
+        now=now,
         number=card.number,
-        subject=card.subject,
+        subject=mail_subject(card),
         executor_name=executor.name,
         status=card.status.value,
         reopened=reopened,
+        category=directory.categories().label(card.category, _staff_locale(policy)),
+        department=_department(card, directory, _staff_locale(policy)),
         town_name=policy.town_name,
-    )
-    return compose(
-        subject, text, html, executor.email, locale=policy.default_locale, policy=policy, now=now
     )
 
 
@@ -74,16 +77,20 @@ def deadline_notice(
     recipient: StaffMember,
     *,
     directory: Directory,
+    templates: NotificationTemplates,
     policy: MailPolicy,
     now: datetime,
 ) -> OutgoingMail:
     """A reminder or escalation to staff; card details only, no requester data."""
-    locale = policy.default_locale if policy.default_locale in TIMER_LABELS else "en"
-    department = directory.department(card.department)
+    locale = _staff_locale(policy)
     timer = notice.timer
-    subject, text, html = templating.render(
-        "deadline_notice",
-        locale,
+    return _staff_mail(
+        StaffNoticeKind.DEADLINE_NOTICE,
+        card,
+        recipient,
+        templates=templates,
+        policy=policy,
+        now=now,
         recipient_name=recipient.name,
         number=card.number,
         subject=mail_subject(card),
@@ -92,12 +99,11 @@ def deadline_notice(
         due=_local(timer.due_at, policy) if timer.due_at else "—",
         percent_used=min(999, round(timer.share_used * 100)),
         category=directory.categories().label(card.category, locale),
-        department=department.name.get(locale) if department else card.department,
+        department=_department(card, directory, locale),
         priority=card.priority.value,
         status=card.status.value,
         town_name=policy.town_name,
     )
-    return compose(subject, text, html, recipient.email, locale=locale, policy=policy, now=now)
 
 
 def attention_notice(
@@ -106,15 +112,19 @@ def attention_notice(
     recipient: StaffMember,
     *,
     directory: Directory,
+    templates: NotificationTemplates,
     policy: MailPolicy,
     now: datetime,
 ) -> OutgoingMail:
     """A mention or a ping-pong alert to staff: where to look, never the note itself."""
-    locale = policy.default_locale if policy.default_locale in TIMER_LABELS else "en"
-    department = directory.department(card.department)
-    subject, text, html = templating.render(
-        "staff_attention",
-        locale,
+    locale = _staff_locale(policy)
+    return _staff_mail(
+        StaffNoticeKind.STAFF_ATTENTION,
+        card,
+        recipient,
+        templates=templates,
+        policy=policy,
+        now=now,
         kind=notice.kind.value,
         recipient_name=recipient.name,
         by=notice.by or "",
@@ -122,68 +132,16 @@ def attention_notice(
         subject=mail_subject(card),
         transfers=card.transfers,
         category=directory.categories().label(card.category, locale),
-        department=department.name.get(locale) if department else card.department,
+        department=_department(card, directory, locale),
         status=card.status.value,
         town_name=policy.town_name,
     )
-    return compose(subject, text, html, recipient.email, locale=locale, policy=policy, now=now)
 
 
 def mail_subject(card: Card) -> str:
     """A card's subject as staff mail may carry it: a sensitive card's subject can itself say
     too much (a diagnosis), so mail names the number and category only."""
     return "—" if card.sensitive else card.subject
-
-
-def registration_ack(
-    card: Card,
-    access_token: str,
-    mail: InboundMail,
-    recipient: str,
-    *,
-    policy: MailPolicy,
-    now: datetime,
-) -> OutboxMessage:
-    """The answer to a mail that made a card, in the sender's thread; it leaves through the
-    outbox like every message to a requester."""
-    locale = _locale(mail, policy)
-    status_url = f"{policy.status_base_url}/status.html?n={card.number}#t={access_token}"
-    subject, text, html = templating.render(
-        "registration_ack",
-        locale,
-        number=card.number,
-        subject=card.subject,
-        full_name=card.requester.full_name,
-        town_name=policy.town_name,
-        status_url=status_url,
-        registered_on=_local(card.created_at, policy),
-        first_response_due=_local(card.first_response_due, policy),
-    )
-    thread = (
-        {
-            "In-Reply-To": mail.message_id,
-            "References": " ".join((*mail.references, mail.message_id)),
-        }
-        if mail.message_id
-        else {}
-    )
-    return OutboxMessage(
-        id=message_id(card.number, 1, NotificationKind.RECEIPT.value),
-        card_number=card.number,
-        kind=NotificationKind.RECEIPT.value,
-        locale=locale,
-        destinations=(Destination(channel=DeliveryChannel.EMAIL, address=recipient),),
-        email=EmailContent(
-            subject=subject,
-            text=text,
-            html=html,
-            auto_submitted="auto-replied",
-            thread_headers=thread,
-        ),
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def compose(
@@ -215,9 +173,37 @@ def compose(
     return OutgoingMail(message_id=message_id, recipient=recipient, raw=message.as_bytes())
 
 
-def _locale(mail: InboundMail, policy: MailPolicy) -> str:
-    text = f"{mail.subject}{mail.text}".strip()
-    return mail.language if text else policy.default_locale
+def _staff_mail(
+    notice_kind: StaffNoticeKind,
+    card: Card,
+    recipient: StaffMember,
+    *,
+    templates: NotificationTemplates,
+    policy: MailPolicy,
+    now: datetime,
+    **variables: Any,
+) -> OutgoingMail:
+    """A notice to one colleague, from the card's department's template of ``kind``."""
+    locale = _staff_locale(policy)
+    rendered = render_kind(templates, notice_kind.value, locale, card.department, variables)
+    return compose(
+        rendered.subject,
+        rendered.text,
+        rendered.html,
+        recipient.email,
+        locale=locale,
+        policy=policy,
+        now=now,
+    )
+
+
+def _staff_locale(policy: MailPolicy) -> str:
+    return policy.default_locale if policy.default_locale in TIMER_LABELS else "en"
+
+
+def _department(card: Card, directory: Directory, locale: str) -> str:
+    department = directory.department(card.department)
+    return department.name.get(locale) if department else card.department
 
 
 def _local(moment: datetime, policy: MailPolicy) -> str:

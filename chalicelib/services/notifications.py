@@ -3,6 +3,7 @@ facts, rendered once for every channel, and handed to the outbox with the change
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -20,7 +21,13 @@ from chalicelib.domain.notifications import (
     destinations,
     occasion_for,
 )
-from chalicelib.domain.outbox import EmailContent, OutboxMessage, message_id
+from chalicelib.domain.outbox import (
+    DeliveryChannel,
+    Destination,
+    EmailContent,
+    OutboxMessage,
+    message_id,
+)
 from chalicelib.domain.signed_links import LinkPurpose, sign
 from chalicelib.observability import logger
 from chalicelib.ports import Directory, NotificationTemplates
@@ -54,6 +61,10 @@ class Notifier:
         self._templates = templates
         self._policy = policy
 
+    @property
+    def templates(self) -> NotificationTemplates:
+        return self._templates
+
     def for_change(self, before: Card, change: Change) -> list[OutboxMessage]:
         occasion = occasion_for(before, change.card, change.entry)
         return self.compose(change.card, change.entry, occasion) if occasion else []
@@ -77,6 +88,36 @@ class Notifier:
             card, entry, Occasion(NotificationKind.RECEIPT), access_token=access_token
         )
 
+    def mail_receipt(
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        access_token: str,
+        *,
+        recipient: str,
+        locale: str,
+        thread: dict[str, str],
+    ) -> OutboxMessage:
+        """The answer to a mail that made a card: to the sender, in the mail's language and
+        thread, marked as an automatic reply (RFC 3834)."""
+        occasion = Occasion(NotificationKind.MAIL_RECEIPT)
+        key = message_id(card.number, entry.seq, NotificationKind.RECEIPT.value)
+        message = self._message(
+            card,
+            occasion,
+            key,
+            entry.at,
+            access_token,
+            locale=locale,
+            reach=(Destination(channel=DeliveryChannel.EMAIL, address=recipient),),
+        )
+        if message is None or message.email is None:  # cannot be: a destination was given
+            raise RuntimeError("a mail receipt without mail")
+        email = message.email.model_copy(
+            update={"auto_submitted": "auto-replied", "thread_headers": thread}
+        )
+        return message.model_copy(update={"email": email, "kind": NotificationKind.RECEIPT.value})
+
     def access_code(
         self, card: Card, code: str, *, serial: int, at: datetime
     ) -> OutboxMessage | None:
@@ -93,12 +134,15 @@ class Notifier:
         key: str,
         at: datetime,
         access_token: str | None,
+        *,
+        locale: str | None = None,
+        reach: tuple[Destination, ...] | None = None,
     ) -> OutboxMessage | None:
-        reach = destinations(card)
+        reach = reach or destinations(card)
         if not reach:
             logger.info("no contact to notify", extra={"kind": occasion.kind.value})
             return None
-        locale = card.requester.locale or self._policy.default_locale
+        locale = locale or card.requester.locale or self._policy.default_locale
         rendered = self._render(card, occasion, locale, at, access_token)
         return OutboxMessage(
             id=key,
@@ -153,16 +197,7 @@ class Notifier:
                 else None
             ),
         )
-        source = self._templates.source(occasion.kind.value, locale, card.department)
-        try:
-            return templating.render_source(source, variables)
-        except Exception:
-            # A department's template that breaks at render time must not cost the message:
-            # the town's default says the same thing.
-            logger.exception("template failed; using the default", extra={"kind": occasion.kind})
-            return templating.render_source(
-                templating.default_source(occasion.kind.value, locale), variables
-            )
+        return render_kind(self._templates, occasion.kind.value, locale, card.department, variables)
 
     def _unit(self, department_id: str, locale: str) -> UnitContact:
         department = self._directory.department(department_id)
@@ -173,3 +208,21 @@ class Notifier:
             phone=department.phone,
             email=department.email,
         )
+
+
+def render_kind(
+    templates: NotificationTemplates,
+    kind: str,
+    locale: str,
+    department: str,
+    variables: Mapping[str, object],
+) -> templating.Rendered:
+    """``kind`` from the department's template (else the town's, else the shipped one)."""
+    source = templates.source(kind, locale, department)
+    try:
+        return templating.render_source(source, variables)
+    except Exception:
+        # An edited template that breaks at render time must not cost the message: the
+        # shipped one says the same thing.
+        logger.exception("template failed; using the default", extra={"kind": kind})
+        return templating.render_source(templating.default_source(kind, locale), variables)

@@ -11,16 +11,11 @@ from chalicelib.domain import access
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import FieldProblem, NotFound, ValidationFailed
 from chalicelib.domain.message_templates import TOWN, TemplateVersion, scopes_for
-from chalicelib.domain.notifications import (
-    INTERNAL_VARIABLES,
-    PUBLIC_VARIABLES,
-    SAMPLE_VALUES,
-    NotificationKind,
-)
+from chalicelib.domain.notifications import TEMPLATE_KINDS, TemplateSpec
 from chalicelib.observability import logger
 from chalicelib.ports import Clock, Directory, TemplateStore
 
-KINDS = frozenset(k.value for k in NotificationKind)
+KINDS = frozenset(TEMPLATE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,7 @@ def save(
     access.require_admin(principal)
     _check_address(kind, locale, scope, directory)
     if source is not None:
-        check(source)
+        check(kind, source)
     saved = TemplateVersion(
         kind=kind,
         locale=locale,
@@ -95,28 +90,35 @@ def save(
     return saved
 
 
-def preview(principal: Principal, source: str) -> templating.Rendered:
-    """``source`` filled with sample values; nothing is stored."""
+def preview(principal: Principal, kind: str, source: str) -> templating.Rendered:
+    """``source`` as a template of ``kind``, filled with sample values; nothing is stored."""
     access.require_admin(principal)
-    check(source)
-    return templating.render_source(source, SAMPLE_VALUES)
+    check(kind, source)
+    return templating.render_source(source, _spec(kind).samples)
 
 
-def check(source: str) -> None:
-    """Refuse a source with any problem, each named under ``source``."""
-    problems = templating.check_source(source, PUBLIC_VARIABLES, INTERNAL_VARIABLES)
+def check(kind: str, source: str) -> None:
+    """Refuse a source with any problem, each named under ``source``: what a template of
+    ``kind`` may use (requesters' templates never internal data) and must contain."""
+    spec = _spec(kind)
+    problems = templating.check_source(source, spec.variables, spec.internal, spec.blocks)
     if not problems:
         try:
-            templating.render_source(source, SAMPLE_VALUES)
+            templating.render_source(source, spec.samples)
         except Exception as error:  # a sandbox refusal or any runtime fault of the draft
             problems = [f"the template fails with sample values: {error}"]
     if problems:
         raise ValidationFailed([FieldProblem("source", p) for p in problems])
 
 
-def _check_address(kind: str, locale: str, scope: str, directory: Directory) -> None:
-    if kind not in KINDS:
+def _spec(kind: str) -> TemplateSpec:
+    if kind not in TEMPLATE_KINDS:
         raise NotFound(f"no template {kind!r}; there are: {', '.join(sorted(KINDS))}")
+    return TEMPLATE_KINDS[kind]
+
+
+def _check_address(kind: str, locale: str, scope: str, directory: Directory) -> None:
+    _spec(kind)
     if locale not in templating.LOCALES:
         raise NotFound(f"no locale {locale!r}; there are: {', '.join(templating.LOCALES)}")
     if scope != TOWN and directory.department(scope) is None:

@@ -232,12 +232,14 @@ def test_the_packages_carry_templates_and_entry_points(template):
     out = template["path"].parent
     zips = [zipfile.ZipFile(p) for p in out.glob("asset.*.zip")]
     names = {n for z in zips for n in z.namelist()}
-    assert "chalicelib/templates/notifications/ru/registration_ack.txt.j2" in names
+    assert "chalicelib/templates/notifications/ru/requester/mail_receipt.j2" in names
     assert "app.py" in names
     layers = [p for p in out.glob("asset.*") if p.is_dir()]
     for entry_point in ("email_inbound", "sla_timer", "sla_sweep", "escalation_tasks"):
         assert any((p / "python" / "functions" / f"{entry_point}.py").is_file() for p in layers)
-    assert "chalicelib/templates/notifications/ru/deadline_notice.txt.j2" in names
+    assert "chalicelib/templates/notifications/ru/staff/deadline_notice.j2" in names
+    for entry_point in ("outbox_dispatch", "weekly_review", "seed_data"):
+        assert any((p / "python" / "functions" / f"{entry_point}.py").is_file() for p in layers)
 
 
 def _resource_id(template: dict[str, Any], kind: str, prefix: str) -> str:

@@ -23,11 +23,19 @@ def _receipt_text(api) -> str:
 
 def test_the_catalogue_names_every_kind_and_what_templates_may_use(api):
     catalogue = body(api.get("/admin/templates", staff="ex-ivan"))
-    assert "receipt" in catalogue["kinds"]
-    assert "access_code" in catalogue["kinds"]
+    kinds = {k["kind"]: k for k in catalogue["kinds"]}
     assert catalogue["locales"] == ["en", "ru"]
-    assert "next_step_deadline" in catalogue["variables"]
-    assert "executor_name" in catalogue["internal_variables"]
+    receipt = kinds["receipt"]
+    assert (receipt["audience"], receipt["blocks"]) == (
+        "requester",
+        ["subject", "text", "html", "sms"],
+    )
+    assert "next_step_deadline" in receipt["variables"]
+    assert "executor_name" in receipt["internal_variables"]
+    notice = kinds["deadline_notice"]
+    assert (notice["audience"], notice["internal_variables"]) == ("staff", {})
+    assert "recipient_name" in notice["variables"]
+    assert {"access_code", "mail_receipt", "survey", "staff_attention"} <= kinds.keys()
 
 
 def test_a_department_override_reaches_the_next_receipt_and_can_be_withdrawn(api):
@@ -82,16 +90,14 @@ def test_a_template_that_names_internal_data_or_breaks_is_refused_with_the_reaso
 
 def test_preview_fills_a_draft_with_sample_values(api):
     source = templating.default_source("clarification", "ru")
-    preview = api.post("/admin/templates/preview", {"source": source}, staff="adm-dmitry")
+    draft = {"kind": "clarification", "source": source}
+    preview = api.post("/admin/templates/preview", draft, staff="adm-dmitry")
     assert preview.status_code == 200
     shown = body(preview)
     assert shown["text"].startswith("Здравствуйте, Anna Ivanova!")
     assert "Which entrance is it?" in shown["text"]
     assert shown["sms_segments"] >= 1
-    assert (
-        api.post("/admin/templates/preview", {"source": source}, staff="mgr-sergey").status_code
-        == 403
-    )
+    assert api.post("/admin/templates/preview", draft, staff="mgr-sergey").status_code == 403
 
 
 def test_unknown_kinds_locales_and_departments_are_named(api):
@@ -100,3 +106,39 @@ def test_unknown_kinds_locales_and_departments_are_named(api):
     unknown = api.get(f"{RECEIPT}?department=moon", staff="ex-ivan")
     assert unknown.status_code == 400
     assert body(unknown)["error"]["fields"][0]["field"] == "department"
+
+
+def test_a_department_edits_its_deadline_reminders_for_staff(api):
+    from chalicelib.domain.sla_notices import Audience, Notice, NoticeStep
+    from chalicelib.services.mail_replies import deadline_notice
+
+    path = "/admin/templates/deadline_notice/en?department=roads"
+    shown = body(api.get(path, staff="ex-ivan"))
+    assert shown["from_scope"] == "default"
+    staff_only = shown["source"].replace("{{ recipient_name }},", "Dear {{ recipient_name }},")
+    assert "{% block sms %}" not in staff_only
+    saved = api.put(path, {"source": staff_only, "version": 0}, staff="adm-dmitry")
+    assert saved.status_code == 200, saved.body
+    unknown = api.put(
+        path,
+        {"source": staff_only.replace("{{ due }}", "{{ full_name }}", 1), "version": 1},
+        staff="adm-dmitry",
+    )
+    assert unknown.status_code == 400  # staff notices have their own variables
+    assert any("unknown variable 'full_name'" in p for p in _problems(unknown))
+    c = api.container
+    card, history = c.cards.get_with_history(body(api.post("/requests", card_form()))["number"])
+    assert card.department == "roads"
+    (timer, *_) = c.card_timers(card, history)
+    notice = Notice(key="k", step=NoticeStep.MOSTLY_USED, audience=Audience.EXECUTOR, timer=timer)
+    ivan = c.directory.staff_member("ex-ivan")
+    mail = deadline_notice(
+        card,
+        notice,
+        ivan,
+        directory=c.directory,
+        templates=c.templates,
+        policy=c.mail_policy,
+        now=card.created_at,
+    )
+    assert b"Dear Ivan Sokolov," in mail.raw

@@ -120,8 +120,9 @@ MATRIX = [
         "POST",
         "/admin/templates/preview",
         {
+            "kind": "receipt",
             "source": "{% block subject %}{{ number }}{% endblock %}{% block text %}t{% endblock %}"
-            "{% block html %}h{% endblock %}{% block sms %}s{% endblock %}"
+            "{% block html %}h{% endblock %}{% block sms %}s{% endblock %}",
         },
         only({"adm-dmitry": 200}),
     ),

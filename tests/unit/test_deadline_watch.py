@@ -26,6 +26,7 @@ from chalicelib.domain.sla_notices import NoticeStep
 from chalicelib.ports import OutgoingMail
 from chalicelib.services import breach_review, deadline_watch
 from chalicelib.services.deadline_watch import StepOutcome, WatchPolicies, WatchPorts
+from chalicelib.services.notifications import ShippedTemplates
 from chalicelib.services.policies import DeadlinePolicy, MailPolicy
 from tests.factories import CONTROLLER, EXECUTOR, MANAGER, submit
 from tests.unit.test_sla import CALENDAR, DIRECTORY, MATRIX, MSK, D, msk
@@ -68,6 +69,7 @@ class Town:
             scheduler=self.scheduler,
             escalations=self.escalations,
             clock=self.clock,
+            templates=ShippedTemplates(),
         )
         self.number = self.new_card()
 
@@ -331,6 +333,7 @@ def test_repeated_breaches_are_listed_by_category_for_the_week():
         breaches=town.breaches,
         directory=DIRECTORY,
         mailer=town.mailer,
+        templates=ShippedTemplates(),
         policy=POLICIES.mail,
         now=town.clock.now(),
     )

@@ -26,7 +26,7 @@ from chalicelib.services.mail_intake import (
 )
 from chalicelib.services.outbox_dispatch import DispatchPorts, dispatch_due
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
-from tests.factories import EXECUTOR, memory_router
+from tests.factories import EXECUTOR, memory_router, notifier
 from tests.unit.test_outbox import RecordingSms
 
 OURS = "requests@town.example"
@@ -49,6 +49,7 @@ def ports(clock, directory) -> MailPorts:
         telemetry=RecordingTelemetry(),
         route=memory_router(cards, directory),
         outbox=cards.outbox,
+        notify=notifier(directory),
     )
 
 

@@ -20,6 +20,7 @@ from chalicelib.domain.history import REQUESTER
 from chalicelib.domain.notifications import (
     INTERNAL_VARIABLES,
     PUBLIC_VARIABLES,
+    TEMPLATE_KINDS,
     NotificationKind,
     Occasion,
     UnitContact,
@@ -49,6 +50,19 @@ def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kin
     assert link in rendered.text
     assert link in rendered.sms
     assert len(rendered.sms) <= 160  # with placeholders; real links are checked below
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("kind", sorted(TEMPLATE_KINDS))
+def test_every_shipped_template_of_every_audience_passes_its_own_check(kind, locale):
+    spec = TEMPLATE_KINDS[kind]
+    source = templating.default_source(kind, locale)
+    assert templating.check_source(source, spec.variables, spec.internal, spec.blocks) == []
+    rendered = templating.render_source(source, spec.samples)
+    assert rendered.subject
+    assert rendered.text.strip()
+    assert rendered.html
+    assert bool(rendered.sms) == ("sms" in spec.blocks)
 
 
 def test_sms_segments_follow_the_encoding():

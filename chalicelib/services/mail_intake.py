@@ -230,7 +230,8 @@ def _follow_up(
         change = lifecycle.requester_message(card, text[:5000], actor=REQUESTER, at=now)
     except TransitionForbidden as refused:
         return MailResult(MailOutcome.REJECTED, card.number, reason=refused.message)
-    ports.cards.save(change.card, change.entry)
+    # A card that was waiting for this answer tells the requester work resumed.
+    ports.cards.save(change.card, change.entry, ports.notify.for_change(card, change))
     updated = _attach(change.card, mail, ports, policies)
     _tell_executor(updated, ports, policies, reopened=outcome == MailOutcome.REOPENED)
     return MailResult(outcome, card.number)

@@ -159,7 +159,9 @@ def test_a_reply_to_our_message_threads_and_resumes_work(ports, clock):
     after, history = ports.cards.get_with_history(card.number)
     assert after.status == Status.RECEIVED
     assert history[-1].public_message.text == "Entrance 2."
-    assert len(ports.mailer.sent) == 1  # follow-ups are not acknowledged again
+    # Not acknowledged again: the requester is told that work resumed, nothing more.
+    assert [m.kind for m in ports.outbox.for_card(card.number)] == ["receipt", "resumed"]
+    assert len(ports.mailer.sent) == 2
 
 
 def test_the_number_tag_threads_only_for_participants_and_never_the_subject_alone(ports):
@@ -382,8 +384,9 @@ def test_a_reply_to_a_waiting_assigned_card_resumes_work_and_tells_the_executor(
     )
     assert result.outcome == MailOutcome.THREADED
     assert ports.cards.get(number).status == Status.IN_PROGRESS
-    notice = message_from_bytes(ports.mailer.sent[-1].raw, policy=policy.default)
-    assert notice["To"] == "ivan.sokolov@town.example"
+    sent = [message_from_bytes(m.raw, policy=policy.default) for m in ports.mailer.sent]
+    (notice,) = [m for m in sent if m["To"] == "ivan.sokolov@town.example"]
+    assert [m["To"] for m in sent].count("anna@example.org") == 2  # receipt, work resumed
     assert notice["Auto-Submitted"] == "auto-generated"
     assert number in notice["Subject"]
     body = notice.get_body(preferencelist=("plain",)).get_content()

@@ -7,6 +7,7 @@ from chalice.app import Chalice
 from chalicelib.api.admin import admin
 from chalicelib.api.docs import docs
 from chalicelib.api.middleware import observe_request
+from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
 from chalicelib.api.staff import staff
@@ -18,5 +19,6 @@ app.register_blueprint(staff)
 app.register_blueprint(replies)
 app.register_blueprint(admin)
 app.register_blueprint(templates)
+app.register_blueprint(outbox_admin)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

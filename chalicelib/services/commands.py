@@ -161,6 +161,12 @@ class AccessCodeCheck(_Command):
     )
 
 
+class OutboxRetry(_Command):
+    card: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6,}$")] | None = Field(
+        default=None, description="Only this card's failed messages (default: all)."
+    )
+
+
 class TemplateUpdate(_Command):
     """A new version of one template in one scope; ``source`` null withdraws the override."""
 

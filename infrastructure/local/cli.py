@@ -59,8 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     directory.add_argument("action", choices=("publish",))
     directory.add_argument("--endpoint", help="emulated AWS of a local stack")
+    outbox = commands.add_parser(
+        "outbox", help="list messages to requesters no channel took, or queue them again"
+    )
+    outbox.add_argument("action", choices=("failed", "retry"))
+    outbox.add_argument("--card", help="only this card's messages (retry)")
+    outbox.add_argument("--endpoint", help="emulated AWS of a local stack")
     args = parser.parse_args(argv)
-    handlers = {"run": _run, "token": _token, "mail": _mail, "directory": _directory}
+    handlers = {
+        "run": _run,
+        "token": _token,
+        "mail": _mail,
+        "directory": _directory,
+        "outbox": _outbox,
+    }
     return handlers[args.command](args)
 
 
@@ -134,6 +146,23 @@ def _mail(args: argparse.Namespace) -> int:
             f"{message_id}\t{result.outcome.value}\t{result.card_number or ''}\t"
             f"{result.reason or ''}"
         )
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    from chalicelib import bootstrap
+    from chalicelib.services.outbox_dispatch import retry_failed
+
+    c = bootstrap.container()
+    if args.action == "failed":
+        for message in c.outbox.failed(limit=1000):
+            print(f"{message.id}\t{message.status.value}\t{message.last_error or ''}")
+        return 0
+    again = retry_failed(ports=c.dispatch_ports, limit=1000, card_number=args.card)
+    for message in again:
+        print(f"{message.id}\tqueued")
+    print(f"{len(again)} message(s) queued again; the sender sends them within a minute")
     return 0
 
 

@@ -39,6 +39,15 @@ class RunningStack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def aws_url(self) -> str:
+        """The emulated AWS, as the stack printed it."""
+        for line in self.output:
+            match = re.search(r"Emulated AWS:\s+(\S+)", line)
+            if match:
+                return match.group(1)
+        raise RuntimeError("the stack did not print its AWS endpoint")
+
     def start(self) -> RunningStack:
         cli = Path(sys.executable).parent / "civicdesk"
         self.process = subprocess.Popen(

@@ -186,3 +186,48 @@ def test_a_web_request_gets_its_receipt_in_the_local_outbox_by_mail_and_sms(loca
     text = sms.read_text("utf-8")
     assert text.startswith("To: +7 916 555-44-33")
     assert by_sms["number"] in text
+
+
+def test_failed_messages_are_listed_and_queued_again_from_the_command_line(local_stack):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import boto3
+
+    stack = local_stack.start()
+    cli = str(Path(sys.executable).parent / "civicdesk")
+    ses = boto3.client(
+        "ses",
+        endpoint_url=stack.aws_url,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    ses.delete_identity(Identity="town.example")  # SES now refuses our mail
+
+    def civicdesk(*args: str) -> str:
+        done = subprocess.run(
+            [cli, "outbox", *args, "--endpoint", stack.aws_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
+
+    email_only = {"full_name": "Anna", "email": "anna@example.org", "preferred_channel": "email"}
+    form = card_form(requester=email_only)
+    number = requests.post(f"{stack.url}/requests", json=form, timeout=TIMEOUT).json()["number"]
+    deadline = time.monotonic() + 20
+    while number not in (listed := civicdesk("failed")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert f"{number}.0001.receipt\tfailed\temail: SES MessageRejected" in listed
+    ses.verify_domain_identity(Domain="town.example")
+    assert "1 message(s) queued again" in civicdesk("retry", "--card", number)
+    mails = [
+        p.read_text("utf-8", errors="replace")
+        for p in _wait_for(stack.data_dir / "outbox", "*.eml", 1)
+    ]
+    assert any(number in m for m in mails)
+    assert civicdesk("failed") == ""

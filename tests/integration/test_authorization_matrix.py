@@ -108,6 +108,8 @@ MATRIX = [
     ("PUT", "/admin/routing/rules", "current", only({"adm-dmitry": 200})),
     ("POST", "/admin/routing/preview", {"category": "roads.snow"}, only({"adm-dmitry": 200})),
     ("GET", "/admin/templates", None, ALL),
+    ("GET", "/admin/outbox/failed", None, only({"adm-dmitry": 200})),
+    ("POST", "/admin/outbox/retry", {}, only({"adm-dmitry": 200})),
     ("GET", "/admin/templates/receipt/en?department=roads", None, ALL),
     # The administrator is asked last: the first save is version 1.
     (

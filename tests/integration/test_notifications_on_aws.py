@@ -173,3 +173,22 @@ def test_a_requester_who_lost_the_link_opens_the_card_with_a_one_time_code(api, 
     limited = api.post(f"/requests/{number}/access-code", {})
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_message_no_channel_took_waits_for_an_administrator_to_run_it_again(api, aws):
+    aws["ses"].delete_identity(Identity="town.example")  # SES refuses our From address
+    email_only = {"full_name": "Anna", "email": "anna@example.org", "preferred_channel": "email"}
+    number = api.post("/requests", card_form(requester=email_only)).json_body["number"]
+    assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {"failed": 1}
+    assert api.get("/admin/outbox/failed", staff="mgr-sergey").status_code == 403
+    listed = api.get("/admin/outbox/failed", staff="adm-dmitry").json_body["messages"]
+    assert [(m["id"], m["status"]) for m in listed] == [(f"{number}.0001.receipt", "failed")]
+    assert "MessageRejected" in listed[0]["last_error"]
+    aws["ses"].verify_domain_identity(Domain="town.example")  # the cause is fixed
+    bad = api.post("/admin/outbox/retry", {"card": "yesterday"}, staff="adm-dmitry")
+    assert bad.status_code == 400
+    again = api.post("/admin/outbox/retry", {"card": number}, staff="adm-dmitry")
+    assert [m["status"] for m in again.json_body["messages"]] == ["queued"]
+    assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {"sent": 1}
+    assert api.get("/admin/outbox/failed", staff="adm-dmitry").json_body["messages"] == []
+    assert len(_ses_sent()) == 1

@@ -44,7 +44,7 @@ class EmailChannel(Construct):
         stack = cdk.Stack.of(self)
         self.bucket = self._inbound_bucket()
         self.dead_letters = dead_letter_queue(self, "HandlerFailures")
-        role = self._role(stack, table, attachments, key, mail_from)
+        self.role = role = self._role(stack, table, attachments, key, mail_from)
         self.function = python_function(
             self,
             "Handler",

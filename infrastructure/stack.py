@@ -56,7 +56,7 @@ class CivicDeskStack(cdk.Stack):
         self.table = self._table()
         self.attachments = self._attachments_bucket(portal_origin)
         self.user_pool = self._user_pool()
-        # Signs the status and survey links in messages; only the API reads it.
+        # Signs the status and survey links in messages; the API and the email Lambda read it.
         self.link_secret = secretsmanager.Secret(
             self,
             "LinkSecret",
@@ -75,6 +75,8 @@ class CivicDeskStack(cdk.Stack):
             # Private status links in receipts and replies point at the citizen portal.
             "CIVICDESK_PUBLIC_BASE_URL": portal_url,
             "CIVICDESK_MAIL_FROM": mail_from,
+            # Signs status and survey links in messages (read by the API and the email Lambda).
+            "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
             "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
         }
         copy_templates(PROJECT_DIR)
@@ -95,6 +97,7 @@ class CivicDeskStack(cdk.Stack):
             key=self.key,
             mail_from=mail_from,
         )
+        self.link_secret.grant_read(self.email.role)
         self.deadlines = Deadlines(
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
@@ -209,6 +212,8 @@ class CivicDeskStack(cdk.Stack):
                     self.table.table_arn,
                     f"{self.table.table_arn}/index/{ts.QUEUE_INDEX}",
                     f"{self.table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                    # Administrators list the failed messages (the outbox's due partition).
+                    f"{self.table.table_arn}/index/{ts.DUE_INDEX}",
                 ],
             )
         )
@@ -241,7 +246,6 @@ class CivicDeskStack(cdk.Stack):
                     **self.runtime_env,
                     "CIVICDESK_AUTH_MODE": "cognito",
                     "CIVICDESK_PORTAL_ORIGIN": portal_origin,
-                    "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
                     "POWERTOOLS_SERVICE_NAME": "civicdesk",
                 },
             },

@@ -364,14 +364,18 @@ def test_the_sender_texts_people_but_publishes_to_no_topic_and_touches_only_its_
         assert "sns:Publish" not in granted, role
 
 
-def test_only_the_api_reads_the_link_secret(template):
+def test_only_the_functions_that_write_to_requesters_read_the_link_secret(template):
     (secret,) = _of_type(template, "AWS::SecretsManager::Secret")
     assert "KmsKeyId" in secret
-    readers = [
+    readers = sorted(
         k
         for k, r in template["Resources"].items()
         if r["Type"] == "AWS::IAM::Policy"
         and "secretsmanager:GetSecretValue" in json.dumps(r["Properties"])
-    ]
-    assert len(readers) == 1
-    assert readers[0].startswith("ApiRole")
+    )
+    assert [r[:8] for r in readers] == ["ApiRoleD", "EmailRol"]
+    secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "LinkSecret")
+    for function in _of_type(template, "AWS::Lambda::Function"):
+        variables = function.get("Environment", {}).get("Variables", {})
+        if "CIVICDESK_TABLE" in variables:
+            assert variables["CIVICDESK_LINK_SECRET_ARN"] == {"Ref": secret_id}

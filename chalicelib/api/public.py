@@ -161,13 +161,7 @@ def request_upload(number: str) -> Response:
         _number(number), _key(), body, cards=c.cards, blobs=c.blobs, policy=c.attachment_policy
     )
     return json_response(
-        UploadTicketView(
-            attachment_id=pending.attachment_id,
-            url=pending.ticket.url,
-            fields=pending.ticket.fields,
-            expires_in=pending.ticket.expires_in,
-            confirm_path=f"/requests/{number}/attachments/{pending.attachment_id}",
-        ),
+        UploadTicketView.of(pending, f"/requests/{number}/attachments"),
         status=201,
     )
 

@@ -131,13 +131,7 @@ def upload(number: str) -> Response:
         policy=c.attachment_policy,
     )
     return json_response(
-        UploadTicketView(
-            attachment_id=pending.attachment_id,
-            url=pending.ticket.url,
-            fields=pending.ticket.fields,
-            expires_in=pending.ticket.expires_in,
-            confirm_path=f"/staff/cards/{number}/attachments/{pending.attachment_id}",
-        ),
+        UploadTicketView.of(pending, f"/staff/cards/{number}/attachments"),
         status=201,
     )
 

@@ -25,6 +25,7 @@ from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatu
 from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
+from chalicelib.services.attachments import PendingUpload
 from chalicelib.services.routing import Routed
 from chalicelib.services.template_admin import InForce
 
@@ -232,6 +233,17 @@ class UploadTicketView(_View):
     fields: dict[str, str]
     expires_in: int
     confirm_path: str
+
+    @classmethod
+    def of(cls, pending: PendingUpload, confirm_base: str) -> UploadTicketView:
+        """``confirm_base``: the attachments path the upload is recorded under."""
+        return cls(
+            attachment_id=pending.attachment_id,
+            url=pending.ticket.url,
+            fields=pending.ticket.fields,
+            expires_in=pending.ticket.expires_in,
+            confirm_path=f"{confirm_base}/{pending.attachment_id}",
+        )
 
 
 class DownloadLinkView(_View):

@@ -146,7 +146,7 @@ def count_aws_calls() -> None:
     from infrastructure.local.mailroom import LambdaContext, ses_event
     from infrastructure.local.resources import ensure_resources
 
-    settings = Settings.from_env({})
+    settings = Settings.from_env({"CIVICDESK_LINK_SECRET": "bench-link-secret-" + "x" * 20})
     raw = (
         b"From: Anna <anna@example.org>\r\nTo: requests@town.example\r\nSubject: Pothole\r\n"
         b"Message-ID: <bench@example.org>\r\nContent-Type: text/plain\r\n\r\nDeep hole.\r\n"

@@ -162,7 +162,13 @@ def transition(number: str) -> Response:
     return card_read(
         principal,
         *staff_service.transition_card(
-            principal, card_number(number), command, cards=c.cards, clock=c.clock, notify=c.notifier
+            principal,
+            card_number(number),
+            command,
+            cards=c.cards,
+            directory=c.directory,
+            clock=c.clock,
+            notify=c.notifier,
         ),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from chalicelib.domain import access, collaboration, lifecycle, overdue
+from chalicelib.domain import access, collaboration, lifecycle, overdue, replies
 from chalicelib.domain.access import Principal
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import RISK_FLAGS, Card, Status, format_card_number
@@ -134,6 +134,7 @@ def transition_card(
     command: Transition,
     *,
     cards: CardRepository,
+    directory: Directory,
     clock: Clock,
     notify: Notifier,
 ) -> CardWithHistory:
@@ -143,6 +144,14 @@ def transition_card(
     access.require_transition(principal, card, command.to)
     if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
         access.require_unsupervised_answer(principal, card, "to")  # the change speaks
+        spoken = (
+            command.question,
+            command.resolution,
+            command.closure_reason,
+            command.note,
+            command.reason,
+        )
+        _require_no_foreign_data(principal, card, " ".join(t for t in spoken if t), directory)
     if command.to == Status.RESOLVED:
         require_subtasks_done(card, cards)
     details = lifecycle.TransitionDetails(
@@ -169,6 +178,7 @@ def comment_on_card(
     access.require_comment(principal, card, public=command.public)
     if command.public:
         access.require_unsupervised_answer(principal, card, "public")
+        _require_no_foreign_data(principal, card, command.text, directory)
     mentions = _mentionable(command.mentions, card, directory)
     change = lifecycle.comment(
         card,
@@ -327,6 +337,25 @@ def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tupl
     if problems:
         raise ValidationFailed(problems)
     return tuple(dict.fromkeys(staff_ids))
+
+
+def _require_no_foreign_data(
+    principal: Principal, card: Card, text: str, directory: Directory
+) -> None:
+    """Text for the requester that carries someone else's personal data waits for the
+    manager: it must be written as a reply (the manager's own text goes straight out)."""
+    if principal.manages(card.department):
+        return
+    department = directory.department(card.department)
+    public = tuple(c for c in (department.phone, department.email) if c) if department else ()
+    found = replies.personal_data_in(text, allowed=replies.allowed_contacts(card, public))
+    if found:
+        raise TransitionForbidden(
+            f"the text holds personal data that is not the requester's ({', '.join(found)}): "
+            f"write it as a reply (POST /staff/cards/{card.number}/replies) for the manager's "
+            "approval",
+            field="text",
+        )
 
 
 def require_subtasks_done(card: Card, cards: CardRepository) -> None:

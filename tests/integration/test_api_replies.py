@@ -288,3 +288,17 @@ def test_a_file_sent_with_the_final_answer_is_the_requesters_to_download(api):
         ).status_code
         == 404
     )
+
+
+def test_someone_elses_data_cannot_slip_out_through_a_transition_or_a_public_comment(api):
+    number = body(api.post("/requests", card_form()))["number"]
+    _post(api, number, "transition", {"to": "in_progress"}, "ex-ivan")
+    leaking = {"to": "resolved", "resolution": "Patched; ask Petrov, petrov@mail.example."}
+    refused = _post(api, number, "transition", leaking, "ex-ivan")
+    assert refused.status_code == 422
+    assert _fields(refused) == {"text"}
+    comment = {"text": "Neighbour's phone: 8 916 555-12-34", "public": True}
+    assert _post(api, number, "comments", comment, "ex-ivan").status_code == 422
+    ours = {"text": "Call us: +7 495 100-00-11 or roads@town.example", "public": True}
+    assert _post(api, number, "comments", ours, "ex-ivan").status_code == 201
+    assert _post(api, number, "transition", leaking, "mgr-sergey").status_code == 200  # manager

@@ -98,6 +98,7 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
         number,
         Transition(to=Status.IN_PROGRESS, version=2),
         cards=cards,
+        directory=directory,
         clock=clock,
         notify=notifier(directory),
     )
@@ -105,10 +106,22 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
     for outsider in (EXECUTOR, OPERATOR, CONTROLLER):
         with pytest.raises(PermissionDenied):
             staff.transition_card(
-                outsider, number, resolve, cards=cards, clock=clock, notify=notifier(directory)
+                outsider,
+                number,
+                resolve,
+                cards=cards,
+                directory=directory,
+                clock=clock,
+                notify=notifier(directory),
             )
     staff.transition_card(
-        MANAGER, number, resolve, cards=cards, clock=clock, notify=notifier(directory)
+        MANAGER,
+        number,
+        resolve,
+        cards=cards,
+        directory=directory,
+        clock=clock,
+        notify=notifier(directory),
     )
     assert cards.get(number).status == Status.RESOLVED
 

@@ -193,6 +193,7 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
             number,
             Transition(to=to, version=version(town, number), **details),
             cards=town.cards,
+            directory=town.ports.directory,
             clock=town.clock,
             notify=notifier(town.ports.directory),
         )

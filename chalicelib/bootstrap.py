@@ -40,6 +40,7 @@ from chalicelib.services.policies import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from chalicelib.adapters.phone_config import PhoneConfig
     from chalicelib.domain.business_calendar import BusinessCalendar
     from chalicelib.domain.card import Card, Priority
     from chalicelib.domain.history import HistoryEntry
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
     from chalicelib.services.notifications import Notifier, NotifyPolicy
     from chalicelib.services.outbox_dispatch import DispatchPorts
+    from chalicelib.services.phone import PhonePolicy, PhonePorts
     from chalicelib.services.routing import Router, RoutingPolicy
 from chalicelib.settings import Settings
 
@@ -381,6 +383,35 @@ class Container:
             sms=self.sms,
             mail_log=self.mail_log,
             clock=self.clock,
+        )
+
+    @cached_property
+    def phone_ports(self) -> PhonePorts:
+        from chalicelib.services.phone import PhonePorts
+
+        return PhonePorts(
+            cards=self.cards,
+            codes=self.access_codes,
+            outbox=self.outbox,
+            directory=self.directory,
+            clock=self.clock,
+            telemetry=self.telemetry,
+            route=self.router,
+            notify=self.notifier,
+        )
+
+    @cached_property
+    def phone_config(self) -> PhoneConfig:
+        from chalicelib.adapters.phone_config import load_phone_config, seed_document
+
+        return load_phone_config(seed_document(), self.directory.categories())
+
+    @cached_property
+    def phone_policy(self) -> PhonePolicy:
+        from chalicelib.services.phone import PhonePolicy
+
+        return PhonePolicy(
+            config=self.phone_config, intake=self.intake_policy, timezone=self.settings.timezone
         )
 
     @cached_property

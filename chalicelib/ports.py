@@ -136,6 +136,11 @@ class CardRepository(Protocol):
         """Save the parent (as ``save`` does) and create the child card, atomically."""
         ...
 
+    def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
+        """The latest cards registered with this phone number (compared by its last ten
+        digits), newest first."""
+        ...
+
 
 class Outbox(Protocol):
     """Messages to requesters and what became of them. New messages are written with the card

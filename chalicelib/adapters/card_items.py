@@ -64,6 +64,17 @@ def requester_keys(card: Card) -> dict[str, str]:
     }
 
 
+def caller_keys(card: Card) -> dict[str, str]:
+    """Where the IVR finds this card by the caller's phone."""
+    phone = "".join(ch for ch in card.requester.phone or "" if ch.isdigit())
+    if card.is_subtask or len(phone) < 7:
+        return {}
+    return {
+        ts.CALLER_PARTITION_KEY: ts.caller_pk(phone),
+        ts.CALLER_SORT_KEY: ts.caller_sort_key(card.created_at, card.number),
+    }
+
+
 def card_item(card: Card) -> dict[str, Any]:
     return to_attributes(
         {
@@ -75,6 +86,7 @@ def card_item(card: Card) -> dict[str, Any]:
             **queue_keys(card),
             **due_keys(card),
             **requester_keys(card),
+            **caller_keys(card),
         }
     )
 

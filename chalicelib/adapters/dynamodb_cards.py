@@ -283,6 +283,25 @@ class DynamoCardRepository:
         _, created, number = items[0][ts.REQUESTER_SORT_KEY]["S"].rsplit("#", 2)
         return PriorCard(number=number, created_at=datetime.fromisoformat(created))
 
+    def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
+        pressed = "".join(ch for ch in phone if ch.isdigit())
+        if len(pressed) < 7:
+            return []
+        response = self._db.query(
+            TableName=self._table,
+            IndexName=ts.CALLER_INDEX,
+            KeyConditionExpression="#cpk = :cpk",
+            ExpressionAttributeNames={"#cpk": ts.CALLER_PARTITION_KEY},
+            ExpressionAttributeValues={":cpk": {"S": ts.caller_pk(pressed)}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        found = []
+        for item in response.get("Items", []):
+            created, number = item[ts.CALLER_SORT_KEY]["S"].rsplit("#", 1)
+            found.append(PriorCard(number=number, created_at=datetime.fromisoformat(created)))
+        return found
+
     def _workload_updates(self, card: Card, entry: HistoryEntry) -> list[dict[str, Any]]:
         return [
             {

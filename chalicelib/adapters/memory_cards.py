@@ -99,6 +99,21 @@ class InMemoryCardRepository:
         latest = max(mine, key=lambda c: (c.created_at, c.number))
         return PriorCard(number=latest.number, created_at=latest.created_at)
 
+    def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
+        pressed = "".join(ch for ch in phone if ch.isdigit())
+        if len(pressed) < 7:
+            return []
+        with self._lock:
+            mine = [
+                c
+                for c in self._cards.values()
+                if not c.is_subtask
+                and "".join(ch for ch in c.requester.phone or "" if ch.isdigit())[-10:]
+                == pressed[-10:]
+            ]
+        mine.sort(key=lambda c: (c.created_at, c.number), reverse=True)
+        return [PriorCard(number=c.number, created_at=c.created_at) for c in mine[:limit]]
+
     def _put(self, card: Card, entry: HistoryEntry) -> None:
         self._cards[card.number] = card
         self._history[card.number].append(entry)

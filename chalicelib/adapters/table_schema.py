@@ -38,6 +38,9 @@ The ``due`` index also holds the outbox: queued messages carry ``due_pk`` = ``OU
 key: next attempt time and id), and messages no channel could take carry ``OUTBOX-FAILED``, so
 the dispatcher and the administrators' list each read one small partition.
 
+The ``caller`` index finds a phone's requests (the IVR recognises callers): keyed by a hash
+of the phone's last ten digits, sorted by time; keys only, subtasks not in it.
+
 The ``requester`` index finds a requester's latest card in a category (repeat requests): its
 key is a hash of the requester's email or phone, never the address itself, and subtasks do not
 carry it. It keeps keys only: the sort key holds the category, the time and the number.
@@ -65,6 +68,9 @@ NOTICE_PREFIX = "NOTICE#"
 REQUESTER_INDEX = "requester"
 REQUESTER_PARTITION_KEY = "requester_pk"
 REQUESTER_SORT_KEY = "requester_sk"
+CALLER_INDEX = "caller"
+CALLER_PARTITION_KEY = "caller_pk"
+CALLER_SORT_KEY = "caller_sk"
 WORKLOAD_SK = "#WORKLOAD"
 RULES_PK = "RULES"
 RULES_CURRENT_SK = "#CURRENT"
@@ -117,6 +123,17 @@ def requester_pk(contact_key: str) -> str:
 
 def requester_sort_key(category: str, created_at: datetime, number: str) -> str:
     return f"{category}#{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
+
+
+def caller_pk(phone_digits: str) -> str:
+    """A hash of the phone's last ten digits: national and international forms match, and the
+    index never holds the number itself."""
+    digest = hashlib.sha256(phone_digits[-10:].encode("utf-8")).hexdigest()[:40]
+    return f"CALLER#{digest}"
+
+
+def caller_sort_key(created_at: datetime, number: str) -> str:
+    return f"{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
 
 
 def due_sort_key(at: datetime, number: str) -> str:
@@ -184,6 +201,8 @@ ATTRIBUTE_DEFINITIONS = [
         DUE_SORT_KEY,
         REQUESTER_PARTITION_KEY,
         REQUESTER_SORT_KEY,
+        CALLER_PARTITION_KEY,
+        CALLER_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -208,6 +227,14 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
         "KeySchema": [
             {"AttributeName": REQUESTER_PARTITION_KEY, "KeyType": "HASH"},
             {"AttributeName": REQUESTER_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    },
+    {
+        "IndexName": CALLER_INDEX,
+        "KeySchema": [
+            {"AttributeName": CALLER_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": CALLER_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "KEYS_ONLY"},
     },

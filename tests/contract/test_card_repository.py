@@ -293,3 +293,20 @@ def test_a_subtask_is_created_with_its_parent_change_or_not_at_all(cards, clock,
         cards.create_subtask(linked_card, linked.entry, another, child_entry)
     with pytest.raises(NotFound):
         cards.get("2026-000901")
+
+
+def test_a_phones_cards_are_found_by_its_last_ten_digits_newest_first(cards, clock, directory):
+    def by_phone(phone: str, email: str | None = None) -> str:
+        requester = {"full_name": "Anna", "phone": phone, "preferred_channel": "sms"}
+        if email:
+            requester["email"] = email
+        number = submit(cards, clock, directory, requester=requester).card.number
+        clock.advance(timedelta(minutes=1))
+        return number
+
+    first = by_phone("+7 916 123-45-67", email="anna@example.org")
+    second = by_phone("8 (916) 123 45 67")
+    by_phone("+7 916 000-00-00")
+    assert [p.number for p in cards.from_phone("+79161234567", limit=5)] == [second, first]
+    assert [p.number for p in cards.from_phone("89161234567", limit=1)] == [second]
+    assert cards.from_phone("123", limit=5) == []

@@ -1,0 +1,206 @@
+"""The phone channel: what the town's IVR asks CivicDesk during a call (Amazon Connect invokes
+the handler at each step). Every answer is a flat map of short strings, as a contact flow reads
+``$.External.*``; numbers come ready to be read out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from chalicelib.adapters.phone_config import PhoneConfig
+from chalicelib.domain import access_codes, lifecycle
+from chalicelib.domain.card import Channel, Status
+from chalicelib.domain.errors import ConflictError, NotFound, TransitionForbidden
+from chalicelib.domain.history import REQUESTER, SYSTEM
+from chalicelib.domain.phone import STATUS_SPOKEN, keyed_number, same_caller, spoken_number
+from chalicelib.observability import logger
+from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox, Telemetry
+from chalicelib.services import access_codes as code_service
+from chalicelib.services import intake
+from chalicelib.services.commands import CardCreate
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.policies import IntakePolicy
+from chalicelib.services.routing import Router
+
+Answer = dict[str, str]
+# The same contact never makes two cards: Connect retries a step that timed out.
+CONTACT_KEY_PREFIX = "connect:"
+KNOWN_LIMIT = 5
+DESCRIPTION_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Call:
+    """One contact-flow step: who is calling, in which language, and what the flow asks."""
+
+    contact_id: str
+    phone: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class PhonePorts:
+    cards: CardRepository
+    codes: AccessCodes
+    outbox: Outbox
+    directory: Directory
+    clock: Clock
+    telemetry: Telemetry
+    route: Router
+    notify: Notifier
+
+
+@dataclass(frozen=True)
+class PhonePolicy:
+    config: PhoneConfig
+    intake: IntakePolicy
+    timezone: ZoneInfo
+
+
+def lookup_caller(call: Call, *, ports: PhonePorts) -> Answer:
+    """Whether this phone has requests, and the latest one's number and status (the caller's
+    own: the number was registered with this phone)."""
+    prior = ports.cards.from_phone(call.phone, limit=KNOWN_LIMIT)
+    if not prior:
+        return {"result": "unknown"}
+    latest = ports.cards.get(prior[0].number)
+    return {
+        "result": "known",
+        "requests": str(len(prior)) if len(prior) < KNOWN_LIMIT else f"{KNOWN_LIMIT}+",
+        "latest_number": latest.number,
+        "latest_number_spoken": spoken_number(latest.number, call.locale),
+        "latest_status": latest.status.value,
+        "latest_status_spoken": _status_spoken(latest.status, call.locale),
+    }
+
+
+def status_by_number(
+    call: Call, keyed: str, code: str, *, ports: PhonePorts, policy: PhonePolicy
+) -> Answer:
+    """The status of a keyed request, for the phone it was registered with, or with the
+    one-time code sent to its contact. Any other caller learns nothing, not even whether the
+    number exists ("verify", then "not_found" after a wrong code)."""
+    now = ports.clock.now()
+    number = keyed_number(keyed, year=now.astimezone(policy.timezone).year)
+    if number is None:
+        return {"result": "invalid_number"}
+    try:
+        card = ports.cards.get(number)
+    except NotFound:
+        return {"result": "not_found" if code else "verify"}
+    if not same_caller(card, call.phone):
+        if not code:
+            return {"result": "verify", "number": number}
+        right, changed = access_codes.redeem(ports.codes.get(number), code, now=now)
+        if changed is not None:
+            ports.codes.put(changed)
+        if not right:
+            return {"result": "not_found"}
+    answer = {
+        "result": "ok",
+        "number": card.number,
+        "number_spoken": spoken_number(card.number, call.locale),
+        "status": card.status.value,
+        "status_spoken": _status_spoken(card.status, call.locale),
+    }
+    if not card.status.is_final:
+        local = card.first_response_due.astimezone(policy.timezone)
+        answer["first_response_due"] = local.strftime("%d.%m.%Y %H:%M")
+    return answer
+
+
+def send_code(call: Call, keyed: str, *, ports: PhonePorts, policy: PhonePolicy) -> Answer:
+    """A code to the request's own contact (never to the calling phone); the same answer
+    whether or not the number exists."""
+    number = keyed_number(keyed, year=ports.clock.now().astimezone(policy.timezone).year)
+    if number is None:
+        return {"result": "invalid_number"}
+    code_service.send_code(
+        number,
+        cards=ports.cards,
+        codes=ports.codes,
+        outbox=ports.outbox,
+        notify=ports.notify,
+        clock=ports.clock,
+    )
+    return {"result": "sent"}
+
+
+def create_card(
+    call: Call, topic: str, description: str, *, ports: PhonePorts, policy: PhonePolicy
+) -> Answer:
+    """A card from the caller's menu choice and their words (a transcript, or a placeholder
+    until the recording arrives), confirmed by SMS. A retried step returns the same card."""
+    category = policy.config.ivr_topics.get(topic.strip())
+    if category is None:
+        return {"result": "invalid_topic", "topics": ",".join(sorted(policy.config.ivr_topics))}
+    label = ports.directory.categories().label(category, call.locale)
+    words = " ".join(description.split())[:DESCRIPTION_MAX]
+    form = CardCreate.model_validate(
+        {
+            "subject": f"{label} (phone)"[:200],
+            "description": words if len(words) >= 3 else "Voicemail: the recording follows.",
+            "category": category,
+            "requester": {
+                "full_name": "Звонок" if call.locale == "ru" else "Phone caller",
+                "phone": call.phone,
+                "preferred_channel": "sms",
+                "locale": call.locale,
+            },
+        }
+    )
+    receipt = intake.submit_request(
+        form,
+        channel=Channel.PHONE,
+        idempotency_key=f"{CONTACT_KEY_PREFIX}{call.contact_id}",
+        cards=ports.cards,
+        directory=ports.directory,
+        clock=ports.clock,
+        telemetry=ports.telemetry,
+        policy=policy.intake,
+        route=ports.route,
+        receipt=ports.notify.receipt,
+    )
+    number = receipt.card.number
+    return {
+        "result": "created",
+        "number": number,
+        "number_digits": number.replace("-", ""),
+        "number_spoken": spoken_number(number, call.locale),
+    }
+
+
+def attach_words(call: Call, transcript: str, recording: str, *, ports: PhonePorts) -> Answer:
+    """Add what arrived after the call (Connect's transcript, or where the recording is kept)
+    to the card the call made, found by its ContactId; a repeated delivery adds nothing."""
+    record = ports.cards.find_idempotent(f"{CONTACT_KEY_PREFIX}{call.contact_id}")
+    if record is None:
+        return {"result": "not_found"}
+    card, history = ports.cards.get_with_history(record.card_number)
+    now = ports.clock.now()
+    words = " ".join(transcript.split())[:DESCRIPTION_MAX]
+    if words and len(words) >= 3:
+        said = {e.public_message.text for e in history if e.public_message}
+        if words in said:
+            return {"result": "attached", "number": card.number}
+        try:
+            change = lifecycle.requester_message(card, words, actor=REQUESTER, at=now)
+        except TransitionForbidden:
+            return {"result": "closed", "number": card.number}
+    elif recording.strip():
+        note = f"Call recording: {recording.strip()[:500]}"
+        if any(e.internal_note and e.internal_note.text == note for e in history):
+            return {"result": "attached", "number": card.number}
+        change = lifecycle.comment(card, note, public=False, actor=SYSTEM, at=now)
+    else:
+        return {"result": "invalid", "problem": "transcript or recording is required"}
+    try:
+        ports.cards.save(change.card, change.entry)
+    except ConflictError:
+        logger.info("ivr attach raced a change; Connect's retry will add it")
+        return {"result": "retry"}
+    return {"result": "attached", "number": card.number}
+
+
+def _status_spoken(status: Status, locale: str) -> str:
+    return STATUS_SPOKEN.get(locale, STATUS_SPOKEN["en"])[status]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
+from chalicelib.api.calls import calls
 from chalicelib.api.docs import docs
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
@@ -17,6 +18,7 @@ app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
 app.register_blueprint(staff)
 app.register_blueprint(replies)
+app.register_blueprint(calls)
 app.register_blueprint(admin)
 app.register_blueprint(templates)
 app.register_blueprint(outbox_admin)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.history import HistoryEntry
     from chalicelib.domain.routing import RuleSet
     from chalicelib.domain.sla import SlaMatrix, Timer
+    from chalicelib.services.calls import CallPorts
     from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
     from chalicelib.services.notifications import Notifier, NotifyPolicy
@@ -383,6 +384,19 @@ class Container:
             sms=self.sms,
             mail_log=self.mail_log,
             clock=self.clock,
+        )
+
+    @cached_property
+    def call_ports(self) -> CallPorts:
+        from chalicelib.services.calls import CallPorts
+
+        return CallPorts(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            telemetry=self.telemetry,
+            route=self.router,
+            notify=self.notifier,
         )
 
     @cached_property

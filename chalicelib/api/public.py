@@ -70,7 +70,7 @@ def categories() -> Response:
 def submit() -> Response:
     c = bootstrap.container()
     form = parse_body(public.current_request, CardCreate, max_bytes=c.settings.max_body_bytes)
-    key = _idempotency_key(public.current_request.headers.get("idempotency-key"))
+    key = idempotency_key(public.current_request.headers.get("idempotency-key"))
     receipt = intake.submit_request(
         form,
         idempotency_key=key,
@@ -306,7 +306,8 @@ def _key() -> StatusKey:
     return StatusKey(token)
 
 
-def _idempotency_key(value: str | None) -> str | None:
+def idempotency_key(value: str | None) -> str | None:
+    """The Idempotency-Key header, checked (a client's retry key, or a call's id)."""
     if value is None:
         return None
     key = value.strip()

@@ -459,3 +459,9 @@ class RenderedView(_View):
     html: str
     sms: str
     sms_segments: int
+
+
+class CallScriptView(_View):
+    category: str
+    locale: str
+    questions: list[str]

@@ -4,6 +4,7 @@ them as its request schemas."""
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -159,6 +160,48 @@ class AccessCodeCheck(_Command):
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")] = Field(
         description="six digits"
     )
+
+
+class CallOutcome(StrEnum):
+    CONSULTATION = "consultation"  # answered on the phone: the card is closed with the answer
+    CARD_CREATED = "card_created"  # work to do: the card is routed like any other
+    FORWARDED = "forwarded"  # handed to a department's queue during the call
+
+
+class CallRecord(_Command):
+    """An operator's record of a call: who, the essence, what was checked, how it ended, and
+    the details still missing (the card then waits for them, with the questions)."""
+
+    caller: RequesterIn
+    essence: LongText
+    category: Text
+    priority: Priority = Priority.NORMAL
+    location: LocationIn | None = None
+    checked: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
+        Field(default=None, description="What was already checked during the call.")
+    )
+    outcome: CallOutcome
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
+        Field(default=None, description="The consultation given (outcome consultation).")
+    )
+    forwarded_to: Text | None = Field(
+        default=None, description="The department the call was handed to (outcome forwarded)."
+    )
+    missing: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Questions for details the caller could not give: the card waits.",
+    )
+
+    @model_validator(mode="after")
+    def _outcome_has_what_it_needs(self) -> CallRecord:
+        if self.outcome == CallOutcome.CONSULTATION and not self.answer:
+            raise ValueError("a consultation needs the answer given (answer)")
+        if self.outcome == CallOutcome.FORWARDED and not self.forwarded_to:
+            raise ValueError("a forwarded call needs the department (forwarded_to)")
+        if self.outcome == CallOutcome.CONSULTATION and self.missing:
+            raise ValueError("a consultation is closed at once: it cannot wait for details")
+        return self
 
 
 class OutboxRetry(_Command):

@@ -107,6 +107,22 @@ MATRIX = [
     ("GET", "/admin/routing/rules/versions/1", None, ALL),
     ("PUT", "/admin/routing/rules", "current", only({"adm-dmitry": 200})),
     ("POST", "/admin/routing/preview", {"category": "roads.snow"}, only({"adm-dmitry": 200})),
+    (
+        "POST",
+        "/staff/calls",
+        {
+            "caller": {
+                "full_name": "Caller",
+                "phone": "+7 916 555-44-33",
+                "preferred_channel": "sms",
+            },
+            "essence": "Streetlight out at Lenina 5",
+            "category": "lighting.streetlight_out",
+            "outcome": "card_created",
+        },
+        only(dict.fromkeys(("op-olga", "mgr-sergey", "mgr-irina", "adm-dmitry"), 201)),
+    ),
+    ("GET", "/staff/calls/script?category=roads.potholes", None, ALL),
     ("GET", "/admin/templates", None, ALL),
     ("GET", "/admin/outbox/failed", None, only({"adm-dmitry": 200})),
     ("POST", "/admin/outbox/retry", {}, only({"adm-dmitry": 200})),

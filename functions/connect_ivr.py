@@ -19,6 +19,7 @@ from chalicelib.services import phone
 from chalicelib.services.phone import Answer, Call
 
 FALLBACK: Answer = {"result": "error", "route": "operator"}
+OPERATIONS = ("lookup_caller", "status", "send_code", "create", "attach")
 LOCALES = ("en", "ru")
 MAX_PARAMETER = 6000
 

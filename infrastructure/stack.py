@@ -28,6 +28,7 @@ from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
 from infrastructure.notifications import Notifications
+from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.seed_data import SeedData
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -102,6 +103,15 @@ class CivicDeskStack(cdk.Stack):
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
         self.seed_data = SeedData(self, "SeedData", package=package, table=self.table, key=self.key)
+        self.phone = PhoneChannel(
+            self,
+            "Phone",
+            package=package,
+            table=self.table,
+            key=self.key,
+            link_secret=self.link_secret,
+            connect_instance_arn=instance_arn(self),
+        )
         self.notifications = Notifications(
             self,
             "Notifications",

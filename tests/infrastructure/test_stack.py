@@ -138,6 +138,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
         "DeadlinesEscalationRole",
         "SeedDataRole",
         "NotificationsDispatcherRole",
+        "PhoneRole",
     ],
 )
 def test_every_role_names_its_actions_and_resources(template, role):
@@ -373,9 +374,50 @@ def test_only_the_functions_that_write_to_requesters_read_the_link_secret(templa
         if r["Type"] == "AWS::IAM::Policy"
         and "secretsmanager:GetSecretValue" in json.dumps(r["Properties"])
     )
-    assert [r[:8] for r in readers] == ["ApiRoleD", "EmailRol"]
+    assert [r[:8] for r in readers] == ["ApiRoleD", "EmailRol", "PhoneRol"]
     secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "LinkSecret")
     for function in _of_type(template, "AWS::Lambda::Function"):
         variables = function.get("Environment", {}).get("Variables", {})
         if "CIVICDESK_TABLE" in variables:
             assert variables["CIVICDESK_LINK_SECRET_ARN"] == {"Ref": secret_id}
+
+
+def test_connect_may_invoke_the_ivr_which_answers_inside_connects_limit(template):
+    ivr_id = _resource_id(template, "AWS::Lambda::Function", "PhoneIvr")
+    ivr = template["Resources"][ivr_id]["Properties"]
+    assert ivr["Timeout"] < 8  # Connect waits 8 seconds at most
+    (permission,) = [
+        p
+        for p in _of_type(template, "AWS::Lambda::Permission")
+        if p.get("Principal") == "connect.amazonaws.com"
+    ]
+    assert permission["FunctionName"] == {"Fn::GetAtt": [ivr_id, "Arn"]}
+    assert "SourceArn" in permission
+    assert "SourceAccount" in permission
+    (table,) = _of_type(template, "AWS::DynamoDB::Table")
+    assert "caller" in {i["IndexName"] for i in table["GlobalSecondaryIndexes"]}
+
+
+def test_the_example_contact_flow_calls_only_operations_the_handler_knows():
+    from pathlib import Path
+
+    from functions import connect_ivr
+
+    flow = json.loads(
+        (Path(__file__).parents[2] / "infrastructure" / "connect" / "contact_flow.json").read_text()
+    )
+    ids = {a["Identifier"] for a in flow["Actions"]}
+    assert flow["StartAction"] in ids
+    targets = []
+    for action in flow["Actions"]:
+        transitions = action.get("Transitions", {})
+        targets += [transitions.get("NextAction")] if "NextAction" in transitions else []
+        targets += [t["NextAction"] for t in transitions.get("Errors", [])]
+        targets += [t["NextAction"] for t in transitions.get("Conditions", [])]
+    assert set(targets) <= ids
+    operations = {
+        a["Parameters"]["LambdaInvocationAttributes"]["operation"]
+        for a in flow["Actions"]
+        if a["Type"] == "InvokeLambdaFunction"
+    }
+    assert operations <= set(connect_ivr.OPERATIONS)

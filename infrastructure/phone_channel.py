@@ -1,0 +1,87 @@
+"""The phone channel on AWS: the Lambda the town's Amazon Connect contact flow invokes at each
+IVR step (functions/connect_ivr.py), and the permission for that Connect instance only.
+
+Connect itself (the instance, the number, the flow) is the town's to set up: the flow in
+``infrastructure/connect/contact_flow.json`` shows how its blocks call each operation and read
+the answer. Give the stack the instance ARN (context ``connect_instance_arn``) to allow it.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from chalicelib.adapters import table_schema as ts
+from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
+from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+
+# Connect waits at most 8 seconds for a Lambda; the function must answer well inside it.
+CONNECT_TIMEOUT = cdk.Duration.seconds(7)
+
+
+class PhoneChannel(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        package: LambdaPackage,
+        table: dynamodb.Table,
+        key: kms.Key,
+        link_secret: secretsmanager.ISecret,
+        connect_instance_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.failures = dead_letter_queue(self, "Failures")
+        role = lambda_role(self, "Role", description="CivicDesk IVR steps", data_key=key)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                # BatchGetItem: routing reads the candidates' open-card counters at once.
+                actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"],
+                resources=[
+                    table.table_arn,
+                    # The caller index recognises a phone; the requester index finds repeats.
+                    f"{table.table_arn}/index/{ts.CALLER_INDEX}",
+                    f"{table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                ],
+            )
+        )
+        link_secret.grant_read(role)
+        self.failures.grant_send_messages(role)
+        self.function = python_function(
+            self,
+            "Ivr",
+            package=package,
+            handler="functions.connect_ivr.handler",
+            role=role,
+            dead_letters=self.failures,
+            timeout=CONNECT_TIMEOUT,
+            # More memory is more CPU: the first step of a cold function must fit in 8 s.
+            memory_size=1024,
+            retry_attempts=0,  # Connect invokes synchronously and retries itself
+        )
+        self.function.add_permission(
+            "ConnectInvokes",
+            principal=iam.ServicePrincipal("connect.amazonaws.com"),
+            action="lambda:InvokeFunction",
+            source_account=stack.account,
+            source_arn=connect_instance_arn,
+        )
+        cdk.CfnOutput(self, "IvrFunctionArn", value=self.function.function_arn)
+
+
+def instance_arn(scope: Construct) -> str:
+    """The town's Connect instance: from context, else any instance of this account (narrow
+    it by setting ``connect_instance_arn`` before going live)."""
+    stack = cdk.Stack.of(scope)
+    given = scope.node.try_get_context("connect_instance_arn")
+    return (
+        str(given)
+        if given
+        else stack.format_arn(service="connect", resource="instance", resource_name="*")
+    )

@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/ivr.py
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

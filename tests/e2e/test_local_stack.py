@@ -231,3 +231,39 @@ def test_failed_messages_are_listed_and_queued_again_from_the_command_line(local
     ]
     assert any(number in m for m in mails)
     assert civicdesk("failed") == ""
+
+
+def test_a_call_played_from_the_command_line_makes_a_card_and_an_sms(local_stack):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    stack = local_stack.start()
+    cli = str(Path(sys.executable).parent / "civicdesk")
+
+    def civicdesk(*args: str) -> dict[str, str]:
+        done = subprocess.run(
+            [cli, "call", *args, "--endpoint", stack.aws_url, "--data-dir", str(stack.data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+
+    phone = "+79165554433"
+    assert civicdesk("lookup_caller", "--from", phone) == {"result": "unknown"}
+    made = civicdesk("create", "--from", phone, "--topic", "1", "--say", "Pothole at Lenina 5")
+    assert made["result"] == "created"
+    heard = civicdesk("status", made["number_digits"], "--from", phone)
+    assert (heard["result"], heard["status"]) == ("ok", "received")
+    (sms,) = _wait_for(stack.data_dir / "outbox", "*.sms.txt", 1)
+    text = sms.read_text("utf-8")
+    assert made["number"] in text
+    link = text.split()[-1]
+    page = requests.get(
+        f"{stack.url}/requests/{made['number']}",
+        headers={"X-Access-Token": link.split("#t=")[1]},
+        timeout=TIMEOUT,
+    )
+    assert page.status_code == 200  # the text's link opens the stack's status page

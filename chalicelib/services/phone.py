@@ -136,13 +136,14 @@ def create_card(
         return {"result": "invalid_topic", "topics": ",".join(sorted(policy.config.ivr_topics))}
     label = ports.directory.categories().label(category, call.locale)
     words = " ".join(description.split())[:DESCRIPTION_MAX]
+    unknown = "Звонок" if call.locale == "ru" else "Phone caller"
     form = CardCreate.model_validate(
         {
             "subject": f"{label} (phone)"[:200],
             "description": words if len(words) >= 3 else "Voicemail: the recording follows.",
             "category": category,
             "requester": {
-                "full_name": "Звонок" if call.locale == "ru" else "Phone caller",
+                "full_name": _known_name(call, ports) or unknown,
                 "phone": call.phone,
                 "preferred_channel": "sms",
                 "locale": call.locale,
@@ -200,6 +201,16 @@ def attach_words(call: Call, transcript: str, recording: str, *, ports: PhonePor
         logger.info("ivr attach raced a change; Connect's retry will add it")
         return {"result": "retry"}
     return {"result": "attached", "number": card.number}
+
+
+def _known_name(call: Call, ports: PhonePorts) -> str | None:
+    """The name this phone gave on its latest request: a caller the town knows is not
+    "Phone caller" on the card."""
+    prior = ports.cards.from_phone(call.phone, limit=1)
+    if not prior:
+        return None
+    name = ports.cards.get(prior[0].number).requester.full_name
+    return None if name in ("Phone caller", "Звонок") else name
 
 
 def _status_spoken(status: Status, locale: str) -> str:

@@ -114,8 +114,15 @@ def test_malformed_steps_get_a_clear_answer_and_failures_a_way_to_an_operator(
 
 def test_a_web_request_with_the_same_phone_is_the_callers_too(call, api):
     form = card_form(
-        requester={"full_name": "Anna", "phone": "8 916 123 45 67", "preferred_channel": "sms"}
+        requester={
+            "full_name": "Anna Ivanova",
+            "phone": "8 916 123 45 67",
+            "preferred_channel": "sms",
+        }
     )
     number = body(api.post("/requests", form))["number"]
     known = call("c-5", ANNA, operation="lookup_caller")
     assert known["latest_number"] == number
+    made = call("c-6", ANNA, operation="create", topic="3", description="Bins not emptied")
+    card = api.container.cards.get(made["number"])
+    assert card.requester.full_name == "Anna Ivanova"  # recognised, not "Phone caller"

@@ -29,6 +29,7 @@ from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
 from infrastructure.notifications import Notifications
 from infrastructure.phone_channel import PhoneChannel, instance_arn
+from infrastructure.portal import Portal
 from infrastructure.seed_data import SeedData
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +112,14 @@ class CivicDeskStack(cdk.Stack):
             key=self.key,
             link_secret=self.link_secret,
             connect_instance_arn=instance_arn(self),
+        )
+        rest_api = self.api.get_resource("RestAPI")
+        self.portal = Portal(
+            self,
+            "Portal",
+            pages=PROJECT_DIR / "templates" / "portal",
+            api_domain=f"{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}",
+            api_stage="api",
         )
         self.notifications = Notifications(
             self,

@@ -32,8 +32,8 @@ class PortalAndApiHandler(ChaliceRequestHandler):
 
 def static_file(request_path: str) -> Path | None:
     """The portal file a GET path names, or None; never anything outside the portal folder."""
-    name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
-    if not name or Path(name).suffix not in STATIC_SUFFIXES:
+    name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/") or "index.html"
+    if Path(name).suffix not in STATIC_SUFFIXES:
         return None
     candidate = (PORTAL_DIR / name).resolve()
     if PORTAL_DIR not in candidate.parents or not candidate.is_file():

@@ -421,3 +421,22 @@ def test_the_example_contact_flow_calls_only_operations_the_handler_knows():
         if a["Type"] == "InvokeLambdaFunction"
     }
     assert operations <= set(connect_ivr.OPERATIONS)
+
+
+def test_the_portal_is_private_pages_and_the_api_on_one_https_origin(template):
+    from infrastructure.portal import API_PATHS
+
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution")
+    config = distribution["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviors) == set(API_PATHS)
+    caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS's managed policy id
+    assert {b["CachePolicyId"] for b in behaviors.values()} == {caching_disabled}
+    api_origin = next(o for o in config["Origins"] if "CustomOriginConfig" in o)
+    assert api_origin["OriginPath"] == "/api"
+    assert "OriginAccessControlId" in next(o for o in config["Origins"] if "S3OriginConfig" in o)
+    assert len(_of_type(template, "AWS::CloudFront::OriginAccessControl")) == 1
+    pages = template["Resources"][_resource_id(template, "AWS::S3::Bucket", "PortalPages")]
+    assert pages["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True

@@ -1,0 +1,76 @@
+"""The static portal on AWS: the pages in ``templates/portal`` in a private bucket, served by
+CloudFront, which also forwards the API's paths to API Gateway, so pages and API share one
+origin (no CORS, no API address baked into the pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from infrastructure.lambda_package import depend_on_policy_only
+
+# The id CDK gives the singleton function every BucketDeployment shares.
+UPLOADER_UUID = "8693BB64968944B69AAFB0CC9EB8756C"
+# Paths CloudFront sends to the API rather than the bucket.
+API_PATHS = ("/requests*", "/categories", "/staff/*", "/admin/*", "/openapi.json")
+
+
+class Portal(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, pages: Path, api_domain: str, api_stage: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Pages",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        api = origins.HttpOrigin(api_domain, origin_path=f"/{api_stage}")
+        to_api = cloudfront.BehaviorOptions(
+            origin=api,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            # API Gateway needs its own Host header; everything else goes through.
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Site",
+            comment="CivicDesk portal and API",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+            ),
+            additional_behaviors=dict.fromkeys(API_PATHS, to_api),
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+        )
+        upload = s3deploy.BucketDeployment(
+            self,
+            "Upload",
+            sources=[s3deploy.Source.asset(str(pages))],
+            destination_bucket=self.bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+        )
+        # The deployment's (shared) function, ordered after its policy only, like ours.
+        copier = cdk.Stack.of(self).node.find_child(f"Custom::CDKBucketDeployment{UPLOADER_UUID}")
+        if upload.handler_role is not None:
+            depend_on_policy_only(copier, upload.handler_role)
+        cdk.CfnOutput(
+            self, "PortalUrl", value=f"https://{self.distribution.distribution_domain_name}"
+        )

@@ -1,0 +1,98 @@
+"""The citizen's request form on a phone, in a real headless browser (Debian's Chromium through
+Playwright), with an accessibility scan (axe-core) and screenshots at 360 and 1280 px."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_status_page import CHROMIUM_ARGS, PHONE, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.e2e
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+# A 1x1 PNG: the smallest real photo.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def shoot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _fill_form(page: Any, tmp_path: Path) -> None:
+    page.get_by_label("Topic").select_option(label="Roads")
+    page.get_by_label("What exactly").select_option(label="Potholes")
+    page.get_by_label("Short title").fill("Pothole by the bus stop")
+    page.get_by_label("What happened").fill("A deep pothole next to the bus stop at Lenina 5.")
+    page.get_by_label("Address or landmark").fill("Lenina 5")
+    page.get_by_label("Your name").fill("Anna Ivanova")
+    page.get_by_label("Email").fill("anna@example.org")
+    photo = tmp_path / "pothole.png"
+    photo.write_bytes(PNG)
+    page.get_by_label("Photo").set_input_files(str(photo))
+
+
+def test_a_resident_reports_a_pothole_from_a_phone(local_stack, browser, tmp_path):  # noqa: F811
+    stack = local_stack.start()
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(stack.url + "/")
+    page.get_by_role("option", name="Roads").wait_for(state="attached")
+    _fill_form(page, tmp_path)
+    page.get_by_role("button", name="Send request").click()
+    # No consent: the problem is named next to the box, and nothing typed is lost.
+    consent_error = page.locator("#consent-error")
+    consent_error.wait_for()
+    assert consent_error.inner_text() != ""
+    assert page.get_by_label("I agree").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Short title").input_value() == "Pothole by the bus stop"
+    assert serious_violations(page) == []
+    shoot(page, "submit-errors-360")
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_role("heading", name="Your request is registered").wait_for()
+    number = page.locator("#number").inner_text()
+    assert number.startswith("20") and "-" in number
+    assert page.locator("#photo-failed").is_hidden()
+    assert serious_violations(page) == []
+    shoot(page, "submit-done-360")
+    page.get_by_role("link", name="Follow your request").click()
+    page.get_by_text(f"Your request № {number}").wait_for()
+    page.locator("#status").get_by_text("Received").wait_for()
+    assert serious_violations(page) == []
+    shoot(page, "status-360")
+    assert errors == []
+
+
+def test_the_form_speaks_russian_and_fits_a_desktop(local_stack, browser):  # noqa: F811
+    stack = local_stack.start()
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(stack.url + "/")
+    page.get_by_role("option", name="Roads").wait_for(state="attached")
+    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("heading", name="Сообщить о проблеме в администрацию").wait_for()
+    page.get_by_label("Тема").select_option(label="Дороги")
+    page.get_by_label("Что именно").select_option(label="Ямы на дороге")
+    assert page.evaluate("document.documentElement.lang") == "ru"
+    assert serious_violations(page) == []
+    shoot(page, "submit-ru-1280")
+    page.reload()
+    page.get_by_role("heading", name="Сообщить о проблеме в администрацию").wait_for()  # kept

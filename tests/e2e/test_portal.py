@@ -70,7 +70,8 @@ def test_a_resident_reports_a_pothole_from_a_phone(local_stack, browser, tmp_pat
     page.get_by_role("button", name="Send request").click()
     page.get_by_role("heading", name="Your request is registered").wait_for()
     number = page.locator("#number").inner_text()
-    assert number.startswith("20") and "-" in number
+    assert number.startswith("20")
+    assert "-" in number
     assert page.locator("#photo-failed").is_hidden()
     assert serious_violations(page) == []
     shoot(page, "submit-done-360")

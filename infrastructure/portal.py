@@ -69,7 +69,7 @@ class Portal(Construct):
         )
         # The deployment's (shared) function, ordered after its policy only, like ours.
         copier = cdk.Stack.of(self).node.find_child(f"Custom::CDKBucketDeployment{UPLOADER_UUID}")
-        if upload.handler_role is not None:
+        if isinstance(copier, Construct) and upload.handler_role is not None:
             depend_on_policy_only(copier, upload.handler_role)
         cdk.CfnOutput(
             self, "PortalUrl", value=f"https://{self.distribution.distribution_domain_name}"

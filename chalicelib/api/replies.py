@@ -12,11 +12,13 @@ from chalicelib.api.schemas import (
     CardRead,
     OutboxMessagesView,
     OutboxMessageView,
+    ReplyPreviewView,
     UploadTicketView,
 )
 from chalicelib.api.staff import STAFF_ERRORS, WRITE_ERRORS, card_number, card_read
 from chalicelib.api.staff import request_principal as _principal
 from chalicelib.domain import access
+from chalicelib.domain.notifications import sms_segments
 from chalicelib.services import replies as reply_service
 from chalicelib.services import staff_files
 from chalicelib.services.commands import AttachmentRequest, ReplyCreate, ReplyDecision
@@ -51,6 +53,43 @@ def write(number: str) -> Response:
         notify=c.notifier,
     )
     return card_read(principal, found, history, status=201)
+
+
+@route(
+    replies,
+    "/staff/cards/{number}/replies/preview",
+    "POST",
+    summary="The reply as the requester would read it, and whether it needs approval (no write)",
+    tag=TAG,
+    staff=True,
+    request=ReplyCreate,
+    response=ReplyPreviewView,
+    errors=(400, 401, 403, 404, 413, 422),
+)
+def preview(number: str) -> Response:
+    c = bootstrap.container()
+    command = parse_body(replies.current_request, ReplyCreate, max_bytes=c.settings.max_body_bytes)
+    shown = reply_service.preview_reply(
+        _principal(),
+        card_number(number),
+        command,
+        cards=c.cards,
+        directory=c.directory,
+        clock=c.clock,
+        notify=c.notifier,
+    )
+    rendered = shown.rendered
+    return json_response(
+        ReplyPreviewView(
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            sms=rendered.sms,
+            sms_segments=sms_segments(rendered.sms),
+            approval_reasons=list(shown.approval_reasons),
+            personal_data=list(shown.personal_data),
+        )
+    )
 
 
 @route(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.attention import is_ping_pong
 from chalicelib.domain.card import (
+    ApprovalReason,
     Attachment,
     Card,
     Channel,
@@ -465,3 +466,10 @@ class CallScriptView(_View):
     category: str
     locale: str
     questions: list[str]
+
+
+class ReplyPreviewView(RenderedView):
+    approval_reasons: list[ApprovalReason] = Field(
+        description="Why it would wait for the manager (empty: it would leave at once)."
+    )
+    personal_data: list[str] = Field(description="Personal data found that is not the requester's.")

@@ -157,6 +157,12 @@ class Notifier:
             updated_at=at,
         )
 
+    def preview(self, card: Card, occasion: Occasion, *, at: datetime) -> templating.Rendered:
+        """What the requester would receive for ``occasion``, in their language; nothing is
+        queued (the link in it is a real, signed one)."""
+        locale = card.requester.locale or self._policy.default_locale
+        return self._render(card, occasion, locale, at, None)
+
     def status_url(self, number: str, *, at: datetime, access_token: str | None = None) -> str:
         """The private status link: the receipt's own token, later a signed one."""
         token = access_token or sign(

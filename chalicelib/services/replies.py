@@ -3,9 +3,12 @@ with the change they make (the outbox message is written in the same transaction
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from chalicelib import templating
 from chalicelib.domain import access, replies
 from chalicelib.domain.access import Principal
-from chalicelib.domain.card import Card, ReplyKind, ReplyStatus, Status
+from chalicelib.domain.card import ApprovalReason, Card, ReplyKind, ReplyStatus, Status
 from chalicelib.domain.errors import PermissionDenied
 from chalicelib.domain.lifecycle import Change
 from chalicelib.domain.notifications import NotificationKind, Occasion
@@ -37,14 +40,7 @@ def write_reply(
     _require_author(principal, card, command.kind)
     if command.kind == ReplyKind.FINAL:
         require_subtasks_done(card, cards)
-    written = replies.ReplyDraft(
-        kind=command.kind,
-        text=command.text,
-        next_step=command.next_step,
-        next_step_due=command.next_step_due,
-        legal=command.legal,
-        attachments=tuple(command.attachments),
-    )
+    written = _draft_of(command)
     now = clock.now()
     contacts = _public_contacts(card, directory)
     reasons, found = replies.check(
@@ -64,6 +60,47 @@ def write_reply(
         at=now,
     )
     return save(change, history, cards, _message(change, notify))
+
+
+@dataclass(frozen=True)
+class ReplyPreview:
+    rendered: templating.Rendered
+    approval_reasons: tuple[ApprovalReason, ...]
+    personal_data: tuple[str, ...]
+
+
+def preview_reply(
+    principal: Principal,
+    number: str,
+    command: ReplyCreate,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    notify: Notifier,
+) -> ReplyPreview:
+    """The reply as the requester would read it, and whether it would need approval; the
+    checklist runs as for a real reply; nothing is written."""
+    card = cards.get(number)
+    _require_author(principal, card, command.kind)
+    written = _draft_of(command)
+    now = clock.now()
+    contacts = _public_contacts(card, directory)
+    reasons, found = replies.check(
+        card,
+        written,
+        contact=", ".join(contacts) or None,
+        allowed=replies.allowed_contacts(card, tuple(contacts)),
+        now=now,
+    )
+    occasion = Occasion(
+        KIND_OF[command.kind],
+        message=written.text.strip(),
+        next_step=written.next_step,
+        next_step_due=written.next_step_due,
+        final=command.kind != ReplyKind.ANSWER,
+    )
+    return ReplyPreview(notify.preview(card, occasion, at=now), reasons, found)
 
 
 def approve_reply(
@@ -116,6 +153,17 @@ def _message(change: Change, notify: Notifier) -> list[OutboxMessage]:
         final=reply.kind != ReplyKind.ANSWER,
     )
     return notify.compose(change.card, change.entry, occasion)
+
+
+def _draft_of(command: ReplyCreate) -> replies.ReplyDraft:
+    return replies.ReplyDraft(
+        kind=command.kind,
+        text=command.text,
+        next_step=command.next_step,
+        next_step_due=command.next_step_due,
+        legal=command.legal,
+        attachments=tuple(command.attachments),
+    )
 
 
 def _require_author(principal: Principal, card: Card, kind: ReplyKind) -> None:

@@ -302,3 +302,32 @@ def test_someone_elses_data_cannot_slip_out_through_a_transition_or_a_public_com
     ours = {"text": "Call us: +7 495 100-00-11 or roads@town.example", "public": True}
     assert _post(api, number, "comments", ours, "ex-ivan").status_code == 201
     assert _post(api, number, "transition", leaking, "mgr-sergey").status_code == 200  # manager
+
+
+def test_a_preview_shows_the_message_and_whether_it_needs_approval_without_writing(api, clock):
+    number = body(api.post("/requests", card_form()))["number"]
+    version = body(api.get(f"/staff/cards/{number}", staff="adm-dmitry"))["version"]
+    draft = {
+        "kind": "refusal",
+        "text": "The road belongs to the region.",
+        "next_step": "Write to the regional road agency",
+        "version": version,
+    }
+    shown = api.post(f"/staff/cards/{number}/replies/preview", draft, staff="ex-ivan")
+    assert shown.status_code == 200, shown.body
+    preview = body(shown)
+    assert preview["text"].startswith("Hello, Anna Ivanova!")
+    assert "The road belongs to the region." in preview["text"]
+    assert "What you can do: Write to the regional road agency" in preview["text"]
+    assert preview["approval_reasons"] == ["refusal"]
+    assert body(api.get(f"/staff/cards/{number}", staff="adm-dmitry"))["version"] == version
+    assert _kinds(api, number) == ["receipt"]
+    incomplete = {**draft, "kind": "answer"}
+    assert (
+        api.post(f"/staff/cards/{number}/replies/preview", incomplete, staff="ex-ivan").status_code
+        == 400
+    )
+    assert (
+        api.post(f"/staff/cards/{number}/replies/preview", draft, staff="ex-pavel").status_code
+        == 403
+    )

@@ -97,3 +97,22 @@ def test_the_form_speaks_russian_and_fits_a_desktop(local_stack, browser):  # no
     shoot(page, "submit-ru-1280")
     page.reload()
     page.get_by_role("heading", name="Сообщить о проблеме в администрацию").wait_for()  # kept
+
+
+def test_the_status_page_speaks_russian_too(local_stack, browser):  # noqa: F811
+    import requests
+
+    from tests.conftest import card_form
+
+    stack = local_stack.start()
+    receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
+    page = browser.new_page(viewport=PHONE)
+    page.goto(receipt["status_url"])
+    page.locator("#status").get_by_text("Received").wait_for()
+    page.get_by_role("button", name="Русский").click()
+    page.locator("#status").get_by_text("Зарегистрировано").wait_for()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == f"Ваше обращение № {receipt['number']}"
+    assert page.get_by_label("Дополнить обращение или ответить на вопрос").is_visible()
+    assert serious_violations(page) == []
+    shoot(page, "status-ru-360")

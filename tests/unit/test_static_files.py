@@ -7,11 +7,15 @@ from infrastructure.local.gateway import PORTAL_DIR, static_file
 
 def test_portal_pages_are_found_and_nothing_outside_is():
     assert static_file("/status.html?n=2026-000001#t=x") == PORTAL_DIR / "status.html"
+    assert static_file("/") == PORTAL_DIR / "index.html"  # the request form
+    assert static_file("/?lang=ru") == PORTAL_DIR / "index.html"
+    assert static_file("/submit.js") == PORTAL_DIR / "submit.js"
     for path in (
         "/../pyproject.toml",
         "/../../etc/passwd.html",
         "/status.py",
-        "/",
+        "/requests",
+        "/staff/queue",
         "/nothing.html",
         "/%2e%2e/README.md",
     ):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from chalicelib.adapters.phone_config import PhoneConfig
 from chalicelib.domain import access_codes, lifecycle
 from chalicelib.domain.card import Channel, Status
@@ -137,19 +139,32 @@ def create_card(
     label = ports.directory.categories().label(category, call.locale)
     words = " ".join(description.split())[:DESCRIPTION_MAX]
     unknown = "Звонок" if call.locale == "ru" else "Phone caller"
-    form = CardCreate.model_validate(
+    try:
+        form = _ivr_form(call, category, label, words, _known_name(call, ports) or unknown)
+    except ValidationError as invalid:
+        # Field names only: the values are the caller's (an odd number, their words).
+        fields = ",".join(".".join(str(p) for p in e["loc"]) for e in invalid.errors())
+        return {"result": "invalid", "problem": f"cannot make a card: {fields}"}
+    return _created(call, form, ports, policy)
+
+
+def _ivr_form(call: Call, category: str, label: str, words: str, name: str) -> CardCreate:
+    return CardCreate.model_validate(
         {
             "subject": f"{label} (phone)"[:200],
             "description": words if len(words) >= 3 else "Voicemail: the recording follows.",
             "category": category,
             "requester": {
-                "full_name": _known_name(call, ports) or unknown,
+                "full_name": name,
                 "phone": call.phone,
                 "preferred_channel": "sms",
                 "locale": call.locale,
             },
         }
     )
+
+
+def _created(call: Call, form: CardCreate, ports: PhonePorts, policy: PhonePolicy) -> Answer:
     receipt = intake.submit_request(
         form,
         channel=Channel.PHONE,

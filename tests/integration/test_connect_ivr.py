@@ -104,6 +104,8 @@ def test_malformed_steps_get_a_clear_answer_and_failures_a_way_to_an_operator(
         "invalid_topic"
     )
     assert call("", ANNA, operation="lookup_caller")["result"] == "invalid"
+    withheld = call("c-2", "anonymous", operation="create", topic="1", description="Pothole")
+    assert withheld == {"result": "invalid", "problem": "cannot make a card: requester.phone"}
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("DynamoDB is unreachable")

@@ -141,10 +141,10 @@ def reject_reply(
 
 def _message(change: Change, notify: Notifier) -> list[OutboxMessage]:
     """The requester's message when the change sent a reply (none for a draft or rejection)."""
-    sent = [r for r in change.card.replies if r.status == ReplyStatus.SENT]
-    if not sent or f"replies.{sent[-1].id}" not in {c.field for c in change.entry.changes}:
+    sent_now = {c.field for c in change.entry.changes if c.after == ReplyStatus.SENT}
+    reply = next((r for r in change.card.replies if f"replies.{r.id}" in sent_now), None)
+    if reply is None:
         return []
-    reply = sent[-1]
     occasion = Occasion(
         KIND_OF[reply.kind],
         message=reply.text,

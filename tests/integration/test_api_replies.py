@@ -331,3 +331,22 @@ def test_a_preview_shows_the_message_and_whether_it_needs_approval_without_writi
         api.post(f"/staff/cards/{number}/replies/preview", draft, staff="ex-pavel").status_code
         == 403
     )
+
+
+def test_approving_an_older_draft_after_a_newer_answer_still_sends_it(api, clock):
+    number = body(api.post("/requests", card_form()))["number"]
+    _post(api, number, "transition", {"to": "in_progress"}, "ex-ivan")
+    legal = {"kind": "answer", "text": "Under the road act you may claim damages.", "legal": True}
+    answer = {
+        "next_step": "The crew patches it",
+        "next_step_due": (clock.now() + timedelta(days=2)).isoformat(),
+    }
+    _post(api, number, "replies", {**legal, **answer}, "ex-ivan")  # r1 waits
+    plain = {"kind": "answer", "text": "The crew is booked.", **answer}
+    _post(api, number, "replies", plain, "ex-ivan")  # r2 leaves at once
+    approved = body(_post(api, number, "replies/r1/approve", {}, "mgr-sergey"))
+    assert [r["status"] for r in approved["replies"]] == ["sent", "sent"]
+    replies_sent = [m for m in api.container.outbox.for_card(number) if m.kind == "reply"]
+    assert len(replies_sent) == 2
+    assert replies_sent[-1].email is not None
+    assert "road act" in replies_sent[-1].email.text

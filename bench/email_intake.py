@@ -61,11 +61,12 @@ def main() -> None:
         InMemoryReplyLimiter,
         RecordingMailer,
     )
+    from chalicelib.adapters.memory_templates import InMemoryTemplates
     from chalicelib.adapters.mime import parse_mail
     from chalicelib.adapters.static_directory import StaticDirectory
     from chalicelib.adapters.telemetry import RecordingTelemetry
     from chalicelib.services.mail_intake import MailPolicies, MailPorts, MailVerdicts, receive_mail
-    from chalicelib.services.notifications import Notifier, NotifyPolicy, ShippedTemplates
+    from chalicelib.services.notifications import Notifier, NotifyPolicy
     from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 
     parser = BytesParser(policy=policy.default)
@@ -109,7 +110,7 @@ def main() -> None:
             cards.outbox,
             Notifier(
                 directory=directory,
-                templates=ShippedTemplates(),
+                templates=InMemoryTemplates(lambda: start),
                 policy=NotifyPolicy(link_secret=b"bench-link-secret-of-32-bytes-or-more"),
             ),
         )

@@ -23,14 +23,13 @@ LOCALES = ("en", "ru")
 
 @cache
 def _environments() -> tuple[Any, Any]:
-    from jinja2 import FileSystemLoader, StrictUndefined
+    """Sandboxes for the text parts and (autoescaping) for HTML; sources come as strings, so
+    no loader: a template cannot reach another file."""
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    loader = FileSystemLoader([str(p) for p in SEARCH_PATH if p.is_dir()])
-    plain = SandboxedEnvironment(
-        loader=loader, autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-    )
-    html = SandboxedEnvironment(loader=loader, autoescape=True, undefined=StrictUndefined)
+    plain = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+    html = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     return plain, html
 
 

@@ -9,6 +9,7 @@ from chalicelib.adapters.calendar_config import load_seed_calendar
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.adapters.memory_rules import InMemoryRoutingRules
+from chalicelib.adapters.memory_templates import InMemoryTemplates
 from chalicelib.adapters.rules_config import load_seed_rules
 from chalicelib.adapters.static_directory import StaticDirectory
 from chalicelib.adapters.telemetry import RecordingTelemetry
@@ -20,7 +21,7 @@ from chalicelib.domain.routing import Assignment, Rule, RuleSet
 from chalicelib.ports import CardRepository, Directory, RoutingRules
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
-from chalicelib.services.notifications import Notifier, NotifyPolicy, ShippedTemplates
+from chalicelib.services.notifications import Notifier, NotifyPolicy
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Routed, Router, RoutingPolicy, place, router
 from tests.conftest import START, card_form
@@ -98,7 +99,7 @@ def notifier(directory: Directory, **policy: Any) -> Notifier:
     """Composes real messages from the shipped templates (links signed with a test key)."""
     return Notifier(
         directory=directory,
-        templates=ShippedTemplates(),
+        templates=InMemoryTemplates(lambda: START),  # none edited: the shipped ones
         policy=NotifyPolicy(
             town_name="Test Town",
             public_base_url="https://portal.town.example",

@@ -116,13 +116,18 @@ def rules_version_sk(version: int) -> str:
     return f"V#{version:08d}"
 
 
+def _utc_stamp(at: datetime) -> str:
+    """UTC to the microsecond, fixed width: text order is time order in a sort key."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def requester_pk(contact_key: str) -> str:
     digest = hashlib.sha256(contact_key.encode("utf-8")).hexdigest()[:40]
     return f"REQUESTER#{digest}"
 
 
 def requester_sort_key(category: str, created_at: datetime, number: str) -> str:
-    return f"{category}#{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
+    return f"{category}#{_utc_stamp(created_at)}#{number}"
 
 
 def caller_pk(phone_digits: str) -> str:
@@ -133,12 +138,12 @@ def caller_pk(phone_digits: str) -> str:
 
 
 def caller_sort_key(created_at: datetime, number: str) -> str:
-    return f"{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
+    return f"{_utc_stamp(created_at)}#{number}"
 
 
 def due_sort_key(at: datetime, number: str) -> str:
     """``2026-11-22T10:00:00.000000Z#2026-000042``: UTC, so that text order is time order."""
-    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number}"
+    return f"{_utc_stamp(at)}#{number}"
 
 
 def outbox_pk(number: str) -> str:

@@ -36,6 +36,10 @@ class Department(BaseModel):
     phone: str | None = None
     email: str | None = None
 
+    @property
+    def public_contacts(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.phone, self.email) if c)
+
 
 class Subcategory(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

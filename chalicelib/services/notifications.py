@@ -44,13 +44,6 @@ class NotifyPolicy:
     survey_link_days: int = 60
 
 
-class ShippedTemplates:
-    """The default templates in ``templates/notifications`` (no department overrides)."""
-
-    def source(self, kind: str, locale: str, department: str) -> str:
-        return templating.default_source(kind, locale)
-
-
 class Notifier:
     """Composes requester messages; sending is the outbox dispatcher's job."""
 

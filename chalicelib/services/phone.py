@@ -28,6 +28,8 @@ Answer = dict[str, str]
 # The same contact never makes two cards: Connect retries a step that timed out.
 CONTACT_KEY_PREFIX = "connect:"
 KNOWN_LIMIT = 5
+# The requester's name on a card when the IVR does not know the caller.
+UNKNOWN_CALLER = {"en": "Phone caller", "ru": "Звонок"}
 DESCRIPTION_MAX = 5000
 
 
@@ -138,9 +140,9 @@ def create_card(
         return {"result": "invalid_topic", "topics": ",".join(sorted(policy.config.ivr_topics))}
     label = ports.directory.categories().label(category, call.locale)
     words = " ".join(description.split())[:DESCRIPTION_MAX]
-    unknown = "Звонок" if call.locale == "ru" else "Phone caller"
+    name = _known_name(call, ports) or UNKNOWN_CALLER.get(call.locale, UNKNOWN_CALLER["en"])
     try:
-        form = _ivr_form(call, category, label, words, _known_name(call, ports) or unknown)
+        form = _ivr_form(call, category, label, words, name)
     except ValidationError as invalid:
         # Field names only: the values are the caller's (an odd number, their words).
         fields = ",".join(".".join(str(p) for p in e["loc"]) for e in invalid.errors())
@@ -225,7 +227,7 @@ def _known_name(call: Call, ports: PhonePorts) -> str | None:
     if not prior:
         return None
     name = ports.cards.get(prior[0].number).requester.full_name
-    return None if name in ("Phone caller", "Звонок") else name
+    return None if name in UNKNOWN_CALLER.values() else name
 
 
 def _status_spoken(status: Status, locale: str) -> str:

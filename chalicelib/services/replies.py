@@ -4,6 +4,7 @@ with the change they make (the outbox message is written in the same transaction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib import templating
 from chalicelib.domain import access, replies
@@ -42,14 +43,7 @@ def write_reply(
         require_subtasks_done(card, cards)
     written = _draft_of(command)
     now = clock.now()
-    contacts = _public_contacts(card, directory)
-    reasons, found = replies.check(
-        card,
-        written,
-        contact=", ".join(contacts) or None,
-        allowed=replies.allowed_contacts(card, tuple(contacts)),
-        now=now,
-    )
+    reasons, found = _checked(card, written, directory, now)
     change = replies.draft(
         card,
         written,
@@ -85,14 +79,7 @@ def preview_reply(
     _require_author(principal, card, command.kind)
     written = _draft_of(command)
     now = clock.now()
-    contacts = _public_contacts(card, directory)
-    reasons, found = replies.check(
-        card,
-        written,
-        contact=", ".join(contacts) or None,
-        allowed=replies.allowed_contacts(card, tuple(contacts)),
-        now=now,
-    )
+    reasons, found = _checked(card, written, directory, now)
     occasion = Occasion(
         KIND_OF[command.kind],
         message=written.text.strip(),
@@ -179,8 +166,17 @@ def _require_approver(principal: Principal, card: Card) -> None:
         raise PermissionDenied("only the department's manager approves or rejects replies")
 
 
-def _public_contacts(card: Card, directory: Directory) -> list[str]:
+def _checked(
+    card: Card, written: replies.ReplyDraft, directory: Directory, now: datetime
+) -> tuple[tuple[ApprovalReason, ...], tuple[str, ...]]:
+    """The town's checklist, with the department's public contacts as the contact to give
+    and as data that is not someone else's."""
     department = directory.department(card.department)
-    if department is None:
-        return []
-    return [c for c in (department.phone, department.email) if c]
+    contacts = department.public_contacts if department else ()
+    return replies.check(
+        card,
+        written,
+        contact=", ".join(contacts) or None,
+        allowed=replies.allowed_contacts(card, contacts),
+        now=now,
+    )

@@ -143,15 +143,14 @@ def transition_card(
     card, history = current(number, command.version, cards)
     access.require_transition(principal, card, command.to)
     if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
-        access.require_unsupervised_answer(principal, card, "to")  # the change speaks
         spoken = (
             command.question,
             command.resolution,
             command.closure_reason,
             command.note,
             command.reason,
-        )
-        _require_no_foreign_data(principal, card, " ".join(t for t in spoken if t), directory)
+        )  # the change speaks to the requester
+        _require_may_speak(principal, card, " ".join(t for t in spoken if t), "to", directory)
     if command.to == Status.RESOLVED:
         require_subtasks_done(card, cards)
     details = lifecycle.TransitionDetails(
@@ -177,8 +176,7 @@ def comment_on_card(
     card, history = current(number, command.version, cards)
     access.require_comment(principal, card, public=command.public)
     if command.public:
-        access.require_unsupervised_answer(principal, card, "public")
-        _require_no_foreign_data(principal, card, command.text, directory)
+        _require_may_speak(principal, card, command.text, "public", directory)
     mentions = _mentionable(command.mentions, card, directory)
     change = lifecycle.comment(
         card,
@@ -339,15 +337,17 @@ def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tupl
     return tuple(dict.fromkeys(staff_ids))
 
 
-def _require_no_foreign_data(
-    principal: Principal, card: Card, text: str, directory: Directory
+def _require_may_speak(
+    principal: Principal, card: Card, text: str, field: str, directory: Directory
 ) -> None:
-    """Text for the requester that carries someone else's personal data waits for the
-    manager: it must be written as a reply (the manager's own text goes straight out)."""
+    """Text straight to the requester is for the department's manager when the card is under
+    manual control or the text carries someone else's personal data; anyone else writes a
+    reply, for the manager's approval."""
+    access.require_unsupervised_answer(principal, card, field)
     if principal.manages(card.department):
         return
     department = directory.department(card.department)
-    public = tuple(c for c in (department.phone, department.email) if c) if department else ()
+    public = department.public_contacts if department else ()
     found = replies.personal_data_in(text, allowed=replies.allowed_contacts(card, public))
     if found:
         raise TransitionForbidden(

@@ -18,6 +18,7 @@ from chalicelib.adapters.memory_deadlines import (
     InMemoryTimerScheduler,
 )
 from chalicelib.adapters.memory_mail import RecordingMailer
+from chalicelib.adapters.memory_templates import InMemoryTemplates
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Status
 from chalicelib.domain.history import Action
@@ -26,7 +27,6 @@ from chalicelib.domain.sla_notices import NoticeStep
 from chalicelib.ports import OutgoingMail
 from chalicelib.services import breach_review, deadline_watch
 from chalicelib.services.deadline_watch import StepOutcome, WatchPolicies, WatchPorts
-from chalicelib.services.notifications import ShippedTemplates
 from chalicelib.services.policies import DeadlinePolicy, MailPolicy
 from tests.factories import CONTROLLER, EXECUTOR, MANAGER, submit
 from tests.unit.test_sla import CALENDAR, DIRECTORY, MATRIX, MSK, D, msk
@@ -69,7 +69,7 @@ class Town:
             scheduler=self.scheduler,
             escalations=self.escalations,
             clock=self.clock,
-            templates=ShippedTemplates(),
+            templates=InMemoryTemplates(self.clock.now),
         )
         self.number = self.new_card()
 
@@ -333,7 +333,7 @@ def test_repeated_breaches_are_listed_by_category_for_the_week():
         breaches=town.breaches,
         directory=DIRECTORY,
         mailer=town.mailer,
-        templates=ShippedTemplates(),
+        templates=InMemoryTemplates(town.clock.now),
         policy=POLICIES.mail,
         now=town.clock.now(),
     )

@@ -4,7 +4,7 @@ and both pass the same contract suite (tests/contract)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -44,6 +44,8 @@ class IdempotencyRecord:
 class QueuePage:
     cards: list[Card]
     cursor: str | None
+    # On the overdue list: when each card's earliest unmet deadline passed, by number.
+    overdue_since: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,14 @@ class DuePage:
 
     numbers: list[str]
     cursor: str | None
+
+
+@dataclass(frozen=True)
+class MissedDeadline:
+    """A card's earliest missed and still unmet deadline: what the overdue list shows."""
+
+    department: str
+    due_at: datetime
 
 
 class CardRepository(Protocol):
@@ -116,9 +126,28 @@ class CardRepository(Protocol):
         """
         ...
 
-    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
-        """Move the card's next check to ``at`` (``None``: nothing left to watch) if it is still
-        at ``version``; False when the card changed meanwhile (that write made it due again)."""
+    def set_next_check(
+        self,
+        number: str,
+        version: int,
+        at: datetime | None,
+        missed: MissedDeadline | None = None,
+    ) -> bool:
+        """Move the card's next check to ``at`` (``None``: nothing left to watch) and put it on
+        its department's overdue list while ``missed`` is set, if it is still at ``version``;
+        False when the card changed meanwhile (that write made it due again)."""
+        ...
+
+    def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:
+        """The department's cards with a missed, unmet deadline, longest overdue first (as of
+        each card's last deadline check: a write takes a card off until its check, which
+        follows the write within a minute)."""
+        ...
+
+    def awaiting_approval(
+        self, department: str, *, limit: int, cursor: str | None = None
+    ) -> QueuePage:
+        """The department's cards with a reply waiting for the manager, oldest draft first."""
         ...
 
     def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:

@@ -231,6 +231,9 @@ class CivicDeskStack(cdk.Stack):
                     self.table.table_arn,
                     f"{self.table.table_arn}/index/{ts.QUEUE_INDEX}",
                     f"{self.table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                    # The manager's lists: overdue cards, replies waiting for approval.
+                    f"{self.table.table_arn}/index/{ts.OVERDUE_INDEX}",
+                    f"{self.table.table_arn}/index/{ts.APPROVAL_INDEX}",
                     # Administrators list the failed messages (the outbox's due partition).
                     f"{self.table.table_arn}/index/{ts.DUE_INDEX}",
                 ],

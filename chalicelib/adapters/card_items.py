@@ -9,7 +9,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.adapters import table_schema as ts
-from chalicelib.domain.card import Card
+from chalicelib.domain.card import Card, ReplyStatus
 from chalicelib.domain.history import HistoryEntry
 
 _serializer = TypeSerializer()
@@ -64,6 +64,17 @@ def requester_keys(card: Card) -> dict[str, str]:
     }
 
 
+def approval_keys(card: Card) -> dict[str, str]:
+    """Where the manager finds replies waiting for approval: oldest draft first."""
+    waiting = [r.drafted_at for r in card.replies if r.status == ReplyStatus.AWAITING_APPROVAL]
+    if not waiting:
+        return {}
+    return {
+        ts.APPROVAL_PARTITION_KEY: ts.approval_pk(card.department),
+        ts.APPROVAL_SORT_KEY: ts.due_sort_key(min(waiting), card.number),
+    }
+
+
 def caller_keys(card: Card) -> dict[str, str]:
     """Where the IVR finds this card by the caller's phone."""
     phone = "".join(ch for ch in card.requester.phone or "" if ch.isdigit())
@@ -87,6 +98,9 @@ def card_item(card: Card) -> dict[str, Any]:
             **due_keys(card),
             **requester_keys(card),
             **caller_keys(card),
+            **approval_keys(card),
+            # No overdue keys: a write makes the card due for a check at once, and the check
+            # puts them back while a deadline stays missed (set_next_check).
         }
     )
 

@@ -26,7 +26,7 @@ from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
-from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
+from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
 
 IDEMPOTENCY_TTL = timedelta(days=1)
 BATCH_GET_MAX = 100  # keys per BatchGetItem
@@ -175,13 +175,33 @@ class DynamoCardRepository:
     def queue(
         self, department: str, status: Status, *, limit: int, cursor: str | None = None
     ) -> QueuePage:
+        return self._page(
+            ts.QUEUE_INDEX, ts.QUEUE_PARTITION_KEY, f"{department}#{status.value}", limit, cursor
+        )
+
+    def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:
+        return self._page(
+            ts.OVERDUE_INDEX, ts.OVERDUE_PARTITION_KEY, ts.overdue_pk(department), limit, cursor
+        )
+
+    def awaiting_approval(
+        self, department: str, *, limit: int, cursor: str | None = None
+    ) -> QueuePage:
+        return self._page(
+            ts.APPROVAL_INDEX, ts.APPROVAL_PARTITION_KEY, ts.approval_pk(department), limit, cursor
+        )
+
+    def _page(
+        self, index: str, key: str, partition: str, limit: int, cursor: str | None
+    ) -> QueuePage:
+        """One page of whole cards from an index that projects the card item."""
         request: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": ts.QUEUE_INDEX,
+            "IndexName": index,
             "Limit": limit,
-            "KeyConditionExpression": "#qpk = :qpk",
-            "ExpressionAttributeNames": {"#qpk": ts.QUEUE_PARTITION_KEY},
-            "ExpressionAttributeValues": {":qpk": {"S": f"{department}#{status.value}"}},
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": key},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
         }
         if cursor:
             request["ExclusiveStartKey"] = _decode_cursor(cursor)
@@ -189,12 +209,19 @@ class DynamoCardRepository:
             response = self._db.query(**request)
         except ClientError as error:
             if cursor and error_code(error) == "ValidationException":
-                raise ValidationFailed.single("cursor", "not a cursor of this queue") from error
+                raise ValidationFailed.single("cursor", "not a cursor of this list") from error
             raise
         last = response.get("LastEvaluatedKey")
+        items = response.get("Items", [])
+        cards = [card_from_item(i) for i in items]
         return QueuePage(
-            cards=[card_from_item(i) for i in response.get("Items", [])],
+            cards=cards,
             cursor=_encode_cursor(last) if last else None,
+            overdue_since={
+                card.number: ts.time_of_sort_key(item[ts.OVERDUE_SORT_KEY]["S"])
+                for card, item in zip(cards, items, strict=True)
+                if index == ts.OVERDUE_INDEX
+            },
         )
 
     def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
@@ -220,15 +247,43 @@ class DynamoCardRepository:
             cursor=_encode_cursor(last) if last else None,
         )
 
-    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
-        names = {"#version": "version", "#dpk": ts.DUE_PARTITION_KEY, "#dsk": ts.DUE_SORT_KEY}
+    def set_next_check(
+        self,
+        number: str,
+        version: int,
+        at: datetime | None,
+        missed: MissedDeadline | None = None,
+    ) -> bool:
+        names = {
+            "#version": "version",
+            "#dpk": ts.DUE_PARTITION_KEY,
+            "#dsk": ts.DUE_SORT_KEY,
+            "#opk": ts.OVERDUE_PARTITION_KEY,
+            "#osk": ts.OVERDUE_SORT_KEY,
+        }
         values: dict[str, Any] = {":version": {"N": str(version)}}
+        sets: list[str] = []
+        removes: list[str] = []
         if at is None:
-            update = "REMOVE #dpk, #dsk"
+            removes += ["#dpk", "#dsk"]
         else:
-            update = "SET #dpk = :dpk, #dsk = :dsk"
+            sets += ["#dpk = :dpk", "#dsk = :dsk"]
             values[":dpk"] = {"S": ts.DUE_PARTITION}
             values[":dsk"] = {"S": ts.due_sort_key(at, number)}
+        if missed is None:
+            removes += ["#opk", "#osk"]
+        else:
+            sets += ["#opk = :opk", "#osk = :osk"]
+            values[":opk"] = {"S": ts.overdue_pk(missed.department)}
+            values[":osk"] = {"S": ts.due_sort_key(missed.due_at, number)}
+        update = " ".join(
+            part
+            for part in (
+                f"SET {', '.join(sets)}" if sets else "",
+                f"REMOVE {', '.join(removes)}" if removes else "",
+            )
+            if part
+        )
         try:
             self._db.update_item(
                 TableName=self._table,

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
-from chalicelib.adapters.card_items import due_keys, queue_keys
+from chalicelib.adapters.card_items import approval_keys, due_keys, queue_keys
 from chalicelib.adapters.memory_outbox import InMemoryOutbox
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
-from chalicelib.ports import DuePage, IdempotencyRecord, PriorCard, QueuePage
+from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
 
 
 class InMemoryCardRepository:
@@ -30,6 +30,7 @@ class InMemoryCardRepository:
         self._history: dict[str, list[HistoryEntry]] = defaultdict(list)
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._due: dict[str, str] = {}  # number -> due sort key, like the sparse index
+        self._overdue: dict[str, MissedDeadline] = {}  # number -> missed deadline, likewise
         self._open: dict[str, int] = defaultdict(int)  # staff id -> open cards owned
 
     def next_number(self, year: int) -> int:
@@ -118,6 +119,8 @@ class InMemoryCardRepository:
         self._cards[card.number] = card
         self._history[card.number].append(entry)
         self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
+        # The item is replaced as a whole: its deadline check puts it back on the list.
+        self._overdue.pop(card.number, None)
         for staff_id, delta in workload_delta(card, entry).items():
             self._open[staff_id] += delta
 
@@ -142,10 +145,7 @@ class InMemoryCardRepository:
                 ),
                 key=lambda c: queue_keys(c)["queue_sk"],
             )
-        start = _decode_cursor(cursor) if cursor else 0
-        page = matching[start : start + limit]
-        more = start + limit < len(matching)
-        return QueuePage(cards=page, cursor=_encode_cursor(start + limit) if more else None)
+        return _page(matching, limit, cursor)
 
     def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
         bound = ts.due_sort_key(until, "~")
@@ -156,7 +156,13 @@ class InMemoryCardRepository:
         more = start + limit < len(due)
         return DuePage(numbers=page, cursor=_encode_cursor(start + limit) if more else None)
 
-    def set_next_check(self, number: str, version: int, at: datetime | None) -> bool:
+    def set_next_check(
+        self,
+        number: str,
+        version: int,
+        at: datetime | None,
+        missed: MissedDeadline | None = None,
+    ) -> bool:
         with self._lock:
             stored = self._cards.get(number)
             if stored is None or stored.version != version:
@@ -165,7 +171,43 @@ class InMemoryCardRepository:
                 self._due.pop(number, None)
             else:
                 self._due[number] = ts.due_sort_key(at, number)
+            if missed is None:
+                self._overdue.pop(number, None)
+            else:
+                self._overdue[number] = missed
             return True
+
+    def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:
+        with self._lock:
+            keyed = sorted(
+                (ts.due_sort_key(m.due_at, n), self._cards[n])
+                for n, m in self._overdue.items()
+                if m.department == department
+            )
+            since = {n: m.due_at for n, m in self._overdue.items()}
+        page = _page([card for _, card in keyed], limit, cursor)
+        page.overdue_since.update((c.number, since[c.number]) for c in page.cards)
+        return page
+
+    def awaiting_approval(
+        self, department: str, *, limit: int, cursor: str | None = None
+    ) -> QueuePage:
+        with self._lock:
+            keyed = sorted(
+                (keys[ts.APPROVAL_SORT_KEY], card)
+                for card in self._cards.values()
+                if (keys := approval_keys(card))
+                and keys[ts.APPROVAL_PARTITION_KEY] == ts.approval_pk(department)
+            )
+        return _page([card for _, card in keyed], limit, cursor)
+
+
+def _page(cards: list[Card], limit: int, cursor: str | None) -> QueuePage:
+    start = _decode_cursor(cursor) if cursor else 0
+    more = start + limit < len(cards)
+    return QueuePage(
+        cards=cards[start : start + limit], cursor=_encode_cursor(start + limit) if more else None
+    )
 
 
 def _encode_cursor(offset: int) -> str:

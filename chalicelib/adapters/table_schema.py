@@ -71,6 +71,14 @@ REQUESTER_SORT_KEY = "requester_sk"
 CALLER_INDEX = "caller"
 CALLER_PARTITION_KEY = "caller_pk"
 CALLER_SORT_KEY = "caller_sk"
+# Sparse: open cards with a missed, unmet deadline (kept by the deadline check) ...
+OVERDUE_INDEX = "overdue"
+OVERDUE_PARTITION_KEY = "overdue_pk"
+OVERDUE_SORT_KEY = "overdue_sk"
+# ... and cards with a reply waiting for the manager (kept by every card write).
+APPROVAL_INDEX = "approvals"
+APPROVAL_PARTITION_KEY = "approval_pk"
+APPROVAL_SORT_KEY = "approval_sk"
 WORKLOAD_SK = "#WORKLOAD"
 RULES_PK = "RULES"
 RULES_CURRENT_SK = "#CURRENT"
@@ -121,6 +129,11 @@ def _utc_stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def time_of_sort_key(key: str) -> datetime:
+    """The moment a ``due_sort_key`` starts with."""
+    return datetime.strptime(key.split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
 def requester_pk(contact_key: str) -> str:
     digest = hashlib.sha256(contact_key.encode("utf-8")).hexdigest()[:40]
     return f"REQUESTER#{digest}"
@@ -139,6 +152,14 @@ def caller_pk(phone_digits: str) -> str:
 
 def caller_sort_key(created_at: datetime, number: str) -> str:
     return f"{_utc_stamp(created_at)}#{number}"
+
+
+def overdue_pk(department: str) -> str:
+    return f"OVERDUE#{department}"
+
+
+def approval_pk(department: str) -> str:
+    return f"APPROVAL#{department}"
 
 
 def due_sort_key(at: datetime, number: str) -> str:
@@ -208,6 +229,10 @@ ATTRIBUTE_DEFINITIONS = [
         REQUESTER_SORT_KEY,
         CALLER_PARTITION_KEY,
         CALLER_SORT_KEY,
+        OVERDUE_PARTITION_KEY,
+        OVERDUE_SORT_KEY,
+        APPROVAL_PARTITION_KEY,
+        APPROVAL_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -242,6 +267,23 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             {"AttributeName": CALLER_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "KEYS_ONLY"},
+    },
+    # Both lists show card summaries: the whole card item, so one Query fills a page.
+    {
+        "IndexName": OVERDUE_INDEX,
+        "KeySchema": [
+            {"AttributeName": OVERDUE_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": OVERDUE_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    },
+    {
+        "IndexName": APPROVAL_INDEX,
+        "KeySchema": [
+            {"AttributeName": APPROVAL_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": APPROVAL_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
     },
 ]
 

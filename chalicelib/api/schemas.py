@@ -22,6 +22,7 @@ from chalicelib.domain.card import (
 )
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.lifecycle import next_statuses
 from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
 from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
@@ -62,10 +63,22 @@ class CardSummary(_View):
         default=False,
         description="A sensitive card seen from outside its department: personal data hidden.",
     )
+    overdue_since: datetime | None = Field(
+        default=None,
+        description="On the overdue list: when the earliest deadline it has not met passed.",
+    )
 
     @classmethod
-    def of(cls, card: Card, tree: CategoryTree, *, personal_data: bool = True) -> CardSummary:
+    def of(
+        cls,
+        card: Card,
+        tree: CategoryTree,
+        *,
+        personal_data: bool = True,
+        overdue_since: datetime | None = None,
+    ) -> CardSummary:
         return cls(
+            overdue_since=overdue_since,
             number=card.number,
             subject=card.subject if personal_data else without_personal_data(card, [])[0].subject,
             personal_data_hidden=not personal_data,
@@ -115,6 +128,10 @@ class CardRead(CardSummary):
     )
     history: list[HistoryEntryRead]
     timers: list[TimerRead]
+    next_statuses: list[NextStatusView] = Field(
+        description="Where the card may go now and the text field each move needs "
+        "(permissions are checked when the move is made)."
+    )
 
     @classmethod
     def of_card(
@@ -156,7 +173,19 @@ class CardRead(CardSummary):
             replies=card.replies,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in timers],
+            next_statuses=[
+                NextStatusView(to=n.to, requires=n.requires, blocked_by=n.blocked_by)
+                for n in next_statuses(card)
+            ],
         )
+
+
+class NextStatusView(_View):
+    to: Status
+    requires: str | None = Field(description="The Transition field this move needs, if any.")
+    blocked_by: str | None = Field(
+        description="What must happen first (executor_id: assign someone), if anything."
+    )
 
 
 class SubtaskView(_View):
@@ -212,6 +241,27 @@ class QueueView(_View):
     status: Status
     cards: list[CardSummary]
     cursor: str | None
+
+
+class CardListView(_View):
+    """A department's list of cards (overdue, or waiting for approval), one page."""
+
+    department: str
+    cards: list[CardSummary]
+    cursor: str | None
+
+
+class WorkloadRowView(_View):
+    staff_id: str
+    name: str
+    roles: list[str]
+    open: int = Field(description="Open cards they own (not resolved, not closed).")
+    overdue: int = Field(description="Of those, cards with a missed, unmet deadline.")
+
+
+class WorkloadView(_View):
+    department: str
+    staff: list[WorkloadRowView]
 
 
 class BreachGroupView(_View):

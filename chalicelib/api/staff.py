@@ -9,17 +9,21 @@ from chalicelib.api.auth import current_principal
 from chalicelib.api.http import json_response, parse_body, route
 from chalicelib.api.schemas import (
     BreachGroupView,
+    CardListView,
     CardRead,
     CardSummary,
     DownloadLinkView,
     QueueView,
     RepeatedBreachesView,
     StaffMeView,
+    WorkloadRowView,
+    WorkloadView,
 )
 from chalicelib.domain.access import Principal, can_see_personal_data
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.ports import QueuePage
 from chalicelib.services import staff as staff_service
 from chalicelib.services.commands import (
     Assign,
@@ -94,6 +98,93 @@ def queue() -> Response:
             cards=[
                 CardSummary.of(card, tree, personal_data=can_see_personal_data(principal, card))
                 for card in page.cards
+            ],
+        )
+    )
+
+
+@route(
+    staff,
+    "/staff/overdue",
+    "GET",
+    summary="A department's cards with a missed, unmet deadline, longest overdue first",
+    tag=TAG,
+    staff=True,
+    response=CardListView,
+    query=("department", "limit", "cursor"),
+    errors=STAFF_ERRORS,
+)
+def overdue_list() -> Response:
+    c = bootstrap.container()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    department = params.get("department") or ""
+    page = staff_service.department_overdue(
+        request_principal(),
+        department,
+        limit=_limit(params.get("limit")),
+        cursor=params.get("cursor"),
+        cards=c.cards,
+        directory=c.directory,
+    )
+    return card_list(department, page)
+
+
+@route(
+    staff,
+    "/staff/approvals",
+    "GET",
+    summary="A department's cards with a reply waiting for the manager, oldest draft first",
+    tag=TAG,
+    staff=True,
+    response=CardListView,
+    query=("department", "limit", "cursor"),
+    errors=STAFF_ERRORS,
+)
+def approvals() -> Response:
+    c = bootstrap.container()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    department = params.get("department") or ""
+    page = staff_service.department_approvals(
+        request_principal(),
+        department,
+        limit=_limit(params.get("limit")),
+        cursor=params.get("cursor"),
+        cards=c.cards,
+        directory=c.directory,
+    )
+    return card_list(department, page)
+
+
+@route(
+    staff,
+    "/staff/workload",
+    "GET",
+    summary="Each executor and manager of a department with their open and overdue cards",
+    tag=TAG,
+    staff=True,
+    response=WorkloadView,
+    query=("department",),
+    errors=STAFF_ERRORS,
+)
+def workload() -> Response:
+    c = bootstrap.container()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    department = params.get("department") or ""
+    rows = staff_service.department_workload(
+        request_principal(), department, cards=c.cards, directory=c.directory
+    )
+    return json_response(
+        WorkloadView(
+            department=department,
+            staff=[
+                WorkloadRowView(
+                    staff_id=r.member.id,
+                    name=r.member.name,
+                    roles=sorted(role.value for role in r.member.roles),
+                    open=r.open,
+                    overdue=r.overdue,
+                )
+                for r in rows
             ],
         )
     )
@@ -357,6 +448,27 @@ def card_read(
         subtasks=[c.cards.get(number) for number in found.subtasks],
     )
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
+
+
+def card_list(department: str, page: QueuePage) -> Response:
+    c = bootstrap.container()
+    principal = request_principal()
+    tree = c.directory.categories()
+    return json_response(
+        CardListView(
+            department=department,
+            cursor=page.cursor,
+            cards=[
+                CardSummary.of(
+                    card,
+                    tree,
+                    personal_data=can_see_personal_data(principal, card),
+                    overdue_since=page.overdue_since.get(card.number),
+                )
+                for card in page.cards
+            ],
+        )
+    )
 
 
 def card_number(number: str) -> str:

@@ -85,40 +85,60 @@ def transition(
     return Change(card=card.model_copy(update=updates), entry=entry)
 
 
+# The text each target needs (a TransitionDetails field), why, and the card field it sets.
+_NEEDS: dict[Status, tuple[str, str, str | None]] = {
+    S.NEEDS_CLARIFICATION: (
+        "question",
+        "needs_clarification needs a specific question to the requester",
+        "open_question",
+    ),
+    S.AWAITING_REQUESTER: (
+        "note",
+        "awaiting_requester needs a note telling the requester what is awaited",
+        None,
+    ),
+    S.RESOLVED: ("resolution", "resolved needs what was done", "resolution"),
+    S.CLOSED: ("closure_reason", "closed needs a closure reason", "closure_reason"),
+}
+
+
+@dataclass(frozen=True)
+class NextStatus:
+    """A status the card may move to now, the text field that move needs, and what blocks it."""
+
+    to: Status
+    requires: str | None
+    blocked_by: str | None = None
+
+
+def next_statuses(card: Card) -> list[NextStatus]:
+    """Where the card may go from here: what a console offers, with the field each needs."""
+    options = []
+    for target in sorted(ALLOWED_TRANSITIONS[card.status], key=list(Status).index):
+        if card.status.is_final and target in (S.IN_PROGRESS, S.RECEIVED):
+            options.append(NextStatus(target, "reason"))
+        elif target == S.IN_PROGRESS and card.executor_id is None:
+            options.append(NextStatus(target, None, "executor_id"))
+        else:
+            options.append(NextStatus(target, _NEEDS[target][0] if target in _NEEDS else None))
+    return options
+
+
 def _requirements(
     card: Card, target: Status, details: TransitionDetails, *, reopening: bool
 ) -> tuple[str | None, dict[str, object]]:
     """The public text the change carries and the fields it sets; raises when one is missing."""
     if reopening:
         return _required(details.reason, "reason", "a reopen needs a reason"), {}
-    if target == S.IN_PROGRESS:
-        if card.executor_id is None:
-            raise TransitionForbidden(
-                "in_progress needs an executor: assign one first", field="executor_id"
-            )
+    if target == S.IN_PROGRESS and card.executor_id is None:
+        raise TransitionForbidden(
+            "in_progress needs an executor: assign one first", field="executor_id"
+        )
+    if target not in _NEEDS:
         return None, {}
-    if target == S.NEEDS_CLARIFICATION:
-        question = _required(
-            details.question,
-            "question",
-            "needs_clarification needs a specific question to the requester",
-        )
-        return question, {"open_question": question}
-    if target == S.AWAITING_REQUESTER:
-        return _required(
-            details.note,
-            "note",
-            "awaiting_requester needs a note telling the requester what is awaited",
-        ), {}
-    if target == S.RESOLVED:
-        resolution = _required(details.resolution, "resolution", "resolved needs what was done")
-        return resolution, {"resolution": resolution}
-    if target == S.CLOSED:
-        reason = _required(
-            details.closure_reason, "closure_reason", "closed needs a closure reason"
-        )
-        return reason, {"closure_reason": reason}
-    return None, {}
+    field, message, sets = _NEEDS[target]
+    text = _required(getattr(details, field), field, message)
+    return text, ({sets: text} if sets else {})
 
 
 def _required(value: str | None, field: str, message: str) -> str:

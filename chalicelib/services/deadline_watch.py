@@ -20,7 +20,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role, StaffMember
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.history import SYSTEM, HistoryEntry
-from chalicelib.domain.sla import Timer, TimerKind
+from chalicelib.domain.sla import Timer, TimerKind, TimerState
 from chalicelib.domain.sla_notices import (
     Audience,
     Notice,
@@ -41,6 +41,7 @@ from chalicelib.ports import (
     EscalationStart,
     EscalationWorkflow,
     Mailer,
+    MissedDeadline,
     NoticeLog,
     NotificationTemplates,
     OutgoingMail,
@@ -132,12 +133,24 @@ def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> Ch
     else:
         ports.scheduler.set(number, upcoming)
     # Last, so that a failure above leaves the card due and the next sweep tries again.
-    ports.cards.set_next_check(number, card.version, upcoming)
+    ports.cards.set_next_check(number, card.version, upcoming, missed_deadline(card, timers))
     logger.info(
         "deadlines checked",
         extra={"card": number, "sent": len(sent), "escalations": len(started)},
     )
     return CheckResult(number, tuple(sent), tuple(started), recorded, upcoming)
+
+
+def missed_deadline(card: Card, timers: list[Timer]) -> MissedDeadline | None:
+    """The earliest deadline the open card missed and has not met since: it is overdue."""
+    missed = [
+        t.due_at
+        for t in timers
+        if t.state == TimerState.BREACHED and t.met_at is None and t.due_at is not None
+    ]
+    if card.status == Status.CLOSED or not missed:
+        return None
+    return MissedDeadline(department=card.department, due_at=min(missed))
 
 
 def sweep(*, ports: WatchPorts, policies: WatchPolicies) -> SweepReport:

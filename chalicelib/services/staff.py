@@ -6,7 +6,9 @@ Every use case checks the caller's permissions itself, whichever route called it
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from chalicelib.domain import access, collaboration, lifecycle, overdue, replies
 from chalicelib.domain.access import Principal
@@ -42,6 +44,7 @@ from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
 OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
 
 MAX_QUEUE_PAGE = 100
+MAX_OVERDUE_COUNTED = 1000
 CardWithHistory = tuple[Card, list[HistoryEntry]]
 
 
@@ -55,12 +58,82 @@ def department_queue(
     cards: CardRepository,
     directory: Directory,
 ) -> QueuePage:
+    _require_department_list(principal, department, limit, directory)
+    return cards.queue(department, status, limit=limit, cursor=cursor)
+
+
+def department_overdue(
+    principal: Principal,
+    department: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    cards: CardRepository,
+    directory: Directory,
+) -> QueuePage:
+    """The department's cards with a missed, unmet deadline, longest overdue first."""
+    _require_department_list(principal, department, limit, directory)
+    return cards.overdue(department, limit=limit, cursor=cursor)
+
+
+def department_approvals(
+    principal: Principal,
+    department: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    cards: CardRepository,
+    directory: Directory,
+) -> QueuePage:
+    """The department's cards with a reply waiting for the manager, oldest draft first."""
+    _require_department_list(principal, department, limit, directory)
+    return cards.awaiting_approval(department, limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class Workload:
+    member: StaffMember
+    open: int
+    overdue: int
+
+
+def department_workload(
+    principal: Principal, department: str, *, cards: CardRepository, directory: Directory
+) -> list[Workload]:
+    """Each owner of the department (executors, managers) with their open and overdue cards,
+    busiest first: the manager's balance sheet and the assign picker's hints."""
+    _require_department_list(principal, department, MAX_QUEUE_PAGE, directory)
+    members = [
+        m for m in directory.staff() if department in m.departments and m.roles & OWNER_ROLES
+    ]
+    open_counts = cards.open_counts([m.id for m in members])
+    overdue_counts = Counter(c.executor_id for c in _all_overdue(department, cards))
+    rows = [Workload(m, open_counts.get(m.id, 0), overdue_counts.get(m.id, 0)) for m in members]
+    return sorted(rows, key=lambda r: (-r.open, -r.overdue, r.member.id))
+
+
+def _all_overdue(department: str, cards: CardRepository) -> list[Card]:
+    """Every overdue card of the department, page by page (a few dozen in a town, at most
+    MAX_OVERDUE_COUNTED read: a list that long is a crisis the counts need not be exact for)."""
+    found: list[Card] = []
+    cursor: str | None = None
+    while len(found) < MAX_OVERDUE_COUNTED:
+        page = cards.overdue(department, limit=MAX_QUEUE_PAGE, cursor=cursor)
+        found += page.cards
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return found
+
+
+def _require_department_list(
+    principal: Principal, department: str, limit: int, directory: Directory
+) -> None:
     if directory.department(department) is None:
         raise ValidationFailed.single("department", f"unknown department {department!r}")
     if not 1 <= limit <= MAX_QUEUE_PAGE:
         raise ValidationFailed.single("limit", f"must be between 1 and {MAX_QUEUE_PAGE}")
     access.require_queue(principal, department)
-    return cards.queue(department, status, limit=limit, cursor=cursor)
 
 
 def card_with_history(

@@ -11,9 +11,9 @@ import pytest
 from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.domain import lifecycle
-from chalicelib.domain.card import Priority, Status
+from chalicelib.domain.card import Priority, Reply, ReplyKind, ReplyStatus, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
-from chalicelib.ports import CardRepository, IdempotencyRecord
+from chalicelib.ports import CardRepository, IdempotencyRecord, MissedDeadline
 from tests.factories import EXECUTOR, submit
 
 
@@ -310,3 +310,62 @@ def test_a_phones_cards_are_found_by_its_last_ten_digits_newest_first(cards, clo
     assert [p.number for p in cards.from_phone("+79161234567", limit=5)] == [second, first]
     assert [p.number for p in cards.from_phone("89161234567", limit=1)] == [second]
     assert cards.from_phone("123", limit=5) == []
+
+
+def test_the_overdue_list_holds_what_the_check_said_until_the_next_write(cards, clock, directory):
+    late = submit(cards, clock, directory).card
+    clock.advance(timedelta(minutes=1))
+    later = submit(cards, clock, directory).card
+    other = submit(cards, clock, directory, category="lighting.streetlight_out").card
+    now = clock.now()
+    assert cards.overdue("roads", limit=10).cards == []
+    missed = {
+        late.number: MissedDeadline("roads", now - timedelta(hours=3)),
+        later.number: MissedDeadline("roads", now - timedelta(hours=1)),
+        other.number: MissedDeadline(other.department, now - timedelta(hours=5)),
+    }
+    for number, deadline in missed.items():
+        assert cards.set_next_check(number, 1, now + timedelta(hours=1), deadline)
+    first_page = cards.overdue("roads", limit=1)
+    assert [c.number for c in first_page.cards] == [late.number]
+    assert first_page.overdue_since == {late.number: now - timedelta(hours=3)}
+    rest = cards.overdue("roads", limit=1, cursor=first_page.cursor)
+    assert [c.number for c in rest.cards] == [later.number]
+    assert [c.number for c in cards.overdue(other.department, limit=10).cards] == [other.number]
+    # A check that finds the deadline met takes the card off; so does any write, until its check.
+    assert cards.set_next_check(later.number, 1, now + timedelta(hours=1), None)
+    change = lifecycle.comment(late, "Crew booked", public=False, actor=EXECUTOR.actor, at=now)
+    cards.save(change.card, change.entry)
+    assert cards.overdue("roads", limit=10).cards == []
+
+
+def test_cards_with_a_reply_waiting_for_approval_are_listed_oldest_draft_first(
+    cards, clock, directory
+):
+    def with_reply(card, status: ReplyStatus, drafted_minutes_ago: int):
+        change = lifecycle.comment(
+            card, "Draft", public=False, actor=EXECUTOR.actor, at=clock.now()
+        )
+        reply = Reply(
+            id="r1",
+            kind=ReplyKind.REFUSAL,
+            text="We cannot do this.",
+            status=status,
+            drafted_by="ex-ivan",
+            drafted_at=clock.now() - timedelta(minutes=drafted_minutes_ago),
+        )
+        cards.save(change.card.model_copy(update={"replies": (reply,)}), change.entry)
+        return change.card
+
+    newer = with_reply(submit(cards, clock, directory).card, ReplyStatus.AWAITING_APPROVAL, 5)
+    older = with_reply(submit(cards, clock, directory).card, ReplyStatus.AWAITING_APPROVAL, 50)
+    with_reply(submit(cards, clock, directory).card, ReplyStatus.SENT, 90)
+    listed = cards.awaiting_approval("roads", limit=10)
+    assert [c.number for c in listed.cards] == [older.number, newer.number]
+    assert cards.awaiting_approval("lighting", limit=10).cards == []
+    # Approved (sent): off the list with the same write.
+    approved = cards.get(older.number)
+    change = lifecycle.comment(approved, "Sent", public=False, actor=EXECUTOR.actor, at=clock.now())
+    sent = approved.replies[0].model_copy(update={"status": ReplyStatus.SENT})
+    cards.save(change.card.model_copy(update={"replies": (sent,)}), change.entry)
+    assert [c.number for c in cards.awaiting_approval("roads", limit=10).cards] == [newer.number]

@@ -30,6 +30,9 @@ MATRIX = [
     ("GET", "/staff/me", None, ALL),
     ("GET", "/staff/cards/{n}", None, only(dict.fromkeys(SEES_IT, 200))),
     ("GET", "/staff/queue?department=roads", None, only(dict.fromkeys(SEES_IT, 200))),
+    ("GET", "/staff/overdue?department=roads", None, only(dict.fromkeys(SEES_IT, 200))),
+    ("GET", "/staff/approvals?department=roads", None, only(dict.fromkeys(SEES_IT, 200))),
+    ("GET", "/staff/workload?department=roads", None, only(dict.fromkeys(SEES_IT, 200))),
     (
         "GET",
         "/staff/cards/{n}/attachments/no-such-file",

@@ -171,3 +171,29 @@ def test_assigning_the_same_executor_twice_is_refused(card, clock):
     assigned = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()).card
     with pytest.raises(TransitionForbidden):
         lifecycle.assign(assigned, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_next_statuses_name_the_field_each_move_needs_and_what_blocks_it(card, status, clock):
+    if status == S.RECEIVED:
+        unassigned = {n.to: (n.requires, n.blocked_by) for n in lifecycle.next_statuses(card)}
+        assert unassigned == {
+            S.IN_PROGRESS: (None, "executor_id"),
+            S.NEEDS_CLARIFICATION: ("question", None),
+            S.CLOSED: ("closure_reason", None),
+        }
+    at = _in(card, status, clock)
+    options = lifecycle.next_statuses(at)
+    assert {n.to for n in options} == lifecycle.ALLOWED_TRANSITIONS[status]
+    # Each option is a move the lifecycle makes with the named field, and refuses without it.
+    for option in options:
+        assert option.blocked_by is None
+        filled = TransitionDetails(**({option.requires: "Text"} if option.requires else {}))
+        moved = lifecycle.transition(at, option.to, filled, actor=EXECUTOR.actor, at=clock.now())
+        assert moved.card.status == option.to
+        if option.requires:
+            with pytest.raises(TransitionForbidden) as refused:
+                lifecycle.transition(
+                    at, option.to, TransitionDetails(), actor=EXECUTOR.actor, at=clock.now()
+                )
+            assert refused.value.field == option.requires

@@ -341,11 +341,20 @@ class CategoriesView(_View):
         )
 
 
+class DepartmentView(_View):
+    id: str
+    name: LocalizedName
+
+
 class StaffMeView(_View):
     staff_id: str
     name: str
     roles: list[str]
     departments: list[str]
+    queues: list[DepartmentView] = Field(
+        description="Departments whose queue and lists this person may open (town-wide roles: "
+        "every department)."
+    )
 
 
 class RuleView(Rule):

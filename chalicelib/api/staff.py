@@ -12,6 +12,7 @@ from chalicelib.api.schemas import (
     CardListView,
     CardRead,
     CardSummary,
+    DepartmentView,
     DownloadLinkView,
     QueueView,
     RepeatedBreachesView,
@@ -19,7 +20,7 @@ from chalicelib.api.schemas import (
     WorkloadRowView,
     WorkloadView,
 )
-from chalicelib.domain.access import Principal, can_see_personal_data
+from chalicelib.domain.access import Principal, can_open_queue, can_see_personal_data
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
@@ -53,12 +54,16 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
 )
 def me() -> Response:
     p = request_principal()
+    departments = bootstrap.container().directory.departments()
     return json_response(
         StaffMeView(
             staff_id=p.staff_id,
             name=p.name,
             roles=sorted(r.value for r in p.roles),
             departments=sorted(p.departments),
+            queues=[
+                DepartmentView(id=d.id, name=d.name) for d in departments if can_open_queue(p, d.id)
+            ],
         )
     )
 

@@ -47,8 +47,12 @@ def require_view(principal: Principal, card: Card) -> None:
         raise PermissionDenied(f"you cannot see card {card.number}")
 
 
+def can_open_queue(principal: Principal, department: str) -> bool:
+    return principal.has(*TOWN_WIDE) or department in principal.departments
+
+
 def require_queue(principal: Principal, department: str) -> None:
-    if principal.has(*TOWN_WIDE) or department in principal.departments:
+    if can_open_queue(principal, department):
         return
     raise PermissionDenied(f"you cannot see the queue of department {department}")
 

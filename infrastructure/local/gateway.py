@@ -2,28 +2,68 @@
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGatewayAuthorizer
 
 PORTAL_DIR = Path(__file__).resolve().parents[2] / "templates" / "portal"
-STATIC_SUFFIXES = frozenset({".html", ".css", ".js", ".svg", ".png", ".ico"})
+STATIC_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".svg", ".png", ".ico"})
+DEV_STAFF = "/dev/staff"
+DEV_SIGN_IN = "/dev/sign-in"
+MAX_SIGN_IN_BYTES = 1024
+
+
+class DevSignIn:
+    """The local stack's sign-in, standing in for Cognito's hosted UI: who may sign in, and a
+    signed dev token for one of them. Only the local gateway has these paths."""
+
+    def __init__(
+        self, staff: Callable[[], list[dict[str, Any]]], token: Callable[[str], str]
+    ) -> None:
+        self.staff = staff
+        self.token = token
 
 
 class PortalAndApiHandler(ChaliceRequestHandler):
     """Serves the static portal pages (as S3 would when deployed) and the API on one origin."""
 
+    dev_sign_in: DevSignIn | None = None
+
     def do_GET(self) -> None:
+        if self.dev_sign_in is not None and self.path == DEV_STAFF:
+            self._send(200, "application/json", json.dumps(self.dev_sign_in.staff()).encode())
+            return
         page = static_file(self.path)
         if page is None:
             super().do_GET()
             return
-        body = page.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", mimetypes.guess_type(page.name)[0] or "text/plain")
+        self._send(200, mimetypes.guess_type(page.name)[0] or "text/plain", page.read_bytes())
+
+    def do_POST(self) -> None:
+        if self.dev_sign_in is None or self.path != DEV_SIGN_IN:
+            super().do_POST()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            if length > MAX_SIGN_IN_BYTES:
+                raise ValueError("body too large")
+            staff_id = json.loads(self.rfile.read(length) or b"{}")["staff_id"]
+            token = self.dev_sign_in.token(str(staff_id))
+        except (ValueError, KeyError, TypeError):
+            problem = {"field": "staff_id", "problem": "not a staff member of the directory"}
+            error = {"code": "invalid", "message": "no such staff member", "fields": [problem]}
+            self._send(400, "application/json", json.dumps({"error": error}).encode())
+            return
+        self._send(200, "application/json", json.dumps({"token": token}).encode())
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
@@ -63,7 +103,9 @@ def tolerate_malformed_tokens() -> None:
 class ApiServer:
     """The Chalice app on ``host:port`` in a background thread."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(
+        self, app: Any, host: str, port: int, dev_sign_in: DevSignIn | None = None
+    ) -> None:
         from chalice.config import Config
         from chalice.local import CustomLocalChalice, LocalChalice
 
@@ -74,9 +116,8 @@ class ApiServer:
             CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
             app.__class__ = CustomLocalChalice
         config = Config.create(chalice_stage="dev", app_name="civicdesk")
-        self._server: LocalDevServer = LocalDevServer(
-            app, config, host, port, handler_cls=PortalAndApiHandler
-        )
+        handler = type("Handler", (PortalAndApiHandler,), {"dev_sign_in": dev_sign_in})
+        self._server: LocalDevServer = LocalDevServer(app, config, host, port, handler_cls=handler)
         self.port = self._server.server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.server.serve_forever, daemon=True, name="civicdesk-api"

@@ -156,7 +156,7 @@ class LocalStack:
         from chalicelib.adapters.ses_mailer import SesMailer
         from chalicelib.adapters.sns_sms import SnsSmsSender
         from chalicelib.settings import Settings
-        from infrastructure.local.gateway import ApiServer
+        from infrastructure.local.gateway import ApiServer, DevSignIn
         from infrastructure.local.mailroom import OutboxMailer, OutboxSms, SmtpListener
         from infrastructure.local.resources import ensure_resources
         from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
@@ -193,7 +193,14 @@ class LocalStack:
         )
         from app import app
 
-        self._api = ApiServer(app, self.host, self.port)
+        sign_in = DevSignIn(
+            staff=lambda: [
+                {"id": m.id, "name": m.name, "roles": sorted(r.value for r in m.roles)}
+                for m in bootstrap.container().directory.staff()
+            ],
+            token=lambda staff_id: staff_token(self.data_dir, staff_id),
+        )
+        self._api = ApiServer(app, self.host, self.port, sign_in)
         self._api.start()
         self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)
         self._smtp.start()

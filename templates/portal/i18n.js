@@ -106,6 +106,8 @@
     localStorage.setItem("civicdesk.lang", lang);
     apply();
   }
-  window.civicdeskI18n = { t, apply, toggle, get lang() { return lang; } };
+  // Pages with texts of their own (the staff console) add them before DOMContentLoaded.
+  function add(more) { for (const l of Object.keys(more)) Object.assign(texts[l], more[l]); }
+  window.civicdeskI18n = { t, apply, toggle, add, get lang() { return lang; } };
   document.addEventListener("DOMContentLoaded", apply);
 })();

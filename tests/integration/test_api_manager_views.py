@@ -124,3 +124,15 @@ def test_list_errors_name_the_field(api, query, field):
 def test_another_departments_lists_are_forbidden(api):
     for path in ("/staff/overdue", "/staff/approvals", "/staff/workload"):
         assert api.get(f"{path}?department=lighting", staff="ex-ivan").status_code == 403
+
+
+def test_me_lists_the_queues_each_person_may_open(api):
+    def queues(who: str) -> list[str]:
+        return [q["id"] for q in body(api.get("/staff/me", staff=who))["queues"]]
+
+    assert queues("ex-ivan") == ["roads"]
+    assert set(queues("mgr-sergey")) == {"roads", "parks"}
+    everything = [d.id for d in api.container.directory.departments()]
+    assert queues("op-olga") == everything  # town-wide: every department
+    me = body(api.get("/staff/me", staff="ex-ivan"))
+    assert me["queues"][0]["name"] == {"en": "Road Service", "ru": "Дорожная служба"}

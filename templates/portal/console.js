@@ -1,0 +1,626 @@
+// The staff console: sign-in, the department queue with deadline colours, a card with its
+// history and actions, template replies with preview and approval, phone calls, and the
+// manager's overview. Plain JS over the staff API on the same origin; nothing is rendered on
+// a server. A failed action keeps everything typed and names the field next to it.
+(() => {
+  const i18n = window.civicdeskI18n;
+  const t = (key) => i18n.t(key);
+  const $ = (id) => document.getElementById(id);
+  const TOKEN = "civicdesk.staff-token";
+  const VERIFIER = "civicdesk.pkce-verifier";
+  const VIEWS = ["signin", "queue", "card", "call", "manager"];
+  const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
+    "resolved", "closed"];
+  const APPROVERS = ["manager", "admin"];
+  // The transition fields that are one free text: the form shows one box labelled for it.
+  const TEXT_FIELDS = ["question", "note", "resolution", "closure_reason", "reason"];
+  const SOON_MS = 24 * 3600 * 1000;
+  let config = { auth: "dev" };
+  let me = null;
+  let tree = [];
+  let card = null;
+  let queueCursor = null;
+  let overdueNumbers = new Set();
+  let view = null;
+
+  class ApiError extends Error {
+    constructor(message, fields, status) { super(message); this.fields = fields; this.status = status; }
+  }
+
+  async function call(path, options = {}) {
+    const token = sessionStorage.getItem(TOKEN);
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = token;
+    let response;
+    try {
+      response = await fetch(path, { ...options, headers });
+    } catch (error) {
+      throw new ApiError(t("c.offline"), [], 0);
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) {
+      sessionStorage.removeItem(TOKEN);
+      me = null;
+      route();
+      throw new ApiError(t("c.signin.expired"), [], 401);
+    }
+    // Only the API's own plain message is shown: never a trace, whatever the server sent.
+    if (!response.ok) throw new ApiError(body.error?.message || t("error.generic"), body.error?.fields || [], response.status);
+    return body;
+  }
+  const post = (path, body) => call(path, { method: "POST", body: JSON.stringify(body) });
+
+  // ---- messages and field errors
+
+  function say(text, isError) {
+    $("alert").textContent = isError ? text : "";
+    $("status-line").textContent = isError ? "" : text;
+  }
+
+  function clearErrors(form) {
+    for (const el of $(form).querySelectorAll(".error")) el.textContent = "";
+    for (const el of $(form).querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  }
+
+  // The input a field named in an API error belongs to: "<form>-<field>" mostly.
+  function fieldElement(form, field) {
+    const prefix = form.replace(/-form$/, "");
+    if (prefix === "transition" && (TEXT_FIELDS.includes(field) || field === "executor_id")) {
+      return field === "executor_id" ? "transition-to" : "transition-text";
+    }
+    if (prefix === "call" && field.startsWith("location")) return "call-address";
+    if (prefix === "call" && field === "caller") return "call-caller.phone"; // a contact is missing
+    if (prefix === "reply" && field === "contact") return "reply-contact";
+    return prefix + "-" + field.split(".").slice(0, prefix === "call" ? 2 : 1).join(".");
+  }
+
+  function showError(form, error) {
+    clearErrors(form);
+    const unplaced = [];
+    for (const problem of error.fields || []) {
+      const id = fieldElement(form, problem.field);
+      const box = $(id + "-error");
+      if (!box) { unplaced.push(problem.field + ": " + problem.problem); continue; }
+      box.textContent = problem.problem;
+      $(id)?.setAttribute("aria-invalid", "true");
+    }
+    // Focus the first field in reading order, whatever order the API named them in.
+    const first = $(form).querySelector("[aria-invalid=true]");
+    const conflict = error.status === 409 ? " " + t("c.conflict") : "";
+    say([error.message + conflict, ...unplaced].join(" — "), true);
+    if (first) first.focus();
+    if (error.status === 409 && card) loadCard(card.number, { keepForms: true });
+  }
+
+  // ---- sign-in
+
+  async function signIn() {
+    config = await fetch("console-config.json").then((r) => r.json()).catch(() => config);
+    const code = new URLSearchParams(location.search).get("code");
+    if (code && config.auth === "cognito") await finishSso(code);
+    if (sessionStorage.getItem(TOKEN)) {
+      try { me = await call("/staff/me"); } catch (error) { me = null; }
+    }
+    if (me) {
+      renderWho();
+      $("sign-out").hidden = false;
+      $("nav").hidden = false;
+      $("nav-manager").hidden = !me.roles.some((r) => ["manager", "controller", "admin"].includes(r));
+      fillDepartments();
+    }
+    route();
+  }
+
+  function renderWho() {
+    $("who").textContent = me.name + " — " + me.roles.map((r) => t("role." + r)).join(", ");
+  }
+
+  async function showSignIn() {
+    $("dev-signin").hidden = config.auth !== "dev";
+    $("sso-signin").hidden = config.auth !== "cognito";
+    if (config.auth === "dev" && !$("signin-staff").options.length) {
+      try {
+        const staff = await call("/dev/staff");
+        $("signin-staff").replaceChildren(...staff.map((s) =>
+          option(s.id, s.name + " (" + s.roles.map((r) => t("role." + r)).join(", ") + ")")));
+      } catch (error) { say(error.message, true); }
+    }
+  }
+
+  async function devSignIn(event) {
+    event.preventDefault();
+    try {
+      const answer = await post("/dev/sign-in", { staff_id: $("signin-staff").value });
+      sessionStorage.setItem(TOKEN, answer.token);
+      location.hash = "#/queue";
+      await signIn();
+    } catch (error) { showError("dev-signin", error); }
+  }
+
+  // Cognito's hosted UI, authorization code with PKCE: no client secret in the browser.
+  async function startSso() {
+    const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    sessionStorage.setItem(VERIFIER, verifier);
+    const challenge = base64url(new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+    const query = new URLSearchParams({ response_type: "code", client_id: config.client_id,
+      redirect_uri: config.redirect_uri, scope: "openid email profile",
+      code_challenge_method: "S256", code_challenge: challenge });
+    location.assign(config.domain + "/oauth2/authorize?" + query);
+  }
+
+  async function finishSso(code) {
+    const form = new URLSearchParams({ grant_type: "authorization_code", client_id: config.client_id,
+      code, redirect_uri: config.redirect_uri, code_verifier: sessionStorage.getItem(VERIFIER) || "" });
+    history.replaceState(null, "", location.pathname + location.hash);
+    const response = await fetch(config.domain + "/oauth2/token", { method: "POST", body: form,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const tokens = await response.json().catch(() => ({}));
+    if (response.ok && tokens.id_token) sessionStorage.setItem(TOKEN, tokens.id_token);
+    else say(t("c.signin.failed"), true);
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(TOKEN);
+    me = null;
+    $("sign-out").hidden = true;
+    $("nav").hidden = true;
+    $("who").textContent = "";
+    if (config.auth === "cognito") {
+      location.assign(config.domain + "/logout?" + new URLSearchParams(
+        { client_id: config.client_id, logout_uri: config.redirect_uri }));
+      return;
+    }
+    location.hash = "";
+    route();
+  }
+
+  const base64url = (bytes) => btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+  // ---- routing
+
+  function show(name) {
+    for (const v of VIEWS) $(v).hidden = v !== name;
+    for (const link of $("nav").querySelectorAll("a")) {
+      const current = link.getAttribute("href") === "#/" + name;
+      if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+    }
+    if (view !== name) {
+      view = name;
+      const heading = $(name).querySelector("h2");
+      if (heading) heading.focus();
+    }
+  }
+
+  function route() {
+    say("");
+    if (!me) { show("signin"); showSignIn(); return; }
+    const [, name, arg] = (location.hash || "#/queue").split("/");
+    if (name === "card" && arg) { show("card"); loadCard(decodeURIComponent(arg)); }
+    else if (name === "call") { show("call"); }
+    else if (name === "manager") { show("manager"); loadManager(); }
+    else { show("queue"); loadQueue(); }
+  }
+
+  // ---- shared bits
+
+  function option(value, label) {
+    const el = document.createElement("option");
+    el.value = value;
+    el.textContent = label;
+    return el;
+  }
+
+  const staffNames = {};
+  const staffName = (id, fallback) => staffNames[id] || fallback || id;
+  const departmentName = (id) => {
+    const known = me?.queues.find((d) => d.id === id);
+    return known ? named(known.name) : id;
+  };
+  const when = (iso) => iso ? new Date(iso).toLocaleString(i18n.lang) : "—";
+  const named = (name) => name[i18n.lang] || name.en;
+
+  function fillDepartments() {
+    for (const id of ["queue-department", "manager-department"]) {
+      const chosen = $(id).value;
+      $(id).replaceChildren(...me.queues.map((d) => option(d.id, named(d.name))));
+      if (chosen) $(id).value = chosen;
+    }
+    const status = $("queue-status").value;
+    $("queue-status").replaceChildren(...STATUSES.map((s) => option(s, t("state." + s))));
+    if (status) $("queue-status").value = status;
+  }
+
+  function deadlineClass(summary) {
+    if (overdueNumbers.has(summary.number) || summary.overdue_since) return "due-overdue";
+    if (summary.status !== "received") return "due-ok";
+    const left = new Date(summary.first_response_due) - Date.now();
+    if (left < 0) return "due-overdue";
+    return left < SOON_MS ? "due-soon" : "due-ok";
+  }
+
+  function cardItem(summary) {
+    const item = document.createElement("li");
+    const tone = deadlineClass(summary);
+    item.className = tone;
+    const badge = document.createElement("span");
+    badge.className = "due " + tone;
+    badge.textContent = t("c.due." + tone.slice(4));
+    const link = document.createElement("a");
+    link.href = "#/card/" + encodeURIComponent(summary.number);
+    link.textContent = summary.number + " — " + summary.subject;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = [summary.category_label, t("priority." + summary.priority),
+      t("state." + summary.status), t("c.first_reply_by") + " " + when(summary.first_response_due),
+      summary.overdue_since ? t("c.overdue_since") + " " + when(summary.overdue_since) : "",
+      summary.executor_id ? t("c.owner") + " " + staffName(summary.executor_id) : t("c.unassigned")]
+      .filter(Boolean).join(" · ");
+    item.append(badge, link, meta);
+    return item;
+  }
+
+  // ---- queue
+
+  async function loadQueue(more) {
+    const department = $("queue-department").value;
+    if (!department) { say(t("c.no_queues"), true); return; }
+    const query = new URLSearchParams({ department, status: $("queue-status").value });
+    if (more && queueCursor) query.set("cursor", queueCursor);
+    say(t("c.loading"));
+    try {
+      const [page, overdue] = await Promise.all([
+        call("/staff/queue?" + query),
+        call("/staff/overdue?" + new URLSearchParams({ department, limit: "100" })),
+      ]);
+      overdueNumbers = new Set(overdue.cards.map((c) => c.number));
+      queueCursor = page.cursor;
+      const items = page.cards.map(cardItem);
+      if (more) $("queue-list").append(...items); else $("queue-list").replaceChildren(...items);
+      $("queue-more").hidden = !page.cursor;
+      say(page.cards.length || more ? "" : t("c.queue.empty"));
+    } catch (error) { say(error.message, true); }
+  }
+
+  // ---- one card
+
+  async function loadCard(number, options = {}) {
+    say(t("c.loading"));
+    try {
+      card = await call("/staff/cards/" + encodeURIComponent(number));
+      renderCard(options.keepForms);
+      say("");
+      fillExecutors();
+    } catch (error) { say(error.message, true); }
+  }
+
+  function renderCard(keepForms) {
+    $("card-title").textContent = t("c.card") + " " + card.number;
+    $("card-subject").textContent = card.subject;
+    const r = card.requester;
+    const facts = [
+      ["c.status", t("state." + card.status)],
+      ["c.category", card.category_label],
+      ["c.priority", t("priority." + card.priority)],
+      ["c.department", departmentName(card.department)],
+      ["c.owner", card.executor_id ? staffName(card.executor_id) : t("c.unassigned")],
+      ["c.channel", card.channel],
+      ["c.received", when(card.created_at)],
+      ["c.requester", card.personal_data_hidden ? t("c.hidden") :
+        [r.full_name, r.email, r.phone].filter(Boolean).join(", ")],
+      ["c.place", card.location ? [card.location.address, card.location.district].filter(Boolean).join(", ") : "—"],
+    ];
+    if (card.open_question) facts.push(["c.question", card.open_question]);
+    if (card.approval_required) facts.push(["c.control", t("c.control_text")]);
+    $("card-facts").replaceChildren(...facts.flatMap(([key, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = t(key);
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      return [dt, dd];
+    }));
+    $("card-description").textContent = card.description;
+    $("card-timers").replaceChildren(...card.timers.map((timer) => {
+      const item = document.createElement("li");
+      const tone = timer.state === "breached" ? "due-overdue" :
+        timer.state === "running" && timer.share_used >= 0.75 ? "due-soon" : "due-ok";
+      const badge = document.createElement("span");
+      badge.className = "due " + tone;
+      badge.textContent = t("timer." + timer.state);
+      item.append(badge, t("timer." + timer.kind) + ": " +
+        (timer.met_at ? t("c.met_at") + " " + when(timer.met_at) : t("c.due_at") + " " + when(timer.due_at)));
+      return item;
+    }));
+    const previous = $("transition-to").value;
+    $("transition-to").replaceChildren(...card.next_statuses.map((next) => {
+      const el = option(next.to, t("state." + next.to) + (next.blocked_by ? " — " + t("c.move.assign_first") : ""));
+      el.disabled = Boolean(next.blocked_by);
+      return el;
+    }));
+    const open = card.next_statuses.filter((n) => !n.blocked_by).map((n) => n.to);
+    if (keepForms && open.includes(previous)) $("transition-to").value = previous;
+    else if (open.length) $("transition-to").value = open[0];
+    transitionField();
+    renderReplies();
+    // What the requester saw on one side; every note for staff (even on a public step) on the other.
+    const [pub, internal] = [[], []];
+    for (const entry of card.history) {
+      if (entry.public) pub.push(historyItem(entry, { notes: false }));
+      if (!entry.public || entry.internal_note) internal.push(historyItem(entry, { notes: true }));
+    }
+    $("history-public").replaceChildren(...pub);
+    $("history-internal").replaceChildren(...internal);
+    if (!keepForms) for (const form of ["assign", "transition", "comment", "reply"]) {
+      $(form).reset();
+      clearErrors(form);
+      $("preview").hidden = true;
+    }
+    replyKind();
+  }
+
+  function historyItem(entry, { notes }) {
+    const item = document.createElement("li");
+    const who = entry.actor.kind === "staff" ? staffName(entry.actor.id, entry.actor.display_name) :
+      t("actor." + entry.actor.kind);
+    const lines = [when(entry.at) + " — " + who + " — " + t("action." + entry.action)];
+    for (const change of entry.changes) {
+      if (change.field !== "status") continue;
+      lines.push((change.before ? t("state." + change.before) + " → " : "") + t("state." + change.after));
+    }
+    if (entry.public_message && !notes) lines.push("“" + entry.public_message.text + "”");
+    if (entry.internal_note && notes) lines.push(entry.internal_note.text);
+    item.textContent = lines.join("\n");
+    item.style.whiteSpace = "pre-wrap";
+    return item;
+  }
+
+  function renderReplies() {
+    const mayApprove = me.roles.some((r) => APPROVERS.includes(r));
+    $("card-replies").replaceChildren(...card.replies.map((reply) => {
+      const item = document.createElement("li");
+      const head = document.createElement("strong");
+      head.textContent = t("c.reply." + reply.kind) + " — " + t("reply." + reply.status);
+      const text = document.createElement("p");
+      text.textContent = reply.text;
+      item.append(head, text);
+      if (reply.status === "awaiting_approval" && mayApprove) item.append(decisionForm(reply));
+      return item;
+    }));
+    if (!card.replies.length) $("card-replies").replaceChildren(Object.assign(
+      document.createElement("li"), { textContent: t("c.no_replies") }));
+  }
+
+  function decisionForm(reply) {
+    const form = document.createElement("form");
+    form.id = "decide-" + reply.id;
+    form.noValidate = true;
+    const label = document.createElement("label");
+    label.htmlFor = form.id + "-reason";
+    label.textContent = t("c.decide.reason");
+    const reason = document.createElement("input");
+    reason.id = form.id + "-reason";
+    reason.setAttribute("aria-describedby", form.id + "-reason-error");
+    const error = document.createElement("p");
+    error.className = "error";
+    error.id = form.id + "-reason-error";
+    const approve = Object.assign(document.createElement("button"), { type: "button", textContent: t("c.decide.approve") });
+    const reject = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: t("c.decide.reject") });
+    const decide = async (verb) => {
+      try {
+        card = await post("/staff/cards/" + encodeURIComponent(card.number) + "/replies/" +
+          reply.id + "/" + verb, { reason: reason.value || null, version: card.version });
+        renderCard(true);
+        say(t("c.decide.done_" + verb));
+      } catch (failure) { showError(form.id, failure); }
+    };
+    approve.addEventListener("click", () => decide("approve"));
+    reject.addEventListener("click", () => decide("reject"));
+    const row = Object.assign(document.createElement("div"), { className: "row" });
+    row.append(approve, reject);
+    form.append(label, reason, error, row);
+    return form;
+  }
+
+  async function fillExecutors() {
+    try {
+      const workload = await call("/staff/workload?" + new URLSearchParams({ department: card.department }));
+      const chosen = card.executor_id;
+      const before = Object.keys(staffNames).length;
+      for (const s of workload.staff) staffNames[s.staff_id] = s.name;
+      if (Object.keys(staffNames).length !== before) renderCard(true);
+      $("assign-executor_id").replaceChildren(...workload.staff.map((s) => option(s.staff_id,
+        s.name + " — " + t("c.open_cards").replace("{n}", s.open))));
+      if (chosen) $("assign-executor_id").value = chosen;
+    } catch (error) {
+      // Someone who may not see the department's workload may still read the card.
+      $("assign-executor_id").replaceChildren();
+    }
+  }
+
+  function transitionField() {
+    const next = card?.next_statuses.find((n) => n.to === $("transition-to").value);
+    const field = next?.requires;
+    $("transition-text-box").hidden = !field;
+    $("transition-text-label").textContent = field ? t("c.field." + field) : "";
+    $("transition-hint").textContent = field ? t("c.move.needs") + " " + t("c.field." + field) : "";
+  }
+
+  function replyKind() {
+    $("reply-next").hidden = $("reply-kind").value !== "answer";
+  }
+
+  function replyBody() {
+    const kind = $("reply-kind").value;
+    const due = $("reply-next_step_due").value;
+    return {
+      kind, text: $("reply-text").value, legal: $("reply-legal").checked, version: card.version,
+      next_step: kind === "answer" ? $("reply-next_step").value || null : null,
+      next_step_due: kind === "answer" && due ? new Date(due).toISOString() : null,
+    };
+  }
+
+  async function act(form, path, body, done) {
+    clearErrors(form);
+    const button = $(form).querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      card = await post("/staff/cards/" + encodeURIComponent(card.number) + path, body);
+      renderCard(false);
+      say(t(done));
+      fillExecutors();
+    } catch (error) { showError(form, error); }
+    finally { if (button) button.disabled = false; }
+  }
+
+  // ---- phone call
+
+  function fillTopics() {
+    const chosen = $("call-topic").value;
+    $("call-topic").replaceChildren(option("", t("topic.choose")),
+      ...tree.map((c) => option(c.code, named(c.name))));
+    $("call-topic").value = chosen;
+    fillSubtopics();
+  }
+
+  function fillSubtopics() {
+    const topic = tree.find((c) => c.code === $("call-topic").value);
+    const chosen = $("call-category").value;
+    $("call-category").replaceChildren(option("", t("subtopic.choose")),
+      ...(topic ? topic.children.map((s) => option(s.code, named(s.name))) : []));
+    if (topic?.children.some((s) => s.code === chosen)) $("call-category").value = chosen;
+  }
+
+  async function loadScript() {
+    const category = $("call-category").value;
+    $("call-script").hidden = !category;
+    if (!category) return;
+    try {
+      const script = await call("/staff/calls/script?" + new URLSearchParams({ category, locale: i18n.lang }));
+      $("call-questions").replaceChildren(...script.questions.map((q) =>
+        Object.assign(document.createElement("li"), { textContent: q })));
+      $("call-script").hidden = !script.questions.length;
+    } catch (error) { $("call-script").hidden = true; }
+  }
+
+  async function saveCall(event) {
+    event.preventDefault();
+    clearErrors("call-form");
+    const value = (id) => $(id).value.trim() || null;
+    const outcome = $("call-outcome").value;
+    const body = {
+      caller: { full_name: value("call-caller.full_name") || "", phone: value("call-caller.phone"),
+        email: value("call-caller.email"), preferred_channel: $("call-caller.preferred_channel").value,
+        locale: i18n.lang },
+      essence: $("call-essence").value, category: $("call-category").value, outcome,
+      answer: outcome === "consultation" ? value("call-answer") : null,
+      location: value("call-address") ? { address: value("call-address") } : null,
+    };
+    try {
+      const made = await post("/staff/calls", body);
+      $("call-form").reset();
+      fillSubtopics();
+      $("call-script").hidden = true;
+      const done = $("call-done");
+      done.replaceChildren(t("c.call.done") + " ", Object.assign(document.createElement("a"),
+        { href: "#/card/" + encodeURIComponent(made.number), textContent: made.number }));
+      done.hidden = false;
+      say("");
+    } catch (error) { showError("call-form", error); }
+  }
+
+  // ---- manager
+
+  async function loadManager() {
+    const department = $("manager-department").value;
+    if (!department) { say(t("c.no_queues"), true); return; }
+    const query = new URLSearchParams({ department });
+    say(t("c.loading"));
+    try {
+      const [workload, overdue, approvals] = await Promise.all([
+        call("/staff/workload?" + query),
+        call("/staff/overdue?" + query),
+        call("/staff/approvals?" + query),
+      ]);
+      $("workload-rows").replaceChildren(...workload.staff.map((s) => {
+        const row = document.createElement("tr");
+        staffNames[s.staff_id] = s.name;
+        for (const value of [s.name, s.open, s.overdue]) {
+          row.append(Object.assign(document.createElement("td"), { textContent: String(value) }));
+        }
+        return row;
+      }));
+      overdueNumbers = new Set(overdue.cards.map((c) => c.number));
+      $("overdue-list").replaceChildren(...(overdue.cards.length ? overdue.cards.map(cardItem) :
+        [Object.assign(document.createElement("li"), { textContent: t("c.manager.none_overdue") })]));
+      $("approvals-list").replaceChildren(...(approvals.cards.length ? approvals.cards.map(cardItem) :
+        [Object.assign(document.createElement("li"), { textContent: t("c.manager.none_waiting") })]));
+      say("");
+    } catch (error) { say(error.message, true); }
+  }
+
+  // ---- wiring
+
+  $("lang").addEventListener("click", () => i18n.toggle());
+  document.addEventListener("civicdesk:lang", () => {
+    if (me) { fillDepartments(); renderWho(); }
+    fillTopics();
+    if (card && view === "card") renderCard(true);
+    if (view === "manager") loadManager();
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("dev-signin").addEventListener("submit", devSignIn);
+  $("sso-go").addEventListener("click", startSso);
+  window.addEventListener("hashchange", route);
+  $("queue-filter").addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
+  $("queue-more").addEventListener("click", () => loadQueue(true));
+  $("manager-filter").addEventListener("submit", (e) => { e.preventDefault(); loadManager(); });
+  $("transition-to").addEventListener("change", transitionField);
+  $("reply-kind").addEventListener("change", replyKind);
+  $("call-topic").addEventListener("change", () => { fillSubtopics(); loadScript(); });
+  $("call-category").addEventListener("change", loadScript);
+  $("call-outcome").addEventListener("change", () => {
+    $("call-answer-box").hidden = $("call-outcome").value !== "consultation";
+  });
+  $("call-form").addEventListener("submit", saveCall);
+
+  $("assign").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act("assign", "/assign", { executor_id: $("assign-executor_id").value || null,
+      reason: $("assign-reason").value.trim() || null, version: card.version }, "c.assign.done");
+  });
+  $("transition").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const to = $("transition-to").value;
+    const field = card.next_statuses.find((n) => n.to === to)?.requires;
+    const body = { to, version: card.version };
+    if (field) body[field] = $("transition-text").value;
+    act("transition", "/transition", body, "c.move.done");
+  });
+  $("comment").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act("comment", "/comments", { text: $("comment-text").value, public: $("comment-public").checked,
+      version: card.version }, "c.comment.done");
+  });
+  $("reply").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act("reply", "/replies", replyBody(), "c.reply.done");
+  });
+  $("reply-preview").addEventListener("click", async () => {
+    clearErrors("reply");
+    try {
+      const shown = await post("/staff/cards/" + encodeURIComponent(card.number) + "/replies/preview", replyBody());
+      $("preview-subject").textContent = shown.subject;
+      $("preview-text").textContent = shown.text;
+      const reasons = shown.approval_reasons.map((r) => t("approval." + r));
+      $("preview-approval").hidden = !reasons.length;
+      $("preview-approval").textContent = reasons.length ? t("c.reply.waits") + " " + reasons.join(", ") : "";
+      $("preview").hidden = false;
+      say(t("c.reply.previewed"));
+    } catch (error) { showError("reply", error); }
+  });
+
+  fetch("/categories").then((r) => r.json()).then((answer) => { tree = answer.categories; fillTopics(); })
+    .catch(() => say(t("error.generic"), true));
+  document.addEventListener("DOMContentLoaded", signIn);
+})();

@@ -1,0 +1,209 @@
+"""The whole life of a request through both faces, in a real headless browser: a resident submits
+on a phone; the manager assigns in the console and asks a question; the resident answers on the
+status page; the executor replies from the template (with preview); the manager closes; the
+resident sees the final status and rates. Every console view is scanned by axe-core and shot at
+360 and 1280 px."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_portal import DESKTOP, _fill_form, serious_violations, shoot
+from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(browser: Any, url: str, staff_id: str, viewport: dict[str, int]) -> Any:  # noqa: F811
+    page = browser.new_page(viewport=viewport)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    page.goto(url + "/console.html")
+    page.get_by_label("Staff member").select_option(staff_id)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Queue").wait_for()
+    return page
+
+
+def scan_and_shoot(page: Any, name: str) -> None:
+    assert serious_violations(page) == [], name
+    # Nothing wider than the screen: no sideways scrolling on a phone.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name}: {overflow} px wider than the screen"
+    shoot(page, name)
+
+
+def open_card(page: Any, number: str) -> None:
+    page.goto(page.url.split("#")[0] + f"#/card/{number}")
+    page.reload()  # the same address does not load it again by itself
+    page.get_by_role("heading", name=f"Card {number}").wait_for()
+
+
+def test_a_request_from_the_form_to_the_rating_through_the_console(
+    local_stack,
+    browser,  # noqa: F811
+    tmp_path,
+):
+    stack = local_stack.start()
+    # A resident reports a pothole from a phone.
+    resident = browser.new_page(viewport=PHONE)
+    resident.goto(stack.url + "/")
+    resident.get_by_role("option", name="Roads").wait_for(state="attached")
+    _fill_form(resident, tmp_path)
+    resident.get_by_label("I agree").check()
+    resident.get_by_role("button", name="Send request").click()
+    resident.get_by_role("heading", name="Your request is registered").wait_for()
+    number = resident.locator("#number").inner_text()
+    status_link = resident.get_by_role("link", name="Follow your request").get_attribute("href")
+
+    # The roads manager signs in, sees it in the queue with its deadline colour, and opens it.
+    console = sign_in(browser, stack.url, "mgr-sergey", DESKTOP)
+    scan_and_shoot(console, "console-queue-1280")
+    console.locator("#queue-department").select_option("roads")
+    console.get_by_role("region", name="Queue").get_by_role("button", name="Show").click()
+    row = console.locator("#queue-list li", has_text=number)
+    row.wait_for()
+    assert row.locator(".due").inner_text() in ("On time", "Due within a day")
+    row.get_by_role("link").click()
+    console.get_by_role("heading", name=f"Card {number}").wait_for()
+    assert console.locator("#history-public").inner_text() != ""
+    scan_and_shoot(console, "console-card-1280")
+
+    # Routing gave the card an owner, so moving it to Maria needs a reason: asked for next to
+    # the field, and the choice made is kept.
+    assert "not assigned" not in console.locator("#card-facts").inner_text()
+    console.get_by_label("Executor").select_option("ex-maria")
+    console.get_by_role("button", name="Assign", exact=True).click()
+    console.locator("#assign-reason-error").filter(has_text="reason").wait_for()
+    assert console.get_by_label("Reason (needed").get_attribute("aria-invalid") == "true"
+    assert console.get_by_label("Executor").input_value() == "ex-maria"
+    console.get_by_label("Reason (needed").fill("Maria's crew works on Lenina this week")
+    console.get_by_role("button", name="Assign", exact=True).click()
+    console.get_by_text("Assigned.").wait_for()
+    assert "Maria Volkova" in console.locator("#card-facts").inner_text()
+
+    # Ask for clarification: the form asks for the question; sending without it names the field.
+    console.get_by_label("New status").select_option("needs_clarification")
+    console.get_by_role("button", name="Change status").click()
+    console.locator("#transition-text-error").filter(has_text="question").wait_for()
+    assert console.locator("#alert").inner_text() != ""
+    console.get_by_label("Question to the requester").fill("Which side of the bus stop is it on?")
+    console.get_by_role("button", name="Change status").click()
+    console.get_by_text("Status changed.").wait_for()
+    assert "Which side of the bus stop" in console.locator("#history-public").inner_text()
+
+    # The resident sees the question and answers it on the status page.
+    resident.goto(status_link)
+    resident.locator("#question").get_by_text("Which side of the bus stop").wait_for()
+    resident.get_by_label("Add details or answer a question").fill("The north side, by the kiosk.")
+    resident.get_by_role("button", name="Send", exact=True).click()
+    resident.get_by_text("Thank you, your message was added.").wait_for()
+
+    # Maria replies with the final answer from the template, previewing it first.
+    worker = sign_in(browser, stack.url, "ex-maria", PHONE)
+    scan_and_shoot(worker, "console-queue-360")
+    open_card(worker, number)
+    assert "The north side, by the kiosk." in worker.locator("#history-public").inner_text()
+    if "In progress" not in worker.locator("#card-facts").inner_text():
+        worker.get_by_label("New status").select_option("in_progress")
+        worker.get_by_role("button", name="Change status").click()
+        worker.get_by_text("Status changed.").wait_for()
+    worker.get_by_label("Kind").select_option("final")
+    worker.get_by_label("Text", exact=True).nth(1).fill(
+        "The pothole on the north side was filled with hot asphalt."
+    )
+    worker.get_by_role("button", name="Preview").click()
+    worker.get_by_role("heading", name="What the requester will get").wait_for()
+    assert "hot asphalt" in worker.locator("#preview-text").inner_text()
+    scan_and_shoot(worker, "console-card-360")
+    worker.get_by_role("button", name="Send reply").click()
+    worker.get_by_text("Reply saved").wait_for()
+    assert "Resolved" in worker.locator("#card-facts").inner_text()
+    assert "sent" in worker.locator("#card-replies").inner_text()
+
+    # The manager closes it: the closure reason is asked for.
+    open_card(console, number)
+    console.get_by_label("New status").select_option("closed")
+    console.get_by_label("Why it is closed").fill("Repaired and confirmed by the crew")
+    console.get_by_role("button", name="Change status").click()
+    console.locator("#card-facts").get_by_text("Closed").wait_for()
+
+    # The resident sees the final status and the answer, and rates the service.
+    resident.reload()
+    resident.locator("#status").get_by_text("Closed").wait_for()
+    assert "hot asphalt" in resident.locator("body").inner_text()
+    resident.get_by_label("5 — excellent").check()
+    resident.get_by_role("button", name="Send rating").click()
+    resident.get_by_text("Thank you for your rating.").wait_for()
+    assert console.errors == []
+    assert worker.errors == []
+
+
+def test_the_operator_records_a_call_and_the_manager_watches_the_department(
+    local_stack,
+    browser,  # noqa: F811
+):
+    stack = local_stack.start()
+    operator = sign_in(browser, stack.url, "op-olga", PHONE)
+    operator.get_by_role("link", name="Phone call").click()
+    operator.get_by_role("heading", name="Record a phone call").wait_for()
+    # Saving an empty call names each missing field next to it; nothing typed is lost.
+    operator.get_by_label("Caller's name").fill("Boris Petrov")
+    operator.get_by_role("button", name="Save the call").click()
+    operator.locator("#call-essence-error").filter(has_text="").wait_for()
+    operator.wait_for_function("document.getElementById('alert').textContent.length > 0")
+    assert operator.get_by_label("Caller's name").input_value() == "Boris Petrov"
+    scan_and_shoot(operator, "console-call-errors-360")
+    operator.get_by_label("Caller's phone").fill("+7 916 555-44-33")
+    operator.get_by_label("Topic").select_option(label="Street lighting")
+    operator.get_by_label("What exactly").select_option(index=1)
+    operator.locator("#call-questions li").first.wait_for()
+    operator.get_by_label("What the caller says").fill("The streetlight at Lenina 5 is out.")
+    operator.get_by_label("Address or landmark").fill("Lenina 5")
+    operator.get_by_role("button", name="Save the call").click()
+    operator.get_by_text("Call saved as card").wait_for()
+    number = operator.locator("#call-done a").inner_text()
+    operator.locator("#call-done a").click()
+    operator.get_by_role("heading", name=f"Card {number}").wait_for()
+    assert "phone" in operator.locator("#card-facts").inner_text()
+
+    # The lighting manager's overview: workload per executor, overdue and approvals lists.
+    manager = sign_in(browser, stack.url, "mgr-irina", DESKTOP)
+    manager.get_by_role("link", name="Manager").click()
+    manager.get_by_role("heading", name="Department overview").wait_for()
+    manager.locator("#manager-department").select_option("lighting")
+    manager.get_by_role("region", name="Department overview").get_by_role(
+        "button", name="Show"
+    ).click()
+    manager.locator("#workload-rows tr", has_text="Pavel Orlov").wait_for()
+    assert manager.locator("#overdue-list").inner_text() == "Nothing is overdue."
+    scan_and_shoot(manager, "console-manager-1280")
+    manager.set_viewport_size(PHONE)
+    scan_and_shoot(manager, "console-manager-360")
+    # Russian, switched in place and kept.
+    manager.get_by_role("button", name="Русский").click()
+    manager.get_by_role("heading", name="Обзор подразделения").wait_for()
+    scan_and_shoot(manager, "console-manager-ru-360")
+    assert operator.errors == []
+    assert manager.errors == []
+
+
+def test_signing_in_is_required_and_a_bad_token_sends_back_to_sign_in(
+    local_stack,
+    browser,  # noqa: F811
+):
+    stack = local_stack.start()
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.add_init_script("sessionStorage.setItem('civicdesk.staff-token', 'not-a-token')")
+    page.goto(stack.url + "/console.html#/manager")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.locator("#nav").is_hidden()
+    assert page.locator("#manager").is_hidden()
+    page.get_by_role("option", name="Sergey Lebedev (manager)").wait_for(state="attached")
+    scan_and_shoot(page, "console-signin-360")
+    assert errors == []

@@ -17,13 +17,21 @@ from infrastructure.lambda_package import depend_on_policy_only
 
 # The id CDK gives the singleton function every BucketDeployment shares.
 UPLOADER_UUID = "8693BB64968944B69AAFB0CC9EB8756C"
+CONSOLE_CONFIG = "console-config.json"
 # Paths CloudFront sends to the API rather than the bucket.
 API_PATHS = ("/requests*", "/categories", "/staff/*", "/admin/*", "/openapi.json")
 
 
 class Portal(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, pages: Path, api_domain: str, api_stage: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pages: Path,
+        api_domain: str,
+        api_stage: str,
+        console_config: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -62,7 +70,11 @@ class Portal(Construct):
         upload = s3deploy.BucketDeployment(
             self,
             "Upload",
-            sources=[s3deploy.Source.asset(str(pages))],
+            # The console's sign-in settings replace the local stack's ("auth": "dev").
+            sources=[
+                s3deploy.Source.asset(str(pages), exclude=[CONSOLE_CONFIG]),
+                s3deploy.Source.json_data(CONSOLE_CONFIG, console_config),
+            ],
             destination_bucket=self.bucket,
             distribution=self.distribution,
             distribution_paths=["/*"],

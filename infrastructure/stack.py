@@ -57,7 +57,8 @@ class CivicDeskStack(cdk.Stack):
         )
         self.table = self._table()
         self.attachments = self._attachments_bucket(portal_origin)
-        self.user_pool = self._user_pool()
+        self.console_url = f"{portal_url.rstrip('/')}/console.html"
+        self.user_pool, self.console_client, self.sign_in_domain = self._user_pool()
         # Signs the status and survey links in messages; the API and the email Lambda read it.
         self.link_secret = secretsmanager.Secret(
             self,
@@ -120,6 +121,12 @@ class CivicDeskStack(cdk.Stack):
             pages=PROJECT_DIR / "templates" / "portal",
             api_domain=f"{rest_api.ref}.execute-api.{self.region}.{self.url_suffix}",
             api_stage="api",
+            console_config={
+                "auth": "cognito",
+                "domain": self.sign_in_domain.base_url(),
+                "client_id": self.console_client.user_pool_client_id,
+                "redirect_uri": self.console_url,
+            },
         )
         self.notifications = Notifications(
             self,
@@ -189,7 +196,9 @@ class CivicDeskStack(cdk.Stack):
             ],
         )
 
-    def _user_pool(self) -> cognito.UserPool:
+    def _user_pool(
+        self,
+    ) -> tuple[cognito.UserPool, cognito.UserPoolClient, cognito.UserPoolDomain]:
         pool = cognito.UserPool(
             self,
             "Staff",
@@ -209,12 +218,35 @@ class CivicDeskStack(cdk.Stack):
                 user_pool_id=pool.user_pool_id,
                 group_name=role.value,
             )
-        pool.add_client(
+        # The console signs in through the hosted UI: authorization code with PKCE, a public
+        # client (no secret in a browser), back to the console page only.
+        client = pool.add_client(
             "Console",
             auth_flows=cognito.AuthFlow(user_srp=True),
             prevent_user_existence_errors=True,
+            generate_secret=False,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
+                callback_urls=[self.console_url],
+                logout_urls=[self.console_url],
+            ),
+            id_token_validity=cdk.Duration.hours(8),  # a working day; then sign in again
+            access_token_validity=cdk.Duration.hours(8),
+            refresh_token_validity=cdk.Duration.days(1),
         )
-        return pool
+        domain = pool.add_domain(
+            "SignIn",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=self.node.try_get_context("sign_in_prefix")
+                or f"civicdesk-{self.account}"
+            ),
+        )
+        return pool, client, domain
 
     def _api_role(self) -> iam.Role:
         role = lambda_role(

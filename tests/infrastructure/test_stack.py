@@ -440,3 +440,21 @@ def test_the_portal_is_private_pages_and_the_api_on_one_https_origin(template):
     assert len(_of_type(template, "AWS::CloudFront::OriginAccessControl")) == 1
     pages = template["Resources"][_resource_id(template, "AWS::S3::Bucket", "PortalPages")]
     assert pages["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+
+
+def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template):
+    (props,) = _of_type(template, "AWS::Cognito::UserPoolClient")
+    assert props["AllowedOAuthFlows"] == ["code"]  # never the implicit flow
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert props.get("GenerateSecret", False) is False  # a browser cannot keep a secret
+    assert props["CallbackURLs"] == ["https://requests.town.example/console.html"]
+    assert props["LogoutURLs"] == props["CallbackURLs"]
+    assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert len(_of_type(template, "AWS::Cognito::UserPoolDomain")) == 1
+    # The deployed console reads its settings from a file the deployment writes, not the
+    # local stack's ("auth": "dev"), which the page upload leaves out.
+    (upload,) = _of_type(template, "Custom::CDKBucketDeployment")
+    assert len(upload["SourceObjectKeys"]) == 2
+    markers = json.dumps(upload.get("SourceMarkers", []))
+    assert "SignIn" in markers
+    assert "Console" in markers

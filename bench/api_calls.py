@@ -131,6 +131,17 @@ def main() -> None:
             )
             assert assigned.status_code == 200, assigned.body
             rows.append(("staff action (reassign)", *counter.take()))
+            # What the console asks for, page by page.
+            for name, path in (
+                ("console: who am I", "/staff/me"),
+                ("console: card with history", f"/staff/cards/{receipt['number']}"),
+                ("console: overdue list", "/staff/overdue?department=roads"),
+                ("console: approvals list", "/staff/approvals?department=roads"),
+                ("console: workload (3 owners)", "/staff/workload?department=roads"),
+            ):
+                answer = client.http.get(path, headers=staff)
+                assert answer.status_code == 200, answer.body
+                rows.append((name, *counter.take()))
     print("AWS calls per operation (botocore before-call hooks, moto)")
     for name, calls, items in rows:
         detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))

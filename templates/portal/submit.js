@@ -50,6 +50,21 @@
     $("summary").textContent = i18n.t("fix");
     if (first) first.focus();
   }
+  // The phone's position fills the coordinates (no map tiles needed); the address stays optional.
+  function locate() {
+    $("locate-status").textContent = i18n.t("locating");
+    navigator.geolocation.getCurrentPosition((position) => {
+      $("latitude").value = position.coords.latitude.toFixed(6);
+      $("longitude").value = position.coords.longitude.toFixed(6);
+      $("locate-status").textContent = "";
+    }, () => { $("locate-status").textContent = i18n.t("locate_failed"); },
+    { enableHighAccuracy: true, timeout: 15000 });
+  }
+  if (navigator.geolocation) {
+    $("locate").hidden = false;
+    $("locate").addEventListener("click", locate);
+  }
+
   function number(id) {
     const value = $(id).value.trim().replace(",", ".");
     return value === "" ? null : Number(value);

@@ -116,3 +116,26 @@ def test_the_status_page_speaks_russian_too(local_stack, browser):  # noqa: F811
     assert page.get_by_label("Дополнить обращение или ответить на вопрос").is_visible()
     assert serious_violations(page) == []
     shoot(page, "status-ru-360")
+
+
+def test_the_phone_fills_in_where_the_resident_stands(local_stack, browser):  # noqa: F811
+    stack = local_stack.start()
+    context = browser.new_context(
+        viewport=PHONE, geolocation={"latitude": 55.751244, "longitude": 37.618423}
+    )
+    context.grant_permissions(["geolocation"], origin=stack.url)
+    page = context.new_page()
+    page.goto(stack.url + "/")
+    page.get_by_role("button", name="Use where I am now").click()
+    page.wait_for_function("document.getElementById('latitude').value !== ''")
+    assert page.get_by_label("Latitude").input_value() == "55.751244"
+    assert page.get_by_label("Longitude").input_value() == "37.618423"
+    # Refused: the resident is told to type the place instead; nothing else changes.
+    refused = browser.new_context(viewport=PHONE)
+    other = refused.new_page()
+    other.goto(stack.url + "/")
+    other.get_by_role("button", name="Use where I am now").click()
+    other.locator("#locate-status").filter(has_text="type the address").wait_for()
+    assert other.get_by_label("Latitude").input_value() == ""
+    context.close()
+    refused.close()

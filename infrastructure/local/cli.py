@@ -196,7 +196,7 @@ def _call(args: argparse.Namespace) -> int:
     }
     answer = connect_ivr.handler(
         connect_event(args.contact or f"local-{uuid.uuid4()}", args.phone, parameters),
-        LambdaContext(function_name="civicdesk-ivr-local"),
+        LambdaContext("ivr"),
     )
     for key, value in answer.items():
         print(f"{key}: {value}")

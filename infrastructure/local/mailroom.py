@@ -51,10 +51,19 @@ class OutboxSms:
 
 @dataclass
 class LambdaContext:
-    function_name: str = "civicdesk-email-inbound-local"
+    """What Powertools reads from a Lambda context, naming the function the local stack plays."""
+
+    name: str = "email-inbound"
     memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:email-inbound"
     aws_request_id: str = "local"
+
+    @property
+    def function_name(self) -> str:
+        return f"civicdesk-{self.name}-local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.name}"
 
 
 def ses_event(message_id: str, sender: str, recipients: list[str]) -> dict[str, Any]:
@@ -88,7 +97,7 @@ def ses_event(message_id: str, sender: str, recipients: list[str]) -> dict[str, 
                         "action": {
                             "type": "Lambda",
                             "invocationType": "Event",
-                            "functionArn": LambdaContext.invoked_function_arn,
+                            "functionArn": LambdaContext().invoked_function_arn,
                         },
                     },
                 },

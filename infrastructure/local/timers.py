@@ -143,9 +143,8 @@ class DeadlineTimers:
 
         now = self._clock.now()
         report = TickReport()
-        context: Any = LambdaContext()
         for number in self._due_schedules(now):
-            sla_timer.handler({"number": number}, context)
+            sla_timer.handler({"number": number}, _context("sla-timer"))
             report.timers.append(number)
         for escalation, step in self._escalations.take_steps(now):
             outcome = escalation_tasks.handler(
@@ -155,21 +154,25 @@ class DeadlineTimers:
                     "round_started_at": escalation.round_started_at.isoformat(),
                     "step": step,
                 },
-                LambdaContext(),
+                _context("escalation-tasks"),
             )["status"]
             if step == "breached" and outcome == "stopped":
                 self._escalations.stop(escalation.name)  # the state machine's MetMeanwhile
             report.steps.append((escalation.name, step, outcome))
         if self._next_sweep is None or now >= self._next_sweep:
-            sla_sweep.handler(_scheduled_event(now), context)
+            sla_sweep.handler(_scheduled_event(now), _context("sla-sweep"))
             self._next_sweep = now + SWEEP_EVERY
             report.swept = True
         # The table's stream and the minute rule, both at once: whatever the outbox has due.
-        report.messages = outbox_dispatch.handler(_scheduled_event(now), context)
+        report.messages = outbox_dispatch.handler(
+            _scheduled_event(now), _context("outbox-dispatch")
+        )
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week
-            report.reviewed = weekly_review.handler(_scheduled_event(now), context)["week"]
+            report.reviewed = weekly_review.handler(
+                _scheduled_event(now), _context("weekly-review")
+            )["week"]
         if isinstance(self._clock, AcceleratedClock):
             self._clock.save()
         return report
@@ -205,6 +208,11 @@ class DeadlineTimers:
                     self._scheduler.delete_schedule(Name=summary["Name"], GroupName=self._group)
                     due.append(json.loads(schedule["Target"]["Input"])["number"])
         return due
+
+
+def _context(name: str) -> Any:
+    """A stand-in Lambda context, typed loosely for the Powertools-typed handlers."""
+    return LambdaContext(name)
 
 
 def _scheduled_event(now: datetime) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def _steps() -> None:
         dynamodb = boto3.client("dynamodb")
         ensure_resources(settings, dynamodb=dynamodb, s3=boto3.client("s3"))
         bootstrap.use(bootstrap.build(settings, dynamodb_client=dynamodb))
-        context: Any = LambdaContext(function_name="bench-ivr")
+        context: Any = LambdaContext("bench-ivr")
 
         def step(contact: str, **parameters: str) -> dict[str, str]:
             answer = connect_ivr.handler(connect_event(contact, PHONE, parameters), context)

@@ -200,7 +200,10 @@ class LocalStack:
             ],
             token=lambda staff_id: staff_token(self.data_dir, staff_id),
         )
-        self._api = ApiServer(app, self.host, self.port, sign_in)
+        # Password-less sign-in is for one person's machine: never on an address others reach.
+        self._api = ApiServer(
+            app, self.host, self.port, sign_in if is_loopback(self.host) else None
+        )
         self._api.start()
         self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)
         self._smtp.start()
@@ -236,6 +239,17 @@ class LocalStack:
             self._api.stop()
         if self._moto is not None:
             self._moto.stop()
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def dev_secret(data_dir: Path) -> str:

@@ -123,7 +123,7 @@
         const staff = await call("/dev/staff");
         $("signin-staff").replaceChildren(...staff.map((s) =>
           option(s.id, s.name + " (" + s.roles.map((r) => t("role." + r)).join(", ") + ")")));
-      } catch (error) { say(error.message, true); }
+      } catch (error) { say(t("c.signin.dev_off"), true); }
     }
   }
 

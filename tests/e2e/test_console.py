@@ -207,3 +207,23 @@ def test_signing_in_is_required_and_a_bad_token_sends_back_to_sign_in(
     page.get_by_role("option", name="Sergey Lebedev (manager)").wait_for(state="attached")
     scan_and_shoot(page, "console-signin-360")
     assert errors == []
+
+
+def test_the_local_sign_in_answers_only_for_staff_of_the_directory(local_stack):
+    import requests
+
+    stack = local_stack.start()
+    for body in ({"staff_id": "nobody"}, {"who": "ex-ivan"}, "not json", {"staff_id": "x" * 2000}):
+        answer = requests.post(
+            f"{stack.url}/dev/sign-in",
+            data=body if isinstance(body, str) else None,
+            json=None if isinstance(body, str) else body,
+            timeout=10,
+        )
+        assert answer.status_code == 400, body
+        assert answer.json()["error"]["fields"][0]["field"] == "staff_id"
+    token = requests.post(
+        f"{stack.url}/dev/sign-in", json={"staff_id": "ex-ivan"}, timeout=10
+    ).json()["token"]
+    me = requests.get(f"{stack.url}/staff/me", headers={"Authorization": token}, timeout=10)
+    assert me.json()["staff_id"] == "ex-ivan"

@@ -20,3 +20,14 @@ def test_portal_pages_are_found_and_nothing_outside_is():
         "/%2e%2e/README.md",
     ):
         assert static_file(path) is None, path
+
+
+def test_password_less_sign_in_is_for_loopback_addresses_only():
+    from infrastructure.local.stack import is_loopback
+
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("192.168.1.10")
+    assert not is_loopback("town-laptop")

@@ -28,6 +28,6 @@ def test_password_less_sign_in_is_for_loopback_addresses_only():
     assert is_loopback("127.0.0.1")
     assert is_loopback("::1")
     assert is_loopback("localhost")
-    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("0.0.0.0")  # noqa: S104 - the address under test, not a bind
     assert not is_loopback("192.168.1.10")
     assert not is_loopback("town-laptop")

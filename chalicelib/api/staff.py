@@ -24,7 +24,6 @@ from chalicelib.domain.access import Principal, can_open_queue, can_see_personal
 from chalicelib.domain.card import Card, Status, is_card_number
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import QueuePage
 from chalicelib.services import staff as staff_service
 from chalicelib.services.commands import (
     Assign,
@@ -120,18 +119,7 @@ def queue() -> Response:
     errors=STAFF_ERRORS,
 )
 def overdue_list() -> Response:
-    c = bootstrap.container()
-    params: dict[str, str] = dict(staff.current_request.query_params or {})
-    department = params.get("department") or ""
-    page = staff_service.department_overdue(
-        request_principal(),
-        department,
-        limit=_limit(params.get("limit")),
-        cursor=params.get("cursor"),
-        cards=c.cards,
-        directory=c.directory,
-    )
-    return card_list(department, page)
+    return department_list(staff_service.CardList.OVERDUE)
 
 
 @route(
@@ -146,18 +134,7 @@ def overdue_list() -> Response:
     errors=STAFF_ERRORS,
 )
 def approvals() -> Response:
-    c = bootstrap.container()
-    params: dict[str, str] = dict(staff.current_request.query_params or {})
-    department = params.get("department") or ""
-    page = staff_service.department_approvals(
-        request_principal(),
-        department,
-        limit=_limit(params.get("limit")),
-        cursor=params.get("cursor"),
-        cards=c.cards,
-        directory=c.directory,
-    )
-    return card_list(department, page)
+    return department_list(staff_service.CardList.APPROVALS)
 
 
 @route(
@@ -455,9 +432,20 @@ def card_read(
     return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
 
 
-def card_list(department: str, page: QueuePage) -> Response:
+def department_list(which: staff_service.CardList) -> Response:
     c = bootstrap.container()
     principal = request_principal()
+    params: dict[str, str] = dict(staff.current_request.query_params or {})
+    department = params.get("department") or ""
+    page = staff_service.department_list(
+        principal,
+        department,
+        which,
+        limit=_limit(params.get("limit")),
+        cursor=params.get("cursor"),
+        cards=c.cards,
+        directory=c.directory,
+    )
     tree = c.directory.categories()
     return json_response(
         CardListView(

@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.domain import access, collaboration, lifecycle, overdue, replies
 from chalicelib.domain.access import Principal
@@ -62,32 +63,26 @@ def department_queue(
     return cards.queue(department, status, limit=limit, cursor=cursor)
 
 
-def department_overdue(
+class CardList(StrEnum):
+    """The manager's lists of a department's cards."""
+
+    OVERDUE = "overdue"  # a missed, unmet deadline; longest overdue first
+    APPROVALS = "approvals"  # a reply waiting for the manager; oldest draft first
+
+
+def department_list(
     principal: Principal,
     department: str,
+    which: CardList,
     *,
     limit: int,
     cursor: str | None,
     cards: CardRepository,
     directory: Directory,
 ) -> QueuePage:
-    """The department's cards with a missed, unmet deadline, longest overdue first."""
     _require_department_list(principal, department, limit, directory)
-    return cards.overdue(department, limit=limit, cursor=cursor)
-
-
-def department_approvals(
-    principal: Principal,
-    department: str,
-    *,
-    limit: int,
-    cursor: str | None,
-    cards: CardRepository,
-    directory: Directory,
-) -> QueuePage:
-    """The department's cards with a reply waiting for the manager, oldest draft first."""
-    _require_department_list(principal, department, limit, directory)
-    return cards.awaiting_approval(department, limit=limit, cursor=cursor)
+    read = cards.overdue if which == CardList.OVERDUE else cards.awaiting_approval
+    return read(department, limit=limit, cursor=cursor)
 
 
 @dataclass(frozen=True)

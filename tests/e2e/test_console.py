@@ -227,3 +227,27 @@ def test_the_local_sign_in_answers_only_for_staff_of_the_directory(local_stack):
     ).json()["token"]
     me = requests.get(f"{stack.url}/staff/me", headers={"Authorization": token}, timeout=10)
     assert me.json()["staff_id"] == "ex-ivan"
+
+
+def test_a_server_failure_is_a_plain_message_and_the_typed_text_stays(
+    local_stack,
+    browser,  # noqa: F811
+):
+    stack = local_stack.start()
+    page = sign_in(browser, stack.url, "op-olga", PHONE)
+    trace = "Traceback (most recent call last):\n  File app.py, line 1\nKeyError: 'x'"
+    page.route(
+        "**/staff/calls",
+        lambda route: route.fulfill(status=502, body=trace, content_type="text/html"),
+    )
+    page.get_by_role("link", name="Phone call").click()
+    page.get_by_label("Caller's name").fill("Boris Petrov")
+    page.get_by_label("What the caller says").fill("The streetlight at Lenina 5 is out.")
+    page.get_by_role("button", name="Save the call").click()
+    alert = page.locator("#alert")
+    alert.filter(has_text="Something went wrong").wait_for()
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert page.get_by_label("What the caller says").input_value() == (
+        "The streetlight at Lenina 5 is out."
+    )
+    assert page.errors == []

@@ -17,6 +17,7 @@ from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.satisfaction import SurveyAnswer
+from chalicelib.domain.search import Scope, SearchDoc, SearchQuery, SearchResult
 from chalicelib.domain.territory import Territory
 
 
@@ -507,4 +508,22 @@ class RawMailStore(Protocol):
 
     def restore(self, message_id: str, shelf: str) -> ShelvedMail:
         """Move a shelved mail back to inbound/ for another run. Raises NotFound."""
+        ...
+
+
+class SearchIndex(Protocol):
+    """Full-text search over every card, current and old (OpenSearch deployed; an embedded
+    index on the local stack). Writes are idempotent by card id and version."""
+
+    def index(self, docs: Sequence[SearchDoc]) -> list[str]:
+        """Write ``docs``; a doc older than the one stored for its card changes nothing.
+        Returns the ids that could not be written (to be tried again)."""
+        ...
+
+    def search(self, query: SearchQuery, scope: Scope) -> SearchResult:
+        """Ranked hits with highlights and facet counts, within what ``scope`` may find."""
+        ...
+
+    def version_of(self, card_id: str) -> int | None:
+        """The stored version of a card's doc (None: not indexed)."""
         ...

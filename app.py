@@ -11,6 +11,7 @@ from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
+from chalicelib.api.search import search
 from chalicelib.api.staff import staff
 from chalicelib.api.templates import templates
 
@@ -19,6 +20,7 @@ app.register_blueprint(public)
 app.register_blueprint(staff)
 app.register_blueprint(replies)
 app.register_blueprint(calls)
+app.register_blueprint(search)
 app.register_blueprint(admin)
 app.register_blueprint(templates)
 app.register_blueprint(outbox_admin)

@@ -6,7 +6,9 @@ needs it, so a status view never pays for an S3 client.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.ports import (
@@ -24,6 +26,7 @@ from chalicelib.ports import (
     RawMailStore,
     ReplyLimiter,
     RoutingRules,
+    SearchIndex,
     SmsSender,
     SurveyResults,
     Telemetry,
@@ -87,6 +90,18 @@ class Container:
         from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
 
         return DynamoCardRepository(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        s = self.settings
+        if s.search_endpoint:
+            from chalicelib.adapters.opensearch_index import OpenSearchIndex, aws_client
+
+            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+            return OpenSearchIndex(aws_client(s.search_endpoint, region), s.search_index)
+        from chalicelib.adapters.embedded_search import EmbeddedSearchIndex
+
+        return EmbeddedSearchIndex(Path(s.search_path) if s.search_path else ":memory:")
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -151,6 +151,11 @@ class CardRepository(Protocol):
         """The department's cards with a reply waiting for the manager, oldest draft first."""
         ...
 
+    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+        """Every card, in no particular order, a page at a time (``overdue_since`` set for the
+        cards on an overdue list): what a search reindex or an export reads."""
+        ...
+
     def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
         """Open (not resolved, not closed) cards owned by each person: counters kept in the
         same transaction as every card write, so reading them costs one request."""

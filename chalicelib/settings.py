@@ -53,6 +53,11 @@ class Settings:
     sms_country_code: str = "7"
     sms_trunk_prefix: str = "8"
     sms_sender_id: str = ""
+    # Search: the OpenSearch domain's endpoint when deployed; without one, the embedded index
+    # (in ``search_path``, or in memory when that is empty).
+    search_endpoint: str = ""
+    search_index: str = "civicdesk-cards"
+    search_path: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -85,6 +90,9 @@ class Settings:
             sms_country_code=env.get("CIVICDESK_SMS_COUNTRY_CODE", defaults.sms_country_code),
             sms_trunk_prefix=env.get("CIVICDESK_SMS_TRUNK_PREFIX", defaults.sms_trunk_prefix),
             sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID", ""),
+            search_endpoint=env.get("CIVICDESK_SEARCH_ENDPOINT", ""),
+            search_index=env.get("CIVICDESK_SEARCH_INDEX", defaults.search_index),
+            search_path=env.get("CIVICDESK_SEARCH_PATH", ""),
             **_mail_settings(env, defaults),
         )
 

@@ -191,6 +191,30 @@ class DynamoCardRepository:
             ts.APPROVAL_INDEX, ts.APPROVAL_PARTITION_KEY, ts.approval_pk(department), limit, cursor
         )
 
+    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Limit": limit,
+            "FilterExpression": "#sk = :card",
+            "ExpressionAttributeNames": {"#sk": ts.SORT_KEY},
+            "ExpressionAttributeValues": {":card": {"S": ts.CARD_SK}},
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_cursor(cursor)
+        response = self._db.scan(**request)
+        last = response.get("LastEvaluatedKey")
+        items = response.get("Items", [])
+        cards = [card_from_item(i) for i in items]
+        return QueuePage(
+            cards=cards,
+            cursor=_encode_cursor(last) if last else None,
+            overdue_since={
+                card.number: ts.time_of_sort_key(item[ts.OVERDUE_SORT_KEY]["S"])
+                for card, item in zip(cards, items, strict=True)
+                if ts.OVERDUE_SORT_KEY in item
+            },
+        )
+
     def _page(
         self, index: str, key: str, partition: str, limit: int, cursor: str | None
     ) -> QueuePage:

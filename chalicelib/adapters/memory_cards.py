@@ -189,6 +189,16 @@ class InMemoryCardRepository:
         page.overdue_since.update((c.number, since[c.number]) for c in page.cards)
         return page
 
+    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+        with self._lock:
+            cards = sorted(self._cards.values(), key=lambda c: c.number)
+            since = {n: m.due_at for n, m in self._overdue.items()}
+        page = _page(cards, limit, cursor)
+        page.overdue_since.update(
+            (c.number, since[c.number]) for c in page.cards if c.number in since
+        )
+        return page
+
     def awaiting_approval(
         self, department: str, *, limit: int, cursor: str | None = None
     ) -> QueuePage:

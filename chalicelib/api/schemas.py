@@ -26,6 +26,7 @@ from chalicelib.domain.lifecycle import next_statuses
 from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
 from chalicelib.domain.personal_data import without_personal_data
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
+from chalicelib.domain.search import Facet
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
 from chalicelib.services.attachments import PendingUpload
 from chalicelib.services.routing import Routed
@@ -532,3 +533,30 @@ class ReplyPreviewView(RenderedView):
         description="Why it would wait for the manager (empty: it would leave at once)."
     )
     personal_data: list[str] = Field(description="Personal data found that is not the requester's.")
+
+
+class SearchHitView(_View):
+    number: str
+    subject: str = Field(description='"hidden" for a sensitive card of another department')
+    status: Status
+    category: str
+    category_label: str
+    department: str
+    district: str | None
+    channel: Channel
+    created_at: datetime
+    overdue: bool
+    score: float
+    highlights: dict[str, list[str]] = Field(
+        description="Per field (subject, description, public, internal, address, people): a "
+        "fragment with the matched words between « and »."
+    )
+
+
+class SearchView(_View):
+    total: int
+    hits: list[SearchHitView]
+    facets: dict[Facet, dict[str, int]] = Field(
+        description="Counts over every match (not only this page), per value."
+    )
+    cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")

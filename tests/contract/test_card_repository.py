@@ -369,3 +369,21 @@ def test_cards_with_a_reply_waiting_for_approval_are_listed_oldest_draft_first(
     sent = approved.replies[0].model_copy(update={"status": ReplyStatus.SENT})
     cards.save(change.card.model_copy(update={"replies": (sent,)}), change.entry)
     assert [c.number for c in cards.awaiting_approval("roads", limit=10).cards] == [newer.number]
+
+
+def test_every_card_pages_through_all_cards_with_their_overdue_mark(cards, clock, directory):
+    made = [submit(cards, clock, directory).card for _ in range(5)]
+    late = made[2]
+    assert cards.set_next_check(late.number, 1, None, MissedDeadline("roads", clock.now()))
+    seen: list[str] = []
+    overdue: dict = {}
+    cursor = None
+    while True:
+        page = cards.every_card(limit=2, cursor=cursor)
+        seen += [c.number for c in page.cards]
+        overdue.update(page.overdue_since)
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(c.number for c in made)
+    assert overdue == {late.number: clock.now()}

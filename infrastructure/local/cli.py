@@ -7,6 +7,7 @@
     civicdesk directory publish [--endpoint URL]
     civicdesk outbox failed|retry [--card N] [--endpoint URL]
     civicdesk call OPERATION [NUMBER] --from PHONE [--topic K] [--say TEXT] [--code C]
+    civicdesk search reindex [--endpoint URL] [--data-dir D]
 
 ``directory publish`` stores the files in chalicelib/seed/ (departments, topics, staff,
 duty shifts, districts, streets) as the directory's next version when they changed; every
@@ -87,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("action", choices=("failed", "retry"))
     outbox.add_argument("--card", help="only this card's messages (retry)")
     outbox.add_argument("--endpoint", help="emulated AWS of a local stack")
+    search = commands.add_parser(
+        "search", help="rebuild the search index from the cards table (safe while it is in use)"
+    )
+    search.add_argument("action", choices=("reindex",))
+    search.add_argument("--endpoint", help="emulated AWS of a local stack")
+    search.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     args = parser.parse_args(argv)
     handlers = {
         "run": _run,
@@ -95,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "directory": _directory,
         "outbox": _outbox,
         "call": _call,
+        "search": _search,
     }
     return handlers[args.command](args)
 
@@ -236,6 +244,26 @@ def _outbox(args: argparse.Namespace) -> int:
     for message in again:
         print(f"{message.id}\tqueued")
     print(f"{len(again)} message(s) queued again; the sender sends them within a minute")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    if args.endpoint:  # the local stack's embedded index, in its data folder
+        os.environ["CIVICDESK_SEARCH_PATH"] = str(args.data_dir / "search.sqlite3")
+    from chalicelib import bootstrap
+    from chalicelib.services.search import reindex
+
+    c = bootstrap.container()
+    install = getattr(c.search_index, "install", None)
+    if install is not None:
+        install()  # OpenSearch: the index template and the index, if missing
+    done = reindex(
+        cards=c.cards,
+        index=c.search_index,
+        progress=lambda n: print(f"{n} cards indexed", file=sys.stderr, flush=True),
+    )
+    print(f"{done} cards indexed")
     return 0
 
 

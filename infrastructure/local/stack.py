@@ -141,6 +141,8 @@ class LocalStack:
                 "CIVICDESK_TIMER_FUNCTION_ARN": f"{LOCAL_ARN_PREFIX}:function:civicdesk-sla-timer",
                 "CIVICDESK_SCHEDULER_ROLE_ARN": f"{LOCAL_IAM_PREFIX}:role/civicdesk-scheduler",
                 "CIVICDESK_TIMER_DLQ_ARN": f"{LOCAL_SQS_PREFIX}:civicdesk-deadline-failures",
+                # The embedded search index; rebuilt from the stream at every start.
+                "CIVICDESK_SEARCH_PATH": str(self.data_dir / "search.sqlite3"),
             }
         )
         os.environ.setdefault("CIVICDESK_PUBLIC_BASE_URL", f"http://{self.host}:{self.port}")
@@ -159,6 +161,7 @@ class LocalStack:
         from infrastructure.local.gateway import ApiServer, DevSignIn
         from infrastructure.local.mailroom import OutboxMailer, OutboxSms, SmtpListener
         from infrastructure.local.resources import ensure_resources
+        from infrastructure.local.streams import StreamReader
         from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
 
         settings = Settings.from_env()
@@ -207,11 +210,16 @@ class LocalStack:
         self._api.start()
         self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)
         self._smtp.start()
+        stream_arn = boto3.client("dynamodb").describe_table(TableName=settings.table_name)[
+            "Table"
+        ]["LatestStreamArn"]
         self._timers = DeadlineTimers(
             scheduler_client=scheduler,
             group=settings.schedule_group,
             escalations=escalations,
             clock=clock,
+            # From the stream's start: the replayed journal's writes are in it too.
+            stream=StreamReader(boto3.client("dynamodbstreams"), stream_arn, from_start=True),
         )
         self._timers.start()
         return LocalUrls(

@@ -7,6 +7,8 @@ Each tick (one real second):
   DELETE;
 - every five minutes of town time ``functions/sla_sweep.handler`` runs (AWS's rule);
 - on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
+- the cards table's stream is read and its card records handed to
+  ``functions/search_indexer.handler``, as the event source mapping does;
 - escalation chains play the state machine's steps (infrastructure/escalation.asl.json) through
   ``functions/escalation_tasks.handler``: the manager at once, the controller at its moment, and
   not the controller if the first step said the chain stopped. Chains live in memory; after a
@@ -30,6 +32,7 @@ from chalicelib.adapters.eventbridge_scheduler import SCHEDULE_PREFIX
 from chalicelib.observability import logger
 from chalicelib.ports import Clock, EscalationStart
 from infrastructure.local.mailroom import LambdaContext
+from infrastructure.local.streams import StreamReader, deliver
 
 SWEEP_EVERY = timedelta(minutes=5)
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -108,6 +111,7 @@ class TickReport:
     swept: bool = False
     reviewed: str | None = None
     messages: dict[str, int] = field(default_factory=dict)  # outbox outcomes, by status
+    indexed: int = 0  # card records handed to the search indexer
 
 
 class DeadlineTimers:
@@ -121,8 +125,10 @@ class DeadlineTimers:
         escalations: LocalEscalations,
         clock: Clock,
         interval: float = 1.0,
+        stream: StreamReader | None = None,
     ) -> None:
         self._scheduler = scheduler_client
+        self._stream = stream
         self._group = group
         self._escalations = escalations
         self._clock = clock
@@ -136,6 +142,7 @@ class DeadlineTimers:
         from functions import (
             escalation_tasks,
             outbox_dispatch,
+            search_indexer,
             sla_sweep,
             sla_timer,
             weekly_review,
@@ -167,6 +174,14 @@ class DeadlineTimers:
         report.messages = outbox_dispatch.handler(
             _scheduled_event(now), _context("outbox-dispatch")
         )
+        # The table's stream → the search indexer, filtered as the event source mapping is.
+        if self._stream is not None:
+            report.indexed = deliver(
+                self._stream.poll(),
+                search_indexer.STREAM_FILTER,
+                search_indexer.handler,
+                _context("search-indexer"),
+            )
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week

@@ -8,7 +8,8 @@
   const $ = (id) => document.getElementById(id);
   const TOKEN = "civicdesk.staff-token";
   const VERIFIER = "civicdesk.pkce-verifier";
-  const VIEWS = ["signin", "queue", "card", "call", "manager"];
+  const VIEWS = ["signin", "queue", "card", "search", "call", "manager"];
+  const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
   const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
     "resolved", "closed"];
   const APPROVERS = ["manager", "admin"];
@@ -199,6 +200,7 @@
     const [, name, arg] = (location.hash || "#/queue").split("/");
     if (name === "card" && arg) { show("card"); loadCard(decodeURIComponent(arg)); }
     else if (name === "call") { show("call"); }
+    else if (name === "search") { show("search"); }
     else if (name === "manager") { show("manager"); loadManager(); }
     else { show("queue"); loadQueue(); }
   }
@@ -230,6 +232,10 @@
     const status = $("queue-status").value;
     $("queue-status").replaceChildren(...STATUSES.map((s) => option(s, t("state." + s))));
     if (status) $("queue-status").value = status;
+    const searched = $("search-status").value;
+    $("search-status").replaceChildren(option("", t("c.search.any")),
+      ...STATUSES.map((s) => option(s, t("state." + s))));
+    $("search-status").value = searched;
   }
 
   function deadlineClass(summary) {
@@ -473,6 +479,106 @@
     finally { if (button) button.disabled = false; }
   }
 
+  // ---- search
+
+  let searchCursor = null;
+  const chosenFacets = {};
+
+  function searchQuery(more) {
+    const query = new URLSearchParams({ q: $("search-q").value.trim(), size: "20" });
+    const put = (name, value) => { if (value) query.set(name, value); };
+    put("status", $("search-status").value);
+    put("from", $("search-from").value);
+    put("to", $("search-to").value);
+    if ($("search-overdue").checked) query.set("overdue", "true");
+    for (const [facet, value] of Object.entries(chosenFacets)) {
+      if (facet !== "status" || !query.has("status")) put(facet, value);
+    }
+    if (more && searchCursor) query.set("cursor", searchCursor);
+    return query;
+  }
+
+  async function runSearch(more) {
+    clearErrors("search-form");
+    say(t("c.loading"));
+    try {
+      const found = await call("/staff/search?" + searchQuery(more));
+      searchCursor = found.cursor;
+      const items = found.hits.map(hitItem);
+      if (more) $("search-hits").append(...items); else $("search-hits").replaceChildren(...items);
+      $("search-more").hidden = !found.cursor;
+      $("search-total").textContent = t("c.search.found").replace("{n}", found.total);
+      if (!more) renderFacets(found.facets);
+      say("");
+    } catch (error) { showError("search-form", error); }
+  }
+
+  function facetLabel(facet, value) {
+    if (facet === "status") return t("state." + value);
+    if (facet === "overdue") return t(value === "true" ? "c.due.overdue" : "c.due.ok");
+    if (facet === "department") return departmentName(value);
+    if (facet === "category") {
+      const topic = tree.find((c) => c.code === value);
+      return topic ? named(topic.name) : value;
+    }
+    return value;
+  }
+
+  function renderFacets(facets) {
+    $("search-facets").replaceChildren(...FACETS.filter((f) => Object.keys(facets[f] || {}).length)
+      .map((facet) => {
+        const box = document.createElement("section");
+        box.append(Object.assign(document.createElement("h3"), { textContent: t("c.facet." + facet) }));
+        for (const [value, count] of Object.entries(facets[facet])) {
+          const pressed = chosenFacets[facet] === value;
+          const button = Object.assign(document.createElement("button"), {
+            type: "button", className: "secondary",
+            textContent: facetLabel(facet, value) + " (" + count + ")" });
+          button.setAttribute("aria-pressed", String(pressed));
+          button.addEventListener("click", () => {
+            if (pressed) delete chosenFacets[facet]; else chosenFacets[facet] = value;
+            runSearch(false);
+          });
+          box.append(button);
+        }
+        return box;
+      }));
+  }
+
+  // Matched words come between « and »: shown as <mark>, built as text nodes (never HTML).
+  function fragment(text) {
+    const line = Object.assign(document.createElement("span"), { className: "fragment" });
+    text.split(/(«[^»]*»)/).forEach((part) => {
+      if (part.startsWith("«") && part.endsWith("»")) {
+        line.append(Object.assign(document.createElement("mark"), { textContent: part.slice(1, -1) }));
+      } else if (part) line.append(part);
+    });
+    return line;
+  }
+
+  function hitItem(hit) {
+    const item = document.createElement("li");
+    if (hit.overdue) {
+      item.className = "due-overdue";
+      item.append(Object.assign(document.createElement("span"),
+        { className: "due due-overdue", textContent: t("c.due.overdue") }));
+    }
+    item.append(Object.assign(document.createElement("a"), {
+      href: "#/card/" + encodeURIComponent(hit.number),
+      textContent: hit.number + " — " + (hit.subject === "hidden" ? t("c.hidden") : hit.subject) }));
+    item.append(Object.assign(document.createElement("span"), { className: "meta",
+      textContent: [hit.category_label, t("state." + hit.status), departmentName(hit.department),
+        t("c.received") + " " + when(hit.created_at), hit.district].filter(Boolean).join(" · ") }));
+    for (const [field, fragments] of Object.entries(hit.highlights)) {
+      for (const text of fragments) {
+        const line = fragment(text);
+        line.prepend(t("c.field_name." + field) + ": ");
+        item.append(line);
+      }
+    }
+    return item;
+  }
+
   // ---- phone call
 
   function fillTopics() {
@@ -574,6 +680,8 @@
   window.addEventListener("hashchange", route);
   $("queue-filter").addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
   $("queue-more").addEventListener("click", () => loadQueue(true));
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); runSearch(false); });
+  $("search-more").addEventListener("click", () => runSearch(true));
   $("manager-filter").addEventListener("submit", (e) => { e.preventDefault(); loadManager(); });
   $("transition-to").addEventListener("change", transitionField);
   $("reply-kind").addEventListener("change", replyKind);

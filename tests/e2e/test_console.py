@@ -251,3 +251,78 @@ def test_a_server_failure_is_a_plain_message_and_the_typed_text_stays(
         "The streetlight at Lenina 5 is out."
     )
     assert page.errors == []
+
+
+def test_an_operator_finds_a_request_by_words_and_narrows_it_by_facets(
+    local_stack,
+    browser,  # noqa: F811
+):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    from tests.conftest import card_form
+
+    stack = local_stack.start()
+    lamp = requests.post(
+        f"{stack.url}/requests",
+        json=card_form(
+            subject="Streetlight out",
+            description="The streetlights on Lenina street are dark at night",
+            category="lighting.streetlight_out",
+        ),
+        timeout=10,
+    ).json()["number"]
+    requests.post(f"{stack.url}/requests", json=card_form(), timeout=10)
+    # The local stack's timer thread reads the table's stream each second, as Lambda would.
+    staff = {"Authorization": stack.tokens["op-olga"]}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = requests.get(f"{stack.url}/staff/search?q=", headers=staff, timeout=10).json()
+        if found["total"] == 2:
+            break
+        time.sleep(0.5)
+    assert found["total"] == 2
+
+    page = sign_in(browser, stack.url, "op-olga", DESKTOP)
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Words").fill("streetlight Lenina")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_text("1 found").wait_for()
+    hit = page.locator("#search-hits li").first
+    assert lamp in hit.inner_text()
+    assert hit.locator("mark").first.inner_text() in ("Streetlight", "streetlights", "Lenina")
+    scan_and_shoot(page, "console-search-1280")
+    # Every request on Lenina, narrowed to the Roads topic by its facet.
+    page.get_by_label("Words").fill("Lenina")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_text("2 found").wait_for()
+    page.get_by_role("button", name="Roads (1)").click()
+    page.get_by_text("1 found").wait_for()
+    assert lamp not in page.locator("#search-hits").inner_text()
+    page.set_viewport_size(PHONE)
+    scan_and_shoot(page, "console-search-360")
+    assert page.errors == []
+
+    # The reindex command rebuilds the index from the table, beside the running stack.
+    cli = Path(sys.executable).parent / "civicdesk"
+    rebuilt = subprocess.run(
+        [
+            str(cli),
+            "search",
+            "reindex",
+            "--endpoint",
+            stack.aws_url,
+            "--data-dir",
+            str(stack.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.strip() == "2 cards indexed"

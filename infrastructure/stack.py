@@ -30,6 +30,7 @@ from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
 from infrastructure.notifications import Notifications
 from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.portal import Portal
+from infrastructure.search import SearchDomain, SearchIndexer
 from infrastructure.seed_data import SeedData
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +72,8 @@ class CivicDeskStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.api_role = self._api_role()
+        self.search = SearchDomain(self, "Search", key=self.key)
+        self.search.grant_search(self.api_role)
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
             "CIVICDESK_TABLE": self.table.table_name,
@@ -80,6 +83,7 @@ class CivicDeskStack(cdk.Stack):
             "CIVICDESK_MAIL_FROM": mail_from,
             # Signs status and survey links in messages (read by the API and the email Lambda).
             "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
+            "CIVICDESK_SEARCH_ENDPOINT": self.search.endpoint,
             "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
         }
         copy_templates(PROJECT_DIR)
@@ -127,6 +131,14 @@ class CivicDeskStack(cdk.Stack):
                 "client_id": self.console_client.user_pool_client_id,
                 "redirect_uri": self.console_url,
             },
+        )
+        self.search_indexer = SearchIndexer(
+            self,
+            "SearchIndexer",
+            package=package,
+            table=self.table,
+            key=self.key,
+            search=self.search,
         )
         self.notifications = Notifications(
             self,

@@ -310,8 +310,11 @@ class OpenSearchIndex:
     def index(self, docs: Sequence[SearchDoc]) -> list[str]:
         if not docs:
             return []
+        # Under the index's path (not /_bulk): the indexer's role may write this index only.
         response = self._client.bulk(
-            body=bulk_body(self._index, docs), refresh="wait_for" if self._refresh else "false"
+            index=self._index,
+            body=bulk_body(self._index, docs),
+            refresh="wait_for" if self._refresh else "false",
         )
         return failed_ids(response) if response.get("errors") else []
 

@@ -334,8 +334,11 @@ def test_routing_reads_what_it_needs_and_only_the_deploy_step_writes_the_directo
 
 def test_the_outbox_sender_runs_on_new_outbox_items_and_every_minute(template):
     dispatcher = _resource_id(template, "AWS::Lambda::Function", "NotificationsDispatcher")
-    (mapping,) = _of_type(template, "AWS::Lambda::EventSourceMapping")
-    assert mapping["FunctionName"] == {"Ref": dispatcher}
+    (mapping,) = [
+        m
+        for m in _of_type(template, "AWS::Lambda::EventSourceMapping")
+        if m["FunctionName"] == {"Ref": dispatcher}
+    ]
     assert mapping["MaximumRetryAttempts"] == 0
     (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == {
@@ -458,3 +461,41 @@ def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template)
     markers = json.dumps(upload.get("SourceMarkers", []))
     assert "SignIn" in markers
     assert "Console" in markers
+
+
+def test_the_indexer_reads_card_items_from_the_stream_and_keeps_what_fails(template):
+    from functions.search_indexer import STREAM_FILTER
+
+    (indexer,) = [
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "functions.search_indexer.handler"
+    ]
+    (mapping,) = [
+        m
+        for m in _of_type(template, "AWS::Lambda::EventSourceMapping")
+        if m["FunctionName"] == {"Ref": indexer}
+    ]
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == STREAM_FILTER  # the local stack filters with the same pattern
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 5
+    assert "Arn" in json.dumps(mapping["DestinationConfig"]["OnFailure"])
+    (domain,) = _of_type(template, "AWS::OpenSearchService::Domain")
+    assert domain["EncryptionAtRestOptions"]["Enabled"] is True
+    assert domain["NodeToNodeEncryptionOptions"] == {"Enabled": True}
+    assert domain["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert "AccessPolicies" not in domain  # IAM-signed requests of the granted roles only
+    # The API may only search the cards index; the indexer writes it and its template.
+    (api,) = [s for s in _statements(template, "ApiRole") if "es:ESHttpPost" in _actions(s)]
+    assert sorted(_actions(api)) == ["es:ESHttpGet", "es:ESHttpPost"]
+    assert "/civicdesk-cards/_search" in json.dumps(api["Resource"])
+    writes = [
+        s
+        for s in _statements(template, "SearchIndexerIndexerRole")
+        if "es:ESHttpPut" in _actions(s)
+    ]
+    assert writes
+    assert "es:*" not in json.dumps(writes)

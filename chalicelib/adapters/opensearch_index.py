@@ -296,12 +296,14 @@ class OpenSearchIndex:
         self._index = index
         # Tests read their writes at once; the indexer lets the cluster refresh on its own.
         self._refresh = refresh
+        self._installed = False
 
     def install(self) -> None:
         """The index template, then the index (idempotent: a deploy step or reindex runs it)."""
         self._client.indices.put_index_template(name=self._index, body=index_template(self._index))
         if not self._client.indices.exists(index=self._index):
             self._client.indices.create(index=self._index)
+        self._installed = True
 
     def drop(self) -> None:
         self._client.indices.delete(index=self._index, ignore_unavailable=True)
@@ -310,6 +312,9 @@ class OpenSearchIndex:
     def index(self, docs: Sequence[SearchDoc]) -> list[str]:
         if not docs:
             return []
+        if not self._installed:
+            # Once per warm indexer: a first write must never create the index unmapped.
+            self.install()
         # Under the index's path (not /_bulk): the indexer's role may write this index only.
         response = self._client.bulk(
             index=self._index,

@@ -178,4 +178,14 @@ def test_install_is_idempotent_and_index_reports_what_to_retry():
     assert index.index([make(1, "One"), make(2, "Two")]) == ["card-2"]
     (sent,) = client.bulks
     assert sent["refresh"] == "false"
+    assert sent["index"] == "cards"  # under the index's path: what the indexer's role may write
     assert len(sent["body"]) == 4
+
+
+def test_the_first_write_of_a_fresh_indexer_installs_the_mapping_first():
+    client = FakeClient()
+    index = OpenSearchIndex(client, "cards")
+    index.index([make(1, "One")])
+    index.index([make(2, "Two")])
+    assert [name for name, _ in client.indices.calls] == ["put_index_template", "create"]
+    assert len(client.bulks) == 2

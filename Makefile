@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/ivr.py
+	$(BIN)/python bench/search.py
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -61,6 +61,8 @@ _FACET_COLUMNS = {
     Facet.CHANNEL: "channel",
     Facet.OVERDUE: "overdue",
 }
+# What the matched set carries from docs: the sort key and every facet column.
+_CARRIED = ", ".join(f"d.{c}" for c in ("created_at", *_FACET_COLUMNS.values()))
 SUBJECT_WEIGHT = 3  # the subject's stems are indexed this many times: a title match ranks first
 FRAGMENT = 60  # characters of context on each side of the first match
 
@@ -139,13 +141,14 @@ class EmbeddedSearchIndex:
             )
             matched = (
                 # Only placeholders and fixed column names are formatted into these statements.
-                "SELECT doc, MIN(rank) AS rank FROM ("  # noqa: S608
+                f"SELECT m.doc, m.rank, {_CARRIED} FROM ("  # noqa: S608
+                "SELECT doc, MIN(rank) AS rank FROM ("
                 f"SELECT d.rowid AS doc, bm25(terms) AS rank FROM terms JOIN docs d ON d.rowid = "
                 f"terms.rowid WHERE terms MATCH ? AND {where} "
                 "UNION ALL "
                 f"SELECT d.rowid AS doc, bm25(terms) AS rank FROM terms JOIN docs d ON d.rowid = "
                 f"terms.rowid WHERE terms MATCH ? AND {where} AND {private_ok}"
-                ") GROUP BY doc"
+                ") GROUP BY doc) m JOIN docs d ON d.rowid = m.doc"
             )
             matched_params: list[Any] = [
                 f"{{open}} : ({match})",
@@ -155,27 +158,29 @@ class EmbeddedSearchIndex:
                 *sorted(scope.private_departments),
                 scope.staff_id,
             ]
-            order = "m.rank, d.created_at DESC"
+            order: tuple[str, ...] = ("rank", "created_at DESC", "doc DESC")
         else:
-            matched = f"SELECT d.rowid AS doc, 0.0 AS rank FROM docs d WHERE {where}"  # noqa: S608
+            matched = f"SELECT d.rowid AS doc, 0.0 AS rank, {_CARRIED} FROM docs d WHERE {where}"  # noqa: S608
             matched_params = list(params)
-            order = "d.created_at DESC, d.rowid DESC"
+            order = ("created_at DESC", "doc DESC")
         with self._lock:
             self._db.execute("DROP TABLE IF EXISTS temp.matched")
             self._db.execute(f"CREATE TEMP TABLE matched AS {matched}", matched_params)
             total = self._db.execute("SELECT COUNT(*) FROM temp.matched").fetchone()[0]
+            # The page first, then its bodies: only ``size`` rows are read from docs.
             rows = self._db.execute(
-                "SELECT d.body, m.rank FROM temp.matched m JOIN docs d ON d.rowid = m.doc "  # noqa: S608
-                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                "SELECT d.body, m.rank FROM (SELECT doc, rank, created_at FROM temp.matched "  # noqa: S608
+                f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?) m JOIN docs d "
+                f"ON d.rowid = m.doc ORDER BY {', '.join('m.' + o for o in order)}",
                 (query.size, query.offset),
             ).fetchall()
             facets = {
                 facet: {
                     _facet_key(facet, value): count
                     for value, count in self._db.execute(
-                        f"SELECT d.{column}, COUNT(*) FROM temp.matched m JOIN docs d "  # noqa: S608
-                        f"ON d.rowid = m.doc WHERE d.{column} IS NOT NULL "
-                        f"GROUP BY d.{column} ORDER BY COUNT(*) DESC, d.{column}"
+                        f"SELECT {column}, COUNT(*) FROM temp.matched "  # noqa: S608
+                        f"WHERE {column} IS NOT NULL "
+                        f"GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
                     )
                 }
                 for facet, column in _FACET_COLUMNS.items()

@@ -210,6 +210,7 @@ def _reads(directory: Any, ruleset: Any, arrivals: list[Any], existing: int) -> 
 
 def _fill(dynamodb: Any, table: str, count: int, card_item: Any) -> None:
     from chalicelib.domain.card import Card, Channel, ContactChannel, Priority, Requester
+    from chalicelib.domain.history import SYSTEM, Action, HistoryEntry
 
     batch = []
     for sequence in range(1, count + 1):
@@ -235,7 +236,8 @@ def _fill(dynamodb: Any, table: str, count: int, card_item: Any) -> None:
             first_response_due=at + timedelta(days=1),
             access_token_hash="0" * 64,
         )
-        batch.append({"PutRequest": {"Item": card_item(card)}})
+        created = HistoryEntry(seq=1, at=at, actor=SYSTEM, action=Action.CREATED)
+        batch.append({"PutRequest": {"Item": card_item(card, created)}})
         if len(batch) == 25:
             dynamodb.batch_write_item(RequestItems={table: batch})
             batch = []

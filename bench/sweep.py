@@ -137,7 +137,7 @@ def _write_cards(
             changes=(FieldChange(field="status", before=None, after="received"),),
         )
         batch += [
-            {"PutRequest": {"Item": card_item(card)}},
+            {"PutRequest": {"Item": card_item(card, entry)}},
             {"PutRequest": {"Item": entry_item(number, entry)}},
         ]
         numbers.append(number)

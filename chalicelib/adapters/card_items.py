@@ -11,6 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.card import Card, ReplyStatus
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.milestones import advance
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -86,7 +87,9 @@ def caller_keys(card: Card) -> dict[str, str]:
     }
 
 
-def card_item(card: Card) -> dict[str, Any]:
+def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
+    """The card as written with ``entry``: its milestones moved on by the entry."""
+    card = card.model_copy(update={"milestones": advance(card.milestones, entry)})
     return to_attributes(
         {
             ts.PARTITION_KEY: ts.card_pk(card.number),

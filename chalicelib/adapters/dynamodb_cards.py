@@ -77,7 +77,7 @@ class DynamoCardRepository:
         messages: Sequence[OutboxMessage] = (),
     ) -> None:
         writes = [
-            self._put_new(card_item(card)),
+            self._put_new(card_item(card, entry)),
             self._put_new(entry_item(card.number, entry)),
             *self._workload_updates(card, entry),
             *(new_outbox_put(self._table, m) for m in messages),
@@ -132,7 +132,7 @@ class DynamoCardRepository:
             parent,
             parent_entry,
             [
-                self._put_new(card_item(child)),
+                self._put_new(card_item(child, child_entry)),
                 self._put_new(entry_item(child.number, child_entry)),
                 *self._workload_updates(child, child_entry),
             ],
@@ -147,7 +147,7 @@ class DynamoCardRepository:
         put_card = {
             "Put": {
                 "TableName": self._table,
-                "Item": card_item(card),
+                "Item": card_item(card, entry),
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": {"#version": "version"},
                 "ExpressionAttributeValues": {":expected": {"N": str(expected)}},

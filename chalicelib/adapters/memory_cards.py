@@ -15,6 +15,7 @@ from chalicelib.adapters.memory_outbox import InMemoryOutbox
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.milestones import advance
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -116,7 +117,9 @@ class InMemoryCardRepository:
         return [PriorCard(number=c.number, created_at=c.created_at) for c in mine[:limit]]
 
     def _put(self, card: Card, entry: HistoryEntry) -> None:
-        self._cards[card.number] = card
+        self._cards[card.number] = card.model_copy(
+            update={"milestones": advance(card.milestones, entry)}
+        )
         self._history[card.number].append(entry)
         self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
         # The item is replaced as a whole: its deadline check puts it back on the list.

@@ -202,6 +202,15 @@ class Reply(_Frozen):
     decided_at: datetime | None = None
 
 
+class Milestones(_Frozen):
+    """What reports and exports count; kept by ``domain.milestones.advance`` on every write."""
+
+    first_reply_at: datetime | None = None  # the town's first public word (the SLA's rule)
+    resolved_at: datetime | None = None  # in the current round (a reopen clears it)
+    closed_at: datetime | None = None
+    missed_deadline: bool = False  # ever, in any round
+
+
 class Card(_Frozen):
     id: str
     number: str
@@ -244,6 +253,7 @@ class Card(_Frozen):
     # Only a hash of the requester's private access token is kept: a leaked table does not
     # reveal working status links.
     access_token_hash: str
+    milestones: Milestones = Field(default_factory=Milestones)
 
     @property
     def approval_required(self) -> bool:

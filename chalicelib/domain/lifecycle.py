@@ -17,6 +17,7 @@ from chalicelib.domain.history import (
     MessageAuthor,
     PublicMessage,
 )
+from chalicelib.domain.milestones import advance
 
 S = Status
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -45,10 +46,16 @@ class TransitionDetails:
 
 @dataclass(frozen=True)
 class Change:
-    """A card after a change, and the history entry that records it."""
+    """A card after a change, and the history entry that records it (its milestones moved on
+    by the entry here, so a card changed twice in one request keeps both)."""
 
     card: Card
     entry: HistoryEntry
+
+    def __post_init__(self) -> None:
+        moved = advance(self.card.milestones, self.entry)
+        if moved is not self.card.milestones:
+            object.__setattr__(self, "card", self.card.model_copy(update={"milestones": moved}))
 
 
 def transition(

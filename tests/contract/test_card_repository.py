@@ -387,3 +387,15 @@ def test_every_card_pages_through_all_cards_with_their_overdue_mark(cards, clock
             break
     assert sorted(seen) == sorted(c.number for c in made)
     assert overdue == {late.number: clock.now()}
+
+
+def test_a_written_card_carries_its_milestones(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    change = lifecycle.comment(
+        card, "We will come Monday", public=True, actor=EXECUTOR.actor, at=clock.now()
+    )
+    # A card handed in without its milestones moved (as a raw write would) gets them all the same.
+    bare = change.card.model_copy(update={"milestones": card.milestones})
+    cards.save(bare, change.entry)
+    assert cards.get(card.number).milestones.first_reply_at == clock.now()
+    assert cards.get_with_history(card.number)[0].milestones == change.card.milestones

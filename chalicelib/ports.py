@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from chalicelib.domain.access_codes import AccessCode
 from chalicelib.domain.card import Card, Status
@@ -531,4 +532,16 @@ class SearchIndex(Protocol):
 
     def version_of(self, card_id: str) -> int | None:
         """The stored version of a card's doc (None: not indexed)."""
+        ...
+
+
+class RowSink(Protocol):
+    """Where export rows go, batch by batch (files on disk, then uploaded)."""
+
+    rows: int
+
+    def write(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def close(self) -> list[Path]:
+        """Finish the files; returns their paths."""
         ...

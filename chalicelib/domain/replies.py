@@ -61,6 +61,13 @@ def personal_data_in(text: str, *, allowed: frozenset[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def redact(text: str, mark: str = "[removed]") -> str:
+    """``text`` with every email, phone and identity number replaced by ``mark`` (exports)."""
+    text = _EMAIL.sub(mark, text)
+    text = _IDENTITY.sub(mark, text)
+    return _PHONE.sub(lambda m: m.group(0) if is_card_number(m.group(0).strip()) else mark, text)
+
+
 def allowed_contacts(card: Card, public_contacts: tuple[str, ...]) -> frozenset[str]:
     """Addresses a reply may carry: the requester's own, and the town's public ones."""
     own = [card.requester.email or "", card.requester.phone or "", *public_contacts]

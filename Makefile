@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/ivr.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/export.py
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -7,6 +7,7 @@ from chalice.app import Chalice
 from chalicelib.api.admin import admin
 from chalicelib.api.calls import calls
 from chalicelib.api.docs import docs
+from chalicelib.api.exports import exports
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.public import public
@@ -21,6 +22,7 @@ app.register_blueprint(staff)
 app.register_blueprint(replies)
 app.register_blueprint(calls)
 app.register_blueprint(search)
+app.register_blueprint(exports)
 app.register_blueprint(admin)
 app.register_blueprint(templates)
 app.register_blueprint(outbox_admin)

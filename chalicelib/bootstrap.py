@@ -19,6 +19,8 @@ from chalicelib.ports import (
     Clock,
     Directory,
     EscalationWorkflow,
+    ExportRunner,
+    ExportStore,
     Mailer,
     MailLog,
     NoticeLog,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.calls import CallPorts
     from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
+    from chalicelib.services.exports import ExportPolicy, ExportPorts
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
     from chalicelib.services.notifications import Notifier, NotifyPolicy
     from chalicelib.services.outbox_dispatch import DispatchPorts
@@ -102,6 +105,44 @@ class Container:
         from chalicelib.adapters.embedded_search import EmbeddedSearchIndex
 
         return EmbeddedSearchIndex(Path(s.search_path) if s.search_path else ":memory:")
+
+    @cached_property
+    def export_store(self) -> ExportStore:
+        from chalicelib.adapters.s3_exports import S3ExportStore
+
+        return S3ExportStore(self.s3_client, self.settings.exports_bucket)
+
+    @cached_property
+    def export_runner(self) -> ExportRunner:
+        from chalicelib.adapters.s3_exports import LambdaExportRunner
+
+        if not self.settings.export_function:
+            raise RuntimeError("CIVICDESK_EXPORT_FUNCTION is not set: exports cannot start")
+        return LambdaExportRunner(_aws_client("lambda"), self.settings.export_function)
+
+    @cached_property
+    def export_ports(self) -> ExportPorts:
+        from chalicelib.adapters.export_files import RowFiles
+        from chalicelib.services.exports import ExportPorts
+
+        return ExportPorts(
+            cards=self.cards,
+            directory=self.directory,
+            store=self.export_store,
+            clock=self.clock,
+            files=RowFiles,
+        )
+
+    @cached_property
+    def export_policy(self) -> ExportPolicy:
+        import hashlib
+
+        from chalicelib.services.exports import ExportPolicy
+
+        # A key of its own, derived from the link secret: pseudonyms are stable across exports
+        # and say nothing without the secret.
+        key = hashlib.sha256(b"civicdesk export pseudonyms\0" + self.link_secret).digest()
+        return ExportPolicy(pseudonym_key=key, zone=self.settings.timezone)
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -545,3 +545,29 @@ class RowSink(Protocol):
     def close(self) -> list[Path]:
         """Finish the files; returns their paths."""
         ...
+
+
+class ExportStore(Protocol):
+    """Where exports land for BI tools (an S3 prefix when deployed), with their status."""
+
+    def upload(self, path: Path, key: str) -> None:
+        """Store a finished file (streamed from disk; large files in parts)."""
+        ...
+
+    def put_json(self, key: str, data: dict[str, Any]) -> None: ...
+
+    def get_json(self, key: str) -> dict[str, Any] | None:
+        """The stored object, or None when there is none."""
+        ...
+
+    def download_url(self, key: str, *, expires_in: int) -> str: ...
+
+    def location(self, key: str) -> str:
+        """The object's address for BI tools (``s3://bucket/key``)."""
+        ...
+
+
+class ExportRunner(Protocol):
+    """Starts an export job in the background (the export function, invoked asynchronously)."""
+
+    def start(self, job: dict[str, Any]) -> None: ...

@@ -58,6 +58,9 @@ class Settings:
     search_endpoint: str = ""
     search_index: str = "civicdesk-cards"
     search_path: str = ""
+    # Exports for BI tools, and the function that writes them (none: the local stack runs them).
+    exports_bucket: str = "civicdesk-exports"
+    export_function: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -93,6 +96,8 @@ class Settings:
             search_endpoint=env.get("CIVICDESK_SEARCH_ENDPOINT", ""),
             search_index=env.get("CIVICDESK_SEARCH_INDEX", defaults.search_index),
             search_path=env.get("CIVICDESK_SEARCH_PATH", ""),
+            exports_bucket=env.get("CIVICDESK_EXPORTS_BUCKET", defaults.exports_bucket),
+            export_function=env.get("CIVICDESK_EXPORT_FUNCTION", ""),
             **_mail_settings(env, defaults),
         )
 

@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.export_rows import COLUMNS, NAMES
-
-FORMATS = ("csv", "parquet")
+from chalicelib.domain.export_rows import COLUMNS, FORMATS, NAMES
 
 
 def parquet_schema() -> Any:

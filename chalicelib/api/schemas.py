@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -560,3 +560,19 @@ class SearchView(_View):
         description="Counts over every match (not only this page), per value."
     )
     cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+class ExportView(_View):
+    export_id: str
+    status: str = Field(description="queued, running, done or failed")
+    period_from: date
+    period_to: date
+    formats: list[str]
+    requested_at: datetime
+    rows: int | None = None
+    finished_at: datetime | None = None
+    reason: str | None = Field(default=None, description="Why it failed (it is retried first).")
+    links: dict[str, str] = Field(
+        default_factory=dict, description="Per format, a short-lived download link (when done)."
+    )
+    links_expire_in: int | None = None

@@ -14,6 +14,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree
 from chalicelib.domain.replies import redact
 
+FORMATS = ("csv", "parquet")
 # (name, type) in file order; the Parquet schema and the Glue table are built from this.
 COLUMNS: tuple[tuple[str, str], ...] = (
     # Open311 GeoReport v2 (bulk)

@@ -4,6 +4,7 @@ them as its request schemas."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -315,3 +316,20 @@ class RoutingPreview(_Command):
     ) = Field(default=None, description="To see whether it would count as a repeat.")
     location: LocationIn | None = None
     at: AwareDatetime | None = Field(default=None, description="Arrival time; default now.")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+class ExportCommand(_Command):
+    """Export the requests received in a period (the town's days, both ends included)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: date = Field(alias="from", description="first day, e.g. 2026-01-01")
+    end: date = Field(alias="to", description="last day, included")
+    formats: list[ExportFormat] = Field(
+        default_factory=lambda: [ExportFormat.CSV, ExportFormat.PARQUET], min_length=1
+    )

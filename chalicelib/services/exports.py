@@ -3,16 +3,32 @@ read page by page from the table and written batch by batch, so memory stays fla
 
 from __future__ import annotations
 
+import re
+import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import export_rows
+from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card
-from chalicelib.domain.errors import ValidationFailed
-from chalicelib.ports import CardRepository, Directory, RowSink
+from chalicelib.domain.directory import Role
+from chalicelib.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from chalicelib.domain.export_rows import FORMATS
+from chalicelib.observability import logger
+from chalicelib.ports import (
+    CardRepository,
+    Clock,
+    Directory,
+    ExportRunner,
+    ExportStore,
+    RowSink,
+)
+from chalicelib.services.commands import ExportCommand
 
 PAGE = 1000  # cards per table read
 BATCH = 10_000  # rows per write (one Parquet row group)
@@ -77,3 +93,154 @@ def export_cards(
     writer.write(pending)
     paths = writer.close()
     return ExportResult(rows=writer.rows, files=paths)
+
+
+# ---- jobs: nightly snapshots and on-demand periods
+
+NIGHTLY_PREFIX = "exports/cards"
+ON_DEMAND_PREFIX = "exports/on-demand"
+LINK_TTL = 15 * 60
+EXPORTERS = frozenset({Role.MANAGER, Role.CONTROLLER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class ExportPorts:
+    cards: CardRepository
+    directory: Directory
+    store: ExportStore
+    clock: Clock
+    # Files in a folder, under a name, in these formats (RowFiles).
+    files: Callable[[Path, str, list[str]], RowSink]
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    pseudonym_key: bytes
+    zone: ZoneInfo
+
+
+def nightly_job(today: date) -> dict[str, Any]:
+    return {"kind": "nightly", "snapshot": today.isoformat(), "formats": list(FORMATS)}
+
+
+def request_export(
+    principal: Principal,
+    command: ExportCommand,
+    *,
+    store: ExportStore,
+    runner: ExportRunner,
+    clock: Clock,
+) -> dict[str, Any]:
+    """Queue an export of the requests received in a period; the job runs in the background."""
+    if not principal.has(*EXPORTERS):
+        raise PermissionDenied("exports are for managers, controllers and administrators")
+    Period(command.start, command.end)  # validates the period
+    job = {
+        "kind": "on_demand",
+        "export_id": uuid.uuid4().hex,
+        "from": command.start.isoformat(),
+        "to": command.end.isoformat(),
+        "formats": sorted({f.value for f in command.formats}),
+        "requested_by": principal.staff_id,
+        "requested_at": clock.now().isoformat(),
+    }
+    store.put_json(_status_key(job), {**job, "status": "queued"})
+    runner.start(job)
+    return {**job, "status": "queued"}
+
+
+def run_export(
+    job: dict[str, Any], *, ports: ExportPorts, policy: ExportPolicy, workdir: Path | None = None
+) -> dict[str, Any]:
+    """Write the job's files, store them with a QuickSight manifest, and record the outcome.
+    A failure is recorded with its reason and raised again (the function's retries, then its
+    failure queue, keep the job; running it again is safe: files are simply replaced)."""
+    status_key = _status_key(job)
+    ports.store.put_json(status_key, {**job, "status": "running"})
+    period = (
+        Period(date.fromisoformat(job["from"]), date.fromisoformat(job["to"]))
+        if job.get("from")
+        else None
+    )
+    prefix = _prefix(job)
+    try:
+        with tempfile.TemporaryDirectory(dir=workdir) as folder:
+            result = export_cards(
+                every_card(ports.cards),
+                directory=ports.directory,
+                files=lambda: ports.files(Path(folder), "cards", list(job["formats"])),
+                pseudonym_key=policy.pseudonym_key,
+                period=period,
+                zone=policy.zone,
+            )
+            keys = {}
+            for path in result.files:
+                fmt = path.suffix.lstrip(".")
+                key = f"{prefix(fmt)}/{path.name}"
+                ports.store.upload(path, key)
+                keys[fmt] = key
+        if "csv" in keys:
+            ports.store.put_json(
+                _manifest_key(job), quicksight_manifest(ports.store.location(prefix("csv") + "/"))
+            )
+    except Exception as error:
+        logger.exception("export failed", extra={"kind": job["kind"]})
+        failed = {**job, "status": "failed", "reason": f"{type(error).__name__}: {error}"}
+        ports.store.put_json(status_key, failed)
+        raise
+    done = {
+        **job,
+        "status": "done",
+        "rows": result.rows,
+        "files": keys,
+        "finished_at": ports.clock.now().isoformat(),
+    }
+    ports.store.put_json(status_key, done)
+    logger.info("export done", extra={"kind": job["kind"], "rows": result.rows})
+    return done
+
+
+def export_status(principal: Principal, export_id: str, *, store: ExportStore) -> dict[str, Any]:
+    if not principal.has(*EXPORTERS):
+        raise PermissionDenied("exports are for managers, controllers and administrators")
+    if not re.fullmatch(r"[0-9a-f]{32}", export_id):
+        raise NotFound(f"no export {export_id}")
+    status = store.get_json(_status_key({"kind": "on_demand", "export_id": export_id}))
+    if status is None:
+        raise NotFound(f"no export {export_id}")
+    links = {
+        fmt: store.download_url(key, expires_in=LINK_TTL)
+        for fmt, key in (status.get("files") or {}).items()
+    }
+    return {**status, "links": links, "links_expire_in": LINK_TTL}
+
+
+def quicksight_manifest(csv_prefix: str) -> dict[str, Any]:
+    """What QuickSight's S3 data source reads: where the CSV is and how it is written."""
+    return {
+        "fileLocations": [{"URIPrefixes": [csv_prefix]}],
+        "globalUploadSettings": {
+            "format": "CSV",
+            "delimiter": ",",
+            "textqualifier": '"',
+            "containsHeader": "true",
+        },
+    }
+
+
+def _prefix(job: dict[str, Any]) -> Callable[[str], str]:
+    if job["kind"] == "nightly":
+        return lambda fmt: f"{NIGHTLY_PREFIX}/{fmt}/snapshot={job['snapshot']}"
+    return lambda fmt: f"{ON_DEMAND_PREFIX}/{job['export_id']}/{fmt}"
+
+
+def _status_key(job: dict[str, Any]) -> str:
+    if job["kind"] == "nightly":
+        return f"{NIGHTLY_PREFIX}/status/snapshot={job['snapshot']}.json"
+    return f"{ON_DEMAND_PREFIX}/{job['export_id']}/status.json"
+
+
+def _manifest_key(job: dict[str, Any]) -> str:
+    if job["kind"] == "nightly":
+        return f"{NIGHTLY_PREFIX}/quicksight-manifest.json"  # always the latest snapshot
+    return f"{ON_DEMAND_PREFIX}/{job['export_id']}/quicksight-manifest.json"

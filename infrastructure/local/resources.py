@@ -33,7 +33,7 @@ def ensure_resources(
         if region == "us-east-1"
         else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     )
-    for bucket in (settings.attachments_bucket, settings.inbound_bucket):
+    for bucket in (settings.attachments_bucket, settings.inbound_bucket, settings.exports_bucket):
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket, **extra)
     if ses is not None:

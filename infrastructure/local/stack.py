@@ -191,7 +191,12 @@ class LocalStack:
         escalations = LocalEscalations()
         bootstrap.use(
             bootstrap.build(
-                settings, mailer=outbox, sms=texts, clock=clock, escalations=escalations
+                settings,
+                mailer=outbox,
+                sms=texts,
+                clock=clock,
+                escalations=escalations,
+                export_runner=BackgroundExports(),
             )
         )
         from app import app
@@ -247,6 +252,24 @@ class LocalStack:
             self._api.stop()
         if self._moto is not None:
             self._moto.stop()
+
+
+class BackgroundExports:
+    """The local stand-in for invoking the export function asynchronously: a thread runs it."""
+
+    def start(self, job: dict[str, Any]) -> None:
+        import threading
+
+        from functions import export_cards
+        from infrastructure.local.mailroom import LambdaContext
+
+        def run() -> None:
+            try:
+                export_cards.handler(job, LambdaContext("export-cards"))
+            except Exception:  # recorded in the job's status; the log says why
+                return
+
+        threading.Thread(target=run, name="export", daemon=True).start()
 
 
 def is_loopback(host: str) -> bool:

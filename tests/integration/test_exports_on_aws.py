@@ -1,0 +1,146 @@
+"""Exports under moto: a manager asks for a period through the API, the export function (started
+as the API would start it) writes CSV, Parquet and a QuickSight manifest to S3; the nightly rule
+writes the snapshot Athena reads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.memory_exports import ImmediateRunner
+from infrastructure.local.mailroom import LambdaContext
+from tests.conftest import card_form
+from tests.factories import queue_only_rules
+from tests.integration.conftest import body
+
+
+@pytest.fixture
+def api(make_api):
+    from functions import export_cards
+
+    runner = ImmediateRunner(lambda job: export_cards.handler(job, LambdaContext("export-cards")))
+    return make_api(routing_rules=queue_only_rules(), export_runner=runner)
+
+
+def _objects(aws, settings, prefix: str) -> dict[str, bytes]:
+    listed = aws["s3"].list_objects_v2(Bucket=settings.exports_bucket, Prefix=prefix)
+    return {
+        o["Key"]: aws["s3"].get_object(Bucket=settings.exports_bucket, Key=o["Key"])["Body"].read()
+        for o in listed.get("Contents", [])
+    }
+
+
+def test_a_manager_exports_a_period_and_gets_links_to_the_files(api, aws, settings, clock):
+    import pyarrow.parquet as pq
+
+    numbers = [body(api.post("/requests", card_form()))["number"] for _ in range(3)]
+    day = clock.now().date().isoformat()
+    started = api.post("/staff/exports", {"from": day, "to": day}, staff="mgr-sergey")
+    assert started.status_code == 202, body(started)
+    job = body(started)
+    assert job["status"] == "queued"
+    assert started.headers["Location"] == f"/staff/exports/{job['export_id']}"
+    done = body(api.get(f"/staff/exports/{job['export_id']}", staff="mgr-sergey"))
+    assert done["status"] == "done"
+    assert done["rows"] == 3
+    assert set(done["links"]) == {"csv", "parquet"}
+    assert done["links"]["csv"].startswith("https://")
+    files = _objects(aws, settings, f"exports/on-demand/{job['export_id']}/")
+    csv_text = files[f"exports/on-demand/{job['export_id']}/csv/cards.csv"].decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert sorted(r["service_request_id"] for r in rows) == sorted(numbers)
+    assert "Anna" not in csv_text
+    assert "anna@example.org" not in csv_text
+    assert {r["requester"] for r in rows} == {rows[0]["requester"]}  # one person, one pseudonym
+    table = pq.read_table(
+        io.BytesIO(files[f"exports/on-demand/{job['export_id']}/parquet/cards.parquet"])
+    )
+    assert table.num_rows == 3
+    manifest = json.loads(files[f"exports/on-demand/{job['export_id']}/quicksight-manifest.json"])
+    assert manifest["fileLocations"][0]["URIPrefixes"] == [
+        f"s3://{settings.exports_bucket}/exports/on-demand/{job['export_id']}/csv/"
+    ]
+    assert manifest["globalUploadSettings"]["containsHeader"] == "true"
+    # A period with nothing in it is an empty file with its header, not an error.
+    empty = body(
+        api.post("/staff/exports", {"from": "2020-01-01", "to": "2020-01-31"}, staff="mgr-sergey")
+    )
+    assert body(api.get(f"/staff/exports/{empty['export_id']}", staff="mgr-sergey"))["rows"] == 0
+
+
+def test_the_nightly_snapshot_lands_where_athena_and_quicksight_read(api, aws, settings, clock):
+    from functions import export_cards
+
+    api.post("/requests", card_form())
+    answer = export_cards.handler({"source": "aws.events"}, LambdaContext("export-cards"))
+    assert answer == {"status": "done", "rows": 1}
+    snapshot = clock.now().astimezone(settings.timezone).date().isoformat()
+    files = _objects(aws, settings, "exports/cards/")
+    assert f"exports/cards/csv/snapshot={snapshot}/cards.csv" in files
+    assert f"exports/cards/parquet/snapshot={snapshot}/cards.parquet" in files
+    status = json.loads(files[f"exports/cards/status/snapshot={snapshot}.json"])
+    assert status["status"] == "done"
+    manifest = json.loads(files["exports/cards/quicksight-manifest.json"])
+    assert manifest["fileLocations"][0]["URIPrefixes"] == [
+        f"s3://{settings.exports_bucket}/exports/cards/csv/snapshot={snapshot}/"
+    ]
+
+
+def test_a_failed_export_says_why_and_is_raised_for_the_retries(api, aws, settings):
+    from chalicelib.services.exports import run_export
+
+    class Broken:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(api.container.export_store, name)
+
+        def upload(self, path, key):
+            raise OSError("disk full")
+
+    ports = api.container.export_ports
+    broken = type(ports)(**{**vars(ports), "store": Broken()})
+    job = {"kind": "nightly", "snapshot": "2026-03-02", "formats": ["csv"]}
+    with pytest.raises(OSError, match="disk full"):
+        run_export(job, ports=broken, policy=api.container.export_policy)
+    status = json.loads(
+        _objects(aws, settings, "exports/cards/status/")[
+            "exports/cards/status/snapshot=2026-03-02.json"
+        ]
+    )
+    assert status["status"] == "failed"
+    assert status["reason"] == "OSError: disk full"
+
+
+@pytest.mark.parametrize(
+    ("payload", "who", "code", "field"),
+    [
+        ({"from": "2026-03-02", "to": "2026-03-01"}, "mgr-sergey", 400, "to"),
+        ({"from": "yesterday", "to": "2026-03-01"}, "mgr-sergey", 400, "from"),
+        (
+            {"from": "2026-03-01", "to": "2026-03-02", "formats": ["xlsx"]},
+            "mgr-sergey",
+            400,
+            "formats.0",
+        ),
+        ({"from": "2026-03-01", "to": "2026-03-02", "formats": []}, "mgr-sergey", 400, "formats"),
+        ({"from": "2026-03-01"}, "mgr-sergey", 400, "to"),
+        ({"from": "2020-01-01", "to": "2026-03-02"}, "mgr-sergey", 400, "to"),
+        ({"from": "2026-03-01", "to": "2026-03-02"}, "ex-ivan", 403, None),
+        ({"from": "2026-03-01", "to": "2026-03-02"}, "op-olga", 403, None),
+    ],
+)
+def test_bad_export_requests_are_refused_and_name_the_field(api, payload, who, code, field):
+    answer = api.post("/staff/exports", payload, staff=who)
+    assert answer.status_code == code, body(answer)
+    if field:
+        assert [f["field"] for f in body(answer)["error"]["fields"]] == [field]
+
+
+def test_unknown_exports_are_not_found(api):
+    assert api.get(f"/staff/exports/{'0' * 32}", staff="mgr-sergey").status_code == 404
+    assert api.get("/staff/exports/../../etc", staff="mgr-sergey").status_code in (403, 404)
+    assert api.get("/staff/exports/not-an-id", staff="mgr-sergey").status_code == 404
+    assert api.get(f"/staff/exports/{'0' * 32}", staff="ex-ivan").status_code == 403

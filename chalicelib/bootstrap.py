@@ -139,9 +139,16 @@ class Container:
 
         from chalicelib.services.exports import ExportPolicy
 
-        # A key of its own, derived from the link secret: pseudonyms are stable across exports
-        # and say nothing without the secret.
-        key = hashlib.sha256(b"civicdesk export pseudonyms\0" + self.link_secret).digest()
+        # A secret of its own when deployed (the export function cannot sign status links);
+        # locally derived from the link secret. Pseudonyms are stable across exports and say
+        # nothing without it.
+        if self.settings.export_secret_arn:
+            secret = _aws_client("secretsmanager").get_secret_value(
+                SecretId=self.settings.export_secret_arn
+            )["SecretString"]
+            key = hashlib.sha256(str(secret).encode()).digest()
+        else:
+            key = hashlib.sha256(b"civicdesk export pseudonyms\0" + self.link_secret).digest()
         return ExportPolicy(pseudonym_key=key, zone=self.settings.timezone)
 
     @cached_property

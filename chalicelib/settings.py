@@ -61,6 +61,9 @@ class Settings:
     # Exports for BI tools, and the function that writes them (none: the local stack runs them).
     exports_bucket: str = "civicdesk-exports"
     export_function: str = ""
+    # Keys the requester pseudonyms in exports (Secrets Manager when deployed; locally derived
+    # from the link secret).
+    export_secret_arn: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,6 +101,7 @@ class Settings:
             search_path=env.get("CIVICDESK_SEARCH_PATH", ""),
             exports_bucket=env.get("CIVICDESK_EXPORTS_BUCKET", defaults.exports_bucket),
             export_function=env.get("CIVICDESK_EXPORT_FUNCTION", ""),
+            export_secret_arn=env.get("CIVICDESK_EXPORT_SECRET_ARN", ""),
             **_mail_settings(env, defaults),
         )
 

@@ -25,6 +25,7 @@ from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
 from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
+from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
 from infrastructure.notifications import Notifications
@@ -74,6 +75,8 @@ class CivicDeskStack(cdk.Stack):
         self.api_role = self._api_role()
         self.search = SearchDomain(self, "Search", key=self.key)
         self.search.grant_search(self.api_role)
+        self.exports = ExportsBucket(self, "Exports", key=self.key)
+        self.exports.grant_requests(self.api_role)
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
             "CIVICDESK_TABLE": self.table.table_name,
@@ -84,6 +87,8 @@ class CivicDeskStack(cdk.Stack):
             # Signs status and survey links in messages (read by the API and the email Lambda).
             "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
             "CIVICDESK_SEARCH_ENDPOINT": self.search.endpoint,
+            "CIVICDESK_EXPORTS_BUCKET": self.exports.bucket.bucket_name,
+            "CIVICDESK_EXPORT_FUNCTION": self.exports.function_name,
             "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
         }
         copy_templates(PROJECT_DIR)
@@ -139,6 +144,14 @@ class CivicDeskStack(cdk.Stack):
             table=self.table,
             key=self.key,
             search=self.search,
+        )
+        self.export_jobs = ExportJobs(
+            self,
+            "ExportJobs",
+            package=package,
+            table=self.table,
+            key=self.key,
+            exports=self.exports,
         )
         self.notifications = Notifications(
             self,

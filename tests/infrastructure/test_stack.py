@@ -369,16 +369,19 @@ def test_the_sender_texts_people_but_publishes_to_no_topic_and_touches_only_its_
 
 
 def test_only_the_functions_that_write_to_requesters_read_the_link_secret(template):
-    (secret,) = _of_type(template, "AWS::SecretsManager::Secret")
-    assert "KmsKeyId" in secret
+    for secret in _of_type(template, "AWS::SecretsManager::Secret"):
+        assert "KmsKeyId" in secret
+    secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "LinkSecret")
     readers = sorted(
         k
         for k, r in template["Resources"].items()
         if r["Type"] == "AWS::IAM::Policy"
-        and "secretsmanager:GetSecretValue" in json.dumps(r["Properties"])
+        and any(
+            "secretsmanager:GetSecretValue" in _actions(s) and secret_id in json.dumps(s)
+            for s in r["Properties"]["PolicyDocument"]["Statement"]
+        )
     )
     assert [r[:8] for r in readers] == ["ApiRoleD", "EmailRol", "PhoneRol"]
-    secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "LinkSecret")
     for function in _of_type(template, "AWS::Lambda::Function"):
         variables = function.get("Environment", {}).get("Variables", {})
         if "CIVICDESK_TABLE" in variables:
@@ -499,3 +502,40 @@ def test_the_indexer_reads_card_items_from_the_stream_and_keeps_what_fails(templ
     ]
     assert writes
     assert "es:*" not in json.dumps(writes)
+
+
+def test_exports_run_nightly_into_a_private_bucket_athena_reads_without_a_crawler(template):
+    from chalicelib.domain.export_rows import COLUMNS
+
+    (export,) = [
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "functions.export_cards.handler"
+    ]
+    function = template["Resources"][export]["Properties"]
+    assert function["Timeout"] == 900
+    assert function["EphemeralStorage"] == {"Size": 10240}
+    assert any("AWSSDKPandas-Python311" in json.dumps(layer) for layer in function["Layers"])
+    rules = {
+        r["ScheduleExpression"]: r["Targets"][0]["Arn"]
+        for r in _of_type(template, "AWS::Events::Rule")
+    }
+    assert rules["cron(0 1 * * ? *)"] == {"Fn::GetAtt": [export, "Arn"]}
+    (table,) = _of_type(template, "AWS::Glue::Table")
+    described = table["TableInput"]
+    assert [(c["Name"], c["Type"]) for c in described["StorageDescriptor"]["Columns"]] == list(
+        COLUMNS
+    )
+    assert described["PartitionKeys"] == [{"Name": "snapshot", "Type": "string"}]
+    assert described["Parameters"]["projection.enabled"] == "true"
+    # The export role scans the table and writes exports; the API starts that function only.
+    statements = _statements(template, "ExportJobsExportRole")
+    granted = {a for s in statements for a in _actions(s)}
+    assert "dynamodb:Scan" in granted
+    assert not {"dynamodb:PutItem", "dynamodb:DeleteItem", "s3:DeleteObject"} & granted
+    assert all("*" not in a for a in granted)
+    (invoke,) = [
+        s for s in _statements(template, "ApiRole") if "lambda:InvokeFunction" in _actions(s)
+    ]
+    assert "export-cards" in json.dumps(invoke["Resource"])

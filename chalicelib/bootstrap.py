@@ -130,6 +130,7 @@ class Container:
             directory=self.directory,
             store=self.export_store,
             clock=self.clock,
+            surveys=self.surveys,
             files=RowFiles,
         )
 

@@ -24,7 +24,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from chalicelib.domain.export_rows import COLUMNS
-from chalicelib.services.exports import NIGHTLY_PREFIX, ON_DEMAND_PREFIX
+from chalicelib.services.exports import NIGHTLY_PREFIX, ON_DEMAND_PREFIX, REPORTS_PREFIX
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
 from infrastructure.lambda_roles import lambda_role
 
@@ -70,6 +70,12 @@ class ExportsBucket(Construct):
             grantee=role,
             actions=["s3:GetObject", "s3:PutObject"],
             resource_arns=[self.bucket.arn_for_objects(f"{ON_DEMAND_PREFIX}/*")],
+        )
+        # The reports read the nightly figures, nothing else of the snapshots.
+        iam.Grant.add_to_principal(
+            grantee=role,
+            actions=["s3:GetObject"],
+            resource_arns=[self.bucket.arn_for_objects(f"{REPORTS_PREFIX}/*")],
         )
         iam.Grant.add_to_principal(
             grantee=role, actions=["lambda:InvokeFunction"], resource_arns=[self.function_arn]

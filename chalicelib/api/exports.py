@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -9,8 +10,10 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.api.auth import current_principal
 from chalicelib.api.http import json_response, parse_body, route
-from chalicelib.api.schemas import ExportView
+from chalicelib.api.schemas import ExportView, ReportView
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services import exports as export_service
+from chalicelib.services import reports as report_service
 from chalicelib.services.commands import ExportCommand
 
 exports = Blueprint(__name__)
@@ -60,6 +63,42 @@ def status(export_id: str) -> Response:
         current_principal(exports.current_request), export_id, store=c.export_store
     )
     return json_response(view(found), headers={"Cache-Control": "no-store"})
+
+
+@route(
+    exports,
+    "/staff/reports",
+    "GET",
+    summary="A period's figures: received, closed, reply and resolution times, overdue share, "
+    "districts, channels, repeats, satisfaction; and the workload now",
+    tag=TAG,
+    staff=True,
+    response=ReportView,
+    query=("from", "to", "department"),
+    errors=(400, 401, 403),
+)
+def figures() -> Response:
+    c = bootstrap.container()
+    params: dict[str, str] = dict(exports.current_request.query_params or {})
+    start, end = _day(params, "from"), _day(params, "to")
+    found = report_service.report(
+        current_principal(exports.current_request),
+        start,
+        end,
+        params.get("department") or None,
+        store=c.export_store,
+        cards=c.cards,
+        directory=c.directory,
+    )
+    found["period_from"], found["period_to"] = found.pop("from"), found.pop("to")
+    return json_response(ReportView.model_validate(found), headers={"Cache-Control": "no-store"})
+
+
+def _day(params: dict[str, str], name: str) -> date:
+    try:
+        return date.fromisoformat(params.get(name) or "")
+    except ValueError:
+        raise ValidationFailed.single(name, "a date like 2026-03-31") from None
 
 
 def view(job: dict[str, Any]) -> ExportView:

@@ -576,3 +576,70 @@ class ExportView(_View):
         default_factory=dict, description="Per format, a short-lived download link (when done)."
     )
     links_expire_in: int | None = None
+
+
+class TimingView(_View):
+    count: int
+    average_hours: float | None
+    p90_hours: float | None = Field(description="90th percentile, to the histogram's precision")
+
+
+class CategoryShareView(_View):
+    category: str
+    received: int
+    overdue: int
+    share: float | None
+
+
+class OverdueFiguresView(_View):
+    count: int
+    share: float | None = Field(
+        description="Of the requests received, those that missed a deadline"
+    )
+    by_category: list[CategoryShareView]
+
+
+class DayCountView(_View):
+    day: date
+    received: int
+    closed: int
+
+
+class SatisfactionView(_View):
+    count: int
+    average: float | None
+    by_rating: dict[str, int]
+
+
+class ReportWorkerView(_View):
+    staff_id: str
+    name: str
+    open: int
+    overdue: int
+
+
+class DepartmentWorkloadView(_View):
+    department: str
+    staff: list[ReportWorkerView]
+
+
+class ReportView(_View):
+    """A period's figures (as of the last nightly pass) and the workload now."""
+
+    period_from: date
+    period_to: date
+    departments: list[str]
+    figures_as_of: datetime | None = Field(
+        description="When the figures were computed (the nightly export); null: never yet"
+    )
+    received: int
+    closed: int
+    per_day: list[DayCountView]
+    first_reply: TimingView
+    resolution: TimingView
+    overdue: OverdueFiguresView
+    per_district: dict[str, int]
+    per_channel: dict[str, int]
+    repeat_requests: int
+    satisfaction: SatisfactionView
+    workload: list[DepartmentWorkloadView]

@@ -19,6 +19,7 @@ from chalicelib.domain.card import Card
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from chalicelib.domain.export_rows import FORMATS
+from chalicelib.domain.report_figures import Aggregator
 from chalicelib.observability import logger
 from chalicelib.ports import (
     CardRepository,
@@ -27,6 +28,7 @@ from chalicelib.ports import (
     ExportRunner,
     ExportStore,
     RowSink,
+    SurveyResults,
 )
 from chalicelib.services.commands import ExportCommand
 
@@ -98,6 +100,7 @@ def export_cards(
 # ---- jobs: nightly snapshots and on-demand periods
 
 NIGHTLY_PREFIX = "exports/cards"
+REPORTS_PREFIX = "exports/reports"  # the report figures, one file a month
 ON_DEMAND_PREFIX = "exports/on-demand"
 LINK_TTL = 15 * 60
 EXPORTERS = frozenset({Role.MANAGER, Role.CONTROLLER, Role.ADMIN})
@@ -109,6 +112,7 @@ class ExportPorts:
     directory: Directory
     store: ExportStore
     clock: Clock
+    surveys: SurveyResults
     # Files in a folder, under a name, in these formats (RowFiles).
     files: Callable[[Path, str, list[str]], RowSink]
 
@@ -163,10 +167,19 @@ def run_export(
         else None
     )
     prefix = _prefix(job)
+    # The nightly pass also folds every card into the report figures (one read of the table).
+    figures = Aggregator(policy.zone) if job["kind"] == "nightly" else None
+
+    def cards() -> Iterator[Card]:
+        for card in every_card(ports.cards):
+            if figures is not None:
+                figures.add_card(card)
+            yield card
+
     try:
         with tempfile.TemporaryDirectory(dir=workdir) as folder:
             result = export_cards(
-                every_card(ports.cards),
+                cards(),
                 directory=ports.directory,
                 files=lambda: ports.files(Path(folder), "cards", list(job["formats"])),
                 pseudonym_key=policy.pseudonym_key,
@@ -183,6 +196,8 @@ def run_export(
             ports.store.put_json(
                 _manifest_key(job), quicksight_manifest(ports.store.location(prefix("csv") + "/"))
             )
+        if figures is not None:
+            _store_figures(figures, ports)
     except Exception as error:
         logger.exception("export failed", extra={"kind": job["kind"]})
         failed = {**job, "status": "failed", "reason": f"{type(error).__name__}: {error}"}
@@ -213,6 +228,18 @@ def export_status(principal: Principal, export_id: str, *, store: ExportStore) -
         for fmt, key in (status.get("files") or {}).items()
     }
     return {**status, "links": links, "links_expire_in": LINK_TTL}
+
+
+def _store_figures(figures: Aggregator, ports: ExportPorts) -> None:
+    years = {int(day[:4]) for day in figures.days}
+    for year in sorted(years):
+        for answer in ports.surveys.of_year(year):
+            figures.add_rating(answer)
+    generated = ports.clock.now().isoformat()
+    for month, data in figures.months().items():
+        ports.store.put_json(
+            f"{REPORTS_PREFIX}/{month}.json", {"month": month, "generated_at": generated, **data}
+        )
 
 
 def quicksight_manifest(csv_prefix: str) -> dict[str, Any]:

@@ -126,6 +126,19 @@ MATRIX = [
         only(dict.fromkeys(("op-olga", "mgr-sergey", "mgr-irina", "adm-dmitry"), 201)),
     ),
     ("GET", "/staff/calls/script?category=roads.potholes", None, ALL),
+    ("GET", "/staff/search?q=pothole", None, ALL),  # each within what they may see
+    (
+        "GET",
+        "/staff/reports?from=2026-03-01&to=2026-03-02",
+        None,
+        only(dict.fromkeys(("mgr-sergey", "mgr-irina", "ctl-elena", "adm-dmitry"), 200)),
+    ),
+    (
+        "POST",
+        "/staff/exports",
+        {"from": "2026-03-01", "to": "2026-03-02"},
+        only(dict.fromkeys(("mgr-sergey", "mgr-irina", "ctl-elena", "adm-dmitry"), 202)),
+    ),
     ("GET", "/admin/templates", None, ALL),
     ("GET", "/admin/outbox/failed", None, only({"adm-dmitry": 200})),
     ("POST", "/admin/outbox/retry", {}, only({"adm-dmitry": 200})),
@@ -153,7 +166,12 @@ MATRIX = [
 @pytest.fixture
 def api(make_api):
     # Cards wait unassigned; each test gives its card to Ivan itself, so the owner is fixed.
-    return make_api(routing_rules=queue_only_rules())
+    from chalicelib.adapters.memory_exports import ImmediateRunner
+
+    # Exports are only started here: who may start one is the question, not the files.
+    return make_api(
+        routing_rules=queue_only_rules(), export_runner=ImmediateRunner(lambda job: None)
+    )
 
 
 def _ivans_card(api) -> str:

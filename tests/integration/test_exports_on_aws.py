@@ -144,3 +144,45 @@ def test_unknown_exports_are_not_found(api):
     assert api.get("/staff/exports/../../etc", staff="mgr-sergey").status_code in (403, 404)
     assert api.get("/staff/exports/not-an-id", staff="mgr-sergey").status_code == 404
     assert api.get(f"/staff/exports/{'0' * 32}", staff="ex-ivan").status_code == 403
+
+
+def test_reports_read_the_nightly_figures_and_the_live_workload(api, clock):
+    from functions import export_cards
+
+    numbers = [body(api.post("/requests", card_form()))["number"] for _ in range(2)]
+    version = body(api.get(f"/staff/cards/{numbers[0]}", staff="mgr-sergey"))["version"]
+    replied = api.post(
+        f"/staff/cards/{numbers[0]}/comments",
+        {"text": "We come on Monday", "public": True, "version": version},
+        staff="mgr-sergey",
+    )
+    assert replied.status_code == 201
+    day = clock.now().date().isoformat()
+    before = body(api.get(f"/staff/reports?from={day}&to={day}", staff="ctl-elena"))
+    assert before["figures_as_of"] is None  # no nightly pass yet: nothing is made up
+    assert before["received"] == 0
+    export_cards.handler({"source": "aws.events"}, LambdaContext("export-cards"))
+    town = body(api.get(f"/staff/reports?from={day}&to={day}", staff="ctl-elena"))
+    assert town["figures_as_of"] is not None
+    assert town["received"] == 2
+    assert town["first_reply"]["count"] == 1
+    assert town["per_day"] == [{"day": day, "received": 2, "closed": 0}]
+    assert {w["department"] for w in town["workload"]} >= {"roads", "lighting"}
+    roads = body(api.get(f"/staff/reports?from={day}&to={day}", staff="mgr-sergey"))
+    assert roads["departments"] == ["parks", "roads"]
+    assert roads["received"] == 2
+    irina = body(api.get(f"/staff/reports?from={day}&to={day}", staff="mgr-irina"))
+    assert irina["received"] == 0
+    for query, who, code, field in [
+        (f"from={day}&to={day}", "ex-ivan", 403, None),
+        (f"from={day}&to={day}&department=lighting", "mgr-sergey", 403, None),
+        (f"from={day}&to={day}&department=nowhere", "ctl-elena", 400, "department"),
+        (f"from=monday&to={day}", "ctl-elena", 400, "from"),
+        (f"from={day}", "ctl-elena", 400, "to"),
+        ("from=2026-03-02&to=2026-03-01", "ctl-elena", 400, "to"),
+        ("from=2020-01-01&to=2026-03-01", "ctl-elena", 400, "to"),
+    ]:
+        answer = api.get(f"/staff/reports?{query}", staff=who)
+        assert answer.status_code == code, (query, body(answer))
+        if field:
+            assert [f["field"] for f in body(answer)["error"]["fields"]] == [field]

@@ -182,3 +182,21 @@ def _town():
     return Scope(
         everything=True, departments=frozenset(), private_departments=frozenset(), staff_id="op"
     )
+
+
+def test_a_sensitive_cards_text_is_found_by_its_department_only(api, stream):
+    number = submit(
+        api,
+        "No doctor for my diabetes",
+        "I need insulin prescriptions",
+        category="health.medical_access",
+    )
+    run_indexer(stream)
+    assert find(api, "q=insulin", "op-olga")["total"] == 0
+    listed = find(api, "q=&department=social", "op-olga")
+    assert [(h["number"], h["subject"]) for h in listed["hits"]] == [(number, "hidden")]
+    assert listed["hits"][0]["highlights"] == {}
+    own = find(api, "q=insulin", "mgr-tatiana")
+    assert [h["number"] for h in own["hits"]] == [number]
+    assert "«insulin»" in own["hits"][0]["highlights"]["description"][0]
+    assert find(api, "q=insulin", "ex-ivan")["total"] == 0

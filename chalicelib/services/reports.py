@@ -1,0 +1,82 @@
+"""Manager reports: the stored figures of a period (written by the nightly export pass), and
+the live workload from the open-card counters. No table scan per request."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.domain import report_figures
+from chalicelib.domain.access import Principal
+from chalicelib.domain.directory import Role
+from chalicelib.domain.errors import PermissionDenied, ValidationFailed
+from chalicelib.ports import CardRepository, Directory, ExportStore
+from chalicelib.services.exports import REPORTS_PREFIX
+from chalicelib.services.staff import department_workload
+
+MAX_DAYS = 366 * 3
+
+
+def report(
+    principal: Principal,
+    start: date,
+    end: date,
+    department: str | None,
+    *,
+    store: ExportStore,
+    cards: CardRepository,
+    directory: Directory,
+) -> dict[str, Any]:
+    if start > end:
+        raise ValidationFailed.single("to", "is before from")
+    if (end - start).days > MAX_DAYS:
+        raise ValidationFailed.single("to", f"a report covers at most {MAX_DAYS} days")
+    scope = _departments(principal, department, directory)
+    months = [
+        store.get_json(f"{REPORTS_PREFIX}/{m}.json")
+        for m in report_figures.months_between(start, end)
+    ]
+    stored = [m for m in months if m is not None]
+    summary = report_figures.summarize(stored, start, end, scope)
+    shown = sorted(scope) if scope is not None else [d.id for d in directory.departments()]
+    workload = [
+        {
+            "department": d,
+            "staff": [
+                {
+                    "staff_id": r.member.id,
+                    "name": r.member.name,
+                    "open": r.open,
+                    "overdue": r.overdue,
+                }
+                for r in department_workload(principal, d, cards=cards, directory=directory)
+            ],
+        }
+        for d in shown
+    ]
+    as_of = max((m["generated_at"] for m in stored), default=None)
+    return {
+        "from": start,
+        "to": end,
+        "departments": shown,
+        "figures_as_of": as_of,
+        **summary,
+        "workload": workload,
+    }
+
+
+def _departments(
+    principal: Principal, department: str | None, directory: Directory
+) -> frozenset[str] | None:
+    """Whose figures: the asked department, within what the person may see; None: the town."""
+    if department is not None and directory.department(department) is None:
+        raise ValidationFailed.single("department", f"unknown department {department!r}")
+    if principal.has(Role.CONTROLLER, Role.ADMIN):
+        return frozenset({department}) if department else None
+    if principal.has(Role.MANAGER):
+        mine = frozenset(principal.departments)
+        if department is None:
+            return mine
+        if department in mine:
+            return frozenset({department})
+    raise PermissionDenied("reports are for managers (their departments), controllers and admins")

@@ -225,6 +225,7 @@ class LocalStack:
             clock=clock,
             # From the stream's start: the replayed journal's writes are in it too.
             stream=StreamReader(boto3.client("dynamodbstreams"), stream_arn, from_start=True),
+            nightly_export=True,
         )
         self._timers.start()
         return LocalUrls(

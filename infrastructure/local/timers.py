@@ -7,6 +7,8 @@ Each tick (one real second):
   DELETE;
 - every five minutes of town time ``functions/sla_sweep.handler`` runs (AWS's rule);
 - on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
+- ``functions/export_cards.handler`` runs at start and then after 01:00 UTC each day (the
+  nightly export and its report figures), in a thread of its own;
 - the cards table's stream is read and its card records handed to
   ``functions/search_indexer.handler``, as the event source mapping does;
 - escalation chains play the state machine's steps (infrastructure/escalation.asl.json) through
@@ -112,6 +114,7 @@ class TickReport:
     reviewed: str | None = None
     messages: dict[str, int] = field(default_factory=dict)  # outbox outcomes, by status
     indexed: int = 0  # card records handed to the search indexer
+    exported: bool = False  # the nightly export started
 
 
 class DeadlineTimers:
@@ -126,6 +129,7 @@ class DeadlineTimers:
         clock: Clock,
         interval: float = 1.0,
         stream: StreamReader | None = None,
+        nightly_export: bool = False,
     ) -> None:
         self._scheduler = scheduler_client
         self._stream = stream
@@ -135,12 +139,15 @@ class DeadlineTimers:
         self._interval = interval
         self._next_sweep: datetime | None = None
         self._last_review: str | None = None
+        self._last_export: str | None = None
+        self._nightly_export = nightly_export
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> TickReport:
         from functions import (
             escalation_tasks,
+            export_cards,
             outbox_dispatch,
             search_indexer,
             sla_sweep,
@@ -182,6 +189,15 @@ class DeadlineTimers:
                 search_indexer.handler,
                 _context("search-indexer"),
             )
+        # The nightly export (AWS's 01:00 UTC rule), and once at start so reports have figures.
+        night = now.date().isoformat()
+        due = self._last_export is None or (night != self._last_export and now.hour >= 1)
+        if self._nightly_export and due:
+            self._last_export = night
+            report.exported = True
+            threading.Thread(
+                target=_export, args=(export_cards,), name="nightly-export", daemon=True
+            ).start()
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week
@@ -223,6 +239,13 @@ class DeadlineTimers:
                     self._scheduler.delete_schedule(Name=summary["Name"], GroupName=self._group)
                     due.append(json.loads(schedule["Target"]["Input"])["number"])
         return due
+
+
+def _export(export_cards: Any) -> None:
+    try:
+        export_cards.handler(_scheduled_event(datetime.now(UTC)), _context("export-cards"))
+    except Exception:
+        logger.exception("local nightly export failed")  # its status file says why
 
 
 def _context(name: str) -> Any:

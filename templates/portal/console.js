@@ -8,7 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const TOKEN = "civicdesk.staff-token";
   const VERIFIER = "civicdesk.pkce-verifier";
-  const VIEWS = ["signin", "queue", "card", "search", "call", "manager"];
+  const VIEWS = ["signin", "queue", "card", "search", "call", "manager", "reports"];
   const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
   const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
     "resolved", "closed"];
@@ -106,7 +106,9 @@
       renderWho();
       $("sign-out").hidden = false;
       $("nav").hidden = false;
-      $("nav-manager").hidden = !me.roles.some((r) => ["manager", "controller", "admin"].includes(r));
+      const oversees = me.roles.some((r) => ["manager", "controller", "admin"].includes(r));
+      $("nav-manager").hidden = !oversees;
+      $("nav-reports").hidden = !oversees;
       fillDepartments();
     }
     route();
@@ -201,6 +203,7 @@
     if (name === "card" && arg) { show("card"); loadCard(decodeURIComponent(arg)); }
     else if (name === "call") { show("call"); }
     else if (name === "search") { show("search"); }
+    else if (name === "reports") { show("reports"); loadReports(); }
     else if (name === "manager") { show("manager"); loadManager(); }
     else { show("queue"); loadQueue(); }
   }
@@ -232,6 +235,18 @@
     const status = $("queue-status").value;
     $("queue-status").replaceChildren(...STATUSES.map((s) => option(s, t("state." + s))));
     if (status) $("queue-status").value = status;
+    const reported = $("reports-department").value;
+    const townWide = me.roles.some((r) => ["controller", "admin"].includes(r));
+    $("reports-department").replaceChildren(
+      option("", t(townWide ? "c.reports.town" : "c.reports.mine")),
+      ...(townWide ? me.queues : me.queues.filter((d) => me.departments.includes(d.id)))
+        .map((d) => option(d.id, named(d.name))));
+    $("reports-department").value = reported;
+    if (!$("reports-to").value) {
+      const today = new Date();
+      $("reports-to").value = today.toISOString().slice(0, 10);
+      $("reports-from").value = new Date(today - 30 * 86400000).toISOString().slice(0, 10);
+    }
     const searched = $("search-status").value;
     $("search-status").replaceChildren(option("", t("c.search.any")),
       ...STATUSES.map((s) => option(s, t("state." + s))));
@@ -579,6 +594,94 @@
     return item;
   }
 
+  // ---- reports and exports
+
+  function reportQuery() {
+    const query = new URLSearchParams({ from: $("reports-from").value, to: $("reports-to").value });
+    if ($("reports-department").value) query.set("department", $("reports-department").value);
+    return query;
+  }
+
+  function rows(body, pairs) {
+    $(body).replaceChildren(...pairs.map((cells) => {
+      const row = document.createElement("tr");
+      cells.forEach((cell, i) => {
+        const el = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) el.scope = "row";
+        if (cell instanceof Node) el.append(cell); else el.textContent = String(cell ?? "—");
+        row.append(el);
+      });
+      return row;
+    }));
+  }
+
+  function bar(value, most, kind) {
+    const box = document.createElement("span");
+    const line = Object.assign(document.createElement("span"), { className: "bar " + kind });
+    line.style.width = (most ? Math.round((value / most) * 160) : 0) + "px";
+    line.setAttribute("aria-hidden", "true");
+    box.append(line, String(value));
+    return box;
+  }
+
+  const hours = (h) => h == null ? "—" : t("c.reports.hours").replace("{n}", h);
+  const percent = (s) => s == null ? "—" : Math.round(s * 1000) / 10 + " %";
+
+  async function loadReports() {
+    clearErrors("reports-form");
+    say(t("c.loading"));
+    try {
+      const r = await call("/staff/reports?" + reportQuery());
+      $("reports-as-of").textContent = r.figures_as_of
+        ? t("c.reports.as_of") + " " + when(r.figures_as_of) : t("c.reports.not_yet");
+      rows("reports-totals", [
+        [t("c.reports.received"), r.received], [t("c.reports.closed"), r.closed],
+        [t("c.reports.first_reply"), hours(r.first_reply.average_hours) + " / p90 " + hours(r.first_reply.p90_hours)],
+        [t("c.reports.resolution"), hours(r.resolution.average_hours) + " / p90 " + hours(r.resolution.p90_hours)],
+        [t("c.reports.overdue_share"), percent(r.overdue.share)],
+        [t("c.reports.repeat"), r.repeat_requests],
+        [t("c.reports.satisfaction"), r.satisfaction.average == null ? "—" :
+          r.satisfaction.average + " (" + r.satisfaction.count + ")"],
+      ]);
+      const most = Math.max(1, ...r.per_day.map((d) => Math.max(d.received, d.closed)));
+      rows("reports-days", r.per_day.filter((d) => d.received || d.closed)
+        .map((d) => [d.day, bar(d.received, most, "received"), bar(d.closed, most, "closed")]));
+      rows("reports-categories", r.overdue.by_category.map((c) => [
+        facetLabel("category", c.category), c.received, c.overdue, percent(c.share)]));
+      rows("reports-districts", Object.entries(r.per_district));
+      rows("reports-workload", r.workload.flatMap((d) => d.staff.map((s) =>
+        [s.name + " (" + departmentName(d.department) + ")", t("c.open_cards").replace("{n}", s.open)])));
+      $("reports-body").hidden = false;
+      say("");
+    } catch (error) { showError("reports-form", error); }
+  }
+
+  async function startExport() {
+    $("reports-export-links").replaceChildren();
+    try {
+      const job = await post("/staff/exports", { from: $("reports-from").value, to: $("reports-to").value });
+      $("reports-export-status").textContent = t("c.reports.export_queued");
+      for (let tries = 0; tries < 150; tries += 1) {
+        await new Promise((done) => setTimeout(done, 2000));
+        const state = await call("/staff/exports/" + job.export_id);
+        if (state.status === "done") {
+          $("reports-export-status").textContent = t("c.reports.export_done").replace("{n}", state.rows);
+          $("reports-export-links").replaceChildren(...Object.entries(state.links).map(([fmt, url]) => {
+            const item = document.createElement("li");
+            item.append(Object.assign(document.createElement("a"), { href: url, textContent: t("c.reports.download") + " " + fmt.toUpperCase() }));
+            return item;
+          }));
+          return;
+        }
+        if (state.status === "failed") {
+          $("reports-export-status").textContent = t("c.reports.export_failed");
+          return;
+        }
+      }
+      $("reports-export-status").textContent = t("c.reports.export_slow");
+    } catch (error) { showError("reports-form", error); }
+  }
+
   // ---- phone call
 
   function fillTopics() {
@@ -682,6 +785,8 @@
   $("queue-more").addEventListener("click", () => loadQueue(true));
   $("search-form").addEventListener("submit", (e) => { e.preventDefault(); runSearch(false); });
   $("search-more").addEventListener("click", () => runSearch(true));
+  $("reports-form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });
+  $("reports-export").addEventListener("click", startExport);
   $("manager-filter").addEventListener("submit", (e) => { e.preventDefault(); loadManager(); });
   $("transition-to").addEventListener("change", transitionField);
   $("reply-kind").addEventListener("change", replyKind);

@@ -74,7 +74,17 @@ def main() -> None:
         counter = CallCounter()
         counter.attach(dynamodb)
         counter.attach(s3)
-        bootstrap.use(bootstrap.build(settings, dynamodb_client=dynamodb, s3_client=s3))
+        from chalicelib.adapters.memory_exports import ImmediateRunner
+
+        started: list[dict[str, Any]] = []
+        bootstrap.use(
+            bootstrap.build(
+                settings,
+                dynamodb_client=dynamodb,
+                s3_client=s3,
+                export_runner=ImmediateRunner(started.append),
+            )
+        )
         from app import app
 
         form = {
@@ -123,6 +133,18 @@ def main() -> None:
                 ttl=timedelta(minutes=5),
             )
             staff = {**headers, "Authorization": f"Bearer {token}"}
+            overseer = container.directory.staff_member("ctl-elena")
+            assert overseer is not None
+            controller = {
+                **headers,
+                "Authorization": "Bearer "
+                + dev_tokens.issue(
+                    dev_tokens.staff_claims(overseer),
+                    secret=settings.dev_token_secret,
+                    now=container.clock.now(),
+                    ttl=timedelta(minutes=5),
+                ),
+            }
             client.http.get("/staff/queue?department=roads", headers=staff)
             rows.append(("department queue page", *counter.take()))
             assign = {"executor_id": "mgr-sergey", "reason": "The manager takes it", "version": 1}
@@ -142,6 +164,34 @@ def main() -> None:
                 answer = client.http.get(path, headers=staff)
                 assert answer.status_code == 200, answer.body
                 rows.append((name, *counter.take()))
+            # Reports read the nightly figures (one S3 object a month) and the live workload.
+            from chalicelib.services.exports import nightly_job, run_export
+
+            c = bootstrap.container()
+            run_export(
+                nightly_job(c.clock.now().date()), ports=c.export_ports, policy=c.export_policy
+            )
+            counter.take()
+            day = c.clock.now().date()
+            month = f"from={day.replace(day=1)}&to={day}"
+            for name, path in (
+                ("report: a month, one department", f"/staff/reports?{month}&department=roads"),
+                ("report: a month, whole town", f"/staff/reports?{month}"),
+                (
+                    "report: a year, whole town",
+                    f"/staff/reports?from={day.replace(month=1, day=1)}&to={day}",
+                ),
+                ("search (embedded index locally)", "/staff/search?q=pothole%20lenina"),
+            ):
+                answer = client.http.get(path, headers=controller)
+                assert answer.status_code == 200, answer.body
+                rows.append((name, *counter.take()))
+            client.http.post(
+                "/staff/exports",
+                body=json.dumps({"from": str(day), "to": str(day)}),
+                headers=controller,
+            )
+            rows.append(("export request (queued)", *counter.take()))
     print("AWS calls per operation (botocore before-call hooks, moto)")
     for name, calls, items in rows:
         detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))

@@ -6,6 +6,9 @@ resident sees the final status and rates. Every console view is scanned by axe-c
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,18 @@ def sign_in(browser: Any, url: str, staff_id: str, viewport: dict[str, int]) -> 
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Queue").wait_for()
     return page
+
+
+def civicdesk(stack: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line beside the running stack, against its emulated AWS and data folder."""
+    cli = Path(sys.executable).parent / "civicdesk"
+    return subprocess.run(
+        [str(cli), *args, "--endpoint", stack.aws_url, "--data-dir", str(stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def scan_and_shoot(page: Any, name: str) -> None:
@@ -257,10 +272,7 @@ def test_an_operator_finds_a_request_by_words_and_narrows_it_by_facets(
     local_stack,
     browser,  # noqa: F811
 ):
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
     import requests
 
@@ -308,22 +320,7 @@ def test_an_operator_finds_a_request_by_words_and_narrows_it_by_facets(
     assert page.errors == []
 
     # The reindex command rebuilds the index from the table, beside the running stack.
-    cli = Path(sys.executable).parent / "civicdesk"
-    rebuilt = subprocess.run(
-        [
-            str(cli),
-            "search",
-            "reindex",
-            "--endpoint",
-            stack.aws_url,
-            "--data-dir",
-            str(stack.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    rebuilt = civicdesk(stack, "search", "reindex")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert rebuilt.stdout.strip() == "2 cards indexed"
 
@@ -332,10 +329,6 @@ def test_a_manager_reads_the_periods_figures_and_exports_it(
     local_stack,
     browser,  # noqa: F811
 ):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     import requests
 
     from tests.conftest import card_form
@@ -344,22 +337,7 @@ def test_a_manager_reads_the_periods_figures_and_exports_it(
     for _ in range(2):
         assert requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).ok
     # The nightly pass computes the figures; run it now instead of waiting for 01:00 UTC.
-    cli = Path(sys.executable).parent / "civicdesk"
-    ran = subprocess.run(
-        [
-            str(cli),
-            "export",
-            "nightly",
-            "--endpoint",
-            stack.aws_url,
-            "--data-dir",
-            str(stack.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    ran = civicdesk(stack, "export", "nightly")
     assert ran.returncode == 0, ran.stderr
     assert "2 requests exported" in ran.stdout
 

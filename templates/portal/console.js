@@ -625,6 +625,7 @@
   }
 
   const hours = (h) => h == null ? "—" : t("c.reports.hours").replace("{n}", h);
+  const timing = (x) => x.count ? hours(x.average_hours) + " / " + hours(x.p90_hours) : "—";
   const percent = (s) => s == null ? "—" : Math.round(s * 1000) / 10 + " %";
 
   async function loadReports() {
@@ -636,8 +637,8 @@
         ? t("c.reports.as_of") + " " + when(r.figures_as_of) : t("c.reports.not_yet");
       rows("reports-totals", [
         [t("c.reports.received"), r.received], [t("c.reports.closed"), r.closed],
-        [t("c.reports.first_reply"), hours(r.first_reply.average_hours) + " / p90 " + hours(r.first_reply.p90_hours)],
-        [t("c.reports.resolution"), hours(r.resolution.average_hours) + " / p90 " + hours(r.resolution.p90_hours)],
+        [t("c.reports.first_reply"), timing(r.first_reply)],
+        [t("c.reports.resolution"), timing(r.resolution)],
         [t("c.reports.overdue_share"), percent(r.overdue.share)],
         [t("c.reports.repeat"), r.repeat_requests],
         [t("c.reports.satisfaction"), r.satisfaction.average == null ? "—" :

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access_codes import AccessCode
 from chalicelib.domain.card import Card, Status
@@ -18,8 +18,11 @@ from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.satisfaction import SurveyAnswer
-from chalicelib.domain.search import Scope, SearchDoc, SearchQuery, SearchResult
 from chalicelib.domain.territory import Territory
+
+if TYPE_CHECKING:
+    # Search types only annotate the port: functions that never search do not import them.
+    from chalicelib.domain.search import Scope, SearchDoc, SearchQuery, SearchResult
 
 
 class Clock(Protocol):

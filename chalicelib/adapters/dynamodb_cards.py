@@ -202,18 +202,7 @@ class DynamoCardRepository:
         if cursor:
             request["ExclusiveStartKey"] = _decode_cursor(cursor)
         response = self._db.scan(**request)
-        last = response.get("LastEvaluatedKey")
-        items = response.get("Items", [])
-        cards = [card_from_item(i) for i in items]
-        return QueuePage(
-            cards=cards,
-            cursor=_encode_cursor(last) if last else None,
-            overdue_since={
-                card.number: ts.time_of_sort_key(item[ts.OVERDUE_SORT_KEY]["S"])
-                for card, item in zip(cards, items, strict=True)
-                if ts.OVERDUE_SORT_KEY in item
-            },
-        )
+        return _cards_page(response, with_overdue=True)
 
     def _page(
         self, index: str, key: str, partition: str, limit: int, cursor: str | None
@@ -235,18 +224,7 @@ class DynamoCardRepository:
             if cursor and error_code(error) == "ValidationException":
                 raise ValidationFailed.single("cursor", "not a cursor of this list") from error
             raise
-        last = response.get("LastEvaluatedKey")
-        items = response.get("Items", [])
-        cards = [card_from_item(i) for i in items]
-        return QueuePage(
-            cards=cards,
-            cursor=_encode_cursor(last) if last else None,
-            overdue_since={
-                card.number: ts.time_of_sort_key(item[ts.OVERDUE_SORT_KEY]["S"])
-                for card, item in zip(cards, items, strict=True)
-                if index == ts.OVERDUE_INDEX
-            },
-        )
+        return _cards_page(response, with_overdue=index == ts.OVERDUE_INDEX)
 
     def due(self, until: datetime, *, limit: int, cursor: str | None = None) -> DuePage:
         request: dict[str, Any] = {
@@ -427,6 +405,22 @@ class DynamoCardRepository:
             return self.get(number).version
         except NotFound:
             return None
+
+
+def _cards_page(response: dict[str, Any], *, with_overdue: bool) -> QueuePage:
+    """Whole card items of a Query or Scan page (``with_overdue``: each card's overdue mark)."""
+    last = response.get("LastEvaluatedKey")
+    items = response.get("Items", [])
+    cards = [card_from_item(i) for i in items]
+    return QueuePage(
+        cards=cards,
+        cursor=_encode_cursor(last) if last else None,
+        overdue_since={
+            card.number: ts.time_of_sort_key(item[ts.OVERDUE_SORT_KEY]["S"])
+            for card, item in zip(cards, items, strict=True)
+            if with_overdue and ts.OVERDUE_SORT_KEY in item
+        },
+    )
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

@@ -13,13 +13,11 @@ import re
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.word_forms import stem, stems
-from chalicelib.domain.card import Channel, Status
+from chalicelib.domain import search
 from chalicelib.domain.search import (
     Facet,
     Scope,
@@ -28,7 +26,6 @@ from chalicelib.domain.search import (
     SearchHit,
     SearchQuery,
     SearchResult,
-    hit_subject,
 )
 
 _SCHEMA = """
@@ -84,46 +81,36 @@ class EmbeddedSearchIndex:
 
     def _put(self, doc: SearchDoc) -> None:
         row = self._db.execute("SELECT rowid, version FROM docs WHERE id = ?", (doc.id,)).fetchone()
-        if row is not None and row[1] > doc.version:
-            return  # an older version never overwrites a newer one
-        values = (
-            doc.id,
-            doc.version,
-            doc.number,
-            doc.status.value,
-            doc.category,
-            doc.category_top,
-            doc.department,
-            doc.district,
-            doc.channel.value,
-            doc.created_at.isoformat(),
-            doc.created_at.date().isoformat(),
-            int(doc.overdue),
-            int(doc.sensitive),
-            doc.executor_id,
-            json.dumps(asdict(doc), default=str),
+        if row is not None:
+            if row[1] > doc.version:
+                return  # an older version never overwrites a newer one
+            self._db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+            self._db.execute("DELETE FROM terms WHERE rowid = ?", (row[0],))
+        cursor = self._db.execute(
+            "INSERT INTO docs (id, version, number, status, category, category_top, "
+            "department, district, channel, created_at, created_day, overdue, sensitive, "
+            "executor_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc.id,
+                doc.version,
+                doc.number,
+                doc.status.value,
+                doc.category,
+                doc.category_top,
+                doc.department,
+                doc.district,
+                doc.channel.value,
+                doc.created_at.isoformat(),
+                doc.created_at.date().isoformat(),
+                int(doc.overdue),
+                int(doc.sensitive),
+                doc.executor_id,
+                json.dumps(search.plain(doc)),
+            ),
         )
-        if row is None:
-            cursor = self._db.execute(
-                "INSERT INTO docs (id, version, number, status, category, category_top, "
-                "department, district, channel, created_at, created_day, overdue, sensitive, "
-                "executor_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
-            rowid = cursor.lastrowid
-        else:
-            rowid = row[0]
-            self._db.execute(
-                "UPDATE docs SET id = ?, version = ?, number = ?, status = ?, category = ?, "
-                "category_top = ?, department = ?, district = ?, channel = ?, created_at = ?, "
-                "created_day = ?, overdue = ?, sensitive = ?, executor_id = ?, body = ? "
-                "WHERE rowid = ?",
-                (*values, rowid),
-            )
-            self._db.execute("DELETE FROM terms WHERE rowid = ?", (rowid,))
         self._db.execute(
             "INSERT INTO terms (rowid, open, private) VALUES (?, ?, ?)",
-            (rowid, _terms(doc.open_text), _terms(doc.private_text)),
+            (cursor.lastrowid, _terms(doc.open_text), _terms(doc.private_text)),
         )
 
     def version_of(self, card_id: str) -> int | None:
@@ -185,7 +172,10 @@ class EmbeddedSearchIndex:
                 }
                 for facet, column in _FACET_COLUMNS.items()
             }
-        hits = [_hit(_doc(json.loads(body)), -float(rank), wanted, scope) for body, rank in rows]
+        hits = [
+            _hit(search.from_plain(json.loads(body)), -float(rank), wanted, scope)
+            for body, rank in rows
+        ]
         return SearchResult(total=total, hits=hits, facets=facets)
 
 
@@ -236,39 +226,14 @@ def _facet_key(facet: Facet, value: Any) -> str:
     return str(value)
 
 
-def _doc(body: dict[str, Any]) -> SearchDoc:
-    return SearchDoc(
-        **{
-            **body,
-            "status": Status(body["status"]),
-            "channel": Channel(body["channel"]),
-            "created_at": datetime.fromisoformat(body["created_at"]),
-            "updated_at": datetime.fromisoformat(body["updated_at"]),
-        }
-    )
-
-
 def _hit(doc: SearchDoc, score: float, wanted: list[str], scope: Scope) -> SearchHit:
-    readable = doc.private_text if scope.may_read_private(doc) else {}
-    texts = {**doc.open_text, **readable}
+    texts = {**doc.open_text, **doc.private_text}
     highlights = {
         name: [fragment]
         for name, text in texts.items()
         if (fragment := highlight(text, set(wanted))) is not None
     }
-    return SearchHit(
-        number=doc.number,
-        subject=hit_subject(doc, scope),
-        status=doc.status,
-        category=doc.category,
-        department=doc.department,
-        district=doc.district,
-        channel=doc.channel,
-        created_at=doc.created_at,
-        overdue=doc.overdue,
-        score=score,
-        highlights=highlights,
-    )
+    return search.hit(doc, score, highlights, scope)
 
 
 _WORDS = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")

@@ -17,19 +17,17 @@ OPENSEARCH_URL is set):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.domain.card import Channel, Status
+from chalicelib.domain import search
 from chalicelib.domain.search import (
     TEXT_FIELDS,
     Facet,
     Scope,
     SearchDoc,
-    SearchHit,
     SearchQuery,
     SearchResult,
-    hit_subject,
 )
 
 DEFAULT_INDEX = "civicdesk-cards"
@@ -83,28 +81,6 @@ def index_template(index: str) -> dict[str, Any]:
     }
 
 
-def source(doc: SearchDoc) -> dict[str, Any]:
-    return {
-        "id": doc.id,
-        "number": doc.number,
-        "version": doc.version,
-        "subject": doc.subject,
-        "status": doc.status.value,
-        "category": doc.category,
-        "category_top": doc.category_top,
-        "department": doc.department,
-        "district": doc.district,
-        "channel": doc.channel.value,
-        "created_at": doc.created_at.isoformat(),
-        "updated_at": doc.updated_at.isoformat(),
-        "overdue": doc.overdue,
-        "sensitive": doc.sensitive,
-        "executor_id": doc.executor_id,
-        "open": doc.open_text,
-        "private": doc.private_text,
-    }
-
-
 def bulk_body(index: str, docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
     """Action and source pairs: each card's doc under its id, versioned by the card."""
     body: list[dict[str, Any]] = []
@@ -119,7 +95,7 @@ def bulk_body(index: str, docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
                 }
             }
         )
-        body.append(source(doc))
+        body.append(search.plain(doc))
     return body
 
 
@@ -236,28 +212,12 @@ def query_body(query: SearchQuery, scope: Scope) -> dict[str, Any]:
 def parse_response(response: dict[str, Any], scope: Scope) -> SearchResult:
     hits = []
     for raw in response["hits"]["hits"]:
-        doc = _doc(raw["_source"])
-        readable = {"open"} | ({"private"} if scope.may_read_private(doc) else set())
         highlights: dict[str, list[str]] = {}
         for path, fragments in raw.get("highlight", {}).items():
-            group, name = path.split(".")[:2]
-            if group in readable and name not in highlights:
-                highlights[name] = list(fragments)
-        hits.append(
-            SearchHit(
-                number=doc.number,
-                subject=hit_subject(doc, scope),
-                status=doc.status,
-                category=doc.category,
-                department=doc.department,
-                district=doc.district,
-                channel=doc.channel,
-                created_at=doc.created_at,
-                overdue=doc.overdue,
-                score=float(raw.get("_score") or 0.0),
-                highlights=highlights,
-            )
-        )
+            name = path.split(".")[1]  # open.subject.ru -> subject
+            highlights.setdefault(name, list(fragments))
+        doc = search.from_plain(raw["_source"])
+        hits.append(search.hit(doc, float(raw.get("_score") or 0.0), highlights, scope))
     facets = {
         facet: {
             str(b.get("key_as_string", b["key"])): int(b["doc_count"])
@@ -266,28 +226,6 @@ def parse_response(response: dict[str, Any], scope: Scope) -> SearchResult:
         for facet in FACET_FIELDS
     }
     return SearchResult(total=int(response["hits"]["total"]["value"]), hits=hits, facets=facets)
-
-
-def _doc(raw: dict[str, Any]) -> SearchDoc:
-    return SearchDoc(
-        id=raw["id"],
-        number=raw["number"],
-        version=int(raw["version"]),
-        subject=raw["subject"],
-        status=Status(raw["status"]),
-        category=raw["category"],
-        category_top=raw["category_top"],
-        department=raw["department"],
-        district=raw.get("district"),
-        channel=Channel(raw["channel"]),
-        created_at=datetime.fromisoformat(raw["created_at"]),
-        updated_at=datetime.fromisoformat(raw["updated_at"]),
-        overdue=bool(raw["overdue"]),
-        sensitive=bool(raw["sensitive"]),
-        executor_id=raw.get("executor_id"),
-        open_text=raw.get("open") or {},
-        private_text=raw.get("private") or {},
-    )
 
 
 class OpenSearchIndex:

@@ -90,7 +90,6 @@ def figures() -> Response:
         cards=c.cards,
         directory=c.directory,
     )
-    found["period_from"], found["period_to"] = found.pop("from"), found.pop("to")
     return json_response(ReportView.model_validate(found), headers={"Cache-Control": "no-store"})
 
 

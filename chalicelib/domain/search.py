@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain.access import TOWN_WIDE, Principal
 from chalicelib.domain.card import Card, Channel, Status
@@ -193,5 +194,65 @@ class SearchResult:
     facets: dict[Facet, dict[str, int]]
 
 
-def hit_subject(doc: SearchDoc, scope: Scope) -> str:
-    return doc.subject if not doc.sensitive or scope.may_read_private(doc) else HIDDEN
+def plain(doc: SearchDoc) -> dict[str, Any]:
+    """The doc as JSON-ready data (OpenSearch's ``_source``, the embedded index's body)."""
+    return {
+        "id": doc.id,
+        "number": doc.number,
+        "version": doc.version,
+        "subject": doc.subject,
+        "status": doc.status.value,
+        "category": doc.category,
+        "category_top": doc.category_top,
+        "department": doc.department,
+        "district": doc.district,
+        "channel": doc.channel.value,
+        "created_at": doc.created_at.isoformat(),
+        "updated_at": doc.updated_at.isoformat(),
+        "overdue": doc.overdue,
+        "sensitive": doc.sensitive,
+        "executor_id": doc.executor_id,
+        "open": doc.open_text,
+        "private": doc.private_text,
+    }
+
+
+def from_plain(raw: dict[str, Any]) -> SearchDoc:
+    return SearchDoc(
+        id=raw["id"],
+        number=raw["number"],
+        version=int(raw["version"]),
+        subject=raw["subject"],
+        status=Status(raw["status"]),
+        category=raw["category"],
+        category_top=raw["category_top"],
+        department=raw["department"],
+        district=raw.get("district"),
+        channel=Channel(raw["channel"]),
+        created_at=datetime.fromisoformat(raw["created_at"]),
+        updated_at=datetime.fromisoformat(raw["updated_at"]),
+        overdue=bool(raw["overdue"]),
+        sensitive=bool(raw["sensitive"]),
+        executor_id=raw.get("executor_id"),
+        open_text=raw.get("open") or {},
+        private_text=raw.get("private") or {},
+    )
+
+
+def hit(doc: SearchDoc, score: float, highlights: dict[str, list[str]], scope: Scope) -> SearchHit:
+    """What the searcher sees of ``doc``: a sensitive card's subject and fragments only within
+    its scope (``highlights`` of private fields are dropped otherwise)."""
+    readable = not doc.sensitive or scope.may_read_private(doc)
+    return SearchHit(
+        number=doc.number,
+        subject=doc.subject if readable else HIDDEN,
+        status=doc.status,
+        category=doc.category,
+        department=doc.department,
+        district=doc.district,
+        channel=doc.channel,
+        created_at=doc.created_at,
+        overdue=doc.overdue,
+        score=score,
+        highlights=highlights if readable else {},
+    )

@@ -56,8 +56,8 @@ def report(
     ]
     as_of = max((m["generated_at"] for m in stored), default=None)
     return {
-        "from": start,
-        "to": end,
+        "period_from": start,
+        "period_to": end,
         "departments": shown,
         "figures_as_of": as_of,
         **summary,

@@ -44,7 +44,7 @@ def index_changed(
     """Index the cards' current state (read with their history: messages are searched too).
     Returns the numbers that could not be indexed; a card gone from the table is skipped."""
     latest = {c.number: c for c in changed}  # a batch may carry one card several times
-    docs, failed = [], []
+    docs = []
     for number, change in latest.items():
         try:
             card, history = cards.get_with_history(number)
@@ -52,9 +52,8 @@ def index_changed(
             logger.warning("changed card not found; not indexed", extra={"card": number})
             continue
         docs.append(search.document(card, history, overdue=change.overdue))
-    by_id = {d.id: d.number for d in docs}
-    failed += [by_id[i] for i in index.index(docs)]
-    return failed
+    number_of = {d.id: d.number for d in docs}
+    return [number_of[i] for i in index.index(docs)]
 
 
 def reindex(

@@ -261,14 +261,15 @@ class BackgroundExports:
     def start(self, job: dict[str, Any]) -> None:
         import threading
 
+        from chalicelib.observability import logger
         from functions import export_cards
         from infrastructure.local.mailroom import LambdaContext
 
         def run() -> None:
             try:
                 export_cards.handler(job, LambdaContext("export-cards"))
-            except Exception:  # recorded in the job's status; the log says why
-                return
+            except Exception:  # as Lambda would: logged; the job's status says failed
+                logger.exception("local export failed")
 
         threading.Thread(target=run, name="export", daemon=True).start()
 

@@ -118,9 +118,9 @@ def _answer(*sources: dict[str, Any], highlight: dict[str, list[str]] | None = N
 
 
 def test_answers_become_hits_and_private_highlights_stay_with_those_who_may_read_them():
-    from chalicelib.adapters.opensearch_index import source
+    from chalicelib.domain.search import plain
 
-    sensitive = source(make(3, "Home care", department="social", sensitive=True))
+    sensitive = plain(make(3, "Home care", department="social", sensitive=True))
     answer = _answer(sensitive, highlight={"private.description": ["needs «care»"]})
     (inside,) = parse_response(answer, SOCIAL).hits
     assert inside.subject == "Home care"

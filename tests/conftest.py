@@ -28,6 +28,8 @@ from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.static_directory import StaticDirectory
 from chalicelib.settings import Settings
 
+# Each contract suite's DynamoDB adapter runs on moto and on the local stack's item store.
+AWS_FIXTURES = {"dynamodb": "aws", "local-stack": "local_aws"}
 TEST_SECRET = "test-secret-that-is-long-enough-0123456789"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -86,6 +88,44 @@ def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
             settings, dynamodb=clients["dynamodb"], s3=clients["s3"], ses=clients["ses"]
         )
         yield clients
+
+
+@pytest.fixture
+def local_aws(settings: Settings, tmp_path) -> Iterator[dict[str, Any]]:
+    """The local stack's emulated AWS over HTTP (DynamoDB in its item store), with the stack's
+    table, buckets and mail identity. ``local_aws["endpoint"]`` is its URL."""
+    import boto3
+
+    from infrastructure.local.aws import REGION, EmulatedAws
+    from infrastructure.local.resources import ensure_resources
+
+    emulated = EmulatedAws(tmp_path / "local-aws")
+    endpoint = emulated.start()
+    clients: dict[str, Any] = {
+        name: boto3.client(
+            name,
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        for name in ("dynamodb", "s3", "ses", "dynamodbstreams")
+    }
+    ensure_resources(settings, dynamodb=clients["dynamodb"], s3=clients["s3"], ses=clients["ses"])
+    yield {**clients, "endpoint": endpoint, "emulated": emulated}
+    emulated.stop()
+    forget_local_backends()
+
+
+def forget_local_backends() -> None:
+    """moto's next use of the account builds fresh backends (not the local stack's)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    from infrastructure.local.aws import ACCOUNT_ID, REGION
+
+    for backends in (dynamodb_backends, dynamodbstreams_backends):
+        backends[ACCOUNT_ID].pop(REGION, None)
 
 
 def card_form(**overrides: Any) -> dict[str, Any]:

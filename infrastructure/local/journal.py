@@ -1,9 +1,18 @@
-"""Write-through persistence for the local stack's moto server.
+"""Write-through persistence for the emulated AWS services that moto keeps in memory.
 
-moto keeps state in memory only. Every successful *mutating* request is appended to a JSON-lines
-journal as it happens (flushed per line, so even a hard kill loses nothing acknowledged), and
-startup replays the journal into a fresh server. Writes are serialized while journaled, so the
-journal's order is the order they were applied in, and conditional writes replay the same way.
+Every successful request that changes state (S3 objects and buckets, SES identities, Scheduler
+schedules) is appended to a JSON-lines journal as it happens (flushed per line, so even a hard kill
+loses nothing acknowledged), and startup replays the journal into a fresh server. Writes are
+serialized while journaled, so the journal's order is the order they were applied in.
+
+Not journaled: reads of any kind (``Get*``, ``List*``, ``Describe*``, ``Query``, ``Scan``, stream
+reads: replaying them does nothing, or fails on stale shard iterators); sending mail and text
+messages (an effect, not state: the product never reads it back); and DynamoDB, which keeps its
+own data (``item_store.py``). A journal written before DynamoDB had its store still replays:
+its DynamoDB writes go into the store once and leave the journal.
+
+Each replay also compacts the journal: a resource that was deleted (a schedule that fired, an
+object removed) leaves no entries behind.
 """
 
 from __future__ import annotations
@@ -14,32 +23,48 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# DynamoDB operations that change nothing; every other JSON-protocol call is journaled.
-READ_ONLY_TARGETS = frozenset(
+READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Head")
+# Operations that send something out and change nothing the product reads back.
+SENDS = frozenset(
     {
-        "GetItem",
-        "BatchGetItem",
-        "Query",
-        "Scan",
-        "TransactGetItems",
-        "DescribeTable",
-        "ListTables",
-        "DescribeTimeToLive",
-        "DescribeContinuousBackups",
-        "ListTagsOfResource",
+        "SendEmail",
+        "SendRawEmail",
+        "SendTemplatedEmail",
+        "SendBulkTemplatedEmail",
+        "Publish",
+        "PublishBatch",
     }
 )
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OWN_STORE = ("DynamoDB_", "DynamoDBStreams_")  # X-Amz-Target prefixes kept by the item store
 
 
-def is_mutating(method: str, target: str | None) -> bool:
+def operation(target: str | None, content_type: str | None, body: bytes) -> str | None:
+    """The AWS operation a request names: its X-Amz-Target, or a query-protocol Action."""
     if target:
-        return target.rsplit(".", 1)[-1] not in READ_ONLY_TARGETS
+        return target.rsplit(".", 1)[-1]
+    if content_type and content_type.startswith("application/x-www-form-urlencoded"):
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        return action[0] if action else None
+    return None
+
+
+def is_mutating(
+    method: str, target: str | None, content_type: str | None = None, body: bytes = b""
+) -> bool:
+    """Whether a request changes state the journal must keep."""
+    if target and target.startswith(OWN_STORE):
+        return False
+    name = operation(target, content_type, body)
+    if name is not None:
+        return not name.startswith(READ_PREFIXES) and name not in SENDS
     return method.upper() not in READ_ONLY_METHODS
 
 
@@ -74,11 +99,14 @@ class Journal:
 
         def journaling(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             method = environ["REQUEST_METHOD"]
-            if not is_mutating(method, environ.get("HTTP_X_AMZ_TARGET")):
+            target = environ.get("HTTP_X_AMZ_TARGET")
+            if method.upper() in READ_ONLY_METHODS or (target and target.startswith(OWN_STORE)):
                 return app(environ, start_response)
             body = _read_body(environ)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
+            if not is_mutating(method, target, environ.get("CONTENT_TYPE"), body):
+                return app(environ, start_response)
             captured: list[int] = []
 
             def capture(status: str, headers: Any, *rest: Any) -> Any:
@@ -127,23 +155,77 @@ def _entry(environ: dict[str, Any], method: str, body: bytes) -> dict[str, Any]:
     }
 
 
-def replay(journal: Journal, endpoint: str) -> int:
-    """Send the journal's requests to a fresh server; keep the ones that still succeed."""
+@dataclass(frozen=True)
+class Replayed:
+    kept: int  # journal entries applied again and kept
+    failed: int  # entries that no longer apply (dropped)
+    moved: int  # DynamoDB writes of an older journal, now in the item store
+
+
+def replay(journal: Journal, endpoint: str) -> Replayed:
+    """Send the journal's writes to a fresh server; keep those that still succeed, compacted."""
     import requests
 
-    kept = []
+    kept, failed, moved = [], 0, 0
     with requests.Session() as session:
-        for entry in journal.entries():
+        for entry in compacted(journal.entries()):
+            headers = entry["headers"]
+            body = base64.b64decode(entry["body"])
+            target = headers.get("X-Amz-Target")
+            own_store = bool(target and target.startswith(OWN_STORE))
+            if not own_store and not is_mutating(
+                entry["method"], target, headers.get("Content-Type"), body
+            ):
+                continue  # a read or a send that an older journal recorded
+            if own_store and not _is_dynamodb_write(target):
+                continue
             response = session.request(
                 entry["method"],
                 endpoint.rstrip("/") + entry["path"],
-                headers={
-                    k: v for k, v in entry["headers"].items() if k not in ("Content-Length", "Host")
-                },
-                data=base64.b64decode(entry["body"]),
+                headers={k: v for k, v in headers.items() if k not in ("Content-Length", "Host")},
+                data=body,
                 timeout=30,
             )
-            if response.status_code < 400:
+            if response.status_code >= 400:
+                failed += 1
+            elif own_store:
+                moved += 1
+            else:
                 kept.append(entry)
     journal.rewrite(kept)
-    return len(kept)
+    return Replayed(kept=len(kept), failed=failed, moved=moved)
+
+
+def _is_dynamodb_write(target: str | None) -> bool:
+    return (
+        bool(target)
+        and target.startswith("DynamoDB_")
+        and not target.rsplit(".", 1)[-1].startswith(READ_PREFIXES)
+    )
+
+
+def compacted(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries without those a later DELETE of the same resource undid (and that DELETE)."""
+    deleted_at: dict[tuple[str, str], int] = {}
+    for position, entry in enumerate(entries):
+        if entry["method"].upper() == "DELETE":
+            deleted_at[_resource(entry)] = position
+    return [
+        entry
+        for position, entry in enumerate(entries)
+        if position > deleted_at.get(_resource(entry), -1)
+    ]
+
+
+def _resource(entry: dict[str, Any]) -> tuple[str, str]:
+    """What a REST call acts on: its path, and a Scheduler group when it names one."""
+    parts = urlsplit(entry["path"])
+    group = parse_qs(parts.query).get("groupName", [""])[0]
+    if not group and entry["method"].upper() in ("POST", "PUT"):
+        try:
+            document = json.loads(base64.b64decode(entry["body"]) or b"{}")
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            group = str(document.get("GroupName") or "")
+    return parts.path, group

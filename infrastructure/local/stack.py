@@ -6,7 +6,6 @@ token secret), so stopping and starting again, even after a hard kill, finds the
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 from dataclasses import dataclass
@@ -14,69 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from infrastructure.local.aws import REGION, EmulatedAws
 
-from infrastructure.local.journal import Journal, replay
-
-REGION = "eu-central-1"
 LOCAL_SCHEDULE_GROUP = "civicdesk-local-deadlines"
 LOCAL_ARN_PREFIX = f"arn:aws:lambda:{REGION}:123456789012"
 LOCAL_IAM_PREFIX = "arn:aws:iam::123456789012"
 LOCAL_SQS_PREFIX = f"arn:aws:sqs:{REGION}:123456789012"
 TOKEN_TTL = timedelta(days=7)
-
-
-class JournalingMotoServer(ThreadedMotoServer):
-    """moto's threaded server; journals successful writes once ``start_journaling`` is called
-    (not before: replaying the journal must not append to it)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        super().__init__(ip_address=host, port=port, verbose=False)
-        self._handler: Any = None
-        self._plain: Any = None
-        self._failure: OSError | None = None
-
-    def start(self) -> None:
-        super().start()
-        if self._failure is not None:
-            raise self._failure
-
-    def _server_entry(self) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
-
-        self._plain = DomainDispatcherApplication(create_backend_app)
-        self._handler = self._plain
-        try:
-            self._server = make_server(
-                self._ip_address,
-                self._port,
-                self._dispatch,
-                True,
-                request_handler=MotoRequestHandler,
-            )
-        except (OSError, SystemExit) as error:
-            # werkzeug exits (SystemExit) on a busy port; in this thread that would die silently
-            # and leave start() waiting forever. Hand the failure to start() instead.
-            self._failure = (
-                error
-                if isinstance(error, OSError)
-                else OSError(errno.EADDRINUSE, f"port {self._port} is in use")
-            )
-            self._server_ready_event.set()
-            return
-        self._server_ready_event.set()
-        self._server.serve_forever()
-
-    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self._handler(environ, start_response)
-
-    def start_journaling(self, journal: Journal) -> None:
-        self._handler = journal.wrap(self._plain)
 
 
 @dataclass(frozen=True)
@@ -104,7 +47,7 @@ class LocalStack:
         self.port = port
         self.aws_port = aws_port
         self.smtp_port = smtp_port
-        self._moto: JournalingMotoServer | None = None
+        self._aws: EmulatedAws | None = None
         self._api: Any = None
         self._smtp: Any = None
         self._timers: Any = None
@@ -112,14 +55,10 @@ class LocalStack:
 
     def start(self) -> LocalUrls:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        journal = Journal(self.data_dir / "aws-journal.jsonl")
-        self._moto = JournalingMotoServer(self.host, self.aws_port)
-        self._moto.start()
-        aws_host, aws_port = self._moto.get_host_and_port()
-        aws_url = f"http://{aws_host}:{aws_port}"
+        self._aws = EmulatedAws(self.data_dir, self.host, self.aws_port)
+        aws_url = self._aws.start()
+        self.replayed = self._aws.replayed
         self._configure_environment(aws_url)
-        self.replayed = replay(journal, aws_url)
-        self._moto.start_journaling(journal)
         return self._start_api(aws_url)
 
     def _configure_environment(self, aws_url: str) -> None:
@@ -141,7 +80,7 @@ class LocalStack:
                 "CIVICDESK_TIMER_FUNCTION_ARN": f"{LOCAL_ARN_PREFIX}:function:civicdesk-sla-timer",
                 "CIVICDESK_SCHEDULER_ROLE_ARN": f"{LOCAL_IAM_PREFIX}:role/civicdesk-scheduler",
                 "CIVICDESK_TIMER_DLQ_ARN": f"{LOCAL_SQS_PREFIX}:civicdesk-deadline-failures",
-                # The embedded search index; rebuilt from the stream at every start.
+                # The embedded search index, fed from the stream where it left off.
                 "CIVICDESK_SEARCH_PATH": str(self.data_dir / "search.sqlite3"),
             }
         )
@@ -223,8 +162,15 @@ class LocalStack:
             group=settings.schedule_group,
             escalations=escalations,
             clock=clock,
-            # From the stream's start: the replayed journal's writes are in it too.
-            stream=StreamReader(boto3.client("dynamodbstreams"), stream_arn, from_start=True),
+            # The search indexer's event source mapping, resuming where it stopped.
+            stream=StreamReader(
+                boto3.client("dynamodbstreams"),
+                stream_arn,
+                name="search-indexer",
+                checkpoints=self._aws.stream_of(settings.table_name),
+                failures=self.data_dir / "stream-failures.jsonl",
+            ),
+            housekeeping=self._aws.housekeeping,
             nightly_export=True,
         )
         self._timers.start()
@@ -251,8 +197,8 @@ class LocalStack:
             self._smtp.stop()
         if self._api is not None:
             self._api.stop()
-        if self._moto is not None:
-            self._moto.stop()
+        if self._aws is not None:
+            self._aws.stop()
 
 
 class BackgroundExports:

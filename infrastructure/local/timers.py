@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from collections.abc import Callable
 
 from chalicelib.adapters.eventbridge_scheduler import SCHEDULE_PREFIX
 from chalicelib.observability import logger
 from chalicelib.ports import Clock, EscalationStart
 from infrastructure.local.mailroom import LambdaContext
-from infrastructure.local.streams import StreamReader, deliver
+from infrastructure.local.streams import FeedReport, StreamReader
 
 SWEEP_EVERY = timedelta(minutes=5)
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -113,7 +114,7 @@ class TickReport:
     swept: bool = False
     reviewed: str | None = None
     messages: dict[str, int] = field(default_factory=dict)  # outbox outcomes, by status
-    indexed: int = 0  # card records handed to the search indexer
+    indexed: FeedReport | None = None  # the search indexer's pass over the stream
     exported: bool = False  # the nightly export started
 
 
@@ -130,7 +131,9 @@ class DeadlineTimers:
         interval: float = 1.0,
         stream: StreamReader | None = None,
         nightly_export: bool = False,
+        housekeeping: Callable[[], None] | None = None,
     ) -> None:
+        self._housekeeping = housekeeping
         self._scheduler = scheduler_client
         self._stream = stream
         self._group = group
@@ -183,11 +186,8 @@ class DeadlineTimers:
         )
         # The table's stream → the search indexer, filtered as the event source mapping is.
         if self._stream is not None:
-            report.indexed = deliver(
-                self._stream.poll(),
-                search_indexer.STREAM_FILTER,
-                search_indexer.handler,
-                _context("search-indexer"),
+            report.indexed = self._stream.feed(
+                search_indexer.STREAM_FILTER, search_indexer.handler, _context("search-indexer")
             )
         # The nightly export (AWS's 01:00 UTC rule), and once at start so reports have figures.
         night = now.date().isoformat()
@@ -204,6 +204,8 @@ class DeadlineTimers:
             report.reviewed = weekly_review.handler(
                 _scheduled_event(now), _context("weekly-review")
             )["week"]
+        if self._housekeeping is not None:
+            self._housekeeping()
         if isinstance(self._clock, AcceleratedClock):
             self._clock.save()
         return report

@@ -8,14 +8,14 @@ from chalicelib.adapters.dynamodb_access_codes import DynamoAccessCodes
 from chalicelib.adapters.memory_access_codes import InMemoryAccessCodes
 from chalicelib.domain import access_codes as ac
 from chalicelib.domain.errors import ConflictError
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def codes(request, settings):
     if request.param == "memory":
         return InMemoryAccessCodes()
-    aws = request.getfixturevalue("aws")
+    aws = request.getfixturevalue(AWS_FIXTURES[request.param])
     return DynamoAccessCodes(aws["dynamodb"], settings.table_name)
 
 

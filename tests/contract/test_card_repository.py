@@ -14,15 +14,16 @@ from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Priority, Reply, ReplyKind, ReplyStatus, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.ports import CardRepository, IdempotencyRecord, MissedDeadline
+from tests.conftest import AWS_FIXTURES
 from tests.factories import EXECUTOR, submit
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def cards(request, settings) -> Iterator[CardRepository]:
     if request.param == "memory":
         yield InMemoryCardRepository()
     else:
-        aws = request.getfixturevalue("aws")
+        aws = request.getfixturevalue(AWS_FIXTURES[request.param])
         yield DynamoCardRepository(aws["dynamodb"], settings.table_name)
 
 

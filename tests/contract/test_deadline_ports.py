@@ -24,23 +24,28 @@ from chalicelib.adapters.memory_deadlines import (
     InMemoryTimerScheduler,
 )
 from chalicelib.ports import BreachRecord, EscalationStart
+from tests.conftest import AWS_FIXTURES
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KEY = "2026-000001#2026-03-02T09:00:00+00:00#registration#half_used"
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def notices(request, settings):
     if request.param == "memory":
         return InMemoryNoticeLog()
-    return DynamoNoticeLog(request.getfixturevalue("aws")["dynamodb"], settings.table_name)
+    return DynamoNoticeLog(
+        request.getfixturevalue(AWS_FIXTURES[request.param])["dynamodb"], settings.table_name
+    )
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def breaches(request, settings):
     if request.param == "memory":
         return InMemoryBreachLog()
-    return DynamoBreachLog(request.getfixturevalue("aws")["dynamodb"], settings.table_name)
+    return DynamoBreachLog(
+        request.getfixturevalue(AWS_FIXTURES[request.param])["dynamodb"], settings.table_name
+    )
 
 
 def test_a_notice_is_claimed_by_one_sender_under_concurrency(notices):

@@ -10,14 +10,14 @@ from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.dynamodb_directory import DynamoDirectory
 from chalicelib.adapters.static_directory import StaticDirectory, read_source
 from chalicelib.domain.errors import ConflictError
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 
 
-@pytest.fixture(params=["files", "dynamodb"])
+@pytest.fixture(params=["files", "dynamodb", "local-stack"])
 def directory(request, settings):
     if request.param == "files":
         return StaticDirectory.from_file()
-    aws = request.getfixturevalue("aws")
+    aws = request.getfixturevalue(AWS_FIXTURES[request.param])
     return DynamoDirectory(
         aws["dynamodb"], settings.table_name, seed=read_source, clock=ManualClock(START)
     )

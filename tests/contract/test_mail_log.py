@@ -10,13 +10,14 @@ import pytest
 from chalicelib.adapters.dynamodb_mail import DynamoMailLog, DynamoReplyLimiter
 from chalicelib.adapters.memory_mail import InMemoryMailLog, InMemoryReplyLimiter
 from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS
+from tests.conftest import AWS_FIXTURES
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def backend(request, settings):
     if request.param == "memory":
         return InMemoryMailLog(), InMemoryReplyLimiter()
-    aws = request.getfixturevalue("aws")
+    aws = request.getfixturevalue(AWS_FIXTURES[request.param])
     return (
         DynamoMailLog(aws["dynamodb"], settings.table_name),
         DynamoReplyLimiter(aws["dynamodb"], settings.table_name),

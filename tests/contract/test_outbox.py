@@ -14,17 +14,17 @@ from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Status
 from chalicelib.domain.errors import ConflictError, NotFound
 from chalicelib.domain.outbox import OutboxStatus, attempt_failed, claimed, delivered
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 from tests.factories import EXECUTOR, notifier, submit
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def post(request, settings, directory):
     if request.param == "memory":
         cards = InMemoryCardRepository()
         outbox = cards.outbox
     else:
-        aws = request.getfixturevalue("aws")
+        aws = request.getfixturevalue(AWS_FIXTURES[request.param])
         cards = DynamoCardRepository(aws["dynamodb"], settings.table_name)
         outbox = DynamoOutbox(aws["dynamodb"], settings.table_name)
     return cards, outbox, notifier(directory)

@@ -11,17 +11,19 @@ from chalicelib.adapters.memory_rules import InMemoryRoutingRules
 from chalicelib.adapters.rules_config import load_seed_rules
 from chalicelib.domain.errors import ConflictError, NotFound
 from chalicelib.domain.routing import Rule
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def rules(request, settings):
     def seed():
         return load_seed_rules(START)
 
     if request.param == "memory":
         return InMemoryRoutingRules(seed)
-    return DynamoRoutingRules(request.getfixturevalue("aws")["dynamodb"], settings.table_name, seed)
+    return DynamoRoutingRules(
+        request.getfixturevalue(AWS_FIXTURES[request.param])["dynamodb"], settings.table_name, seed
+    )
 
 
 def test_the_shipped_rules_are_version_one_until_someone_saves(rules):

@@ -8,14 +8,14 @@ from chalicelib.adapters.dynamodb_surveys import DynamoSurveyResults
 from chalicelib.adapters.memory_surveys import InMemorySurveyResults
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.satisfaction import SurveyAnswer
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def surveys(request, settings):
     if request.param == "memory":
         return InMemorySurveyResults()
-    aws = request.getfixturevalue("aws")
+    aws = request.getfixturevalue(AWS_FIXTURES[request.param])
     return DynamoSurveyResults(aws["dynamodb"], settings.table_name)
 
 

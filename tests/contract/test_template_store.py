@@ -12,17 +12,17 @@ from chalicelib.adapters.dynamodb_templates import DynamoTemplates
 from chalicelib.adapters.memory_templates import InMemoryTemplates
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.message_templates import TOWN, TemplateVersion
-from tests.conftest import START
+from tests.conftest import AWS_FIXTURES, START
 
 SHIPPED = templating.default_source("receipt", "en")
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def store(request, settings):
     clock = ManualClock(START)
     if request.param == "memory":
         return InMemoryTemplates(clock.now), clock
-    aws = request.getfixturevalue("aws")
+    aws = request.getfixturevalue(AWS_FIXTURES[request.param])
     return DynamoTemplates(aws["dynamodb"], settings.table_name, now=clock.now), clock
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.adapters.embedded_search import EmbeddedSearchIndex
 from infrastructure.local.mailroom import LambdaContext
-from infrastructure.local.streams import StreamReader, deliver
+from infrastructure.local.streams import MemoryCheckpoints, StreamReader
 from tests.conftest import card_form
 from tests.factories import queue_only_rules
 from tests.integration.conftest import body
@@ -31,14 +31,15 @@ def stream(aws, settings) -> StreamReader:
     import boto3
 
     arn = aws["dynamodb"].describe_table(TableName=settings.table_name)["Table"]["LatestStreamArn"]
-    return StreamReader(boto3.client("dynamodbstreams"), arn, from_start=True)
+    return StreamReader(
+        boto3.client("dynamodbstreams"), arn, name="search-indexer", checkpoints=MemoryCheckpoints()
+    )
 
 
 def run_indexer(stream: StreamReader) -> int:
     from functions import search_indexer
 
-    handed = deliver(stream.poll(), search_indexer.STREAM_FILTER, search_indexer.handler, _ctx())
-    return handed
+    return stream.feed(search_indexer.STREAM_FILTER, search_indexer.handler, _ctx()).delivered
 
 
 def _ctx() -> Any:
@@ -140,7 +141,7 @@ def test_a_batch_the_index_refuses_is_reported_record_by_record(api, stream, ind
 
     refused = submit(api, "Pothole", "Deep pothole")
     taken = submit(api, "Bench", "Broken bench", category="lighting.streetlight_out")
-    cards = [r for r in stream.poll() if r["dynamodb"]["Keys"]["sk"]["S"] == "#CARD"]
+    cards = [r for r in stream.read() if r["dynamodb"]["Keys"]["sk"]["S"] == "#CARD"]
     refused_id = api.container.cards.get(refused).id
 
     class Refusing(EmbeddedSearchIndex):

@@ -17,13 +17,7 @@ class DynamoSurveyResults:
         self._table = table_name
 
     def record(self, answer: SurveyAnswer) -> None:
-        item = {
-            ts.PARTITION_KEY: {"S": ts.surveys_pk(_year(answer.number))},
-            ts.SORT_KEY: {"S": answer.number},
-            "entity": {"S": "survey"},
-            "answer": {"S": answer.model_dump_json()},
-        }
-        if not put_if_absent(self._db, self._table, item):
+        if not put_if_absent(self._db, self._table, survey_item(answer)):
             raise ConflictError(f"request {answer.number} has been rated already")
 
     def of_year(self, year: int) -> list[SurveyAnswer]:
@@ -36,6 +30,16 @@ class DynamoSurveyResults:
         return [
             SurveyAnswer.model_validate_json(i["answer"]["S"]) for i in query_all(self._db, request)
         ]
+
+
+def survey_item(answer: SurveyAnswer) -> dict[str, Any]:
+    """The stored form of a rating: one item per card, under its year."""
+    return {
+        ts.PARTITION_KEY: {"S": ts.surveys_pk(_year(answer.number))},
+        ts.SORT_KEY: {"S": answer.number},
+        "entity": {"S": "survey"},
+        "answer": {"S": answer.model_dump_json()},
+    }
 
 
 def _year(number: str) -> int:

@@ -9,6 +9,7 @@
     civicdesk call OPERATION [NUMBER] --from PHONE [--topic K] [--say TEXT] [--code C]
     civicdesk search reindex [--endpoint URL] [--data-dir D]
     civicdesk export nightly [--endpoint URL] [--data-dir D]
+    civicdesk demo [--cards N] [--months M] [--endpoint URL] [--data-dir D]
 
 ``directory publish`` stores the files in chalicelib/seed/ (departments, topics, staff,
 duty shifts, districts, streets) as the directory's next version when they changed; every
@@ -17,6 +18,8 @@ environment (the deployed stack, with the CIVICDESK_* settings the Lambda has), 
 --endpoint a running local stack's emulated AWS. ``call`` plays one step of the IVR (what
 Amazon Connect asks during a call) against the local stack, e.g.
 ``civicdesk call create --from +79161234567 --topic 1 --say "Pothole at Lenina 5"``.
+``demo`` fills a running local stack with a generated town: N requests over the last M months,
+from every channel, at every stage, with their histories, messages and ratings.
 """
 
 from __future__ import annotations
@@ -101,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("action", choices=("reindex",))
     search.add_argument("--endpoint", help="emulated AWS of a local stack")
     search.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    demo = commands.add_parser(
+        "demo", help="fill the running local stack with a generated town (N cards over M months)"
+    )
+    demo.add_argument("--cards", type=_positive, default=1000)
+    demo.add_argument("--months", type=_positive, default=12)
+    demo.add_argument("--endpoint", default="http://127.0.0.1:4566", help="the local stack's AWS")
+    demo.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     args = parser.parse_args(argv)
     handlers = {
         "run": _run,
@@ -111,8 +121,58 @@ def main(argv: list[str] | None = None) -> int:
         "call": _call,
         "search": _search,
         "export": _export,
+        "demo": _demo,
     }
     return handlers[args.command](args)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import time
+
+    _use_endpoint(args.endpoint)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the progress bar is the output
+    from infrastructure.local.stack import dev_secret
+
+    # The stack's own secret: the generated requests' links open on its status page.
+    os.environ.update(
+        {"CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": dev_secret(args.data_dir)}
+    )
+    from chalicelib import bootstrap
+    from chalicelib.adapters.memory_rules import InMemoryRoutingRules
+    from infrastructure.local.demo import progress_bar, seed_town
+
+    live = bootstrap.container()
+    rules = live.routing_rules.current()
+    started = time.monotonic()
+    done = seed_town(
+        cards=args.cards,
+        months=args.months,
+        dynamodb=live.dynamodb_client,
+        settings=live.settings,
+        # The town's directory, rules and templates as the stack has them, refreshed on the
+        # stack's clock (not on the generated moments: they would be read again every card).
+        build=lambda **ports: bootstrap.build(
+            live.settings,
+            directory=live.directory,
+            routing_rules=InMemoryRoutingRules(lambda: rules),
+            templates=live.templates,
+            **ports,
+        ),
+        progress=lambda n, total: progress_bar(n, total, started),
+    )
+    print(
+        f"{done.cards:,} requests over {args.months} months: {done.items:,} items written, "
+        f"{done.ratings:,} ratings ({done.refused_steps:,} staff steps the rules refused) in "
+        f"{time.monotonic() - started:,.0f} s"
+    )
+    return 0
 
 
 def _token(args: argparse.Namespace) -> int:

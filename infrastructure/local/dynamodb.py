@@ -24,13 +24,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.utils import utcnow
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, StreamRecord, StreamShard, Table
+from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, StreamShard, Table
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, dynamodbstreams_backends
+from moto.moto_api._internal import mock_random
 
 from infrastructure.local.item_store import NO_KEY, ItemStore, KeyRange, Position, key_bytes
 from infrastructure.local.item_store import prefix_end as _prefix_end
@@ -39,10 +43,13 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Targets this module answers for (X-Amz-Target prefixes).
 TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 ITERATOR_LIFETIME = 15 * 60  # seconds, as DynamoDB Streams' shard iterators
+ITEM_SIZE_LIMIT = 405_000  # moto's bound (DynamoDB's 400 KB is measured a little loosely)
 
 
 def install(store: ItemStore, account_id: str, region: str) -> LocalDynamoDB:
     """Serve DynamoDB and its streams for ``account_id``/``region`` from ``store``."""
+    DynamoType.size = _size  # type: ignore[method-assign, assignment]
+    Item.__init__ = _new_item  # type: ignore[method-assign]
     backend = LocalDynamoDB(region, account_id, store)
     dynamodb_backends[account_id][region] = backend
     dynamodbstreams_backends[account_id][region] = LocalStreams(region, account_id)
@@ -82,7 +89,7 @@ class LocalDynamoDB(DynamoDBBackend):
     def create_table(self, name: str, **options: Any) -> Table:  # type: ignore[override]
         if name in self.tables:
             return super().create_table(name, **options)  # moto's ResourceInUse answer
-        table = StoredTable(
+        table = StoredTable(  # type: ignore[abstract]  # as moto builds its Table
             name, account_id=self.account_id, region=self.region_name, store=self.store, **options
         )
         self.tables[name] = table
@@ -125,8 +132,9 @@ class StoredTable(Table):
     def __init__(self, *args: Any, store: ItemStore, **kwargs: Any) -> None:
         self.store = store
         super().__init__(*args, **kwargs)
-        self.items = StoredItems(self)
+        self.items = StoredItems(self)  # type: ignore[assignment]
         self._candidates: list[Item] | None = None
+        self._last_saved: tuple[Item | None, dict[str, Any]] = (None, {})
 
     @classmethod
     def restore(
@@ -200,7 +208,13 @@ class StoredTable(Table):
 
     def save(self, item: Item) -> None:
         hk, rk = self.keys_of(item.hash_key, item.range_key)
-        self.store.put(self.name, hk, rk, plain_attributes(item), self._index_keys(item))
+        plain = plain_attributes(item)
+        self._last_saved = (item, plain)  # its stream record (written next) reuses it
+        self.store.put(self.name, hk, rk, plain, self._index_keys(item))
+
+    def plain_of(self, item: Item) -> dict[str, Any]:
+        saved, plain = self._last_saved
+        return plain if saved is item else plain_attributes(item)
 
     def remove(self, hash_key: DynamoType, range_key: DynamoType | None) -> None:
         self.store.delete(self.name, *self.keys_of(hash_key, range_key))
@@ -208,7 +222,7 @@ class StoredTable(Table):
     def item(self, attributes: dict[str, Any]) -> Item:
         """An Item from stored attributes (without moto's per-attribute size re-check: the item
         passed it when it was written)."""
-        made: Item = Item.__new__(Item)
+        made = cast(Item, Item.__new__(Item))
         values = LimitedSizeDict.__new__(LimitedSizeDict)
         dict.__init__(values, ((k, DynamoType(v)) for k, v in attributes.items()))
         made.attrs = values
@@ -340,7 +354,9 @@ class StoredTable(Table):
         index_name: str | None,
     ) -> list[Item] | None:
         ihk = key_bytes(hash_key.type, hash_key.value)
-        bounds = _bounds(comparison, values)
+        # Start where the first match can be; read on until the first item past the last
+        # match: moto's own table sees that item too and, with a full page, says there is more.
+        bounds = _near_side(_bounds(comparison, values), forward)
         if index_name is None:
             after = self._key_of_start(start, self.range_key_attr) if start else None
             rows = self.store.partition(self.name, ihk, bounds, forward=forward, after=after)
@@ -360,7 +376,8 @@ class StoredTable(Table):
             if comparison and sort_attr is not None:
                 value = item.attrs.get(sort_attr)
                 if value is None or not value.compare(comparison, values):
-                    continue
+                    page.items.append(item)  # past the last match
+                    break
             if page.add(item):
                 break
         return page.items
@@ -475,17 +492,39 @@ class StoredStream(StreamShard):
         return self.table
 
     def add(self, old: Item | None, new: Item | None) -> None:
-        view = self.table.stream_specification["StreamViewType"]  # type: ignore[index]
+        """A record as DynamoDB Streams writes it (moto's ``StreamRecord`` fields; the images
+        as stored, not converted again)."""
+        table = self.stored_table
+        view = table.stream_specification["StreamViewType"]  # type: ignore[index]
         event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        changed = old if old is not None else new
+        assert changed is not None
+        data: dict[str, Any] = {
+            "StreamViewType": view,
+            "ApproximateCreationDateTime": utcnow().isoformat(),
+            "Keys": {table.hash_key_attr: _plain(changed.hash_key)},
+            "SizeBytes": sum(i.size() for i in (old, new) if i is not None),
+        }
+        if table.range_key_attr is not None:
+            data["Keys"][table.range_key_attr] = _plain(changed.range_key)
+        if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
+            data["NewImage"] = table.plain_of(new)
+        if view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") and old is not None:
+            data["OldImage"] = table.plain_of(old)
+        record = {
+            "eventID": mock_random.uuid4().hex,
+            "eventName": event,
+            "eventSource": "aws:dynamodb",
+            "eventVersion": "1.0",
+            "awsRegion": table.region_name,
+            "dynamodb": data,
+        }
         start = self.starting_sequence_number
 
         def make(seq: int) -> dict[str, Any]:
-            record = StreamRecord(self.table, view, event, old, new, start + seq).record
-            created = record["dynamodb"]["ApproximateCreationDateTime"]
-            record["dynamodb"]["ApproximateCreationDateTime"] = created.isoformat()
-            return _jsonable(record)  # type: ignore[no-any-return]
+            data["SequenceNumber"] = str(start + seq)
+            return record
 
-        table = self.stored_table
         table.store.append_record(table.name, make)
 
     def get(self, start: int, quantity: int) -> list[dict[str, Any]]:
@@ -502,6 +541,11 @@ class StoredStream(StreamShard):
             record["dynamodb"]["ApproximateCreationDateTime"] = datetime.fromisoformat(created)
         return records
 
+    def oldest(self) -> int:
+        """The position of the oldest record kept (TRIM_HORIZON)."""
+        table = self.stored_table
+        return table.store.oldest_seq(table.name)
+
     def checkpoint(self, reader: str, last_sequence_number: str) -> None:
         """``reader`` has handled every record up to this one (a local event source mapping's
         position, which Lambda keeps on AWS); records every reader passed are dropped."""
@@ -509,11 +553,16 @@ class StoredStream(StreamShard):
         seq = int(last_sequence_number) - self.starting_sequence_number + 1
         table.store.checkpoint(reader, table.name, seq)
 
+    def register(self, reader: str) -> None:
+        table = self.stored_table
+        table.store.register(reader, table.name)
+
     def checkpoint_of(self, reader: str) -> str | None:
         table = self.stored_table
         with table.store.lock:
             seq = table.store.checkpoint_of(reader, table.name)
-        return None if seq is None else str(self.starting_sequence_number + seq - 1)
+        # Nothing handled yet: read from the oldest record (TRIM_HORIZON).
+        return None if not seq else str(self.starting_sequence_number + seq - 1)
 
     def behind(self, reader: str) -> int:
         """Records written that ``reader`` has not handled yet."""
@@ -542,8 +591,13 @@ class LocalStreams(DynamoDBStreamsBackend):
         super().__init__(region_name, account_id)
         self._issued: dict[str, float] = {}
 
-    def get_shard_iterator(self, *args: Any, **kwargs: Any) -> Any:
-        iterator = super().get_shard_iterator(*args, **kwargs)
+    def get_shard_iterator(
+        self, arn: str, shard_id: str, shard_iterator_type: str, sequence_number: Any = None
+    ) -> Any:
+        iterator = super().get_shard_iterator(arn, shard_id, shard_iterator_type, sequence_number)
+        shard = iterator.stream_shard
+        if shard_iterator_type == "TRIM_HORIZON" and isinstance(shard, StoredStream):
+            iterator.sequence_number = shard.starting_sequence_number + shard.oldest()
         self._issued[iterator.arn] = time.monotonic()
         return iterator
 
@@ -558,6 +612,44 @@ class LocalStreams(DynamoDBStreamsBackend):
         answer = super().get_records(iterator_arn, limit)
         self._issued[answer["NextShardIterator"]] = now
         return answer
+
+
+def _size(value: DynamoType) -> int:
+    """An attribute's size as moto measures it, without moto's copying: its ``size`` wraps each
+    nested value in a new DynamoType (rebuilding that value's whole subtree) before measuring
+    it, and the item measures every attribute again as each one is stored; a card item took
+    6 ms to put, most of it there."""
+    kind, inner = value.type, value.value
+    if kind == "N":
+        return len(str(inner))
+    if kind == "NS":
+        return sum(len(str(v)) for v in inner)
+    if kind in ("SS", "BS"):
+        return sum(bytesize(v) for v in inner)
+    if kind == "L":
+        return sum(_size(v) if isinstance(v, DynamoType) else _size(DynamoType(v)) for v in inner)
+    if kind == "M":
+        return sum(
+            bytesize(k) + (_size(v) if isinstance(v, DynamoType) else _size(DynamoType(v)))
+            for k, v in inner.items()
+        )
+    if isinstance(inner, bool):
+        return 1
+    return bytesize(inner)
+
+
+def _new_item(
+    self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]
+) -> None:
+    """moto's Item, its 400 KB limit checked once for the whole item (moto re-measures every
+    attribute stored so far as it stores each one)."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(values, ((k, DynamoType(v)) for k, v in attrs.items()))
+    if sum(bytesize(k) + _size(v) for k, v in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = values
 
 
 def _index_key_names(index: Any) -> tuple[str, str | None]:
@@ -588,6 +680,13 @@ def _bounds(comparison: str | None, values: list[DynamoType]) -> KeyRange:
     return KeyRange()
 
 
+def _near_side(bounds: KeyRange, forward: bool) -> KeyRange:
+    """The bound a read in this direction starts from (the other one ends it)."""
+    if forward:
+        return KeyRange(low=bounds.low, low_inclusive=bounds.low_inclusive)
+    return KeyRange(high=bounds.high, high_inclusive=bounds.high_inclusive)
+
+
 class _Page:
     """Candidates enough for moto to fill a page and see that there is more: one past the
     Limit, or past the 1 MB a page may hold."""
@@ -613,6 +712,8 @@ def plain_attributes(item: Item) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if not isinstance(value, DynamoType):
         return _jsonable(value)
+    if type(value.value) is str:
+        return {value.type: value.value}
     if value.is_map():
         return {"M": {k: _plain(v) for k, v in value.value.items()}}
     if value.is_list():

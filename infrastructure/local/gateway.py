@@ -9,13 +9,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGatewayAuthorizer
+from chalice.local import (
+    ChaliceRequestHandler,
+    LocalDevServer,
+    LocalGatewayAuthorizer,
+    ThreadedHTTPServer,
+)
 
 PORTAL_DIR = Path(__file__).resolve().parents[2] / "templates" / "portal"
 STATIC_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".svg", ".png", ".ico"})
 DEV_STAFF = "/dev/staff"
 DEV_SIGN_IN = "/dev/sign-in"
 MAX_SIGN_IN_BYTES = 1024
+
+
+class ApiHttpServer(ThreadedHTTPServer):
+    """A thread per connection, as Chalice's; with a listen backlog for a burst of clients
+    (the standard library's is 5: the sixth connecting at once was reset) and threads that
+    do not hold up a stop."""
+
+    request_queue_size = 128
+    daemon_threads = True
 
 
 class DevSignIn:
@@ -117,7 +131,9 @@ class ApiServer:
             app.__class__ = CustomLocalChalice
         config = Config.create(chalice_stage="dev", app_name="civicdesk")
         handler = type("Handler", (PortalAndApiHandler,), {"dev_sign_in": dev_sign_in})
-        self._server: LocalDevServer = LocalDevServer(app, config, host, port, handler_cls=handler)
+        self._server: LocalDevServer = LocalDevServer(
+            app, config, host, port, handler_cls=handler, server_cls=ApiHttpServer
+        )
         self.port = self._server.server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.server.serve_forever, daemon=True, name="civicdesk-api"

@@ -356,6 +356,14 @@ class ItemStore:
                 "DELETE FROM stream_records WHERE tbl = ? AND seq < ?", (table, passed)
             )
 
+    def register(self, reader: str, table: str) -> None:
+        """A new reader holds every record still kept, until it has read them."""
+        with self.request():
+            self._db.execute(
+                "INSERT OR IGNORE INTO stream_checkpoints VALUES (?, ?, ?)",
+                (reader, table, self.oldest_seq(table)),
+            )
+
     def checkpoint_of(self, reader: str, table: str) -> int | None:
         row = self._db.execute(
             "SELECT seq FROM stream_checkpoints WHERE reader = ? AND tbl = ?", (reader, table)

@@ -197,11 +197,9 @@ def replay(journal: Journal, endpoint: str) -> Replayed:
 
 
 def _is_dynamodb_write(target: str | None) -> bool:
-    return (
-        bool(target)
-        and target.startswith("DynamoDB_")
-        and not target.rsplit(".", 1)[-1].startswith(READ_PREFIXES)
-    )
+    if not target or not target.startswith("DynamoDB_"):
+        return False
+    return not target.rsplit(".", 1)[-1].startswith(READ_PREFIXES)
 
 
 def compacted(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -27,9 +27,7 @@ class OutboxMailer:
 
     def send(self, mail: OutgoingMail) -> None:
         self._inner.send(mail)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        name = f"{stamp}-{mail.message_id.strip('<>').split('@')[0][:12]}.eml"
-        (self.folder / name).write_bytes(mail.raw)
+        write_new(self.folder, _stem(mail.message_id.strip("<>").split("@")[0]), ".eml", mail.raw)
 
 
 class OutboxSms:
@@ -42,11 +40,28 @@ class OutboxSms:
 
     def send(self, phone: str, text: str) -> str:
         message_id = self._inner.send(phone, text)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        (self.folder / f"{stamp}-{message_id[:12]}.sms.txt").write_text(
-            f"To: {phone}\n\n{text}\n", "utf-8"
-        )
+        write_new(self.folder, _stem(message_id), ".sms.txt", f"To: {phone}\n\n{text}\n".encode())
         return message_id
+
+
+def _stem(message_id: str) -> str:
+    """A file name for a message: when it was sent, then its id (letters, digits, . and -)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    safe = "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in message_id)[:80]
+    return f"{stamp}-{safe}"
+
+
+def write_new(folder: Path, stem: str, suffix: str, content: bytes) -> Path:
+    """Write ``content`` to a file that did not exist: two messages never share one."""
+    for attempt in range(1, 1000):
+        path = folder / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        try:
+            with path.open("xb") as out:
+                out.write(content)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free name for {stem}{suffix} in {folder}")
 
 
 @dataclass

@@ -96,13 +96,16 @@ class LocalStack:
         from chalicelib.adapters.clock import SystemClock
         from chalicelib.adapters.ses_mailer import SesMailer
         from chalicelib.adapters.sns_sms import SnsSmsSender
+        from chalicelib.observability import logger
         from chalicelib.settings import Settings
         from infrastructure.local.gateway import ApiServer, DevSignIn
+        from infrastructure.local.logs import keys_per_thread
         from infrastructure.local.mailroom import OutboxMailer, OutboxSms, SmtpListener
         from infrastructure.local.resources import ensure_resources
         from infrastructure.local.streams import StreamReader
         from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
 
+        keys_per_thread(logger)
         settings = Settings.from_env()
         s3 = boto3.client("s3")
         scheduler = boto3.client("scheduler")
@@ -157,6 +160,8 @@ class LocalStack:
         stream_arn = boto3.client("dynamodb").describe_table(TableName=settings.table_name)[
             "Table"
         ]["LatestStreamArn"]
+        aws = self._aws
+        assert aws is not None
         self._timers = DeadlineTimers(
             scheduler_client=scheduler,
             group=settings.schedule_group,
@@ -167,10 +172,10 @@ class LocalStack:
                 boto3.client("dynamodbstreams"),
                 stream_arn,
                 name="search-indexer",
-                checkpoints=self._aws.stream_of(settings.table_name),
+                checkpoints=aws.stream_of(settings.table_name),
                 failures=self.data_dir / "stream-failures.jsonl",
             ),
-            housekeeping=self._aws.housekeeping,
+            housekeeping=aws.housekeeping,
             nightly_export=True,
         )
         self._timers.start()

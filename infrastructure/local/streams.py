@@ -26,12 +26,14 @@ from chalicelib.observability import logger
 
 BATCH = 100  # records per function call (the mapping's batch size)
 MAX_ATTEMPTS = 6  # the first try and the mapping's five retries
-PER_PASS = 5000  # records read per pass at most, so one pass never runs long
+PER_PASS = 1000  # records read per pass at most, so one pass never runs long
 BEHIND_WARNING = 1000  # records not yet handled before the reader says it is behind
 
 
 class Checkpoints(Protocol):
     """Where a reader has got to: the sequence number of the last record it handled."""
+
+    def register(self, reader: str) -> None: ...
 
     def checkpoint(self, reader: str, last_sequence_number: str) -> None: ...
 
@@ -45,6 +47,9 @@ class MemoryCheckpoints:
     """Checkpoints for a stream whose emulator keeps none (moto's own, in tests)."""
 
     positions: dict[str, str] = field(default_factory=dict)
+
+    def register(self, reader: str) -> None:
+        return None
 
     def checkpoint(self, reader: str, last_sequence_number: str) -> None:
         self.positions[reader] = last_sequence_number
@@ -83,6 +88,7 @@ class StreamReader:
         self._checkpoints = checkpoints
         self._failures = failures
         self._attempts: dict[str, int] = {}
+        checkpoints.register(name)
 
     def read(self, limit: int = PER_PASS) -> list[dict[str, Any]]:
         """The records after the checkpoint, as Lambda's event ``Records`` (nothing is moved)."""
@@ -104,11 +110,15 @@ class StreamReader:
         pattern: dict[str, Any],
         handler: Callable[[dict[str, Any], Any], Any],
         context: Any,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> FeedReport:
-        """One pass: hand what is new to ``handler`` in batches; move past what it handled."""
+        """One pass: hand what is new to ``handler`` in batches; move past what it handled.
+        ``stopping`` is asked between batches (the stack is shutting down: leave the rest)."""
         records = self.read()
         report = FeedReport(read=len(records))
         for start in range(0, len(records), BATCH):
+            if stopping():
+                break
             batch = records[start : start + BATCH]
             wanted = [r for r in batch if matches(r, pattern)]
             failed_at = self._first_failure(wanted, handler, context) if wanted else None

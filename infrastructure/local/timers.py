@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from chalicelib.adapters.eventbridge_scheduler import SCHEDULE_PREFIX
 from chalicelib.observability import logger
@@ -187,7 +187,10 @@ class DeadlineTimers:
         # The table's stream → the search indexer, filtered as the event source mapping is.
         if self._stream is not None:
             report.indexed = self._stream.feed(
-                search_indexer.STREAM_FILTER, search_indexer.handler, _context("search-indexer")
+                search_indexer.STREAM_FILTER,
+                search_indexer.handler,
+                _context("search-indexer"),
+                stopping=self._stop.is_set,
             )
         # The nightly export (AWS's 01:00 UTC rule), and once at start so reports have figures.
         night = now.date().isoformat()

@@ -10,7 +10,6 @@ import pytest
 
 from infrastructure.local.journal import Journal, compacted, is_mutating
 
-
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 

@@ -400,8 +400,8 @@ def _print_welcome(stack: Any, urls: Any) -> None:
         f"  Categories:       {api}/categories",
         f"  Mail in (SMTP):   {urls.smtp}   (to: {bootstrap.container().settings.mail_from})",
         f"  Mail, SMS out:    {urls.outbox}/*.eml, *.sms.txt",
-        f"  Emulated AWS:     {urls.aws}   (moto; data in {stack.data_dir}, "
-        f"{stack.replayed} writes restored)",
+        f"  Emulated AWS:     {urls.aws}   (moto; data in {stack.data_dir}: "
+        f"{stack.cards:,} requests held, {stack.replayed} other writes restored)",
         "",
         "Staff tokens (send as 'Authorization: Bearer <token>'; valid 7 days):",
     ]

@@ -232,6 +232,14 @@ class ItemStore:
             self._db.execute("SELECT COUNT(*) FROM items WHERE tbl = ?", (table,)).fetchone()[0]
         )
 
+    def count_sort_key(self, table: str, rk: bytes) -> int:
+        """Items of a table with this sort key, in every partition."""
+        with self.lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM items WHERE tbl = ? AND rk = ?", (table, rk)
+            ).fetchone()
+        return int(row[0])
+
     def partition(
         self,
         table: str,

@@ -12,7 +12,7 @@ own data (``item_store.py``). A journal written before DynamoDB had its store st
 its DynamoDB writes go into the store once and leave the journal.
 
 Each replay also compacts the journal: a resource that was deleted (a schedule that fired, an
-object removed) leaves no entries behind.
+object removed) leaves no entries behind, and a schedule moved ten times is replayed once.
 """
 
 from __future__ import annotations
@@ -203,15 +203,25 @@ def _is_dynamodb_write(target: str | None) -> bool:
 
 
 def compacted(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The entries without those a later DELETE of the same resource undid (and that DELETE)."""
+    """The entries without those that later ones undid or replaced: everything about a
+    resource before (and including) its last DELETE, and a PUT that a later PUT of the same
+    path replaced (a schedule moved again, an object written again)."""
     deleted_at: dict[tuple[str, str], int] = {}
+    last_put: dict[tuple[str, str], int] = {}
     for position, entry in enumerate(entries):
-        if entry["method"].upper() == "DELETE":
+        method = entry["method"].upper()
+        if method == "DELETE":
             deleted_at[_resource(entry)] = position
+        elif method == "PUT":
+            last_put[(entry["path"], _resource(entry)[1])] = position
     return [
         entry
         for position, entry in enumerate(entries)
         if position > deleted_at.get(_resource(entry), -1)
+        and (
+            entry["method"].upper() != "PUT"
+            or last_put[(entry["path"], _resource(entry)[1])] == position
+        )
     ]
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.table_schema import CARD_SK
 from infrastructure.local.aws import REGION, EmulatedAws
 
 LOCAL_SCHEDULE_GROUP = "civicdesk-local-deadlines"
@@ -52,6 +53,7 @@ class LocalStack:
         self._smtp: Any = None
         self._timers: Any = None
         self.replayed = 0
+        self.cards = 0
 
     def start(self) -> LocalUrls:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +109,9 @@ class LocalStack:
 
         keys_per_thread(logger)
         settings = Settings.from_env()
+        aws = self._aws
+        assert aws is not None
+        self.cards = aws.store.count_sort_key(settings.table_name, CARD_SK.encode())
         s3 = boto3.client("s3")
         scheduler = boto3.client("scheduler")
         ensure_resources(
@@ -160,8 +165,6 @@ class LocalStack:
         stream_arn = boto3.client("dynamodb").describe_table(TableName=settings.table_name)[
             "Table"
         ]["LatestStreamArn"]
-        aws = self._aws
-        assert aws is not None
         self._timers = DeadlineTimers(
             scheduler_client=scheduler,
             group=settings.schedule_group,

@@ -146,6 +146,8 @@ class DeadlineTimers:
         self._nightly_export = nightly_export
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # name -> (last modified, fire time, card number): schedules already read
+        self._schedules: dict[str, tuple[Any, datetime | None, str]] = {}
 
     def tick(self) -> TickReport:
         from functions import (
@@ -231,19 +233,32 @@ class DeadlineTimers:
                 logger.exception("local deadline timers failed")
 
     def _due_schedules(self, now: datetime) -> list[str]:
-        due = []
+        """The cards whose schedule's moment has come (each schedule deleted once fired). A
+        schedule is read once per change, not every second: the list says when it changed."""
+        due, listed = [], set()
         paginator = self._scheduler.get_paginator("list_schedules")
         for page in paginator.paginate(GroupName=self._group, NamePrefix=SCHEDULE_PREFIX):
             for summary in page["Schedules"]:
-                schedule = self._scheduler.get_schedule(Name=summary["Name"], GroupName=self._group)
-                match = _AT.match(schedule["ScheduleExpression"])
-                if match is None:
-                    continue
-                at = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
-                if at <= now:
-                    self._scheduler.delete_schedule(Name=summary["Name"], GroupName=self._group)
-                    due.append(json.loads(schedule["Target"]["Input"])["number"])
+                name, changed = summary["Name"], summary.get("LastModificationDate")
+                listed.add(name)
+                known = self._schedules.get(name)
+                if known is None or known[0] != changed:
+                    known = (changed, *self._read_schedule(name))
+                    self._schedules[name] = known
+                _, at, number = known
+                if at is not None and at <= now:
+                    self._scheduler.delete_schedule(Name=name, GroupName=self._group)
+                    self._schedules.pop(name, None)
+                    due.append(number)
+        for gone in set(self._schedules) - listed:
+            del self._schedules[gone]
         return due
+
+    def _read_schedule(self, name: str) -> tuple[datetime | None, str]:
+        schedule = self._scheduler.get_schedule(Name=name, GroupName=self._group)
+        match = _AT.match(schedule["ScheduleExpression"])
+        at = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC) if match else None
+        return at, json.loads(schedule["Target"]["Input"])["number"]
 
 
 def _export(export_cards: Any) -> None:

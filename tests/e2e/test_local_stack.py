@@ -267,3 +267,84 @@ def test_a_call_played_from_the_command_line_makes_a_card_and_an_sms(local_stack
         timeout=TIMEOUT,
     )
     assert page.status_code == 200  # the text's link opens the stack's status page
+
+
+def test_the_journal_keeps_state_changes_only_and_a_restart_replays_it_cleanly(local_stack):
+    import base64
+    import json
+
+    from infrastructure.local.journal import is_mutating
+
+    stack = local_stack.start()
+    numbers = [
+        requests.post(f"{stack.url}/requests", json=card_form(), timeout=TIMEOUT).json()["number"]
+        for _ in range(5)
+    ]
+    # The stream is read every second, receipts go out by mail and SMS: none of it is state.
+    _wait_for(stack.data_dir / "outbox", "*.eml", 5)
+    assert stack.stop() == 0
+    entries = [
+        json.loads(line)
+        for line in (stack.data_dir / "aws-journal.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert entries  # the buckets, the mail identity, the schedule group
+    for entry in entries:
+        target = entry["headers"].get("X-Amz-Target")
+        body = base64.b64decode(entry["body"])
+        assert is_mutating(entry["method"], target, entry["headers"].get("Content-Type"), body)
+        assert not (target or "").startswith("DynamoDB"), target
+
+    stack.output.clear()
+    stack.start()
+    printed = "".join(stack.output)
+    assert "Traceback" not in printed
+    assert f"{len(numbers)} requests held" in printed
+    staff = _staff(stack, "op-olga")
+    for number in numbers:
+        card = requests.get(f"{stack.url}/staff/cards/{number}", headers=staff, timeout=TIMEOUT)
+        assert card.status_code == 200, number
+
+
+def test_a_hard_kill_under_load_loses_no_acknowledged_request(local_stack):
+    import threading
+
+    stack = local_stack.start()
+    acknowledged: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def client(n: int) -> None:
+        with requests.Session() as session:
+            for i in range(100):
+                if enough.is_set():
+                    return
+                try:
+                    answer = session.post(
+                        f"{stack.url}/requests",
+                        json=card_form(subject=f"Load {n}.{i}"),
+                        timeout=TIMEOUT,
+                    )
+                except requests.ConnectionError:
+                    return  # killed mid-request: not acknowledged
+                if answer.status_code == 201:
+                    with lock:
+                        acknowledged.append(
+                            (answer.json()["number"], answer.json()["access_token"])
+                        )
+                        if len(acknowledged) >= 60:
+                            enough.set()
+
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for c in clients:
+        c.start()
+    enough.wait(timeout=120)
+    stack.kill_hard()  # while the other clients are still sending
+    for c in clients:
+        c.join(timeout=30)
+    stack.start()
+    assert len(acknowledged) >= 60
+    for number, token in acknowledged:
+        seen = requests.get(
+            f"{stack.url}/requests/{number}", headers={"X-Access-Token": token}, timeout=TIMEOUT
+        )
+        assert seen.status_code == 200, number

@@ -54,15 +54,16 @@ def test_a_deleted_resource_leaves_no_entries_behind():
     other_group = entry("POST", "/schedules/card-1-first", {"GroupName": "other"})
     deleted = entry("DELETE", "/schedules/card-1-first?groupName=deadlines")
     kept = entry("POST", "/schedules/card-2-first", {"GroupName": "deadlines"})
+    moved = entry("PUT", "/schedules/card-2-first", {"GroupName": "deadlines", "at": 1})
+    moved_again = entry("PUT", "/schedules/card-2-first", {"GroupName": "deadlines", "at": 2})
+    tagged = entry("PUT", "/civicdesk-attachments/cards/1/a.png?tagging")
     photo = entry("PUT", "/civicdesk-attachments/cards/1/a.png")
     replaced = entry("PUT", "/civicdesk-attachments/cards/1/a.png")
     removed = entry("DELETE", "/civicdesk-attachments/cards/1/a.png")
     again = entry("PUT", "/civicdesk-attachments/cards/1/a.png")
-    assert compacted([fired, other_group, deleted, kept, photo, replaced, removed, again]) == [
-        other_group,
-        kept,
-        again,
-    ]
+    entries = [fired, other_group, deleted, kept, moved, photo, moved_again, replaced, tagged]
+    entries += [removed, again]
+    assert compacted(entries) == [other_group, kept, moved_again, again]
 
 
 def _call(app, method: str, status: str, body: bytes = b"{}", target: str | None = None):

@@ -12,7 +12,7 @@ SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 TIME_FACTOR ?= 1
 
-.PHONY: run test lint typecheck unit synth bench clean system-deps mail-reprocess
+.PHONY: run test lint typecheck unit synth bench bench-town clean system-deps mail-reprocess
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -65,6 +65,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/ivr.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000
+
+# The local stack up to 100,000 requests (about an hour and a half: the seeding).
+bench-town: $(STAMP)
+	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000,100000
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -20,6 +20,7 @@ stack's); anything else a client asks moto for is moto's own.
 from __future__ import annotations
 
 import base64
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -244,8 +245,16 @@ class StoredTable(Table):
         return keys
 
     def rebuild_indexes(self) -> None:
-        for attributes in self.store.scan(self.name, None):
-            self.save(self.item(attributes))
+        """Index entries for every item, a page at a time (SQLite must not write a table
+        while a read of it is still open)."""
+        after: tuple[bytes, bytes] | None = None
+        while True:
+            page = [self.item(a) for a in itertools.islice(self.store.scan(self.name, after), 1000)]
+            if not page:
+                return
+            for item in page:
+                self.save(item)
+            after = self.keys_of(page[-1].hash_key, page[-1].range_key)
 
     # -- Query and Scan: moto's own, over the candidates read from the store -----------------
 

@@ -291,3 +291,39 @@ def test_a_record_the_function_keeps_failing_is_set_aside_and_reading_goes_on(lo
     assert (after.delivered, after.behind) == (1, 0)  # CARD#2, once past the set-aside one
     assert "CARD#2" in handled
     assert "CARD#1" not in handled
+
+
+def test_an_index_added_later_holds_the_items_already_there(local_aws):
+    dynamodb = local_aws["dynamodb"]
+    dynamodb.create_table(
+        TableName="older",
+        KeySchema=ts.KEY_SCHEMA,
+        AttributeDefinitions=ts.ATTRIBUTE_DEFINITIONS[:2],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for n in range(1500):  # more than one page of the rebuild
+        dynamodb.put_item(
+            TableName="older",
+            Item={
+                "pk": {"S": f"CARD#{n:05d}"},
+                "sk": {"S": "#CARD"},
+                "queue_pk": {"S": f"roads#{n % 2}"},
+                "queue_sk": {"S": f"{n:05d}"},
+            },
+        )
+    queue = next(i for i in ts.GLOBAL_SECONDARY_INDEXES if i["IndexName"] == ts.QUEUE_INDEX)
+    dynamodb.update_table(
+        TableName="older",
+        AttributeDefinitions=[
+            a for a in ts.ATTRIBUTE_DEFINITIONS if a["AttributeName"] in ("queue_pk", "queue_sk")
+        ],
+        GlobalSecondaryIndexUpdates=[{"Create": queue}],
+    )
+    found = dynamodb.get_paginator("query").paginate(
+        TableName="older",
+        IndexName=ts.QUEUE_INDEX,
+        KeyConditionExpression="queue_pk = :q",
+        ExpressionAttributeValues={":q": {"S": "roads#1"}},
+    )
+    numbers = [i["queue_sk"]["S"] for page in found for i in page["Items"]]
+    assert numbers == [f"{n:05d}" for n in range(1, 1500, 2)]

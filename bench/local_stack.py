@@ -5,8 +5,10 @@ For each size (default 100, 1,000, 10,000 and 100,000 cards) the data folder is 
 that size with ``civicdesk demo`` (a generated town, through the product's own use cases), the
 stack is stopped with SIGTERM (timed) and started again on the same folder (timed: restart to
 ready), and then, one after another, web intakes are sent (``POST /requests``) and timed; then
-50 clients at once. Printed per size: the stack's RSS at rest and after the intakes, the data
-on disk, intake median and p95, the restart and stop times, and the answers to the burst.
+50 clients at once; then it is killed (SIGKILL) while eight clients send, restarted, and every
+acknowledged request is looked for. Printed per size: the stack's RSS at rest and after the
+intakes, the data on disk, intake median and p95, the restart and stop times, the answers to the
+burst, and what a hard kill kept.
 
     python bench/local_stack.py [--sizes 100,1000,10000,100000] [--data-dir D] [--intakes 200]
 
@@ -188,6 +190,54 @@ def burst(stack: Stack, clients: int = 50) -> dict[str, int]:
     return {o: outcomes.count(o) for o in sorted(set(outcomes))}
 
 
+def killed_under_load(stack: Stack, data_dir: Path) -> tuple[Stack, int, int, float]:
+    """Eight clients send requests; after 40 answers the stack is killed (SIGKILL) while they
+    still send. Restarted: how many acknowledged requests it has (of how many), and the
+    restart's seconds."""
+    import requests
+
+    from tests.conftest import card_form
+
+    acknowledged: list[tuple[str, str]] = []
+    enough = threading.Event()
+
+    def client(n: int) -> None:
+        with requests.Session() as session:
+            for i in range(200):
+                if enough.is_set():
+                    return
+                try:
+                    answer = session.post(
+                        f"{stack.url}/requests", json=card_form(subject=f"Kill {n}.{i}"), timeout=60
+                    )
+                except requests.ConnectionError:
+                    return
+                if answer.status_code == 201:
+                    acknowledged.append((answer.json()["number"], answer.json()["access_token"]))
+                    if len(acknowledged) >= 40:
+                        enough.set()
+
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for c in clients:
+        c.start()
+    enough.wait(timeout=300)
+    assert stack.process is not None
+    stack.process.kill()
+    stack.process.wait()
+    for c in clients:
+        c.join()
+    again = Stack(data_dir)
+    ready = again.start()
+    found = sum(
+        requests.get(
+            f"{again.url}/requests/{number}", headers={"X-Access-Token": token}, timeout=60
+        ).status_code
+        == 200
+        for number, token in acknowledged
+    )
+    return again, found, len(acknowledged), ready
+
+
 def on_disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
@@ -222,6 +272,7 @@ def main() -> None:
         times = intakes(stack, args.intakes)
         after = stack.rss_mb()
         answers = burst(stack)
+        stack, found, acknowledged, after_kill = killed_under_load(stack, data_dir)
         row = {
             "cards": size,
             "seeded s": seeding,
@@ -234,6 +285,7 @@ def main() -> None:
             "intake median ms": statistics.median(times) * 1000,
             "intake p95 ms": p95(times) * 1000,
             "burst of 50": answers,
+            "kill -9": f"{found}/{acknowledged} acknowledged kept, ready in {after_kill:.1f} s",
         }
         rows.append(row)
         print(
@@ -242,7 +294,7 @@ def main() -> None:
             f"{after:.0f} MB after "
             f"{args.intakes} intakes; {row['disk MB']:.0f} MB on disk; intake median "
             f"{row['intake median ms']:.0f} ms, p95 {row['intake p95 ms']:.0f} ms; "
-            f"50 at once: {answers}",
+            f"50 at once: {answers}; kill -9 under load: {row['kill -9']}",
             flush=True,
         )
     stack.stop()

@@ -105,7 +105,7 @@ class Stack:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
 
-    def settle(self, most: float = 600.0) -> float:
+    def settle(self, most: float = 300.0) -> float:
         """Wait until the stack is idle (what it had to catch up on, the search index of the
         seeded cards above all, is done): under 10% of a core over two seconds."""
         assert self.process is not None

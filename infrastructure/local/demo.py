@@ -147,8 +147,12 @@ def _live_one(
     )
     card = receipt.card
     age_days = (now - at).total_seconds() / 86400
-    # Older requests are mostly done; the last weeks' are still being worked on.
-    stage = sum(rng.random() < min(0.97, age_days / d) for d in (2, 5, 10, 14))
+    # The last weeks' requests are still being worked on; older ones are closed, but for a
+    # few left behind (the overdue list a manager opens).
+    if age_days > 45:
+        stage = 4 if rng.random() > 0.01 else rng.randint(0, 3)
+    else:
+        stage = sum(rng.random() < min(0.97, age_days / d) for d in (2, 5, 10, 14))
     manager = _staff(c, card.department, Role.MANAGER)
     executor = _staff(c, card.department, Role.EXECUTOR, rng)
     if manager is None or executor is None:

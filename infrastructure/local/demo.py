@@ -65,6 +65,16 @@ class Seeded:
     refused_steps: int = 0  # staff steps the rules refused (the card stays where it got to)
 
 
+class _Unmeasured:
+    """Telemetry for the generated past: it is not the town's traffic, so no metrics."""
+
+    def card_created(self, *, channel: str, category: str) -> None:
+        return None
+
+    def mail_handled(self, *, outcome: str) -> None:
+        return None
+
+
 class _Recording(InMemoryCardRepository):
     """The in-memory twin, remembering each card's last write as the DynamoDB adapter gets it
     (the card before its milestones move on, and the entry that moves them)."""
@@ -106,7 +116,7 @@ def seed_town(
         moments = [start + step * (made + i) for i in range(count)]
         repository = _Recording(_counters(dynamodb, settings.table_name, moments))
         clock = ManualClock(moments[0])
-        container = build(cards=repository, clock=clock)
+        container = build(cards=repository, clock=clock, telemetry=_Unmeasured())
         for at in moments:
             _live_one(container, repository, clock, at, now, rng, seeded)
         items = list(_items(repository, rng, now, seeded))

@@ -38,6 +38,7 @@ from infrastructure.local.mailroom import LambdaContext
 from infrastructure.local.streams import FeedReport, StreamReader
 
 SWEEP_EVERY = timedelta(minutes=5)
+STOP_GRACE = 3.0  # seconds a run still going may take when the stack stops
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
@@ -220,15 +221,20 @@ class DeadlineTimers:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop ticking. A run still going (a long sweep) is given a moment, then left: every
+        function's writes are transactional and idempotent, as a Lambda stopped mid-run is
+        retried on AWS, so the next start picks up what it left."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=STOP_GRACE)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
                 self.tick()
             except Exception:
+                if self._stop.is_set():
+                    return  # the stack stopped under the run: nothing to report
                 # As on AWS: a failed run is logged and the next one (or the sweep) tries again.
                 logger.exception("local deadline timers failed")
 

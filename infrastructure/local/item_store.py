@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS index_entries (
     PRIMARY KEY (tbl, idx, ihk, irk, hk, rk)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS index_entries_of_item ON index_entries (tbl, hk, rk);
+CREATE INDEX IF NOT EXISTS items_by_sort_key ON items (tbl, rk);
+CREATE TABLE IF NOT EXISTS item_counts (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS stream_records (
     tbl TEXT NOT NULL, seq INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY (tbl, seq)
 ) WITHOUT ROWID;
@@ -131,6 +133,11 @@ class ItemStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, whatever the data
         self._db.executescript(_SCHEMA)
+        # A file from before counts were kept: count its tables once.
+        self._db.execute(
+            "INSERT INTO item_counts SELECT name, (SELECT COUNT(*) FROM items WHERE tbl = name)"
+            " FROM tables WHERE name NOT IN (SELECT tbl FROM item_counts)"
+        )
         # One request at a time: moto's models are not safe to share between threads either.
         self.lock = threading.RLock()
         self._depth = 0
@@ -183,6 +190,7 @@ class ItemStore:
             "DELETE FROM stream_records WHERE tbl = ?",
             "DELETE FROM stream_heads WHERE tbl = ?",
             "DELETE FROM stream_checkpoints WHERE tbl = ?",
+            "DELETE FROM item_counts WHERE tbl = ?",
         ):
             self._db.execute(statement, (table,))
 
@@ -203,6 +211,8 @@ class ItemStore:
         index_keys: list[tuple[str, bytes, bytes]],
     ) -> None:
         """Store an item (replacing any) with its entries in the indexes whose keys it has."""
+        if not self._exists(table, hk, rk):
+            self._count(table, +1)
         self._db.execute(
             "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?)",
             (table, hk, rk, _encode(attributes)),
@@ -216,9 +226,23 @@ class ItemStore:
         )
 
     def delete(self, table: str, hk: bytes, rk: bytes) -> None:
+        if self._exists(table, hk, rk):
+            self._count(table, -1)
         self._db.execute("DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?", (table, hk, rk))
         self._db.execute(
             "DELETE FROM index_entries WHERE tbl = ? AND hk = ? AND rk = ?", (table, hk, rk)
+        )
+
+    def _exists(self, table: str, hk: bytes, rk: bytes) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM items WHERE tbl = ? AND hk = ? AND rk = ?", (table, hk, rk)
+        ).fetchone()
+        return row is not None
+
+    def _count(self, table: str, delta: int) -> None:
+        self._db.execute(
+            "INSERT INTO item_counts VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET n = n + ?",
+            (table, delta, delta),
         )
 
     def has_partition(self, table: str, hk: bytes) -> bool:
@@ -228,9 +252,9 @@ class ItemStore:
         return row is not None
 
     def count(self, table: str) -> int:
-        return int(
-            self._db.execute("SELECT COUNT(*) FROM items WHERE tbl = ?", (table,)).fetchone()[0]
-        )
+        """Items in a table, kept as they are written (counting them reads the whole file)."""
+        row = self._db.execute("SELECT n FROM item_counts WHERE tbl = ?", (table,)).fetchone()
+        return int(row[0]) if row else 0
 
     def count_sort_key(self, table: str, rk: bytes) -> int:
         """Items of a table with this sort key, in every partition."""

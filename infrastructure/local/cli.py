@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
@@ -144,12 +147,22 @@ def _demo(args: argparse.Namespace) -> int:
     os.environ.update(
         {"CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": dev_secret(args.data_dir)}
     )
+    from botocore.exceptions import EndpointConnectionError
+
     from chalicelib import bootstrap
     from chalicelib.adapters.memory_rules import InMemoryRoutingRules
     from infrastructure.local.demo import progress_bar, seed_town
 
     live = bootstrap.container()
-    rules = live.routing_rules.current()
+    try:
+        rules = live.routing_rules.current()
+    except EndpointConnectionError:
+        print(
+            f"no local stack answers at {args.endpoint}: start it with 'make run' first "
+            "(or name its AWS endpoint with --endpoint)",
+            file=sys.stderr,
+        )
+        return 2
     started = time.monotonic()
     done = seed_town(
         cards=args.cards,

@@ -402,14 +402,6 @@ class ItemStore:
         ).fetchone()
         return int(row[0]) if row else None
 
-    def pending(self, table: str) -> int:
-        """Stream records kept: not yet passed by every reader."""
-        return int(
-            self._db.execute(
-                "SELECT COUNT(*) FROM stream_records WHERE tbl = ?", (table,)
-            ).fetchone()[0]
-        )
-
 
 def _range_clause(
     column: str, keys: KeyRange, after: bytes | None, forward: bool

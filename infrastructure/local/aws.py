@@ -44,6 +44,7 @@ class EmulatedAws:
         from infrastructure.local.dynamodb import install, serialized
 
         stop_tracking_models()
+        use_large_object_files()
         install(self.store, ACCOUNT_ID, REGION)
         self._server.serve(lambda app: serialized(self.store, app))
         self._server.start()

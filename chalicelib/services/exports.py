@@ -127,6 +127,12 @@ def nightly_job(today: date) -> dict[str, Any]:
     return {"kind": "nightly", "snapshot": today.isoformat(), "formats": list(FORMATS)}
 
 
+def nightly_written(today: date, *, store: ExportStore) -> bool:
+    """Whether the snapshot of ``today`` is done (a second run would write the same files)."""
+    status = store.get_json(_status_key(nightly_job(today)))
+    return status is not None and status.get("status") == "done"
+
+
 def request_export(
     principal: Principal,
     command: ExportCommand,

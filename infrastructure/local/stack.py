@@ -105,7 +105,12 @@ class LocalStack:
         from infrastructure.local.mailroom import OutboxMailer, OutboxSms, SmtpListener
         from infrastructure.local.resources import ensure_resources
         from infrastructure.local.streams import StreamReader
-        from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
+        from infrastructure.local.timers import (
+            AcceleratedClock,
+            DeadlineTimers,
+            LocalEscalations,
+            start_nightly_export,
+        )
 
         keys_per_thread(logger)
         settings = Settings.from_env()
@@ -179,7 +184,7 @@ class LocalStack:
                 failures=self.data_dir / "stream-failures.jsonl",
             ),
             housekeeping=aws.housekeeping,
-            nightly_export=True,
+            nightly_export=start_nightly_export,
         )
         self._timers.start()
         return LocalUrls(

@@ -131,7 +131,7 @@ class DeadlineTimers:
         clock: Clock,
         interval: float = 1.0,
         stream: StreamReader | None = None,
-        nightly_export: bool = False,
+        nightly_export: Callable[[], None] | None = None,
         housekeeping: Callable[[], None] | None = None,
     ) -> None:
         self._housekeeping = housekeeping
@@ -153,7 +153,6 @@ class DeadlineTimers:
     def tick(self) -> TickReport:
         from functions import (
             escalation_tasks,
-            export_cards,
             outbox_dispatch,
             search_indexer,
             sla_sweep,
@@ -195,15 +194,14 @@ class DeadlineTimers:
                 _context("search-indexer"),
                 stopping=self._stop.is_set,
             )
-        # The nightly export (AWS's 01:00 UTC rule), and once at start so reports have figures.
+        # The nightly export (AWS's 01:00 UTC rule), and at start when today's is not written yet.
         night = now.date().isoformat()
         due = self._last_export is None or (night != self._last_export and now.hour >= 1)
-        if self._nightly_export and due:
+        if self._nightly_export is not None and due:
             self._last_export = night
-            report.exported = True
-            threading.Thread(
-                target=_export, args=(export_cards,), name="nightly-export", daemon=True
-            ).start()
+            if not _snapshot_written():
+                self._nightly_export()
+                report.exported = True
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week
@@ -265,6 +263,26 @@ class DeadlineTimers:
         match = _AT.match(schedule["ScheduleExpression"])
         at = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC) if match else None
         return at, json.loads(schedule["Target"]["Input"])["number"]
+
+
+def _snapshot_written() -> bool:
+    """Today's snapshot is there already (the stack restarted since it ran): a town's worth of
+    cards is not exported again at every start."""
+    from chalicelib import bootstrap
+    from chalicelib.services.exports import nightly_written
+
+    c = bootstrap.container()
+    today = c.clock.now().astimezone(c.settings.timezone).date()
+    return nightly_written(today, store=c.export_store)
+
+
+def start_nightly_export() -> None:
+    """The nightly export, in a thread of its own (it reads every card)."""
+    from functions import export_cards
+
+    threading.Thread(
+        target=_export, args=(export_cards,), name="nightly-export", daemon=True
+    ).start()
 
 
 def _export(export_cards: Any) -> None:

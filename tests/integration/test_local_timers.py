@@ -136,3 +136,29 @@ def test_accelerated_town_time_runs_faster_and_resumes_where_it_was(tmp_path):
     assert resumed.now() >= first  # never backwards across a restart
     with pytest.raises(ValueError, match="1 or more"):
         AcceleratedClock(0.5, start=start)
+
+
+def test_the_nightly_export_runs_at_start_unless_today_s_snapshot_is_written(local):
+    from chalicelib.services.exports import NIGHTLY_PREFIX
+
+    _, clock, container, _, scheduler = local
+
+    started: list[str] = []
+
+    def first_tick() -> bool:
+        timers = DeadlineTimers(
+            scheduler_client=scheduler,
+            group=GROUP,
+            escalations=LocalEscalations(),
+            clock=clock,
+            nightly_export=lambda: started.append("export"),
+        )
+        return timers.tick().exported
+
+    today = clock.now().astimezone(container.settings.timezone).date().isoformat()
+    status = f"{NIGHTLY_PREFIX}/status/snapshot={today}.json"
+    container.export_store.put_json(status, {"status": "running"})
+    assert first_tick() is True  # not done yet: a start runs it
+    container.export_store.put_json(status, {"status": "done"})
+    assert first_tick() is False  # a restart the same day does not export the town again
+    assert started == ["export"]

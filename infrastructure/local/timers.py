@@ -1,20 +1,26 @@
 """The local stack's stand-in for EventBridge and Step Functions: moto stores schedules but never
 fires them, so a thread does, calling the same Lambda handlers AWS would.
 
-Each tick (one real second):
-- every card schedule in the deadline group whose ``at()`` has come runs
-  ``functions/sla_timer.handler`` and is deleted, as Scheduler does with ActionAfterCompletion
-  DELETE;
-- every five minutes of town time ``functions/sla_sweep.handler`` runs (AWS's rule);
-- on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
-- ``functions/export_cards.handler`` runs at start and then after 01:00 UTC each day (the
-  nightly export and its report figures), in a thread of its own;
-- the cards table's stream is read and its card records handed to
-  ``functions/search_indexer.handler``, as the event source mapping does;
-- escalation chains play the state machine's steps (infrastructure/escalation.asl.json) through
-  ``functions/escalation_tasks.handler``: the manager at once, the controller at its moment, and
-  not the controller if the first step said the chain stopped. Chains live in memory; after a
-  restart the sweep sends any step that was left, as it would for a failed execution on AWS.
+Three threads, each passing once a real second, as on AWS these are functions of their own (a
+sweep through thousands of overdue cards never holds up the outbox or the search index):
+- the sweep: every five minutes of town time ``functions/sla_sweep.handler`` runs (AWS's rule);
+- the stream reader: the cards table's stream is read from its checkpoint and its card records
+  handed to ``functions/search_indexer.handler``, as the event source mapping does
+  (``streams.py``);
+- the timers, each tick:
+  - every card schedule in the deadline group whose ``at()`` has come runs
+    ``functions/sla_timer.handler`` and is deleted, as Scheduler does with
+    ActionAfterCompletion DELETE;
+  - on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
+  - ``functions/export_cards.handler`` runs after 01:00 UTC each day, and at start when
+    today's snapshot is not written yet (the nightly export and its report figures), in a
+    thread of its own;
+  - the outbox is sent (``functions/outbox_dispatch.handler``);
+  - escalation chains play the state machine's steps (infrastructure/escalation.asl.json)
+    through ``functions/escalation_tasks.handler``: the manager at once, the controller at its
+    moment, and not the controller if the first step said the chain stopped. Chains live in
+    memory; after a restart the sweep sends any step that was left, as it would for a failed
+    execution on AWS.
 
 ``AcceleratedClock`` makes town time run faster for a demo (``civicdesk run --time-factor 60``:
 one real second is a town minute). It keeps its place in the data folder across restarts.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -146,16 +153,17 @@ class DeadlineTimers:
         self._last_export: str | None = None
         self._nightly_export = nightly_export
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         # name -> (last modified, fire time, card number): schedules already read
         self._schedules: dict[str, tuple[Any, datetime | None, str]] = {}
 
-    def tick(self) -> TickReport:
+    def tick(self, *, sweep: bool = True, feed: bool = True) -> TickReport:
+        """One pass of everything (tests call it). The running stack passes ``sweep`` and
+        ``feed`` on threads of their own, as on AWS they are functions of their own: a sweep
+        through thousands of overdue cards must not hold up the outbox or the search index."""
         from functions import (
             escalation_tasks,
             outbox_dispatch,
-            search_indexer,
-            sla_sweep,
             sla_timer,
             weekly_review,
         )
@@ -178,22 +186,15 @@ class DeadlineTimers:
             if step == "breached" and outcome == "stopped":
                 self._escalations.stop(escalation.name)  # the state machine's MetMeanwhile
             report.steps.append((escalation.name, step, outcome))
-        if self._next_sweep is None or now >= self._next_sweep:
-            sla_sweep.handler(_scheduled_event(now), _context("sla-sweep"))
-            self._next_sweep = now + SWEEP_EVERY
-            report.swept = True
+        if sweep:
+            report.swept = self._sweep(now)
         # The table's stream and the minute rule, both at once: whatever the outbox has due.
         report.messages = outbox_dispatch.handler(
             _scheduled_event(now), _context("outbox-dispatch")
         )
         # The table's stream → the search indexer, filtered as the event source mapping is.
-        if self._stream is not None:
-            report.indexed = self._stream.feed(
-                search_indexer.STREAM_FILTER,
-                search_indexer.handler,
-                _context("search-indexer"),
-                stopping=self._stop.is_set,
-            )
+        if feed:
+            report.indexed = self._feed()
         # The nightly export (AWS's 01:00 UTC rule), and at start when today's is not written yet.
         night = now.date().isoformat()
         due = self._last_export is None or (night != self._last_export and now.hour >= 1)
@@ -215,21 +216,53 @@ class DeadlineTimers:
         return report
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="deadline-timers", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, args=(run,), name=name, daemon=True)
+            for name, run in (
+                ("deadline-timers", lambda: self.tick(sweep=False, feed=False)),
+                ("deadline-sweep", lambda: self._sweep(self._clock.now())),
+                ("stream-reader", self._feed),
+            )
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         """Stop ticking. A run still going (a long sweep) is given a moment, then left: every
         function's writes are transactional and idempotent, as a Lambda stopped mid-run is
         retried on AWS, so the next start picks up what it left."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=STOP_GRACE)
+        deadline = time.monotonic() + STOP_GRACE
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
-    def _run(self) -> None:
+    def _sweep(self, now: datetime) -> bool:
+        """The five-minute rule's sweep, when its time has come."""
+        from functions import sla_sweep
+
+        if self._next_sweep is not None and now < self._next_sweep:
+            return False
+        sla_sweep.handler(_scheduled_event(now), _context("sla-sweep"))
+        self._next_sweep = now + SWEEP_EVERY
+        return True
+
+    def _feed(self) -> FeedReport | None:
+        """The table's stream → the search indexer, filtered as the event source mapping is."""
+        from functions import search_indexer
+
+        if self._stream is None:
+            return None
+        return self._stream.feed(
+            search_indexer.STREAM_FILTER,
+            search_indexer.handler,
+            _context("search-indexer"),
+            stopping=self._stop.is_set,
+        )
+
+    def _run(self, run: Callable[[], Any]) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self.tick()
+                run()
             except Exception:
                 if self._stop.is_set():
                     return  # the stack stopped under the run: nothing to report

@@ -45,8 +45,8 @@ class EmulatedAws:
 
         stop_tracking_models()
         use_large_object_files()
-        install(self.store, ACCOUNT_ID, REGION)
-        self._server.serve(lambda app: serialized(self.store, app))
+        streams = install(self.store, ACCOUNT_ID, REGION)
+        self._server.serve(lambda app: serialized(self.store, app, streams))
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -62,7 +62,7 @@ class EmulatedAws:
             "emulated AWS ready",
             extra={"replayed": outcome.kept, "seconds": round(time.monotonic() - started, 2)},
         )
-        self._server.serve(lambda app: serialized(self.store, self.journal.wrap(app)))
+        self._server.serve(lambda app: serialized(self.store, self.journal.wrap(app), streams))
         return self.url
 
     def stop(self) -> None:

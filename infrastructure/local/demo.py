@@ -14,6 +14,7 @@ outbox sends nothing for them. Cards still open are watched by the deadline swee
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import sys
@@ -305,11 +306,13 @@ def _form(rng: random.Random, channel: Channel) -> dict[str, Any]:
     }
 
 
+@functools.cache  # read once, not for every generated request
 def _categories() -> list[str]:
     tree = json.loads((SEED / "directory.json").read_text("utf-8"))["categories"]
     return [f"{top['code']}.{leaf['code']}" for top in tree for leaf in top["children"]]
 
 
+@functools.cache
 def _streets() -> list[str]:
     streets = json.loads((SEED / "streets.json").read_text("utf-8"))["streets"]
     return sorted({s["names"][0] for s in streets})
@@ -321,16 +324,15 @@ def _staff(
     members = [m for m in c.directory.staff() if role in m.roles and department in m.departments]
     if not members:
         return None
-    member = rng.choice(members) if rng else members[0]
-    return Principal(
-        staff_id=member.id, name=member.name, roles=member.roles, departments=member.departments
-    )
+    return _principal(rng.choice(members) if rng else members[0])
 
 
 def _principal_of(c: Any, staff_id: str) -> Principal | None:
     member = c.directory.staff_member(staff_id)
-    if member is None:
-        return None
+    return _principal(member) if member is not None else None
+
+
+def _principal(member: Any) -> Principal:
     return Principal(
         staff_id=member.id, name=member.name, roles=member.roles, departments=member.departments
     )

@@ -29,7 +29,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from moto.core.exceptions import JsonRESTError
-from moto.core.utils import utcnow
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -40,10 +39,9 @@ from moto.moto_api._internal import mock_random
 
 from infrastructure.local.item_store import NO_KEY, ItemStore, KeyRange, Position, key_bytes
 from infrastructure.local.item_store import prefix_end as _prefix_end
+from infrastructure.local.journal import OWN_STORE
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-# Targets this module answers for (X-Amz-Target prefixes).
-TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 GET_RECORDS = "DynamoDBStreams_20120810.GetRecords"
 ITERATOR_LIFETIME = 15 * 60  # seconds, as DynamoDB Streams' shard iterators
 ITEM_SIZE_LIMIT = 405_000  # moto's bound (DynamoDB's 400 KB is measured a little loosely)
@@ -66,7 +64,7 @@ def serialized(store: ItemStore, app: WSGIApp, streams: LocalStreams) -> WSGIApp
 
     def handle(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not target.startswith(TARGETS):
+        if not target.startswith(OWN_STORE):
             return app(environ, start_response)
         if target == GET_RECORDS:
             with store.request():
@@ -104,11 +102,6 @@ def _get_records(
             status, answer = 400, {"__type": error.error_type, "message": error.message}
         else:
             answer = {"NextShardIterator": got["NextShardIterator"], "Records": got["Records"]}
-            for record in got["Records"]:
-                data = record["dynamodb"]
-                data["ApproximateCreationDateTime"] = data[
-                    "ApproximateCreationDateTime"
-                ].timestamp()
     body = json.dumps(answer, separators=(",", ":")).encode()
     start_response(
         f"{status} {'OK' if status == 200 else 'Bad Request'}",
@@ -549,7 +542,8 @@ class StoredStream(StreamShard):
         assert changed is not None
         data: dict[str, Any] = {
             "StreamViewType": view,
-            "ApproximateCreationDateTime": utcnow().isoformat(),
+            # Epoch seconds, as the JSON protocol carries it (records are served as stored).
+            "ApproximateCreationDateTime": time.time(),
             "Keys": {table.hash_key_attr: _plain(changed.hash_key)},
             "SizeBytes": sum(i.size() for i in (old, new) if i is not None),
         }
@@ -583,11 +577,7 @@ class StoredStream(StreamShard):
                 "TrimmedDataAccessException",
                 "The operation attempted to read past the oldest stream record in a shard.",
             )
-        records = table.store.records(table.name, offset, quantity)
-        for record in records:
-            created = record["dynamodb"]["ApproximateCreationDateTime"]
-            record["dynamodb"]["ApproximateCreationDateTime"] = datetime.fromisoformat(created)
-        return records
+        return table.store.records(table.name, offset, quantity)
 
     def oldest(self) -> int:
         """The position of the oldest record kept (TRIM_HORIZON)."""

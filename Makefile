@@ -58,8 +58,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_calls.py
 	$(BIN)/python bench/cold_import.py
 	$(BIN)/python bench/email_intake.py
-	$(BIN)/python bench/deadlines.py
-	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/sla_deadlines.py
+	$(BIN)/python bench/sla_sweep.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/ivr.py

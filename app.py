@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api.admin import admin
 from chalicelib.api.calls import calls
+from chalicelib.api.casework import casework
 from chalicelib.api.docs import docs
 from chalicelib.api.exports import exports
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
+from chalicelib.api.routing_admin import routing_admin
 from chalicelib.api.search import search
-from chalicelib.api.staff import staff
-from chalicelib.api.templates import templates
+from chalicelib.api.staff_files import staff_files
+from chalicelib.api.template_admin import template_admin
 
 app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
-app.register_blueprint(staff)
+app.register_blueprint(casework)
 app.register_blueprint(replies)
+app.register_blueprint(staff_files)
 app.register_blueprint(calls)
 app.register_blueprint(search)
 app.register_blueprint(exports)
-app.register_blueprint(admin)
-app.register_blueprint(templates)
+app.register_blueprint(routing_admin)
+app.register_blueprint(template_admin)
 app.register_blueprint(outbox_admin)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

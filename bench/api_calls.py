@@ -165,12 +165,8 @@ def main() -> None:
                 assert answer.status_code == 200, answer.body
                 rows.append((name, *counter.take()))
             # Reports read the nightly figures (one S3 object a month) and the live workload.
-            from chalicelib.services.exports import nightly_job, run_export
-
             c = bootstrap.container()
-            run_export(
-                nightly_job(c.clock.now().date()), ports=c.export_ports, policy=c.export_policy
-            )
+            c.exports.run_nightly()
             counter.take()
             day = c.clock.now().date()
             month = f"from={day.replace(day=1)}&to={day}"

@@ -38,6 +38,7 @@ def _rate(work: Callable[[], object], count: int) -> float:
 def _speed() -> None:
     from chalicelib import templating
     from chalicelib.adapters.clock import ManualClock
+    from chalicelib.adapters.shipped_templates import default_source
     from chalicelib.adapters.static_directory import StaticDirectory
     from chalicelib.domain.history import SYSTEM, Action, HistoryEntry
     from chalicelib.domain.notifications import PUBLIC_VARIABLES, NotificationKind, Occasion
@@ -45,7 +46,7 @@ def _speed() -> None:
 
     variables = {name: f"value of {name}" for name in PUBLIC_VARIABLES}
     for locale in ("en", "ru"):
-        sources = [templating.default_source(k.value, locale) for k in NotificationKind]
+        sources = [default_source(k.value, locale) for k in NotificationKind]
 
         def render_all(sources: list[str] = sources) -> None:
             for source in sources:
@@ -79,7 +80,6 @@ def _calls() -> None:
 
     from chalicelib import bootstrap
     from chalicelib.adapters.clock import ManualClock
-    from chalicelib.services.outbox_dispatch import dispatch, dispatch_due
     from chalicelib.settings import Settings
     from infrastructure.local.resources import ensure_resources
     from tests.factories import submit
@@ -115,9 +115,9 @@ def _calls() -> None:
         half = count // 2
         ids = [m.id for n in numbers[:half] for m in c.outbox.for_card(n)]
         counter.take()
-        dispatch(ids, ports=c.dispatch_ports, policy=c.mail_policy)
+        c.outbox_dispatch.dispatch(ids)
         _print("from the stream (by id)", counter.take(), half)
-        dispatch_due(ports=c.dispatch_ports, policy=c.mail_policy, limit=half)
+        c.outbox_dispatch.dispatch_due(limit=half)
         _print("from the minute sweep (due index)", counter.take(), half)
 
 

@@ -1,4 +1,7 @@
-"""Builds the ports once per warm Lambda; tests pass overrides (in-memory twins, a manual clock).
+"""The one place CivicDesk is wired: builds the ports once per warm Lambda, and from them each
+capability's ready use cases (``c.intake.submit(form, key=...)``, ``c.casework.assign(...)``,
+``c.sla.check_card(number)``): routes and handlers parse, call one of these, and render.
+Tests pass overrides (in-memory twins, a manual clock).
 
 Importing this module creates no client: each AWS client is made the first time a use case
 needs it, so a status view never pays for an S3 client.
@@ -37,28 +40,41 @@ from chalicelib.ports import (
 )
 from chalicelib.services.policies import (
     AttachmentPolicy,
-    DeadlinePolicy,
     IntakePolicy,
     MailPolicy,
+    SlaPolicy,
 )
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from chalicelib.adapters.phone_config import PhoneConfig
+    from chalicelib.adapters.dynamodb_directory import DynamoDirectory
     from chalicelib.domain.business_calendar import BusinessCalendar
     from chalicelib.domain.card import Card, Priority
     from chalicelib.domain.history import HistoryEntry
+    from chalicelib.domain.phone import PhoneConfig
     from chalicelib.domain.routing import RuleSet
     from chalicelib.domain.sla import SlaMatrix, Timer
-    from chalicelib.services.calls import CallPorts
-    from chalicelib.services.deadline_watch import WatchPolicies, WatchPorts
-    from chalicelib.services.exports import ExportPolicy, ExportPorts
+    from chalicelib.services.calls import Calls
+    from chalicelib.services.card_changes import CardShowing
+    from chalicelib.services.casework import Casework
+    from chalicelib.services.exports import ExportPolicy, ExportPorts, Exports
+    from chalicelib.services.intake import Intake
+    from chalicelib.services.mail_delivery import MailIntake
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
     from chalicelib.services.notifications import Notifier, NotifyPolicy
-    from chalicelib.services.outbox_dispatch import DispatchPorts
-    from chalicelib.services.phone import PhonePolicy, PhonePorts
+    from chalicelib.services.outbox_dispatch import DispatchPorts, OutboxDispatch
+    from chalicelib.services.phone import Phone, PhonePolicy, PhonePorts
+    from chalicelib.services.replies import Replies
+    from chalicelib.services.reports import Reports
+    from chalicelib.services.requester import Requester
     from chalicelib.services.routing import Router, RoutingPolicy
+    from chalicelib.services.routing_admin import RoutingAdmin
+    from chalicelib.services.search import Search
+    from chalicelib.services.seeding import Seeding
+    from chalicelib.services.sla import Sla, SlaPolicies, SlaPorts
+    from chalicelib.services.staff_files import StaffFiles
+    from chalicelib.services.template_admin import TemplateAdmin
 from chalicelib.settings import Settings
 
 
@@ -159,13 +175,18 @@ class Container:
         return S3BlobStore(self.s3_client, self.settings.attachments_bucket)
 
     @cached_property
-    def directory(self) -> Directory:
+    def directory_store(self) -> DynamoDirectory:
+        """The directory's versions in the table (published by the deploy's seeding)."""
         from chalicelib.adapters.dynamodb_directory import DynamoDirectory
         from chalicelib.adapters.static_directory import read_source
 
         return DynamoDirectory(
             self.dynamodb_client, self.settings.table_name, seed=read_source, clock=self.clock
         )
+
+    @cached_property
+    def directory(self) -> Directory:
+        return self.directory_store
 
     @cached_property
     def clock(self) -> Clock:
@@ -185,12 +206,12 @@ class Container:
         return IntakePolicy(
             consent_version=self.settings.consent_version,
             timezone=self.settings.timezone,
-            first_reply_due=self._first_reply_due,
+            first_response_due=self._first_response_due,
         )
 
-    def _first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
+    def _first_response_due(self, category: str, priority: Priority, at: datetime) -> datetime:
         # Late-bound: the calendar loads when the first card is made, not with the policy.
-        return self.deadline_policy.first_reply_due(category, priority, at)
+        return self.sla_policy.first_response_due(category, priority, at)
 
     @cached_property
     def routing_rules(self) -> RoutingRules:
@@ -240,11 +261,11 @@ class Container:
         return load_seed_sla(set(tree.leaf_codes) | {c.code for c in tree.categories})
 
     @cached_property
-    def deadline_policy(self) -> DeadlinePolicy:
-        return DeadlinePolicy(calendar=self.calendar, matrix=self.sla_matrix)
+    def sla_policy(self) -> SlaPolicy:
+        return SlaPolicy(calendar=self.calendar, matrix=self.sla_matrix)
 
     def card_timers(self, card: Card, history: list[HistoryEntry]) -> list[Timer]:
-        return self.deadline_policy.timers(card, history, self.clock.now())
+        return self.sla_policy.timers(card, history, self.clock.now())
 
     @cached_property
     def scheduler_client(self) -> Any:
@@ -256,13 +277,13 @@ class Container:
 
     @cached_property
     def notices(self) -> NoticeLog:
-        from chalicelib.adapters.dynamodb_notices import DynamoNoticeLog
+        from chalicelib.adapters.dynamodb_sla import DynamoNoticeLog
 
         return DynamoNoticeLog(self.dynamodb_client, self.settings.table_name)
 
     @cached_property
     def breaches(self) -> BreachLog:
-        from chalicelib.adapters.dynamodb_notices import DynamoBreachLog
+        from chalicelib.adapters.dynamodb_sla import DynamoBreachLog
 
         return DynamoBreachLog(self.dynamodb_client, self.settings.table_name)
 
@@ -289,10 +310,10 @@ class Container:
         return StepFunctionsEscalations(self.sfn_client, self.settings.escalation_state_machine)
 
     @cached_property
-    def watch_ports(self) -> WatchPorts:
-        from chalicelib.services.deadline_watch import WatchPorts
+    def sla_ports(self) -> SlaPorts:
+        from chalicelib.services.sla import SlaPorts
 
-        return WatchPorts(
+        return SlaPorts(
             cards=self.cards,
             notices=self.notices,
             breaches=self.breaches,
@@ -305,10 +326,10 @@ class Container:
         )
 
     @cached_property
-    def watch_policies(self) -> WatchPolicies:
-        from chalicelib.services.deadline_watch import WatchPolicies
+    def sla_policies(self) -> SlaPolicies:
+        from chalicelib.services.sla import SlaPolicies
 
-        return WatchPolicies(deadlines=self.deadline_policy, mail=self.mail_policy)
+        return SlaPolicies(deadlines=self.sla_policy, mail=self.mail_policy)
 
     @cached_property
     def mail_log(self) -> MailLog:
@@ -451,19 +472,6 @@ class Container:
         )
 
     @cached_property
-    def call_ports(self) -> CallPorts:
-        from chalicelib.services.calls import CallPorts
-
-        return CallPorts(
-            cards=self.cards,
-            directory=self.directory,
-            clock=self.clock,
-            telemetry=self.telemetry,
-            route=self.router,
-            notify=self.notifier,
-        )
-
-    @cached_property
     def phone_ports(self) -> PhonePorts:
         from chalicelib.services.phone import PhonePorts
 
@@ -480,9 +488,10 @@ class Container:
 
     @cached_property
     def phone_config(self) -> PhoneConfig:
-        from chalicelib.adapters.phone_config import load_phone_config, seed_document
+        from chalicelib.adapters.phone_config import seed_document
+        from chalicelib.domain.phone import phone_config
 
-        return load_phone_config(seed_document(), self.directory.categories())
+        return phone_config(seed_document(), self.directory.categories())
 
     @cached_property
     def phone_policy(self) -> PhonePolicy:
@@ -499,6 +508,172 @@ class Container:
         return MailPolicies(
             mail=self.mail_policy, intake=self.intake_policy, attachments=self.attachment_policy
         )
+
+    # ---- Each capability's use cases, wired once (see ARCHITECTURE.md's capability map) ----
+
+    @cached_property
+    def intake(self) -> Intake:
+        from chalicelib.services.intake import Intake
+
+        return Intake(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            telemetry=self.telemetry,
+            policy=self.intake_policy,
+            route=self.router,
+            receipt=self.notifier.receipt,
+        )
+
+    @cached_property
+    def card_showing(self) -> CardShowing:
+        from chalicelib.services.card_changes import CardShowing
+
+        return CardShowing(cards=self.cards, timers_of=self.card_timers)
+
+    @cached_property
+    def casework(self) -> Casework:
+        from chalicelib.services.casework import Casework
+
+        return Casework(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            outbox=self.outbox,
+            notify=self.notifier,
+            intake=self.intake_policy,
+            show=self.card_showing,
+        )
+
+    @cached_property
+    def replies(self) -> Replies:
+        from chalicelib.services.replies import Replies
+
+        return Replies(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notifier,
+            show=self.card_showing,
+        )
+
+    @cached_property
+    def staff_files(self) -> StaffFiles:
+        from chalicelib.services.staff_files import StaffFiles
+
+        return StaffFiles(
+            cards=self.cards,
+            blobs=self.blobs,
+            clock=self.clock,
+            policy=self.attachment_policy,
+            show=self.card_showing,
+        )
+
+    @cached_property
+    def requester(self) -> Requester:
+        from chalicelib.services.requester import Requester
+
+        return Requester(
+            cards=self.cards,
+            directory=self.directory,
+            blobs=self.blobs,
+            surveys=self.surveys,
+            codes=self.access_codes,
+            outbox=self.outbox,
+            clock=self.clock,
+            notify=self.notifier,
+            attachments=self.attachment_policy,
+            link_secret=self.link_secret,
+        )
+
+    @cached_property
+    def calls(self) -> Calls:
+        from chalicelib.services.calls import Calls
+
+        return Calls(
+            intake=self.intake,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notifier,
+            config=self.phone_config,
+            show=self.card_showing,
+        )
+
+    @cached_property
+    def phone(self) -> Phone:
+        from chalicelib.services.phone import Phone
+
+        return Phone(ports=self.phone_ports, policy=self.phone_policy)
+
+    @cached_property
+    def mail_intake(self) -> MailIntake:
+        from chalicelib.adapters.mime import parse_mail
+        from chalicelib.services.mail_delivery import MailIntake
+
+        return MailIntake(
+            raw_mail=self.raw_mail,
+            parse=parse_mail,
+            ports=self.mail_ports,
+            policies=self.mail_policies,
+        )
+
+    @cached_property
+    def sla(self) -> Sla:
+        from chalicelib.services.sla import Sla
+
+        return Sla(ports=self.sla_ports, policies=self.sla_policies)
+
+    @cached_property
+    def outbox_dispatch(self) -> OutboxDispatch:
+        from chalicelib.services.outbox_dispatch import OutboxDispatch
+
+        return OutboxDispatch(ports=self.dispatch_ports, policy=self.mail_policy)
+
+    @cached_property
+    def exports(self) -> Exports:
+        from chalicelib.services.exports import Exports
+
+        return Exports(
+            ports=self.export_ports, policy=self.export_policy, runner=lambda: self.export_runner
+        )
+
+    @cached_property
+    def reports(self) -> Reports:
+        from chalicelib.services.reports import Reports
+
+        return Reports(store=self.export_store, cards=self.cards, directory=self.directory)
+
+    @cached_property
+    def search(self) -> Search:
+        from chalicelib.services.search import Search
+
+        return Search(cards=self.cards, index=self.search_index)
+
+    @cached_property
+    def routing_admin(self) -> RoutingAdmin:
+        from chalicelib.services.routing_admin import RoutingAdmin
+
+        return RoutingAdmin(
+            rules=self.routing_rules, directory=self.directory, clock=self.clock, route=self.router
+        )
+
+    @cached_property
+    def seeding(self) -> Seeding:
+        from chalicelib.adapters.static_directory import read_source
+        from chalicelib.services.seeding import Seeding
+
+        return Seeding(
+            publisher=self.directory_store,
+            rules=self.routing_rules,
+            shipped_directory=read_source,
+        )
+
+    @cached_property
+    def template_admin(self) -> TemplateAdmin:
+        from chalicelib.services.template_admin import TemplateAdmin
+
+        return TemplateAdmin(templates=self.templates, directory=self.directory, clock=self.clock)
 
 
 def _aws_client(service: str, **options: Any) -> Any:

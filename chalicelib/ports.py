@@ -219,6 +219,11 @@ class NotificationTemplates(Protocol):
         """The source in force for ``kind`` in ``locale`` for cards of ``department``."""
         ...
 
+    def shipped(self, kind: str, locale: str) -> str:
+        """The template shipped with CivicDesk (English when the locale has none); LookupError
+        for a kind that has none."""
+        ...
+
 
 class AccessCodes(Protocol):
     """The live one-time code of each card (a hash), with its tries and issue times."""
@@ -400,6 +405,17 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+class DirectoryPublisher(Protocol):
+    """The directory's stored versions: a deploy publishes the shipped files as the next one."""
+
+    def publish_if_changed(self, source: Any) -> int | None:
+        """Store ``source`` (the shipped directory files) as the next version, if it differs
+        from the stored one; returns the new version, or ``None`` when unchanged."""
+        ...
+
+    def stored_version(self) -> int | None: ...
+
+
 class Directory(Protocol):
     """Departments, categories and staff."""
 
@@ -506,7 +522,8 @@ class RawMailStore(Protocol):
     """Raw MIME as SES stored it (inbound/<messageId>), and the shelves mail is moved to."""
 
     def read(self, message_id: str, *, max_bytes: int) -> bytes:
-        """The raw mail; PayloadTooLarge (before reading it) when over ``max_bytes``."""
+        """The raw mail; PayloadTooLarge (before reading it) when over ``max_bytes``; NotFound
+        when no mail of that id waits in inbound/."""
         ...
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:

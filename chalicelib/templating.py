@@ -1,9 +1,6 @@
 """Notification templates (jinja2, sandboxed): one source per kind and locale whose blocks are
-the subject, the text, the HTML and (for requesters) the SMS.
-
-Looked up first in the repository's ``templates/`` (the sources: the local stack and tests
-read them directly, never a stale copy), then in ``chalicelib/templates``, the copy that synth
-puts into the deployment package (the only place that exists inside a Lambda).
+the subject, the text, the HTML and (for requesters) the SMS. Rendering and checking only, pure:
+the shipped sources are read by ``adapters/shipped_templates.py``, behind ``TemplateStore``.
 """
 
 from __future__ import annotations
@@ -11,13 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
-SEARCH_PATH = (
-    Path(__file__).resolve().parent.parent / "templates",
-    Path(__file__).resolve().parent / "templates",
-)
 LOCALES = ("en", "ru")
 
 
@@ -47,20 +39,6 @@ class Rendered:
     text: str
     html: str
     sms: str
-
-
-def default_source(kind: str, locale: str) -> str:
-    """The shipped template of ``kind`` in ``locale`` (English when the locale has none):
-    ``notifications/<locale>/<audience>/<kind>.j2``."""
-    from chalicelib.domain.notifications import TEMPLATE_KINDS
-
-    chosen = locale if locale in LOCALES else "en"
-    audience = TEMPLATE_KINDS[kind].audience.value if kind in TEMPLATE_KINDS else "requester"
-    for folder in SEARCH_PATH:
-        path = folder / "notifications" / chosen / audience / f"{kind}.j2"
-        if path.is_file():
-            return path.read_text("utf-8")
-    raise LookupError(f"no template {kind!r} in {chosen!r}")
 
 
 def render_source(source: str, variables: Mapping[str, Any]) -> Rendered:

@@ -15,11 +15,9 @@ from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services import phone
-from chalicelib.services.phone import Answer, Call
+from chalicelib.services.phone import Answer, Call, Phone
 
 FALLBACK: Answer = {"result": "error", "route": "operator"}
-OPERATIONS = ("lookup_caller", "status", "send_code", "create", "attach")
 LOCALES = ("en", "ru")
 MAX_PARAMETER = 6000
 
@@ -48,27 +46,22 @@ def _answer(event: ConnectContactFlowEvent) -> Answer:
         locale=locale if locale in LOCALES else "en",
     )
     operation = parameters.get("operation", "")
-    step = _steps().get(operation)
+    step = STEPS.get(operation)
     if step is None:
         return {"result": "invalid", "problem": f"unknown operation {operation!r}"}
-    return step(call, parameters)
+    return step(bootstrap.container().phone, call, parameters)
 
 
-def _steps() -> dict[str, Callable[[Call, dict[str, str]], Answer]]:
-    c = bootstrap.container()
-    ports, policy = c.phone_ports, c.phone_policy
-    return {
-        "lookup_caller": lambda call, p: phone.lookup_caller(call, ports=ports),
-        "status": lambda call, p: phone.status_by_number(
-            call, p.get("number", ""), p.get("code", ""), ports=ports, policy=policy
-        ),
-        "send_code": lambda call, p: phone.send_code(
-            call, p.get("number", ""), ports=ports, policy=policy
-        ),
-        "create": lambda call, p: phone.create_card(
-            call, p.get("topic", ""), p.get("description", ""), ports=ports, policy=policy
-        ),
-        "attach": lambda call, p: phone.attach_words(
-            call, p.get("transcript", ""), p.get("recording", ""), ports=ports
-        ),
-    }
+# Each operation: which of the phone's use cases, with which of the block's parameters.
+STEPS: dict[str, Callable[[Phone, Call, dict[str, str]], Answer]] = {
+    "lookup_caller": lambda phone, call, p: phone.lookup_caller(call),
+    "status": lambda phone, call, p: phone.status(call, p.get("number", ""), p.get("code", "")),
+    "send_code": lambda phone, call, p: phone.send_code(call, p.get("number", "")),
+    "create": lambda phone, call, p: phone.create(
+        call, p.get("topic", ""), p.get("description", "")
+    ),
+    "attach": lambda phone, call, p: phone.attach(
+        call, p.get("transcript", ""), p.get("recording", "")
+    ),
+}
+OPERATIONS = tuple(STEPS)

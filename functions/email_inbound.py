@@ -10,16 +10,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 
 from chalicelib import bootstrap
-from chalicelib.adapters.mime import parse_mail
 from chalicelib.observability import logger
-from chalicelib.services.mail_delivery import deliver
 from chalicelib.services.mail_intake import MailVerdicts
 
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=SESEvent)
 def handler(event: SESEvent, context: Any) -> dict[str, Any]:
-    c = bootstrap.container()
+    mail_intake = bootstrap.container().mail_intake
     outcomes = []
     for record in event.records:
         receipt = record.ses.receipt.raw_event
@@ -28,14 +26,7 @@ def handler(event: SESEvent, context: Any) -> dict[str, Any]:
             virus=_status(receipt, "virusVerdict"),
             dmarc=_status(receipt, "dmarcVerdict"),
         )
-        result = deliver(
-            record.ses.mail.message_id,
-            verdicts,
-            raw_mail=c.raw_mail,
-            parse=parse_mail,
-            ports=c.mail_ports,
-            policies=c.mail_policies,
-        )
+        result = mail_intake.deliver(record.ses.mail.message_id, verdicts)
         outcomes.append({"outcome": result.outcome.value, "card": result.card_number})
     return {"handled": outcomes}
 

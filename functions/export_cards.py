@@ -9,20 +9,18 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services.exports import nightly_job, run_export
 
 ON_DEMAND_KEYS = frozenset({"kind", "export_id", "from", "to", "formats"})
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    c = bootstrap.container()
+    exports = bootstrap.container().exports
     if event.get("kind") == "on_demand":
         missing = ON_DEMAND_KEYS - set(event)
         if missing:
             raise ValueError(f"an on-demand export job needs {sorted(missing)}")
-        job = dict(event)
+        done = exports.run(dict(event))
     else:  # the nightly rule's scheduled event
-        job = nightly_job(c.clock.now().astimezone(c.settings.timezone).date())
-    done = run_export(job, ports=c.export_ports, policy=c.export_policy)
+        done = exports.run_nightly()
     return {"status": done["status"], "rows": done["rows"]}

@@ -14,32 +14,28 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from chalicelib import bootstrap
-from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.table_stream import item_written
 from chalicelib.observability import logger
-from chalicelib.services.outbox_dispatch import dispatch, dispatch_due
+from chalicelib.services.outbox_dispatch import OutboxDispatch
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    c = bootstrap.container()
+    outbox = bootstrap.container().outbox_dispatch
     if "Records" in event:
-        counts = _from_stream(DynamoDBStreamEvent(event), c)
+        counts = _from_stream(DynamoDBStreamEvent(event), outbox)
     else:
-        counts = dispatch_due(ports=c.dispatch_ports, policy=c.mail_policy)
+        counts = outbox.dispatch_due()
     # Quiet when there was nothing to send: the minute rule finds nothing most minutes.
     (logger.info if counts else logger.debug)("outbox dispatched", extra=dict(counts))
     return dict(counts)
 
 
-def _from_stream(event: DynamoDBStreamEvent, c: bootstrap.Container) -> Counter[str]:
-    ids = []
-    for record in event.records:
-        keys = record.dynamodb.keys if record.dynamodb else {}
-        pk, sk = keys.get(ts.PARTITION_KEY, ""), keys.get(ts.SORT_KEY, "")
-        if record.event_name and record.event_name.name == "INSERT" and pk.startswith("OUTBOX#"):
-            ids.append(sk)
+def _from_stream(event: DynamoDBStreamEvent, outbox: OutboxDispatch) -> Counter[str]:
+    written = [item_written(record) for record in event.records]
+    ids = [w.outbox_message_id for w in written if w and w.inserted and w.outbox_message_id]
     try:
-        return dispatch(ids, ports=c.dispatch_ports, policy=c.mail_policy)
+        return outbox.dispatch(ids)
     except Exception:
         logger.exception("stream dispatch failed; the sweep will send", extra={"count": len(ids)})
         return Counter(deferred=len(ids))

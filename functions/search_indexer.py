@@ -20,8 +20,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from chalicelib import bootstrap
 from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.table_stream import item_written
 from chalicelib.observability import logger
-from chalicelib.services.search import Changed, index_changed
+from chalicelib.services.search import Changed
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 # The event source mapping's filter (and the local stack's): written card items only.
@@ -37,12 +38,13 @@ class NotIndexed(Exception):
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    c = bootstrap.container()
-    changed = [change for raw in event.get("Records", []) if (change := changed_card(raw))]
-    failed = set(index_changed(changed, cards=c.cards, index=c.search_index))
+    records = [DynamoDBRecord(raw) for raw in event.get("Records", [])]
+    changed = [change for record in records if (change := changed_card(record))]
+    # One bulk write for the batch; the processor then reports its failures record by record.
+    failed = set(bootstrap.container().search.index_changed(changed))
 
     def record_handler(record: DynamoDBRecord) -> None:
-        change = changed_card(record.raw_event)
+        change = changed_card(record)
         if change is not None and change.number in failed:
             raise NotIndexed(change.number)
 
@@ -53,17 +55,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(response)
 
 
-def changed_card(raw: dict[str, Any]) -> Changed | None:
-    """The card a stream record (AWS's shape) is about, if it is a card item written."""
-    if raw.get("eventName") not in ("INSERT", "MODIFY"):
+def changed_card(record: DynamoDBRecord) -> Changed | None:
+    """The card a stream record is about, if it is a card item written."""
+    written = item_written(record)
+    number = written.card_number if written else None
+    if written is None or number is None:
         return None
-    data = raw.get("dynamodb") or {}
-    keys = data.get("Keys") or {}
-    pk = (keys.get(ts.PARTITION_KEY) or {}).get("S", "")
-    sk = (keys.get(ts.SORT_KEY) or {}).get("S", "")
-    if sk != ts.CARD_SK or not pk.startswith(ts.card_pk("")):
-        return None
-    image = data.get("NewImage") or {}
-    return Changed(
-        number=pk.removeprefix(ts.card_pk("")), overdue=ts.OVERDUE_PARTITION_KEY in image
-    )
+    return Changed(number=number, overdue=ts.OVERDUE_PARTITION_KEY in written.attributes)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import bootstrap
-from chalicelib.adapters.dynamodb_directory import DynamoDirectory
-from chalicelib.adapters.static_directory import read_source
 from chalicelib.observability import logger
 
 PHYSICAL_ID = "civicdesk-seed-data"
@@ -25,20 +23,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"PhysicalResourceId": event.get("PhysicalResourceId", PHYSICAL_ID)}
     if request not in ("Create", "Update"):
         raise ValueError(f"unknown custom resource request {request!r}")
-    c = bootstrap.container()
-    directory = c.directory
-    if not isinstance(directory, DynamoDirectory):
-        raise TypeError("the deployed directory lives in DynamoDB")
-    published = directory.publish_if_changed(read_source())
-    rules = c.routing_rules.current()  # stores the shipped rules as version 1 if none are
+    seeded = bootstrap.container().seeding.seed()
     logger.info(
         "seed data in place",
-        extra={"directory_published": published, "rules_version": rules.version},
+        extra={
+            "directory_published": seeded.directory_published,
+            "rules_version": seeded.rules_version,
+        },
     )
     return {
         "PhysicalResourceId": PHYSICAL_ID,
         "Data": {
-            "DirectoryVersion": str(published or directory.stored_version()),
-            "RulesVersion": str(rules.version),
+            "DirectoryVersion": str(seeded.directory_version),
+            "RulesVersion": str(seeded.rules_version),
         },
     }

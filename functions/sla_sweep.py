@@ -13,14 +13,12 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services.deadline_watch import sweep
 
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
-    c = bootstrap.container()
-    report = sweep(ports=c.watch_ports, policies=c.watch_policies)
+    report = bootstrap.container().sla.sweep()
     logger.info(
         "sweep done",
         extra={"checked": report.checked, "failed": len(report.failed), "more": report.more},

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib import bootstrap
 from chalicelib.domain.card import CARD_NUMBER_PATTERN
 from chalicelib.observability import logger
-from chalicelib.services.deadline_watch import check_card
 
 
 class TimerInput(BaseModel):
@@ -27,8 +26,7 @@ class TimerInput(BaseModel):
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     number = TimerInput.model_validate(event).number
     logger.set_correlation_id(number)
-    c = bootstrap.container()
-    result = check_card(number, ports=c.watch_ports, policies=c.watch_policies)
+    result = bootstrap.container().sla.check_card(number)
     return {
         "number": number,
         "sent": len(result.sent),

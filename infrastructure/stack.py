@@ -23,7 +23,6 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
-from infrastructure.deadlines import Deadlines
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import lambda_package
@@ -33,6 +32,7 @@ from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.portal import Portal
 from infrastructure.search import SearchDomain, SearchIndexer
 from infrastructure.seed_data import SeedData
+from infrastructure.sla import Sla
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 AUTHORIZER_NAME = "StaffUserPool"
@@ -110,7 +110,9 @@ class CivicDeskStack(cdk.Stack):
             mail_from=mail_from,
         )
         self.link_secret.grant_read(self.email.role)
-        self.deadlines = Deadlines(
+        # The construct id stays "Deadlines": renaming it would replace a deployed stack's
+        # schedule group, and with it every card's pending timer.
+        self.sla = Sla(
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
         self.seed_data = SeedData(self, "SeedData", package=package, table=self.table, key=self.key)

@@ -134,3 +134,52 @@ def submit(
 
 def new_card(clock: ManualClock, directory: StaticDirectory, **overrides: Any) -> Card:
     return submit(InMemoryCardRepository(), clock, directory, **overrides).card
+
+
+def memory_town(settings: Any, clock: ManualClock, **overrides: Any) -> Any:
+    """The product's own container over in-memory twins: every use case wired as deployed,
+    no AWS at all (``town.casework.assign(...)``). ``overrides`` replace any port."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.memory_access_codes import InMemoryAccessCodes
+    from chalicelib.adapters.memory_blobs import InMemoryBlobStore
+    from chalicelib.adapters.memory_exports import InMemoryExportStore
+    from chalicelib.adapters.memory_mail import (
+        InMemoryMailLog,
+        InMemoryRawMailStore,
+        InMemoryReplyLimiter,
+        RecordingMailer,
+    )
+    from chalicelib.adapters.memory_outbox import InMemoryOutbox
+    from chalicelib.adapters.memory_sla import (
+        InMemoryBreachLog,
+        InMemoryEscalations,
+        InMemoryNoticeLog,
+        InMemoryTimerScheduler,
+    )
+    from chalicelib.adapters.memory_sms import RecordingSmsSender
+    from chalicelib.adapters.memory_surveys import InMemorySurveyResults
+
+    twins: dict[str, Any] = {
+        "clock": clock,
+        "cards": InMemoryCardRepository(),
+        "directory": StaticDirectory.from_file(),
+        "routing_rules": queue_only_rules(),
+        "templates": InMemoryTemplates(clock.now),
+        "outbox": InMemoryOutbox(),
+        "blobs": InMemoryBlobStore(),
+        "access_codes": InMemoryAccessCodes(),
+        "surveys": InMemorySurveyResults(),
+        "telemetry": RecordingTelemetry(),
+        "mailer": RecordingMailer(),
+        "sms": RecordingSmsSender(),
+        "mail_log": InMemoryMailLog(),
+        "limiter": InMemoryReplyLimiter(),
+        "raw_mail": InMemoryRawMailStore(),
+        "export_store": InMemoryExportStore(),
+        "notices": InMemoryNoticeLog(),
+        "breaches": InMemoryBreachLog(),
+        "scheduler": InMemoryTimerScheduler(),
+        "escalations": InMemoryEscalations(),
+        "link_secret": LINK_SECRET,
+    }
+    return bootstrap.build(settings, **{**twins, **overrides})

@@ -26,6 +26,9 @@ class DynamoTemplates:
     def source(self, kind: str, locale: str, department: str) -> str:
         return self._sources.source(kind, locale, department)
 
+    def shipped(self, kind: str, locale: str) -> str:
+        return self._sources.shipped(kind, locale)
+
     def current(self, kind: str, locale: str, scope: str) -> TemplateVersion | None:
         response = self._db.get_item(
             TableName=self._table,

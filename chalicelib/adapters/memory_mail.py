@@ -1,12 +1,15 @@
-"""In-memory MailLog, ReplyLimiter and Mailer: twins that pass the same contract suites."""
+"""In-memory MailLog, ReplyLimiter, Mailer and RawMailStore: twins that pass the same contract
+suites as their AWS adapters."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 from datetime import datetime
+from email import message_from_bytes
+from email.utils import parseaddr
 
-from chalicelib.domain.errors import NotFound, PayloadTooLarge
+from chalicelib.domain.errors import DeliveryFailed, NotFound, PayloadTooLarge
 from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
 from chalicelib.ports import MailRecord, OutgoingMail, ShelvedMail
 
@@ -66,10 +69,20 @@ class InMemoryReplyLimiter:
 
 
 class RecordingMailer:
-    def __init__(self) -> None:
+    """Records what it sends. With ``sender_domains`` it refuses, as SES does, mail from an
+    address outside the domains the account may send as (for good: resending cannot help)."""
+
+    def __init__(self, sender_domains: set[str] | None = None) -> None:
         self.sent: list[OutgoingMail] = []
+        self._sender_domains = sender_domains
 
     def send(self, mail: OutgoingMail) -> None:
+        if self._sender_domains is not None:
+            sender = parseaddr(message_from_bytes(mail.raw).get("From", ""))[1]
+            if sender.rpartition("@")[2] not in self._sender_domains:
+                raise DeliveryFailed(
+                    f"MessageRejected: not allowed to send as {sender}", permanent=True
+                )
         self.sent.append(mail)
 
 

@@ -21,6 +21,9 @@ class InMemoryTemplates:
     def source(self, kind: str, locale: str, department: str) -> str:
         return self._sources.source(kind, locale, department)
 
+    def shipped(self, kind: str, locale: str) -> str:
+        return self._sources.shipped(kind, locale)
+
     def current(self, kind: str, locale: str, scope: str) -> TemplateVersion | None:
         saved = self._saved.get((kind, locale, scope))
         return saved[-1] if saved else None

@@ -8,10 +8,12 @@ from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.boto_calls import error_code
 from chalicelib.domain.errors import NotFound, PayloadTooLarge
 from chalicelib.ports import ShelvedMail
 
 INBOUND = "inbound/"
+MISSING = ("404", "NoSuchKey", "NotFound")
 
 
 class S3RawMailStore:
@@ -20,7 +22,12 @@ class S3RawMailStore:
         self._bucket = bucket
 
     def read(self, message_id: str, *, max_bytes: int) -> bytes:
-        response = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)
+        except ClientError as error:
+            if error_code(error) in MISSING:
+                raise NotFound(f"no stored mail {INBOUND}{message_id}") from error
+            raise
         size = int(response["ContentLength"])
         if size > max_bytes:
             response["Body"].close()
@@ -67,6 +74,6 @@ class S3RawMailStore:
         try:
             return dict(self._s3.head_object(Bucket=self._bucket, Key=key))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error_code(error) in MISSING:
                 raise NotFound(f"no stored mail {key}") from error
             raise

@@ -1,19 +1,16 @@
-"""Exports on demand: managers ask for a period and fetch the files when they are ready."""
+"""Reports and exports: a period's figures, repeated missed deadlines, and exports on demand
+(managers ask for a period and fetch the files when they are ready)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import bootstrap
-from chalicelib.api.auth import current_principal
-from chalicelib.api.http import json_response, parse_body, route
-from chalicelib.api.schemas import ExportView, ReportView
-from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services import exports as export_service
-from chalicelib.services import reports as report_service
+from chalicelib.api.http import STAFF_ERRORS, body, json_response, principal, query, route
+from chalicelib.api.queries import BreachReviewQuery, PeriodQuery
+from chalicelib.api.schemas import BreachGroupView, ExportView, RepeatedBreachesView, ReportView
+from chalicelib.bootstrap import container
 from chalicelib.services.commands import ExportCommand
 
 exports = Blueprint(__name__)
@@ -31,17 +28,10 @@ TAG = "Reports"
     response=ExportView,
     status=202,
     errors=(400, 401, 403, 413),
+    body_limit=4096,
 )
 def start() -> Response:
-    c = bootstrap.container()
-    command = parse_body(exports.current_request, ExportCommand, max_bytes=4096)
-    job = export_service.request_export(
-        current_principal(exports.current_request),
-        command,
-        store=c.export_store,
-        runner=c.export_runner,
-        clock=c.clock,
-    )
+    job = container().exports.request(principal(), body(ExportCommand))
     response = json_response(view(job), status=202)
     response.headers["Location"] = f"/staff/exports/{job['export_id']}"
     return response
@@ -58,10 +48,7 @@ def start() -> Response:
     errors=(401, 403, 404),
 )
 def status(export_id: str) -> Response:
-    c = bootstrap.container()
-    found = export_service.export_status(
-        current_principal(exports.current_request), export_id, store=c.export_store
-    )
+    found = container().exports.status(principal(), export_id)
     return json_response(view(found), headers={"Cache-Control": "no-store"})
 
 
@@ -74,30 +61,42 @@ def status(export_id: str) -> Response:
     tag=TAG,
     staff=True,
     response=ReportView,
-    query=("from", "to", "department"),
+    query=PeriodQuery,
     errors=(400, 401, 403),
 )
 def figures() -> Response:
-    c = bootstrap.container()
-    params: dict[str, str] = dict(exports.current_request.query_params or {})
-    start, end = _day(params, "from"), _day(params, "to")
-    found = report_service.report(
-        current_principal(exports.current_request),
-        start,
-        end,
-        params.get("department") or None,
-        store=c.export_store,
-        cards=c.cards,
-        directory=c.directory,
-    )
+    who = principal()
+    period = query(PeriodQuery)
+    found = container().reports.report(who, period.start, period.end, period.department)
     return json_response(ReportView.model_validate(found), headers={"Cache-Control": "no-store"})
 
 
-def _day(params: dict[str, str], name: str) -> date:
-    try:
-        return date.fromisoformat(params.get(name) or "")
-    except ValueError:
-        raise ValidationFailed.single(name, "a date like 2026-03-31") from None
+@route(
+    exports,
+    "/staff/reports/repeated-breaches",
+    "GET",
+    summary="Categories with repeated missed deadlines in an ISO week (default: last week)",
+    tag=TAG,
+    staff=True,
+    response=RepeatedBreachesView,
+    query=BreachReviewQuery,
+    errors=STAFF_ERRORS,
+)
+def repeated_breaches() -> Response:
+    who = principal()
+    asked = query(BreachReviewQuery)
+    week, groups = container().sla.repeated_breaches(who, asked.week, locale=asked.locale)
+    return json_response(
+        RepeatedBreachesView(
+            week=week,
+            categories=[
+                BreachGroupView(
+                    category=g.category, label=g.label, count=g.count, numbers=list(g.numbers)
+                )
+                for g in groups
+            ],
+        )
+    )
 
 
 def view(job: dict[str, Any]) -> ExportView:

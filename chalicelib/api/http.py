@@ -1,5 +1,8 @@
-"""Route registration for the blueprints: translates errors at the edge and records each
-operation for the OpenAPI document."""
+"""What every route shares, in one place: registration (errors translated at the edge, each
+operation recorded for the OpenAPI document), reading the request being answered (``body``,
+``query``, ``header``, ``principal``, ``idempotency_key``, ``card_number``) and rendering a card
+for staff (``card_read``). A route is then: parse, call one use case of the container, render.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,31 @@ import functools
 import json
 import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from chalice.app import Blueprint, CognitoUserPoolAuthorizer, CORSConfig, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.api.errors import error_response, from_pydantic
-from chalicelib.domain.errors import DomainError, PayloadTooLarge, ValidationFailed
+from chalicelib.domain.access import Principal
+from chalicelib.domain.card import is_card_number
+from chalicelib.domain.errors import (
+    DomainError,
+    FieldProblem,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 
 M = TypeVar("M", bound=BaseModel)
+Q = TypeVar("Q", bound="QueryParams")
+
+# The HTTP statuses a route may answer besides success, for the OpenAPI document.
+STAFF_ERRORS = (400, 401, 403, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
+MAX_IDEMPOTENCY_KEY = 128
 
 # API Gateway verifies staff tokens against this pool. The CDK stack overrides the placeholder
 # with the real pool's ARN in the packaged template.
@@ -51,6 +69,28 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+@dataclass(frozen=True)
+class _Answering:
+    """The request a route is answering, and the body size its route allows."""
+
+    request: Request
+    body_limit: int | None
+
+
+_ANSWERING: ContextVar[_Answering] = ContextVar("answering")
+
+
+class QueryParams(BaseModel):
+    """A route's query string, validated like a body: list fields take a parameter repeated
+    or comma-separated; unknown parameters are ignored (caches and trackers add their own)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.alias or name for name, f in cls.model_fields.items())
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -62,17 +102,23 @@ def route(
     request: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
-    query: tuple[str, ...] = (),
+    query: type[QueryParams] | None = None,
     headers: tuple[str, ...] = (),
     errors: tuple[int, ...] = (400, 404),
+    body_limit: int | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register ``view``; ``body_limit`` overrides the settings' body size for this route."""
+
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def translated(**kwargs: Any) -> Response:
+            answering = _ANSWERING.set(_Answering(bp.current_request, body_limit))
             try:
                 return view(**kwargs)
             except DomainError as error:
                 return error_response(error)
+            finally:
+                _ANSWERING.reset(answering)
 
         bp.route(
             path,
@@ -82,7 +128,17 @@ def route(
         )(translated)
         OPERATIONS.append(
             Operation(
-                path, method, summary, tag, request, response, status, staff, query, headers, errors
+                path,
+                method,
+                summary,
+                tag,
+                request,
+                response,
+                status,
+                staff,
+                query.names() if query else (),
+                headers,
+                errors,
             )
         )
         return translated
@@ -120,3 +176,89 @@ def json_response(
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+def current_request() -> Request:
+    """The request the running route answers."""
+    return _ANSWERING.get().request
+
+
+def body(model: type[M]) -> M:
+    """The request's JSON body as ``model``, within the route's size limit."""
+    from chalicelib.bootstrap import container
+
+    limit = _ANSWERING.get().body_limit or container().settings.max_body_bytes
+    return parse_body(current_request(), model, max_bytes=limit)
+
+
+def query(model: type[Q]) -> Q:
+    """The query string as ``model``; 400 naming every bad parameter."""
+    params: Any = current_request().query_params or {}
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in params:
+            continue
+        if get_origin(info.annotation) in (list, tuple) or _is_list(info.annotation):
+            raw = params.getlist(key) if hasattr(params, "getlist") else [params[key]]
+            values[key] = [v.strip() for item in raw for v in item.split(",") if v.strip()]
+        else:
+            values[key] = params[key]
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise _by_parameter(from_pydantic(error)) from None
+
+
+def header(name: str) -> str | None:
+    return current_request().headers.get(name.lower())
+
+
+def principal() -> Principal:
+    """The signed-in staff member making the request."""
+    from chalicelib.api.auth import current_principal
+
+    return current_principal(current_request())
+
+
+def idempotency_key(name: str = "Idempotency-Key") -> str | None:
+    """The client's retry key (or a call's id), checked."""
+    value = header(name)
+    if value is None:
+        return None
+    key = value.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ValidationFailed.single(
+            name, f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+        )
+    return key
+
+
+def card_number(number: str, *, unknown: str | None = None) -> str:
+    """A card number from the path; anything else is a card that does not exist."""
+    if not is_card_number(number):
+        raise NotFound(unknown or f"no card {number}")
+    return number
+
+
+def card_read(shown: Any, status: int = 200) -> Response:
+    """A card as a staff member may see it (a ``StaffCard`` from casework), with its ETag."""
+    from chalicelib.api.schemas import CardRead
+    from chalicelib.bootstrap import container
+
+    view = CardRead.of_card(shown, container().directory.categories())
+    return json_response(view, status=status, headers={"ETag": f'"{view.version}"'})
+
+
+def _is_list(annotation: Any) -> bool:
+    """``list[X] | None`` and the like."""
+    return any(get_origin(arg) in (list, tuple) for arg in get_args(annotation))
+
+
+def _by_parameter(invalid: ValidationFailed) -> ValidationFailed:
+    """Query parameters are flat: a problem names its parameter (``status``, not ``status.1``)."""
+    seen: dict[str, FieldProblem] = {}
+    for problem in invalid.problems:
+        name = problem.field.split(".")[0]
+        seen.setdefault(name, FieldProblem(name, problem.problem))
+    return ValidationFailed(list(seen.values()))

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import bootstrap
-from chalicelib.api.auth import current_principal
-from chalicelib.api.http import json_response, parse_body, route
+from chalicelib.api.http import body, json_response, principal, route
 from chalicelib.api.schemas import OutboxMessagesView, OutboxMessageView
-from chalicelib.domain import access
+from chalicelib.bootstrap import container
 from chalicelib.services.commands import OutboxRetry
-from chalicelib.services.outbox_dispatch import retry_failed
 
 outbox_admin = Blueprint(__name__)
 TAG = "Administration"
@@ -29,9 +26,7 @@ LISTED = 200
     errors=(401, 403),
 )
 def failed() -> Response:
-    c = bootstrap.container()
-    access.require_admin(current_principal(outbox_admin.current_request))
-    found = c.outbox.failed(limit=LISTED)
+    found = container().outbox_dispatch.failed(principal(), limit=LISTED)
     return json_response(OutboxMessagesView(messages=[OutboxMessageView.of(m) for m in found]))
 
 
@@ -45,10 +40,10 @@ def failed() -> Response:
     request=OutboxRetry,
     response=OutboxMessagesView,
     errors=(400, 401, 403, 409),
+    body_limit=4096,
 )
 def retry() -> Response:
-    c = bootstrap.container()
-    access.require_admin(current_principal(outbox_admin.current_request))
-    command = parse_body(outbox_admin.current_request, OutboxRetry, max_bytes=4096)
-    again = retry_failed(ports=c.dispatch_ports, limit=LISTED, card_number=command.card)
+    who = principal()
+    command = body(OutboxRetry)
+    again = container().outbox_dispatch.retry(who, limit=LISTED, card_number=command.card)
     return json_response(OutboxMessagesView(messages=[OutboxMessageView.of(m) for m in again]))

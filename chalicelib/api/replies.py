@@ -1,27 +1,22 @@
-"""Staff replies to requesters (write, approve, reject), the files sent with them, and the
-card's outgoing messages."""
+"""Staff replies to requesters: write, preview, approve, reject."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import bootstrap
-from chalicelib.api.http import json_response, parse_body, route
-from chalicelib.api.schemas import (
-    AttachmentConfirm,
-    CardRead,
-    OutboxMessagesView,
-    OutboxMessageView,
-    ReplyPreviewView,
-    UploadTicketView,
+from chalicelib.api.http import (
+    WRITE_ERRORS,
+    body,
+    card_number,
+    card_read,
+    json_response,
+    principal,
+    route,
 )
-from chalicelib.api.staff import STAFF_ERRORS, WRITE_ERRORS, card_number, card_read
-from chalicelib.api.staff import request_principal as _principal
-from chalicelib.domain import access
+from chalicelib.api.schemas import CardRead, ReplyPreviewView
+from chalicelib.bootstrap import container
 from chalicelib.domain.notifications import sms_segments
-from chalicelib.services import replies as reply_service
-from chalicelib.services import staff_files
-from chalicelib.services.commands import AttachmentRequest, ReplyCreate, ReplyDecision
+from chalicelib.services.commands import ReplyCreate, ReplyDecision
 
 replies = Blueprint(__name__)
 TAG = "Replies"
@@ -40,19 +35,8 @@ TAG = "Replies"
     errors=WRITE_ERRORS,
 )
 def write(number: str) -> Response:
-    c = bootstrap.container()
-    principal = _principal()
-    command = parse_body(replies.current_request, ReplyCreate, max_bytes=c.settings.max_body_bytes)
-    found, history = reply_service.write_reply(
-        principal,
-        card_number(number),
-        command,
-        cards=c.cards,
-        directory=c.directory,
-        clock=c.clock,
-        notify=c.notifier,
-    )
-    return card_read(principal, found, history, status=201)
+    written = container().replies.write(principal(), card_number(number), body(ReplyCreate))
+    return card_read(written, status=201)
 
 
 @route(
@@ -67,17 +51,7 @@ def write(number: str) -> Response:
     errors=(400, 401, 403, 404, 413, 422),
 )
 def preview(number: str) -> Response:
-    c = bootstrap.container()
-    command = parse_body(replies.current_request, ReplyCreate, max_bytes=c.settings.max_body_bytes)
-    shown = reply_service.preview_reply(
-        _principal(),
-        card_number(number),
-        command,
-        cards=c.cards,
-        directory=c.directory,
-        clock=c.clock,
-        notify=c.notifier,
-    )
+    shown = container().replies.preview(principal(), card_number(number), body(ReplyCreate))
     rendered = shown.rendered
     return json_response(
         ReplyPreviewView(
@@ -104,21 +78,10 @@ def preview(number: str) -> Response:
     errors=WRITE_ERRORS,
 )
 def approve(number: str, reply_id: str) -> Response:
-    c = bootstrap.container()
-    principal = _principal()
-    command = parse_body(
-        replies.current_request, ReplyDecision, max_bytes=c.settings.max_body_bytes
+    approved = container().replies.approve(
+        principal(), card_number(number), reply_id, body(ReplyDecision)
     )
-    found, history = reply_service.approve_reply(
-        principal,
-        card_number(number),
-        reply_id,
-        command,
-        cards=c.cards,
-        clock=c.clock,
-        notify=c.notifier,
-    )
-    return card_read(principal, found, history)
+    return card_read(approved)
 
 
 @route(
@@ -133,92 +96,7 @@ def approve(number: str, reply_id: str) -> Response:
     errors=WRITE_ERRORS,
 )
 def reject(number: str, reply_id: str) -> Response:
-    c = bootstrap.container()
-    principal = _principal()
-    command = parse_body(
-        replies.current_request, ReplyDecision, max_bytes=c.settings.max_body_bytes
+    rejected = container().replies.reject(
+        principal(), card_number(number), reply_id, body(ReplyDecision)
     )
-    found, history = reply_service.reject_reply(
-        principal, card_number(number), reply_id, command, cards=c.cards, clock=c.clock
-    )
-    return card_read(principal, found, history)
-
-
-@route(
-    replies,
-    "/staff/cards/{number}/attachments",
-    "POST",
-    summary="Get a URL to upload a file to send with a reply (a plan, a photo of the work)",
-    tag=TAG,
-    staff=True,
-    request=AttachmentRequest,
-    response=UploadTicketView,
-    status=201,
-    errors=WRITE_ERRORS,
-)
-def upload(number: str) -> Response:
-    c = bootstrap.container()
-    body = parse_body(
-        replies.current_request, AttachmentRequest, max_bytes=c.settings.max_body_bytes
-    )
-    pending = staff_files.start_staff_upload(
-        _principal(),
-        card_number(number),
-        body,
-        cards=c.cards,
-        blobs=c.blobs,
-        policy=c.attachment_policy,
-    )
-    return json_response(
-        UploadTicketView.of(pending, f"/staff/cards/{number}/attachments"),
-        status=201,
-    )
-
-
-@route(
-    replies,
-    "/staff/cards/{number}/attachments/{attachment_id}",
-    "PUT",
-    summary="Record an uploaded staff file on the card (the requester sees it only with a reply)",
-    tag=TAG,
-    staff=True,
-    request=AttachmentConfirm,
-    response=CardRead,
-    errors=WRITE_ERRORS,
-)
-def confirm_upload(number: str, attachment_id: str) -> Response:
-    c = bootstrap.container()
-    principal = _principal()
-    body = parse_body(
-        replies.current_request, AttachmentConfirm, max_bytes=c.settings.max_body_bytes
-    )
-    found, history = staff_files.finish_staff_upload(
-        principal,
-        card_number(number),
-        attachment_id,
-        body.filename,
-        cards=c.cards,
-        blobs=c.blobs,
-        clock=c.clock,
-        policy=c.attachment_policy,
-    )
-    return card_read(principal, found, history)
-
-
-@route(
-    replies,
-    "/staff/cards/{number}/messages",
-    "GET",
-    summary="Messages sent to the requester about this card, and whether they arrived",
-    tag=TAG,
-    staff=True,
-    response=OutboxMessagesView,
-    errors=STAFF_ERRORS,
-)
-def messages(number: str) -> Response:
-    c = bootstrap.container()
-    principal = _principal()
-    card = c.cards.get(card_number(number))
-    access.require_view(principal, card)
-    found = c.outbox.for_card(card.number)
-    return json_response(OutboxMessagesView(messages=[OutboxMessageView.of(m) for m in found]))
+    return card_read(rejected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,11 +25,12 @@ from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import next_statuses
 from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
-from chalicelib.domain.personal_data import without_personal_data
+from chalicelib.domain.personal_data import Shown
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.search import Facet
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
 from chalicelib.services.attachments import PendingUpload
+from chalicelib.services.card_changes import StaffCard
 from chalicelib.services.routing import Routed
 from chalicelib.services.template_admin import InForce
 
@@ -70,19 +72,14 @@ class CardSummary(_View):
     )
 
     @classmethod
-    def of(
-        cls,
-        card: Card,
-        tree: CategoryTree,
-        *,
-        personal_data: bool = True,
-        overdue_since: datetime | None = None,
-    ) -> CardSummary:
+    def of(cls, shown: Shown, tree: CategoryTree, *, overdue_since: datetime | None = None) -> Self:
+        """``shown``: the card as the caller may see it (the services decided; this renders)."""
+        card = shown.card
         return cls(
             overdue_since=overdue_since,
             number=card.number,
-            subject=card.subject if personal_data else without_personal_data(card, [])[0].subject,
-            personal_data_hidden=not personal_data,
+            subject=card.subject,
+            personal_data_hidden=shown.personal_data_hidden,
             category=card.category,
             category_label=tree.label(card.category),
             priority=card.priority,
@@ -135,19 +132,12 @@ class CardRead(CardSummary):
     )
 
     @classmethod
-    def of_card(
-        cls,
-        card: Card,
-        history: list[HistoryEntry],
-        tree: CategoryTree,
-        timers: list[Timer],
-        *,
-        personal_data: bool = True,
-        subtasks: list[Card] | None = None,
-    ) -> CardRead:
-        if not personal_data:
-            card, history = without_personal_data(card, history)
-        summary = CardSummary.of(card, tree, personal_data=personal_data).model_dump()
+    def of_card(cls, shown: StaffCard, tree: CategoryTree) -> CardRead:
+        """``shown``: the card as the caller may see it (the services decided; this renders)."""
+        card, history = shown.card, shown.history
+        summary = CardSummary.of(
+            Shown(card, history, shown.personal_data_hidden), tree
+        ).model_dump()
         return cls(
             **summary,
             id=card.id,
@@ -169,11 +159,11 @@ class CardRead(CardSummary):
             ping_pong=is_ping_pong(card),
             parent=card.parent,
             subtasks=card.subtasks,
-            subtask_progress=[SubtaskView.of(s) for s in subtasks or []],
+            subtask_progress=[SubtaskView.of(s) for s in shown.subtasks],
             related_to=card.related_to,
             replies=card.replies,
             history=[HistoryEntryRead.of(entry) for entry in history],
-            timers=[TimerRead.of(timer) for timer in timers],
+            timers=[TimerRead.of(timer) for timer in shown.timers],
             next_statuses=[
                 NextStatusView(to=n.to, requires=n.requires, blocked_by=n.blocked_by)
                 for n in next_statuses(card)

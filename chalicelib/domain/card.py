@@ -156,6 +156,13 @@ class Attachment(_Frozen):
     source: AttachmentSource
 
 
+def safe_filename(name: str) -> str:
+    """A file's name without path parts or control characters, for storage keys and headers."""
+    base = re.split(r"[\\/]", name)[-1]
+    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
+    return cleaned[:120] or "file"
+
+
 class ReplyKind(StrEnum):
     """An answer with a next step, the final answer (resolves the card), or a refusal (closes
     it, with why and what the requester can do)."""

@@ -1,15 +1,37 @@
 """How staff outside a sensitive card's department see it: its progress, not the person.
 
-Who may see a card's personal data is decided in ``access.can_see_personal_data``; this is what
-everyone else gets. Pure, like the public view.
+Who may see a card's personal data is decided in ``access.can_see_personal_data``; ``shown_to``
+applies that rule to a card leaving the services for one staff member, so no route has to
+remember it. Pure, like the public view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chalicelib.domain.access import Principal, can_see_personal_data
 from chalicelib.domain.card import Card, Location, Requester
 from chalicelib.domain.history import HistoryEntry
 
 HIDDEN = "[hidden: personal data of a sensitive category]"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A card as one staff member may see it: without its personal data when they may not."""
+
+    card: Card
+    history: list[HistoryEntry]
+    personal_data_hidden: bool
+
+
+def shown_to(principal: Principal, card: Card, history: Sequence[HistoryEntry] = ()) -> Shown:
+    """``card`` (and its history) as ``principal`` may see them."""
+    if can_see_personal_data(principal, card):
+        return Shown(card, list(history), personal_data_hidden=False)
+    hidden, entries = without_personal_data(card, list(history))
+    return Shown(hidden, entries, personal_data_hidden=True)
 
 
 def without_personal_data(

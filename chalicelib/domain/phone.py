@@ -1,9 +1,15 @@
 """The phone channel's own rules: numbers keyed on a keypad, numbers read out by a voice,
-and who may hear a request's status over the phone."""
+who may hear a request's status over the phone, and the channel's configuration (IVR topic
+keys, operators' call scripts) with its validation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from chalicelib.domain.card import Card, Status, format_card_number
+from chalicelib.domain.directory import CategoryTree
+from chalicelib.domain.errors import FieldProblem, ValidationFailed
 
 # A sequence alone (up to six digits) means this year's request; ten or more digits are the
 # whole number, year first, as printed (2026-000042 keyed as 2026000042).
@@ -56,3 +62,36 @@ def same_caller(card: Card, caller: str) -> bool:
     international forms of one number match by their last ten digits)."""
     theirs, calling = digits(card.requester.phone or ""), digits(caller)
     return len(theirs) >= 7 and theirs[-10:] == calling[-10:]
+
+
+@dataclass(frozen=True)
+class PhoneConfig:
+    # A key pressed in the IVR menu → the category of the card it makes.
+    ivr_topics: dict[str, str]
+    # Top category (or "default") → locale → questions an operator asks.
+    call_scripts: dict[str, dict[str, list[str]]]
+
+    def script(self, category: str, locale: str) -> list[str]:
+        top = category.split(".", 1)[0]
+        chosen = self.call_scripts.get(top) or self.call_scripts["default"]
+        default = self.call_scripts["default"]
+        return [
+            *(default.get(locale) or default["en"]),
+            *((chosen.get(locale) or chosen["en"]) if chosen is not default else []),
+        ]
+
+
+def phone_config(document: dict[str, Any], tree: CategoryTree) -> PhoneConfig:
+    problems = []
+    topics = document.get("ivr_topics") or {}
+    for key, category in topics.items():
+        if not (isinstance(key, str) and key.isdigit() and len(key) == 1):
+            problems.append(FieldProblem(f"ivr_topics.{key}", "a topic key is one digit"))
+        if category not in tree:
+            problems.append(FieldProblem(f"ivr_topics.{key}", f"unknown category {category!r}"))
+    scripts = document.get("call_scripts") or {}
+    if "en" not in (scripts.get("default") or {}):
+        problems.append(FieldProblem("call_scripts.default.en", "the default script is required"))
+    if problems:
+        raise ValidationFailed(problems)
+    return PhoneConfig(ivr_topics=dict(topics), call_scripts=dict(scripts))

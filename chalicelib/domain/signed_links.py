@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import quote
 
 VERSION = "s1"
 
@@ -31,6 +32,14 @@ def verify(secret: bytes, purpose: LinkPurpose, number: str, token: str, *, now:
     if int(parts[1]) < now.timestamp():
         return False
     return hmac.compare_digest(parts[2], _mac(secret, purpose, number, parts[1]))
+
+
+def status_page_url(base_url: str, number: str, token: str, *, survey: bool = False) -> str:
+    """The requester's private status page (``survey``: opened at the rating form). The one
+    place the link is built: the token travels in the fragment, so it never reaches a server's
+    logs, URL-quoted."""
+    query = f"n={quote(number)}" + ("&survey=1" if survey else "")
+    return f"{base_url}/status.html?{query}#t={quote(token, safe='')}"
 
 
 def is_signed(token: str) -> bool:

@@ -9,11 +9,11 @@ from datetime import datetime
 from urllib.parse import quote
 
 from chalicelib.domain import lifecycle
-from chalicelib.domain.card import Attachment, AttachmentSource, Card
+from chalicelib.domain.card import Attachment, AttachmentSource, Card, safe_filename
 from chalicelib.domain.errors import PayloadTooLarge, TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import Actor
 from chalicelib.ports import BlobStore, Clock, StoredObject, UploadTicket
-from chalicelib.services.commands import AttachmentRequest, safe_filename
+from chalicelib.services.commands import AttachmentRequest
 from chalicelib.services.policies import AttachmentPolicy
 
 

@@ -7,76 +7,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.adapters.phone_config import PhoneConfig
 from chalicelib.domain import access, lifecycle
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card, Channel, Status
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import PermissionDenied, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
-from chalicelib.ports import CardRepository, Clock, Directory, Telemetry
-from chalicelib.services import intake
+from chalicelib.domain.phone import PhoneConfig
+from chalicelib.ports import CardRepository, Clock, Directory
+from chalicelib.services.card_changes import CardShowing, CardWithHistory, StaffCard, save
 from chalicelib.services.commands import CallOutcome, CallRecord, CardCreate
+from chalicelib.services.intake import Intake
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.policies import IntakePolicy
-from chalicelib.services.routing import Router
-from chalicelib.services.staff import CardWithHistory, save
 
 CALL_TAKERS = frozenset({Role.OPERATOR, Role.MANAGER, Role.ADMIN})
 SUBJECT_MAX = 120
 
 
 @dataclass(frozen=True)
-class CallPorts:
+class Calls:
+    """The operator's call card wired to its ports (built once by the container)."""
+
+    intake: Intake
     cards: CardRepository
     directory: Directory
     clock: Clock
-    telemetry: Telemetry
-    route: Router
     notify: Notifier
+    config: PhoneConfig
+    show: CardShowing
 
-
-def record_call(
-    principal: Principal,
-    command: CallRecord,
-    *,
-    call_id: str | None,
-    ports: CallPorts,
-    policy: IntakePolicy,
-) -> CardWithHistory:
-    """Make the call's card and carry out how the call ended. ``call_id`` (the contact's id, or
-    a key the console generates) makes a retried save return the same card."""
-    if not principal.roles & CALL_TAKERS:
-        raise PermissionDenied("only operators and managers record calls")
-    if command.forwarded_to and ports.directory.department(command.forwarded_to) is None:
-        raise ValidationFailed.single(
-            "forwarded_to", f"unknown department {command.forwarded_to!r}"
+    def record(
+        self, principal: Principal, command: CallRecord, *, call_id: str | None
+    ) -> StaffCard:
+        """Make the call's card and carry out how the call ended. ``call_id`` (the contact's
+        id, or a key the console generates) makes a retried save return the same card."""
+        if not principal.roles & CALL_TAKERS:
+            raise PermissionDenied("only operators and managers record calls")
+        if command.forwarded_to and self.directory.department(command.forwarded_to) is None:
+            raise ValidationFailed.single(
+                "forwarded_to", f"unknown department {command.forwarded_to!r}"
+            )
+        receipt = self.intake.submit(
+            _card_form(command), key=f"call:{call_id}" if call_id else None, channel=Channel.PHONE
         )
-    receipt = intake.submit_request(
-        _card_form(command),
-        channel=Channel.PHONE,
-        idempotency_key=f"call:{call_id}" if call_id else None,
-        cards=ports.cards,
-        directory=ports.directory,
-        clock=ports.clock,
-        telemetry=ports.telemetry,
-        policy=policy,
-        route=ports.route,
-        receipt=ports.notify.receipt,
-    )
-    card, history = ports.cards.get_with_history(receipt.card.number)
-    if card.version > 1:  # a retried save: the outcome was carried out the first time
-        return card, history
-    return _carry_out(principal, command, card, history, ports)
+        card, history = self.cards.get_with_history(receipt.card.number)
+        if card.version == 1:  # not a retried save: carry the outcome out
+            card, history = _carry_out(principal, command, card, history, self)
+        return self.show(principal, (card, history))
 
-
-def call_script(
-    category: str, locale: str, *, config: PhoneConfig, directory: Directory
-) -> list[str]:
-    """The questions to ask a caller about ``category``: the general ones, then the topic's."""
-    if category not in directory.categories():
-        raise ValidationFailed.single("category", f"unknown category {category!r}")
-    return config.script(category, locale)
+    def script(self, category: str, locale: str) -> list[str]:
+        """The questions to ask a caller about ``category``: the general ones, then the topic's."""
+        if category not in self.directory.categories():
+            raise ValidationFailed.single("category", f"unknown category {category!r}")
+        return self.config.script(category, locale)
 
 
 def _carry_out(
@@ -84,7 +67,7 @@ def _carry_out(
     command: CallRecord,
     card: Card,
     history: list[HistoryEntry],
-    ports: CallPorts,
+    ports: Calls,
 ) -> CardWithHistory:
     now = ports.clock.now()
     if command.outcome == CallOutcome.CONSULTATION:

@@ -3,7 +3,6 @@ them as its request schemas."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -25,8 +24,8 @@ from chalicelib.domain.card import (
     RequesterKind,
     Status,
 )
-from chalicelib.domain.overdue import NextStep, OverdueReason
 from chalicelib.domain.routing import MAX_RULES, Rule
+from chalicelib.domain.sla_overdue import NextStep, OverdueReason
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
@@ -288,13 +287,6 @@ class OverdueExplain(_Command):
         default=None, description="With next_step new_deadline: agreed by a manager."
     )
     version: Version
-
-
-def safe_filename(name: str) -> str:
-    """A filename without path parts or control characters, for storage keys and headers."""
-    base = re.split(r"[\\/]", name)[-1]
-    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    return cleaned[:120] or "file"
 
 
 class RulesUpdate(_Command):

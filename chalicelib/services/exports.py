@@ -277,3 +277,34 @@ def _manifest_key(job: dict[str, Any]) -> str:
     if job["kind"] == "nightly":
         return f"{NIGHTLY_PREFIX}/quicksight-manifest.json"  # always the latest snapshot
     return f"{ON_DEMAND_PREFIX}/{job['export_id']}/quicksight-manifest.json"
+
+
+@dataclass(frozen=True)
+class Exports:
+    """Exports wired to their ports (built once by the container). The runner is looked up
+    when an export is asked for: a function that only runs exports does not need one."""
+
+    ports: ExportPorts
+    policy: ExportPolicy
+    runner: Callable[[], ExportRunner]
+
+    def request(self, principal: Principal, command: ExportCommand) -> dict[str, Any]:
+        return request_export(
+            principal, command, store=self.ports.store, runner=self.runner(), clock=self.ports.clock
+        )
+
+    def status(self, principal: Principal, export_id: str) -> dict[str, Any]:
+        return export_status(principal, export_id, store=self.ports.store)
+
+    def run(self, job: dict[str, Any], workdir: Path | None = None) -> dict[str, Any]:
+        return run_export(job, ports=self.ports, policy=self.policy, workdir=workdir)
+
+    def today(self) -> date:
+        return self.ports.clock.now().astimezone(self.policy.zone).date()
+
+    def run_nightly(self, workdir: Path | None = None) -> dict[str, Any]:
+        """Today's snapshot (and the report figures it folds in)."""
+        return self.run(nightly_job(self.today()), workdir)
+
+    def nightly_done(self) -> bool:
+        return nightly_written(self.today(), store=self.ports.store)

@@ -181,7 +181,7 @@ def _new_card(
         related_to=routed.repeat_of,
         created_at=now,
         updated_at=now,
-        first_response_due=policy.first_reply_due(form.category, routed.priority, now),
+        first_response_due=policy.first_response_due(form.category, routed.priority, now),
         access_token_hash=hash_access_token(token),
     )
 
@@ -218,3 +218,33 @@ def _replay(record: IdempotencyRecord, request_hash: str, cards: CardRepository)
     return IntakeReceipt(
         card=cards.get(record.card_number), access_token=record.access_token, replayed=True
     )
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Intake wired to its ports (built once by the container): every channel's way in."""
+
+    cards: CardRepository
+    directory: Directory
+    clock: Clock
+    telemetry: Telemetry
+    policy: IntakePolicy
+    route: Router
+    receipt: ReceiptWriter | None
+
+    def submit(
+        self, form: CardCreate, *, key: str | None, channel: Channel = Channel.WEB
+    ) -> IntakeReceipt:
+        """``key``: the client's Idempotency-Key (or a channel's delivery id)."""
+        return submit_request(
+            form,
+            channel=channel,
+            idempotency_key=key,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            telemetry=self.telemetry,
+            policy=self.policy,
+            route=self.route,
+            receipt=self.receipt,
+        )

@@ -8,13 +8,13 @@ mail is shelved for administrators too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 from chalicelib.domain.errors import PayloadTooLarge
 from chalicelib.domain.inbound_mail import InboundMail
 from chalicelib.observability import logger
-from chalicelib.ports import RawMailStore
+from chalicelib.ports import RawMailStore, ShelvedMail
 from chalicelib.services.mail_intake import (
     MailOutcome,
     MailPolicies,
@@ -108,3 +108,35 @@ def reprocess(
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class MailIntake:
+    """The email channel wired to its ports (built once by the container)."""
+
+    raw_mail: RawMailStore
+    parse: Callable[[bytes], InboundMail]
+    ports: MailPorts
+    policies: MailPolicies
+
+    def deliver(self, delivery_id: str, verdicts: MailVerdicts) -> MailResult:
+        return deliver(
+            delivery_id,
+            verdicts,
+            raw_mail=self.raw_mail,
+            parse=self.parse,
+            ports=self.ports,
+            policies=self.policies,
+        )
+
+    def shelved(self, shelf: Shelf) -> list[ShelvedMail]:
+        return list(self.raw_mail.shelved(shelf.value))
+
+    def reprocess(self, shelf: Shelf) -> list[tuple[str, MailResult]]:
+        return reprocess(
+            shelf,
+            raw_mail=self.raw_mail,
+            parse=self.parse,
+            ports=self.ports,
+            policies=self.policies,
+        )

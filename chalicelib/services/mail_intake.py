@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 
 from chalicelib.domain import lifecycle
-from chalicelib.domain.card import Attachment, Card, Channel, Status
+from chalicelib.domain.card import Attachment, Card, Channel, Status, safe_filename
 from chalicelib.domain.errors import (
     ConflictError,
     NotFound,
@@ -50,9 +50,9 @@ from chalicelib.ports import (
 )
 from chalicelib.services import intake
 from chalicelib.services.attachments import stored_attachment
-from chalicelib.services.commands import CardCreate, safe_filename
-from chalicelib.services.mail_replies import staff_notice
+from chalicelib.services.commands import CardCreate
 from chalicelib.services.notifications import Notifier
+from chalicelib.services.outgoing_mail import staff_notice
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 from chalicelib.services.routing import Router
 

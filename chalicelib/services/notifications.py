@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chalicelib import templating
@@ -28,7 +27,7 @@ from chalicelib.domain.outbox import (
     OutboxMessage,
     message_id,
 )
-from chalicelib.domain.signed_links import LinkPurpose, sign
+from chalicelib.domain.signed_links import LinkPurpose, sign, status_page_url
 from chalicelib.observability import logger
 from chalicelib.ports import Directory, NotificationTemplates
 
@@ -164,7 +163,7 @@ class Notifier:
             number,
             at + timedelta(days=self._policy.status_link_days),
         )
-        return f"{self._policy.public_base_url}/status.html?n={number}#t={quote(token)}"
+        return status_page_url(self._policy.public_base_url, number, token)
 
     def survey_url(self, number: str, *, at: datetime) -> str:
         token = sign(
@@ -173,7 +172,7 @@ class Notifier:
             number,
             at + timedelta(days=self._policy.survey_link_days),
         )
-        return f"{self._policy.public_base_url}/status.html?n={number}&survey=1#t={quote(token)}"
+        return status_page_url(self._policy.public_base_url, number, token, survey=True)
 
     def _render(
         self,
@@ -224,4 +223,4 @@ def render_kind(
         # An edited template that breaks at render time must not cost the message: the
         # shipped one says the same thing.
         logger.exception("template failed; using the default", extra={"kind": kind})
-        return templating.render_source(templating.default_source(kind, locale), variables)
+        return templating.render_source(templates.shipped(kind, locale), variables)

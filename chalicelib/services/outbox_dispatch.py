@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.domain import access
+from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import ConflictError, DeliveryFailed, NotFound
 from chalicelib.domain.outbox import (
     DeliveryChannel,
@@ -20,7 +22,7 @@ from chalicelib.domain.outbox import (
 )
 from chalicelib.observability import logger
 from chalicelib.ports import Clock, Mailer, MailLog, Outbox, OutgoingMail, SmsSender
-from chalicelib.services.mail_replies import compose
+from chalicelib.services.outgoing_mail import compose
 from chalicelib.services.policies import MailPolicy
 
 BATCH = 50
@@ -146,3 +148,34 @@ def _mail(
         auto_submitted=content.auto_submitted,
         extra=content.thread_headers,
     )
+
+
+@dataclass(frozen=True)
+class OutboxDispatch:
+    """The outbox wired to its ports (built once by the container): sending, and the failed
+    messages' dead-letter place."""
+
+    ports: DispatchPorts
+    policy: MailPolicy
+
+    def dispatch_due(self, limit: int = BATCH) -> Counter[str]:
+        return dispatch_due(ports=self.ports, policy=self.policy, limit=limit)
+
+    def dispatch(self, ids: Iterable[str]) -> Counter[str]:
+        return dispatch(ids, ports=self.ports, policy=self.policy)
+
+    def failed(self, principal: Principal, *, limit: int) -> list[OutboxMessage]:
+        """The messages no channel took (administrators)."""
+        access.require_admin(principal)
+        return self.ports.outbox.failed(limit=limit)
+
+    def retry(
+        self, principal: Principal, *, limit: int, card_number: str | None = None
+    ) -> list[OutboxMessage]:
+        """Queue failed messages again (administrators)."""
+        access.require_admin(principal)
+        return self.requeue(limit=limit, card_number=card_number)
+
+    def requeue(self, *, limit: int = BATCH, card_number: str | None = None) -> list[OutboxMessage]:
+        """Queue failed messages again, for the operator at the command line."""
+        return retry_failed(ports=self.ports, limit=limit, card_number=card_number)

@@ -9,12 +9,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from chalicelib.adapters.phone_config import PhoneConfig
 from chalicelib.domain import access_codes, lifecycle
 from chalicelib.domain.card import Channel, Status
 from chalicelib.domain.errors import ConflictError, NotFound, TransitionForbidden
 from chalicelib.domain.history import REQUESTER, SYSTEM
-from chalicelib.domain.phone import STATUS_SPOKEN, keyed_number, same_caller, spoken_number
+from chalicelib.domain.phone import (
+    STATUS_SPOKEN,
+    PhoneConfig,
+    keyed_number,
+    same_caller,
+    spoken_number,
+)
 from chalicelib.observability import logger
 from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox, Telemetry
 from chalicelib.services import access_codes as code_service
@@ -232,3 +237,26 @@ def _known_name(call: Call, ports: PhonePorts) -> str | None:
 
 def _status_spoken(status: Status, locale: str) -> str:
     return STATUS_SPOKEN.get(locale, STATUS_SPOKEN["en"])[status]
+
+
+@dataclass(frozen=True)
+class Phone:
+    """The IVR's steps wired to their ports (built once by the container)."""
+
+    ports: PhonePorts
+    policy: PhonePolicy
+
+    def lookup_caller(self, call: Call) -> Answer:
+        return lookup_caller(call, ports=self.ports)
+
+    def status(self, call: Call, keyed: str, code: str) -> Answer:
+        return status_by_number(call, keyed, code, ports=self.ports, policy=self.policy)
+
+    def send_code(self, call: Call, keyed: str) -> Answer:
+        return send_code(call, keyed, ports=self.ports, policy=self.policy)
+
+    def create(self, call: Call, topic: str, description: str) -> Answer:
+        return create_card(call, topic, description, ports=self.ports, policy=self.policy)
+
+    def attach(self, call: Call, transcript: str, recording: str) -> Answer:
+        return attach_words(call, transcript, recording, ports=self.ports)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Card, Priority
-from chalicelib.domain.deadlines import DEFAULT_FIRST_RESPONSE_HOURS, first_response_due
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.sla import SlaMatrix, Timer, TimerKind, timers
 
@@ -28,21 +27,29 @@ DEFAULT_ATTACHMENT_TYPES = frozenset(
 )
 
 
-# (category, priority, registered at) -> when the first reply is due.
-FirstReplyRule = Callable[[str, Priority, datetime], datetime]
+# (category, priority, registered at) -> when the first response is due.
+FirstResponseRule = Callable[[str, Priority, datetime], datetime]
+
+# Where no SLA calendar is configured (unit tests, a bare policy): plain hours by priority.
+WALL_CLOCK_FIRST_RESPONSE_HOURS: dict[Priority, int] = {
+    Priority.URGENT: 4,
+    Priority.HIGH: 24,
+    Priority.NORMAL: 48,
+    Priority.LOW: 72,
+}
 
 
-def _wall_clock_first_reply(category: str, priority: Priority, at: datetime) -> datetime:
-    return first_response_due(at, priority, DEFAULT_FIRST_RESPONSE_HOURS)
+def _wall_clock_first_response(category: str, priority: Priority, at: datetime) -> datetime:
+    return at + timedelta(hours=WALL_CLOCK_FIRST_RESPONSE_HOURS[priority])
 
 
 @dataclass(frozen=True)
 class IntakePolicy:
     consent_version: str = "2026-01"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    # The deployed rule is the SLA's first-reply target on the town's working time (bootstrap);
-    # plain hours by priority only serve where no calendar is configured.
-    first_reply_due: FirstReplyRule = _wall_clock_first_reply
+    # The deployed rule is the SLA's first-response target on the town's working time
+    # (bootstrap); plain hours by priority only serve where no calendar is configured.
+    first_response_due: FirstResponseRule = _wall_clock_first_response
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class MailPolicy:
 
 
 @dataclass(frozen=True)
-class DeadlinePolicy:
+class SlaPolicy:
     """The town's working time and SLA matrix: everything a card's timers are derived from."""
 
     calendar: BusinessCalendar
@@ -92,6 +99,6 @@ class DeadlinePolicy:
     def working_day(self) -> timedelta:
         return self.matrix.working_day
 
-    def first_reply_due(self, category: str, priority: Priority, at: datetime) -> datetime:
+    def first_response_due(self, category: str, priority: Priority, at: datetime) -> datetime:
         """The promise in every receipt: the SLA's first-reply target on working time."""
         return self.calendar.add(at, self.matrix.targets(category, priority).first_reply)

@@ -15,9 +15,16 @@ from chalicelib.domain.lifecycle import Change
 from chalicelib.domain.notifications import NotificationKind, Occasion
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.ports import CardRepository, Clock, Directory
+from chalicelib.services.card_changes import (
+    CardShowing,
+    CardWithHistory,
+    StaffCard,
+    current,
+    require_subtasks_done,
+    save,
+)
 from chalicelib.services.commands import ReplyCreate, ReplyDecision
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.staff import CardWithHistory, current, require_subtasks_done, save
 
 KIND_OF = {
     ReplyKind.ANSWER: NotificationKind.REPLY,
@@ -180,3 +187,59 @@ def _checked(
         allowed=replies.allowed_contacts(card, contacts),
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The reply use cases wired to their ports (built once by the container)."""
+
+    cards: CardRepository
+    directory: Directory
+    clock: Clock
+    notify: Notifier
+    show: CardShowing
+
+    def write(self, principal: Principal, number: str, command: ReplyCreate) -> StaffCard:
+        written = write_reply(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notify,
+        )
+        return self.show(principal, written)
+
+    def preview(self, principal: Principal, number: str, command: ReplyCreate) -> ReplyPreview:
+        return preview_reply(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notify,
+        )
+
+    def approve(
+        self, principal: Principal, number: str, reply_id: str, command: ReplyDecision
+    ) -> StaffCard:
+        approved = approve_reply(
+            principal,
+            number,
+            reply_id,
+            command,
+            cards=self.cards,
+            clock=self.clock,
+            notify=self.notify,
+        )
+        return self.show(principal, approved)
+
+    def reject(
+        self, principal: Principal, number: str, reply_id: str, command: ReplyDecision
+    ) -> StaffCard:
+        rejected = reject_reply(
+            principal, number, reply_id, command, cards=self.cards, clock=self.clock
+        )
+        return self.show(principal, rejected)

@@ -3,6 +3,7 @@ the live workload from the open-card counters. No table scan per request."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,8 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import PermissionDenied, ValidationFailed
 from chalicelib.ports import CardRepository, Directory, ExportStore
+from chalicelib.services.casework import department_workload
 from chalicelib.services.exports import REPORTS_PREFIX
-from chalicelib.services.staff import department_workload
 
 MAX_DAYS = 366 * 3
 
@@ -80,3 +81,25 @@ def _departments(
         if department in mine:
             return frozenset({department})
     raise PermissionDenied("reports are for managers (their departments), controllers and admins")
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Manager reports wired to their ports (built once by the container)."""
+
+    store: ExportStore
+    cards: CardRepository
+    directory: Directory
+
+    def report(
+        self, principal: Principal, start: date, end: date, department: str | None
+    ) -> dict[str, Any]:
+        return report(
+            principal,
+            start,
+            end,
+            department,
+            store=self.store,
+            cards=self.cards,
+            directory=self.directory,
+        )

@@ -1,6 +1,9 @@
-"""What a requester can do with their private status link: read, add details, attach files."""
+"""What a requester can do with their private status link: read, add details, attach files,
+rate the service; and, having lost the link, open the request with a one-time code."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from chalicelib.domain import lifecycle, satisfaction
 from chalicelib.domain.access_tokens import StatusKey
@@ -11,14 +14,18 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
 from chalicelib.domain.satisfaction import SurveyAnswer
+from chalicelib.domain.signed_links import is_signed
 from chalicelib.observability import logger
 from chalicelib.ports import (
+    AccessCodes,
     BlobStore,
     CardRepository,
     Clock,
     Directory,
+    Outbox,
     SurveyResults,
 )
+from chalicelib.services import access_codes
 from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
 from chalicelib.services.commands import (
     AttachmentRequest,
@@ -170,3 +177,103 @@ def file_link(
     return blobs.download_url(
         found.key, filename=found.filename, expires_in=policy.download_url_ttl_seconds
     )
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The requester's use cases wired to their ports (built once by the container). Each takes
+    the token the requester holds: their receipt's, or a signed one from a later message."""
+
+    cards: CardRepository
+    directory: Directory
+    blobs: BlobStore
+    surveys: SurveyResults
+    codes: AccessCodes
+    outbox: Outbox
+    clock: Clock
+    notify: Notifier
+    attachments: AttachmentPolicy
+    link_secret: bytes
+
+    def key(self, token: str | None) -> StatusKey:
+        if token and is_signed(token):  # status and survey links of later messages
+            return StatusKey(token, link_secret=self.link_secret, now=self.clock.now())
+        return StatusKey(token)
+
+    def status(self, number: str, token: str | None, *, locale: str = "en") -> CardPublicView:
+        return view_status(
+            number, self.key(token), cards=self.cards, directory=self.directory, locale=locale
+        )
+
+    def add_message(self, number: str, token: str | None, message: MessageCreate) -> CardPublicView:
+        key = self.key(token)
+        add_message(number, key, message, cards=self.cards, clock=self.clock, notify=self.notify)
+        return view_status(number, key, cards=self.cards, directory=self.directory)
+
+    def start_upload(
+        self, number: str, token: str | None, request: AttachmentRequest
+    ) -> PendingUpload:
+        return request_upload(
+            number,
+            self.key(token),
+            request,
+            cards=self.cards,
+            blobs=self.blobs,
+            policy=self.attachments,
+        )
+
+    def finish_upload(
+        self, number: str, token: str | None, attachment_id: str, filename: str
+    ) -> CardPublicView:
+        key = self.key(token)
+        confirm_upload(
+            number,
+            key,
+            attachment_id,
+            filename,
+            cards=self.cards,
+            blobs=self.blobs,
+            clock=self.clock,
+            policy=self.attachments,
+        )
+        return view_status(number, key, cards=self.cards, directory=self.directory)
+
+    def file_link(self, number: str, token: str | None, attachment_id: str) -> str:
+        return file_link(
+            number,
+            self.key(token),
+            attachment_id,
+            cards=self.cards,
+            blobs=self.blobs,
+            policy=self.attachments,
+        )
+
+    def rate(self, number: str, token: str | None, survey: SurveyCreate) -> SurveyAnswer:
+        return rate_service(
+            number,
+            self.key(token),
+            survey,
+            cards=self.cards,
+            surveys=self.surveys,
+            clock=self.clock,
+        )
+
+    def send_code(self, number: str) -> None:
+        access_codes.send_code(
+            number,
+            cards=self.cards,
+            codes=self.codes,
+            outbox=self.outbox,
+            notify=self.notify,
+            clock=self.clock,
+        )
+
+    def open_with_code(self, number: str, code: str) -> access_codes.Access:
+        return access_codes.open_with_code(
+            number,
+            code,
+            cards=self.cards,
+            codes=self.codes,
+            clock=self.clock,
+            link_secret=self.link_secret,
+        )

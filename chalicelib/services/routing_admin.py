@@ -3,15 +3,17 @@ inside the town hall), save a new version (administrators), and try a card again
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chalicelib.domain import access
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Location, Requester
-from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.routing import RuleSet, validate
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.routing import Naming, RuleSet, validate
 from chalicelib.observability import logger
 from chalicelib.ports import Clock, Directory, RoutingRules
 from chalicelib.services.commands import RoutingPreview, RulesUpdate
-from chalicelib.services.routing import Arrival, Routed, Router
+from chalicelib.services.routing import Arrival, Routed, Router, naming_for
 
 
 def save_rules(
@@ -67,3 +69,35 @@ def preview(
             at=command.at or clock.now(),
         )
     )
+
+
+@dataclass(frozen=True)
+class RoutingAdmin:
+    """The routing rules' administration wired to its ports (built once by the container)."""
+
+    rules: RoutingRules
+    directory: Directory
+    clock: Clock
+    route: Router
+
+    def current(self) -> RuleSet:
+        return self.rules.current()
+
+    def version(self, version: str) -> RuleSet:
+        if not version.isdigit() or int(version) < 1:
+            raise NotFound(f"no version {version} of the routing rules")
+        return self.rules.version(int(version))
+
+    def naming(self) -> Naming:
+        """Departments, districts and categories by name, for reading a rule as a sentence."""
+        return naming_for(self.directory)
+
+    def save(self, principal: Principal, command: RulesUpdate) -> RuleSet:
+        return save_rules(
+            principal, command, rules=self.rules, directory=self.directory, clock=self.clock
+        )
+
+    def preview(self, principal: Principal, command: RoutingPreview) -> Routed:
+        if command.category not in self.directory.categories():
+            raise ValidationFailed.single("category", f"unknown category {command.category!r}")
+        return preview(principal, command, route=self.route, clock=self.clock)

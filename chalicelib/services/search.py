@@ -77,3 +77,20 @@ def reindex(
         cursor = page.cursor
         if cursor is None:
             return done
+
+
+@dataclass(frozen=True)
+class Search:
+    """Search wired to its ports (built once by the container)."""
+
+    cards: CardRepository
+    index: SearchIndex
+
+    def find(self, principal: Principal, query: SearchQuery) -> SearchResult:
+        return search_cards(principal, query, index=self.index)
+
+    def index_changed(self, changed: Iterable[Changed]) -> list[str]:
+        return index_changed(changed, cards=self.cards, index=self.index)
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        return reindex(cards=self.cards, index=self.index, progress=progress)

@@ -4,14 +4,37 @@ carries them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chalicelib.domain import access
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import AttachmentSource
+from chalicelib.domain.errors import NotFound
 from chalicelib.ports import BlobStore, CardRepository, Clock
 from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
+from chalicelib.services.card_changes import CardShowing, CardWithHistory, StaffCard, save
 from chalicelib.services.commands import AttachmentRequest
 from chalicelib.services.policies import AttachmentPolicy
-from chalicelib.services.staff import CardWithHistory, save
+
+
+def attachment_link(
+    principal: Principal,
+    number: str,
+    attachment_id: str,
+    *,
+    cards: CardRepository,
+    blobs: BlobStore,
+    policy: AttachmentPolicy,
+) -> str:
+    """A short-lived download link for one of the card's files, for staff who may see the card."""
+    card = cards.get(number)
+    access.require_personal_data(principal, card)
+    attachment = next((a for a in card.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(f"card {number} has no attachment {attachment_id}")
+    return blobs.download_url(
+        attachment.key, filename=attachment.filename, expires_in=policy.download_url_ttl_seconds
+    )
 
 
 def start_staff_upload(
@@ -54,3 +77,41 @@ def finish_staff_upload(
     if change is None:
         return card, history
     return save(change, history, cards)
+
+
+@dataclass(frozen=True)
+class StaffFiles:
+    """The staff file use cases wired to their ports (built once by the container)."""
+
+    cards: CardRepository
+    blobs: BlobStore
+    clock: Clock
+    policy: AttachmentPolicy
+    show: CardShowing
+
+    def download_link(self, principal: Principal, number: str, attachment_id: str) -> str:
+        return attachment_link(
+            principal, number, attachment_id, cards=self.cards, blobs=self.blobs, policy=self.policy
+        )
+
+    def start_upload(
+        self, principal: Principal, number: str, request: AttachmentRequest
+    ) -> PendingUpload:
+        return start_staff_upload(
+            principal, number, request, cards=self.cards, blobs=self.blobs, policy=self.policy
+        )
+
+    def finish_upload(
+        self, principal: Principal, number: str, attachment_id: str, filename: str
+    ) -> StaffCard:
+        changed = finish_staff_upload(
+            principal,
+            number,
+            attachment_id,
+            filename,
+            cards=self.cards,
+            blobs=self.blobs,
+            clock=self.clock,
+            policy=self.policy,
+        )
+        return self.show(principal, changed)

@@ -36,7 +36,7 @@ def in_force(
         if saved is not None and saved.source is not None:
             return InForce(saved.source, candidate, templates.versions(kind, locale, scope))
     return InForce(
-        templating.default_source(kind, locale), "default", templates.versions(kind, locale, scope)
+        templates.shipped(kind, locale), "default", templates.versions(kind, locale, scope)
     )
 
 
@@ -123,3 +123,48 @@ def _check_address(kind: str, locale: str, scope: str, directory: Directory) -> 
         raise NotFound(f"no locale {locale!r}; there are: {', '.join(templating.LOCALES)}")
     if scope != TOWN and directory.department(scope) is None:
         raise ValidationFailed.single("department", f"unknown department {scope!r}")
+
+
+@dataclass(frozen=True)
+class TemplateAdmin:
+    """Message templates' administration wired to its ports (built once by the container)."""
+
+    templates: TemplateStore
+    directory: Directory
+    clock: Clock
+
+    def in_force(self, kind: str, locale: str, scope: str) -> InForce:
+        return in_force(kind, locale, scope, templates=self.templates, directory=self.directory)
+
+    def version_of(self, kind: str, locale: str, scope: str, version: str) -> TemplateVersion:
+        if not version.isdigit():
+            raise NotFound(f"no version {version}")
+        return version_of(
+            kind, locale, scope, int(version), templates=self.templates, directory=self.directory
+        )
+
+    def save(
+        self,
+        principal: Principal,
+        kind: str,
+        locale: str,
+        scope: str,
+        source: str | None,
+        based_on: int,
+    ) -> InForce:
+        """Save a new version and return what is in force after it."""
+        save(
+            principal,
+            kind,
+            locale,
+            scope,
+            source,
+            based_on,
+            templates=self.templates,
+            directory=self.directory,
+            clock=self.clock,
+        )
+        return self.in_force(kind, locale, scope)
+
+    def preview(self, principal: Principal, kind: str, source: str) -> templating.Rendered:
+        return preview(principal, kind, source)

@@ -238,21 +238,14 @@ def _directory(args: argparse.Namespace) -> int:
 def _mail(args: argparse.Namespace) -> int:
     _use_endpoint(args.endpoint)
     from chalicelib import bootstrap
-    from chalicelib.adapters.mime import parse_mail
-    from chalicelib.services.mail_delivery import Shelf, reprocess
+    from chalicelib.services.mail_delivery import Shelf
 
-    c = bootstrap.container()
+    mail_intake = bootstrap.container().mail_intake
     if args.action == "list":
-        for item in c.raw_mail.shelved(args.shelf):
+        for item in mail_intake.shelved(Shelf(args.shelf)):
             print(f"{item.message_id}\t{item.reason}\t{item.verdicts}")
         return 0
-    results = reprocess(
-        Shelf(args.shelf),
-        raw_mail=c.raw_mail,
-        parse=parse_mail,
-        ports=c.mail_ports,
-        policies=c.mail_policies,
-    )
+    results = mail_intake.reprocess(Shelf(args.shelf))
     for message_id, result in results:
         print(
             f"{message_id}\t{result.outcome.value}\t{result.card_number or ''}\t"
@@ -314,14 +307,13 @@ def connect_event(contact_id: str, phone: str, parameters: dict[str, str]) -> di
 def _outbox(args: argparse.Namespace) -> int:
     _use_endpoint(args.endpoint)
     from chalicelib import bootstrap
-    from chalicelib.services.outbox_dispatch import retry_failed
 
     c = bootstrap.container()
     if args.action == "failed":
         for message in c.outbox.failed(limit=1000):
             print(f"{message.id}\t{message.status.value}\t{message.last_error or ''}")
         return 0
-    again = retry_failed(ports=c.dispatch_ports, limit=1000, card_number=args.card)
+    again = c.outbox_dispatch.requeue(limit=1000, card_number=args.card)
     for message in again:
         print(f"{message.id}\tqueued")
     print(f"{len(again)} message(s) queued again; the sender sends them within a minute")
@@ -336,11 +328,9 @@ def _export(args: argparse.Namespace) -> int:
         os.environ.setdefault("CIVICDESK_AUTH_MODE", "dev")
         os.environ.setdefault("CIVICDESK_DEV_TOKEN_SECRET", dev_secret(args.data_dir))
     from chalicelib import bootstrap
-    from chalicelib.services.exports import nightly_job, run_export
 
     c = bootstrap.container()
-    today = c.clock.now().astimezone(c.settings.timezone).date()
-    done = run_export(nightly_job(today), ports=c.export_ports, policy=c.export_policy)
+    done = c.exports.run_nightly()
     for fmt, key in done["files"].items():
         print(f"{fmt}\t{c.export_store.location(key)}")
     print(f"{done['rows']} requests exported; report figures updated")
@@ -352,16 +342,13 @@ def _search(args: argparse.Namespace) -> int:
     if args.endpoint:  # the local stack's embedded index, in its data folder
         os.environ["CIVICDESK_SEARCH_PATH"] = str(args.data_dir / "search.sqlite3")
     from chalicelib import bootstrap
-    from chalicelib.services.search import reindex
 
     c = bootstrap.container()
     install = getattr(c.search_index, "install", None)
     if install is not None:
         install()  # OpenSearch: the index template and the index, if missing
-    done = reindex(
-        cards=c.cards,
-        index=c.search_index,
-        progress=lambda n: print(f"{n} cards indexed", file=sys.stderr, flush=True),
+    done = c.search.reindex(
+        progress=lambda n: print(f"{n} cards indexed", file=sys.stderr, flush=True)
     )
     print(f"{done} cards indexed")
     return 0

@@ -11,13 +11,13 @@ sweep through thousands of overdue cards never holds up the outbox or the search
   - every card schedule in the deadline group whose ``at()`` has come runs
     ``functions/sla_timer.handler`` and is deleted, as Scheduler does with
     ActionAfterCompletion DELETE;
-  - on Monday 06:00 UTC ``functions/weekly_review.handler`` runs;
+  - on Monday 06:00 UTC ``functions/sla_weekly_review.handler`` runs;
   - ``functions/export_cards.handler`` runs after 01:00 UTC each day, and at start when
     today's snapshot is not written yet (the nightly export and its report figures), in a
     thread of its own;
   - the outbox is sent (``functions/outbox_dispatch.handler``);
-  - escalation chains play the state machine's steps (infrastructure/escalation.asl.json)
-    through ``functions/escalation_tasks.handler``: the manager at once, the controller at its
+  - escalation chains play the state machine's steps (infrastructure/sla_escalation.asl.json)
+    through ``functions/sla_escalation.handler``: the manager at once, the controller at its
     moment, and not the controller if the first step said the chain stopped. Chains live in
     memory; after a restart the sweep sends any step that was left, as it would for a failed
     execution on AWS.
@@ -162,10 +162,10 @@ class DeadlineTimers:
         ``feed`` on threads of their own, as on AWS they are functions of their own: a sweep
         through thousands of overdue cards must not hold up the outbox or the search index."""
         from functions import (
-            escalation_tasks,
             outbox_dispatch,
+            sla_escalation,
             sla_timer,
-            weekly_review,
+            sla_weekly_review,
         )
 
         now = self._clock.now()
@@ -174,7 +174,7 @@ class DeadlineTimers:
             sla_timer.handler({"number": number}, _context("sla-timer"))
             report.timers.append(number)
         for escalation, step in self._escalations.take_steps(now):
-            outcome = escalation_tasks.handler(
+            outcome = sla_escalation.handler(
                 {
                     "number": escalation.number,
                     "timer": escalation.timer,
@@ -206,7 +206,7 @@ class DeadlineTimers:
         week = _review_week(now)
         if week is not None and week != self._last_review:
             self._last_review = week
-            report.reviewed = weekly_review.handler(
+            report.reviewed = sla_weekly_review.handler(
                 _scheduled_event(now), _context("weekly-review")
             )["week"]
         if self._housekeeping is not None:
@@ -302,11 +302,8 @@ def _snapshot_written() -> bool:
     """Today's snapshot is there already (the stack restarted since it ran): a town's worth of
     cards is not exported again at every start."""
     from chalicelib import bootstrap
-    from chalicelib.services.exports import nightly_written
 
-    c = bootstrap.container()
-    today = c.clock.now().astimezone(c.settings.timezone).date()
-    return nightly_written(today, store=c.export_store)
+    return bootstrap.container().exports.nightly_done()
 
 
 def start_nightly_export() -> None:

@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import templating
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.dynamodb_templates import DynamoTemplates
 from chalicelib.adapters.memory_templates import InMemoryTemplates
+from chalicelib.adapters.shipped_templates import default_source
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.message_templates import TOWN, TemplateVersion
 from tests.conftest import AWS_FIXTURES, START
 
-SHIPPED = templating.default_source("receipt", "en")
+SHIPPED = default_source("receipt", "en")
 
 
 @pytest.fixture(params=["memory", "dynamodb", "local-stack"])

@@ -236,10 +236,10 @@ def test_the_packages_carry_templates_and_entry_points(template):
     assert "chalicelib/templates/notifications/ru/requester/mail_receipt.j2" in names
     assert "app.py" in names
     layers = [p for p in out.glob("asset.*") if p.is_dir()]
-    for entry_point in ("email_inbound", "sla_timer", "sla_sweep", "escalation_tasks"):
+    for entry_point in ("email_inbound", "sla_timer", "sla_sweep", "sla_escalation"):
         assert any((p / "python" / "functions" / f"{entry_point}.py").is_file() for p in layers)
     assert "chalicelib/templates/notifications/ru/staff/deadline_notice.j2" in names
-    for entry_point in ("outbox_dispatch", "weekly_review", "seed_data"):
+    for entry_point in ("outbox_dispatch", "sla_weekly_review", "seed_data"):
         assert any((p / "python" / "functions" / f"{entry_point}.py").is_file() for p in layers)
 
 
@@ -251,7 +251,7 @@ def _resource_id(template: dict[str, Any], kind: str, prefix: str) -> str:
 
 
 def test_the_escalation_state_machine_runs_the_asl_the_tests_execute(template):
-    from infrastructure.escalation import ASL_PATH, TASK_FUNCTION_VARIABLE
+    from infrastructure.sla_escalation import ASL_PATH, TASK_FUNCTION_VARIABLE
 
     (machine,) = _of_type(template, "AWS::StepFunctions::StateMachine")
     assert machine["StateMachineType"] == "STANDARD"

@@ -13,8 +13,8 @@ from tests.integration.conftest import body
 
 @pytest.fixture
 def api(make_api):
-    from chalicelib.adapters.memory_deadlines import InMemoryEscalations, InMemoryTimerScheduler
     from chalicelib.adapters.memory_mail import RecordingMailer
+    from chalicelib.adapters.memory_sla import InMemoryEscalations, InMemoryTimerScheduler
 
     return make_api(
         routing_rules=queue_only_rules(),
@@ -30,10 +30,9 @@ def _submit(api, name: str) -> str:
 
 
 def _sweep(api) -> None:
-    from chalicelib.services import deadline_watch
 
     c = api.container
-    deadline_watch.sweep(ports=c.watch_ports, policies=c.watch_policies)
+    c.sla.sweep()
 
 
 def test_missed_deadlines_fill_the_overdue_list_and_the_workload(api, clock):

@@ -120,9 +120,8 @@ def test_a_new_deadline_must_be_in_the_future_and_aware(api, clock):
 
 
 def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(make_api, clock):
-    from chalicelib.adapters.memory_deadlines import InMemoryEscalations, InMemoryTimerScheduler
     from chalicelib.adapters.memory_mail import RecordingMailer
-    from chalicelib.services import deadline_watch
+    from chalicelib.adapters.memory_sla import InMemoryEscalations, InMemoryTimerScheduler
 
     api = make_api(
         routing_rules=queue_only_rules(),
@@ -138,7 +137,7 @@ def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(make_api
     ]
     numbers = [r["number"] for r in receipts]
     clock.advance(timedelta(hours=2))
-    report = deadline_watch.sweep(ports=c.watch_ports, policies=c.watch_policies)
+    report = c.sla.sweep()
     assert report.checked == 2
     card = body(api.get(f"/staff/cards/{numbers[0]}", staff="mgr-sergey"))
     missed = [e for e in card["history"] if e["action"] == "deadline_missed"]

@@ -3,7 +3,7 @@ department; a template that could leak or break is refused with the reason."""
 
 from __future__ import annotations
 
-from chalicelib import templating
+from chalicelib.adapters.shipped_templates import default_source
 from tests.conftest import card_form
 from tests.integration.conftest import body
 
@@ -41,7 +41,7 @@ def test_the_catalogue_names_every_kind_and_what_templates_may_use(api):
 def test_a_department_override_reaches_the_next_receipt_and_can_be_withdrawn(api):
     shown = body(api.get(f"{RECEIPT}?department=roads", staff="ex-ivan"))
     assert (shown["from_scope"], shown["version"]) == ("default", 0)
-    assert shown["source"] == templating.default_source("receipt", "en")
+    assert shown["source"] == default_source("receipt", "en")
     source = shown["source"].replace("Hello, {{ full_name }}!", "Good day, {{ full_name }}!")
     assert (
         api.put(
@@ -72,7 +72,7 @@ def test_a_department_override_reaches_the_next_receipt_and_can_be_withdrawn(api
 
 
 def test_a_template_that_names_internal_data_or_breaks_is_refused_with_the_reason(api):
-    shipped = templating.default_source("receipt", "en")
+    shipped = default_source("receipt", "en")
     cases = {
         shipped.replace("{{ number }}", "{{ executor_name }}", 1): "internal-only",
         shipped.replace("{{ number }}", "{{ internal_note }}", 1): "internal-only",
@@ -89,7 +89,7 @@ def test_a_template_that_names_internal_data_or_breaks_is_refused_with_the_reaso
 
 
 def test_preview_fills_a_draft_with_sample_values(api):
-    source = templating.default_source("clarification", "ru")
+    source = default_source("clarification", "ru")
     draft = {"kind": "clarification", "source": source}
     preview = api.post("/admin/templates/preview", draft, staff="adm-dmitry")
     assert preview.status_code == 200
@@ -110,7 +110,7 @@ def test_unknown_kinds_locales_and_departments_are_named(api):
 
 def test_a_department_edits_its_deadline_reminders_for_staff(api):
     from chalicelib.domain.sla_notices import Audience, Notice, NoticeStep
-    from chalicelib.services.mail_replies import deadline_notice
+    from chalicelib.services.outgoing_mail import deadline_notice
 
     path = "/admin/templates/deadline_notice/en?department=roads"
     shown = body(api.get(path, staff="ex-ivan"))

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.adapters.telemetry import RecordingTelemetry
-from chalicelib.services.mail_delivery import Shelf, reprocess
+from chalicelib.services.mail_delivery import Shelf
 from functions import email_inbound, outbox_dispatch
 from infrastructure.local.mailroom import LambdaContext
 
@@ -120,13 +120,7 @@ def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailr
     assert result["handled"][0]["outcome"] == "dead_lettered"
     (dead,) = container.raw_mail.shelved(Shelf.DEAD_LETTER.value)
     assert dead.reason.startswith("oversized")
-    outcomes = reprocess(
-        Shelf.DEAD_LETTER,
-        raw_mail=container.raw_mail,
-        parse=email_inbound.parse_mail,
-        ports=container.mail_ports,
-        policies=container.mail_policies,
-    )
+    outcomes = container.mail_intake.reprocess(Shelf.DEAD_LETTER)
     assert [(mid, r.outcome.value) for mid, r in outcomes] == [("ses-big", "created")]
     assert container.raw_mail.shelved(Shelf.DEAD_LETTER.value) == []
 

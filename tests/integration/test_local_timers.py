@@ -16,8 +16,8 @@ from chalicelib.adapters.memory_mail import RecordingMailer
 from infrastructure.local.resources import ensure_resources
 from infrastructure.local.timers import AcceleratedClock, DeadlineTimers, LocalEscalations
 from tests.factories import submit
-from tests.unit.test_deadline_watch import POLICIES
 from tests.unit.test_sla import msk
+from tests.unit.test_sla_watch import POLICIES
 
 GROUP = "civicdesk-local-deadlines"
 
@@ -47,7 +47,7 @@ def local(aws, settings, directory):
         directory=directory,
         mailer=mailer,
         escalations=escalations,
-        deadline_policy=POLICIES.deadlines,
+        sla_policy=POLICIES.deadlines,
         mail_policy=POLICIES.mail,
     )
     bootstrap.use(container)
@@ -99,10 +99,9 @@ def test_a_chain_whose_deadline_was_met_stops_before_the_controller(local, direc
     timers, clock, container, _mailer, _ = local
     number = submit(container.cards, clock, directory).card.number
     clock.advance(timedelta(hours=1, minutes=1))
-    from chalicelib.services.deadline_watch import check_card
 
     # 10:01: the card's check finds the breach and starts the chain (what its timer would do).
-    check_card(number, ports=container.watch_ports, policies=container.watch_policies)
+    container.sla.check_card(number)
     card = container.cards.get(number)
     change = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
     container.cards.save(change.card, change.entry)  # registration met, late

@@ -136,7 +136,6 @@ def test_filters_pages_and_bad_parameters(api, stream):
 def test_a_batch_the_index_refuses_is_reported_record_by_record(api, stream, index):
     from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-    from chalicelib.services.search import reindex
     from functions import search_indexer
 
     refused = submit(api, "Pothole", "Deep pothole")
@@ -153,22 +152,27 @@ def test_a_batch_the_index_refuses_is_reported_record_by_record(api, stream, ind
             super().index([d for d in docs if d.id not in self.ids])
             return [d.id for d in docs if d.id in self.ids]
 
-    api.container.__dict__["search_index"] = Refusing({refused_id})
+    _use_index(api, Refusing({refused_id}))
     answer = search_indexer.handler({"Records": cards}, _ctx())
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == [
         cards[0]["dynamodb"]["SequenceNumber"]
     ]
     assert [h.number for h in api.container.search_index.search(_all(), _town()).hits] == [taken]
     # Every record refused: the whole batch fails, Lambda retries it, then the failure queue.
-    api.container.__dict__["search_index"] = Refusing(
-        {refused_id, api.container.cards.get(taken).id}
-    )
+    _use_index(api, Refusing({refused_id, api.container.cards.get(taken).id}))
     with pytest.raises(BatchProcessingError):
         search_indexer.handler({"Records": cards}, _ctx())
     # The reindex command rebuilds from the table.
     assert index.version_of(refused_id) is None
-    assert reindex(cards=api.container.cards, index=index) == 2
+    _use_index(api, index)
+    assert api.container.search.reindex() == 2
     assert index.version_of(refused_id) == 1
+
+
+def _use_index(api, index) -> None:
+    """A different index for the running container: its search use cases are built anew."""
+    api.container.__dict__["search_index"] = index
+    api.container.__dict__.pop("search", None)
 
 
 def _all():

@@ -8,7 +8,7 @@ from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.domain import access
 from chalicelib.domain.card import Status
 from chalicelib.domain.errors import PermissionDenied
-from chalicelib.services import staff
+from chalicelib.services import casework as staff
 from chalicelib.services.commands import Assign, CommentCreate, Transition
 from tests.factories import (
     CONTROLLER,

@@ -9,7 +9,7 @@ from chalicelib.domain.card import ControlReason, Status
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import PermissionDenied, TransitionForbidden, ValidationFailed
 from chalicelib.domain.public_view import public_view
-from chalicelib.services import staff
+from chalicelib.services import casework as staff
 from chalicelib.services.commands import (
     Assign,
     CommentCreate,
@@ -27,7 +27,7 @@ from tests.factories import (
     notifier,
     principal,
 )
-from tests.unit.test_deadline_watch import POLICIES, Town
+from tests.unit.test_sla_watch import POLICIES, Town
 
 LIGHTING_EXECUTOR = OTHER_EXECUTOR  # ex-pavel
 LIGHTING_MANAGER = principal(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chalicelib import templating
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
+from chalicelib.adapters.shipped_templates import default_source
 from chalicelib.adapters.static_directory import StaticDirectory
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import ContactChannel, Status
@@ -39,7 +40,7 @@ KINDS = [k.value for k in NotificationKind]
 @pytest.mark.parametrize("locale", ["en", "ru"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kind, locale):
-    source = templating.default_source(kind, locale)
+    source = default_source(kind, locale)
     assert templating.check_source(source, PUBLIC_VARIABLES, INTERNAL_VARIABLES) == []
     variables = {name: f"[{name}]" for name in PUBLIC_VARIABLES}
     rendered = templating.render_source(source, variables)
@@ -56,7 +57,7 @@ def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kin
 @pytest.mark.parametrize("kind", sorted(TEMPLATE_KINDS))
 def test_every_shipped_template_of_every_audience_passes_its_own_check(kind, locale):
     spec = TEMPLATE_KINDS[kind]
-    source = templating.default_source(kind, locale)
+    source = default_source(kind, locale)
     assert templating.check_source(source, spec.variables, spec.internal, spec.blocks) == []
     rendered = templating.render_source(source, spec.samples)
     assert rendered.subject
@@ -104,7 +105,7 @@ def test_a_template_with_a_wrong_variable_or_shape_is_refused_with_the_reason(so
 
 
 def test_the_sandbox_stops_a_template_reaching_python_internals():
-    source = templating.default_source("receipt", "en").replace(
+    source = default_source("receipt", "en").replace(
         "{{ number }}", "{{ number.__class__.__mro__ }}", 1
     )
     variables = dict.fromkeys(PUBLIC_VARIABLES, "x")

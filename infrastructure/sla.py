@@ -1,13 +1,13 @@
-"""Deadline watching on AWS: per-card one-time timers, the five-minute sweep, the escalation
-state machine and the weekly review.
+"""The SLA capability on AWS (deadline watching): per-card one-time timers, the five-minute
+sweep, the escalation state machine and the weekly review.
 
 - ``Timer`` (functions/sla_timer.py) runs one card's check; EventBridge Scheduler invokes it from
   the card's ``at()`` schedule in the ``Schedules`` group (the checks themselves create, move and
   delete those schedules, through the ``Scheduler`` role they pass).
 - ``Sweep`` (functions/sla_sweep.py) runs every five minutes over the sparse ``due`` index.
-- ``EscalationTasks`` (functions/escalation_tasks.py) is the Task of the ``Escalation`` Standard
-  state machine, whose ASL is infrastructure/escalation.asl.json.
-- ``WeeklyReview`` (functions/weekly_review.py) mails controllers on Monday morning.
+- ``EscalationTasks`` (functions/sla_escalation.py) is the Task of the ``Escalation`` Standard
+  state machine, whose ASL is infrastructure/sla_escalation.asl.json.
+- ``WeeklyReview`` (functions/sla_weekly_review.py) mails controllers on Monday morning.
 Failed asynchronous invocations and schedules that could not run land in ``Failures`` (SQS).
 """
 
@@ -26,7 +26,6 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.eventbridge_scheduler import SCHEDULE_PREFIX
-from infrastructure.escalation import ASL_PATH, TASK_FUNCTION_VARIABLE
 from infrastructure.lambda_package import (
     LambdaPackage,
     dead_letter_queue,
@@ -34,13 +33,14 @@ from infrastructure.lambda_package import (
     python_function,
 )
 from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role, send_as
+from infrastructure.sla_escalation import ASL_PATH, TASK_FUNCTION_VARIABLE
 
 SWEEP_EVERY = cdk.Duration.minutes(5)
 # Monday 06:00 UTC: 09:00 in the seed town (Europe/Moscow), the start of its working week.
 WEEKLY_REVIEW_CRON = events.Schedule.cron(minute="0", hour="6", week_day="MON")
 
 
-class Deadlines(Construct):
+class Sla(Construct):
     def __init__(
         self,
         scope: Construct,
@@ -81,7 +81,7 @@ class Deadlines(Construct):
             self,
             "EscalationTasks",
             package=package,
-            handler="functions.escalation_tasks.handler",
+            handler="functions.sla_escalation.handler",
             role=tasks_role,
             dead_letters=self.failures,
             timeout=cdk.Duration.seconds(30),
@@ -175,7 +175,7 @@ class Deadlines(Construct):
             self,
             "WeeklyReview",
             package=package,
-            handler="functions.weekly_review.handler",
+            handler="functions.sla_weekly_review.handler",
             role=review_role,
             dead_letters=self.failures,
             timeout=cdk.Duration.seconds(60),

@@ -1,6 +1,6 @@
-"""The escalation state machine's own ASL (infrastructure/escalation.asl.json), executed by moto's
-Step Functions interpreter, with each Lambda task running the real ``functions/escalation_tasks``
-handler in-process against DynamoDB under moto.
+"""The escalation state machine's own ASL (infrastructure/sla_escalation.asl.json), executed by
+moto's Step Functions interpreter, with each Lambda task running the real
+``functions/sla_escalation`` handler in-process against DynamoDB under moto.
 
 moto runs executions on a background thread; the tests wait for an execution to finish (a
 bounded wait on its status), never for SLA time to pass: the Wait state's timestamp is in
@@ -19,18 +19,17 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
-from chalicelib.adapters.memory_deadlines import InMemoryTimerScheduler
 from chalicelib.adapters.memory_mail import RecordingMailer
+from chalicelib.adapters.memory_sla import InMemoryTimerScheduler
 from chalicelib.adapters.step_functions import StepFunctionsEscalations
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Status
-from chalicelib.services import deadline_watch
-from functions import escalation_tasks
-from infrastructure.escalation import definition
+from functions import sla_escalation
 from infrastructure.local.mailroom import LambdaContext
+from infrastructure.sla_escalation import definition
 from tests.factories import MANAGER, submit
-from tests.unit.test_deadline_watch import POLICIES
 from tests.unit.test_sla import msk
+from tests.unit.test_sla_watch import POLICIES
 
 TASK_FUNCTION = "civicdesk-escalation-tasks"
 # A card registered Monday 9:00 misses its 1-hour registration at 10:00; one working day later:
@@ -54,7 +53,7 @@ def workflow(aws, settings, directory, monkeypatch) -> Iterator[dict[str, Any]]:
         calls.append(event)
         if event["step"] == "escalated":
             clock.set(CONTROLLER_AT)  # the Wait state lasted until here
-        return json.dumps(escalation_tasks.handler(event, LambdaContext())).encode()
+        return json.dumps(sla_escalation.handler(event, LambdaContext())).encode()
 
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", run_handler)
     iam = boto3.client("iam")
@@ -63,7 +62,7 @@ def workflow(aws, settings, directory, monkeypatch) -> Iterator[dict[str, Any]]:
         FunctionName=TASK_FUNCTION,
         Runtime="python3.11",
         Role=role,
-        Handler="functions.escalation_tasks.handler",
+        Handler="functions.sla_escalation.handler",
         Code={"ZipFile": b"not used: the dispatcher runs the handler in-process"},
     )["FunctionArn"]
     sfn = boto3.client("stepfunctions")
@@ -81,7 +80,7 @@ def workflow(aws, settings, directory, monkeypatch) -> Iterator[dict[str, Any]]:
         mailer=mailer,
         scheduler=InMemoryTimerScheduler(),
         escalations=StepFunctionsEscalations(sfn, machine),
-        deadline_policy=POLICIES.deadlines,
+        sla_policy=POLICIES.deadlines,
         mail_policy=POLICIES.mail,
     )
     bootstrap.use(container)
@@ -129,7 +128,7 @@ def _card(workflow: dict[str, Any], directory: Any) -> str:
 def test_a_breach_runs_the_chain_manager_then_controller(workflow, directory):
     number = _card(workflow, directory)
     c = workflow["container"]
-    result = deadline_watch.check_card(number, ports=c.watch_ports, policies=c.watch_policies)
+    result = c.sla.check_card(number)
     [name] = result.escalations
     arn = _execution_arn(workflow, name)
     described = _finished(workflow["sfn"], arn)
@@ -149,7 +148,7 @@ def test_a_breach_runs_the_chain_manager_then_controller(workflow, directory):
     recipients = [m.recipient for m in workflow["mailer"].sent]
     assert recipients == ["sergey.lebedev@town.example", "elena.morozova@town.example"]
     # Checking again starts nothing: the execution's name is taken.
-    again = deadline_watch.check_card(number, ports=c.watch_ports, policies=c.watch_policies)
+    again = c.sla.check_card(number)
     assert again.escalations == ()
 
 
@@ -185,7 +184,7 @@ def test_the_chain_ends_when_the_deadline_was_met_meanwhile(workflow, directory)
 
 def test_a_malformed_task_input_fails_loudly_instead_of_mailing_anyone(workflow):
     with pytest.raises(ValueError, match="number"):
-        escalation_tasks.handler(
+        sla_escalation.handler(
             {"number": "42", "timer": "registration", "round_started_at": "x", "step": "breached"},
             LambdaContext(),
         )
@@ -226,7 +225,7 @@ def test_the_sweep_handler_takes_aws_scheduled_event_and_checks_only_due_cards(
 
 
 def test_the_weekly_review_goes_to_controllers(workflow, directory, sam_sample):
-    from functions import sla_sweep, weekly_review
+    from functions import sla_sweep, sla_weekly_review
 
     for _ in range(2):
         _card(workflow, directory)
@@ -234,7 +233,7 @@ def test_the_weekly_review_goes_to_controllers(workflow, directory, sam_sample):
     workflow["clock"].set(msk(2026, 3, 2, 10, 30))
     sla_sweep.handler(event, LambdaContext())
     workflow["clock"].set(msk(2026, 3, 9, 8, 0))  # Monday morning
-    assert weekly_review.handler(event, LambdaContext()) == {"week": "2026-W10", "sent": 1}
+    assert sla_weekly_review.handler(event, LambdaContext()) == {"week": "2026-W10", "sent": 1}
     review = workflow["mailer"].sent[-1]
     assert review.recipient == "elena.morozova@town.example"
     from email import message_from_bytes

@@ -1,35 +1,45 @@
-"""What staff do with cards: see queues and histories, assign, move along the lifecycle, comment.
+"""Casework: what staff do with cards: see queues and histories, assign, move along the
+lifecycle, comment, flag risks, ask other departments, explain a missed deadline.
 
-Every use case checks the caller's permissions itself, whichever route called it.
+Every use case checks the caller's permissions itself, whichever route called it; ``Casework``
+at the end is the capability wired to its ports, and every card it returns is shown as the
+caller may see it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.domain import access, collaboration, lifecycle, overdue, replies
+from chalicelib.domain import access, collaboration, lifecycle, replies, sla_overdue
 from chalicelib.domain.access import Principal
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import RISK_FLAGS, Card, Status, format_card_number
-from chalicelib.domain.directory import Role, StaffMember
+from chalicelib.domain.directory import Department, Role, StaffMember
 from chalicelib.domain.errors import (
-    ConflictError,
     FieldProblem,
-    NotFound,
     PermissionDenied,
     TransitionForbidden,
     ValidationFailed,
 )
-from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
-from chalicelib.domain.overdue import NextStep, OverdueExplanation
-from chalicelib.domain.sla import Timer, TimerState
+from chalicelib.domain.personal_data import Shown, shown_to
+from chalicelib.domain.sla import TimerState
+from chalicelib.domain.sla_overdue import NextStep, OverdueExplanation
 from chalicelib.observability import logger
-from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, QueuePage
+from chalicelib.ports import CardRepository, Clock, Directory, Outbox, QueuePage
+from chalicelib.services.card_changes import (
+    CardShowing,
+    CardWithHistory,
+    StaffCard,
+    TimersOf,
+    current,
+    require_subtasks_done,
+    save,
+)
 from chalicelib.services.commands import (
     Assign,
     CommentCreate,
@@ -39,14 +49,13 @@ from chalicelib.services.commands import (
     Transition,
 )
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.policies import AttachmentPolicy, IntakePolicy
+from chalicelib.services.policies import IntakePolicy
 
 # Who may own a card: executors, and managers (cards under manual control).
 OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
 
 MAX_QUEUE_PAGE = 100
 MAX_OVERDUE_COUNTED = 1000
-CardWithHistory = tuple[Card, list[HistoryEntry]]
 
 
 def department_queue(
@@ -137,26 +146,6 @@ def card_with_history(
     card, history = cards.get_with_history(number)
     access.require_view(principal, card)
     return card, history
-
-
-def attachment_link(
-    principal: Principal,
-    number: str,
-    attachment_id: str,
-    *,
-    cards: CardRepository,
-    blobs: BlobStore,
-    policy: AttachmentPolicy,
-) -> str:
-    """A short-lived download link for one of the card's files, for staff who may see the card."""
-    card = cards.get(number)
-    access.require_personal_data(principal, card)
-    attachment = next((a for a in card.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        raise NotFound(f"card {number} has no attachment {attachment_id}")
-    return blobs.download_url(
-        attachment.key, filename=attachment.filename, expires_in=policy.download_url_ttl_seconds
-    )
 
 
 def assign_card(
@@ -323,7 +312,7 @@ def create_subtask(
             "status": Status.RECEIVED,
             "created_at": now,
             "updated_at": now,
-            "first_response_due": policy.first_reply_due(parent.category, parent.priority, now),
+            "first_response_due": policy.first_response_due(parent.category, parent.priority, now),
             "routing": None,
             "manual_control": (),
             "transfers": 0,
@@ -357,7 +346,7 @@ def explain_overdue(
     *,
     cards: CardRepository,
     clock: Clock,
-    timers_of: Callable[[Card, list[HistoryEntry]], list[Timer]],
+    timers_of: TimersOf,
 ) -> CardWithHistory:
     """Why a deadline was missed and what happens next; a new deadline needs a manager."""
     card, history = current(number, command.version, cards)
@@ -372,20 +361,8 @@ def explain_overdue(
         reason_text=command.reason_text,
         new_deadline=command.new_deadline,
     )
-    change = overdue.explain_overdue(card, explanation, actor=principal.actor, at=clock.now())
+    change = sla_overdue.explain_overdue(card, explanation, actor=principal.actor, at=clock.now())
     return save(change, history, cards)
-
-
-def current(number: str, expected_version: int, cards: CardRepository) -> CardWithHistory:
-    """The card and its history in one read, if the caller saw the current version."""
-    card, history = cards.get_with_history(number)
-    if card.version != expected_version:
-        raise ConflictError(
-            f"card {number} changed since you read it (you have version {expected_version}, "
-            f"it is now {card.version}); reload and try again",
-            current_version=card.version,
-        )
-    return card, history
 
 
 def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tuple[str, ...]:
@@ -426,17 +403,6 @@ def _require_may_speak(
         )
 
 
-def require_subtasks_done(card: Card, cards: CardRepository) -> None:
-    """A card is resolved when the work it asked other departments for is done."""
-    still_open = [s for s in (cards.get(n) for n in card.subtasks) if not s.status.is_final]
-    if still_open:
-        listed = ", ".join(f"{s.number} ({s.department}, {s.status.value})" for s in still_open)
-        raise TransitionForbidden(
-            f"subtasks are still open: {listed}; the card is resolved when they are",
-            field="subtasks",
-        )
-
-
 def as_principal(member: StaffMember) -> Principal:
     return Principal(
         staff_id=member.id, name=member.name, roles=member.roles, departments=member.departments
@@ -459,15 +425,147 @@ def _home_department(departments: frozenset[str], current: str) -> str:
     return current if current in departments else sorted(departments)[0]
 
 
-def save(
-    change: lifecycle.Change,
-    history: list[HistoryEntry],
-    cards: CardRepository,
-    messages: Sequence[OutboxMessage] = (),
-) -> CardWithHistory:
-    cards.save(change.card, change.entry, messages)
-    logger.set_correlation_id(change.card.number)
-    logger.info(
-        "card changed", extra={"action": change.entry.action.value, "version": change.card.version}
+@dataclass(frozen=True)
+class ShownPage:
+    """A page of a department's cards, each as the caller may see it."""
+
+    cards: list[Shown]
+    cursor: str | None
+    overdue_since: dict[str, datetime]
+
+
+@dataclass(frozen=True)
+class Casework:
+    """The casework use cases wired to their ports (built once by the container)."""
+
+    cards: CardRepository
+    directory: Directory
+    clock: Clock
+    outbox: Outbox
+    notify: Notifier
+    intake: IntakePolicy
+    show: CardShowing
+
+    def queues_of(self, principal: Principal) -> list[Department]:
+        """The departments whose queues the caller may open."""
+        return [d for d in self.directory.departments() if access.can_open_queue(principal, d.id)]
+
+    def queue(
+        self,
+        principal: Principal,
+        department: str,
+        status: Status,
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> ShownPage:
+        page = department_queue(
+            principal,
+            department,
+            status,
+            limit=limit,
+            cursor=cursor,
+            cards=self.cards,
+            directory=self.directory,
+        )
+        return _shown_page(principal, page)
+
+    def card_list(
+        self,
+        principal: Principal,
+        department: str,
+        which: CardList,
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> ShownPage:
+        page = department_list(
+            principal,
+            department,
+            which,
+            limit=limit,
+            cursor=cursor,
+            cards=self.cards,
+            directory=self.directory,
+        )
+        return _shown_page(principal, page)
+
+    def workload(self, principal: Principal, department: str) -> list[Workload]:
+        return department_workload(
+            principal, department, cards=self.cards, directory=self.directory
+        )
+
+    def card(self, principal: Principal, number: str) -> StaffCard:
+        return self.show(principal, card_with_history(principal, number, cards=self.cards))
+
+    def messages(self, principal: Principal, number: str) -> list[OutboxMessage]:
+        """The messages sent to the requester about the card, and whether they arrived."""
+        card = self.cards.get(number)
+        access.require_view(principal, card)
+        return self.outbox.for_card(card.number)
+
+    def assign(self, principal: Principal, number: str, command: Assign) -> StaffCard:
+        changed = assign_card(
+            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
+        )
+        return self.show(principal, changed)
+
+    def transition(self, principal: Principal, number: str, command: Transition) -> StaffCard:
+        changed = transition_card(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notify,
+        )
+        return self.show(principal, changed)
+
+    def comment(self, principal: Principal, number: str, command: CommentCreate) -> StaffCard:
+        changed = comment_on_card(
+            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
+        )
+        return self.show(principal, changed)
+
+    def flag(self, principal: Principal, number: str, command: RiskFlags) -> StaffCard:
+        changed = flag_card(
+            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
+        )
+        return self.show(principal, changed)
+
+    def add_subtask(
+        self, principal: Principal, number: str, command: SubtaskCreate
+    ) -> tuple[StaffCard, str]:
+        """The parent as the caller sees it, and the new subtask's number."""
+        changed, child = create_subtask(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            policy=self.intake,
+        )
+        return self.show(principal, changed), child.number
+
+    def explain_overdue(
+        self, principal: Principal, number: str, command: OverdueExplain
+    ) -> StaffCard:
+        changed = explain_overdue(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            clock=self.clock,
+            timers_of=self.show.timers_of,
+        )
+        return self.show(principal, changed)
+
+
+def _shown_page(principal: Principal, page: QueuePage) -> ShownPage:
+    return ShownPage(
+        cards=[shown_to(principal, card) for card in page.cards],
+        cursor=page.cursor,
+        overdue_since=dict(page.overdue_since),
     )
-    return change.card, [*history, change.entry]

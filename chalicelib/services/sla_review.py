@@ -17,8 +17,8 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.message_templates import TOWN
 from chalicelib.domain.notifications import StaffNoticeKind
 from chalicelib.ports import BreachLog, Directory, Mailer, NotificationTemplates
-from chalicelib.services.mail_replies import compose
 from chalicelib.services.notifications import render_kind
+from chalicelib.services.outgoing_mail import compose
 from chalicelib.services.policies import MailPolicy
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")

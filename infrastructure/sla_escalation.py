@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ASL_PATH = Path(__file__).resolve().parent / "escalation.asl.json"
+ASL_PATH = Path(__file__).resolve().parent / "sla_escalation.asl.json"
 TASK_FUNCTION_VARIABLE = "EscalationTaskFunction"
 
 

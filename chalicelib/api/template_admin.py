@@ -5,29 +5,29 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import bootstrap, templating
-from chalicelib.api.auth import current_principal
-from chalicelib.api.http import json_response, parse_body, route
+from chalicelib import templating
+from chalicelib.api.http import body, json_response, principal, query, route
+from chalicelib.api.queries import ScopeQuery
 from chalicelib.api.schemas import (
     RenderedView,
     TemplateCatalogueView,
     TemplateInForceView,
     TemplateKindView,
 )
-from chalicelib.domain.errors import NotFound
+from chalicelib.bootstrap import container
 from chalicelib.domain.message_templates import TOWN, TemplateVersion
 from chalicelib.domain.notifications import TEMPLATE_KINDS, sms_segments
-from chalicelib.services import template_admin
 from chalicelib.services.commands import TemplatePreview, TemplateUpdate
 
-templates = Blueprint(__name__)
+template_admin = Blueprint(__name__)
 TAG = "Administration"
 READ_ERRORS = (400, 401, 403, 404)
 PATH = "/admin/templates/{kind}/{locale}"
+TEMPLATE_MAX_BYTES = 64 * 1024
 
 
 @route(
-    templates,
+    template_admin,
     "/admin/templates",
     "GET",
     summary="Message templates: kinds, locales and the variables they may use",
@@ -37,7 +37,7 @@ PATH = "/admin/templates/{kind}/{locale}"
     errors=(401, 403),
 )
 def catalogue() -> Response:
-    current_principal(templates.current_request)
+    principal()
     return json_response(
         TemplateCatalogueView(
             locales=list(templating.LOCALES),
@@ -56,48 +56,41 @@ def catalogue() -> Response:
 
 
 @route(
-    templates,
+    template_admin,
     PATH,
     "GET",
     summary="The template in force (?department= for one department's) and its versions",
     tag=TAG,
     staff=True,
     response=TemplateInForceView,
+    query=ScopeQuery,
     errors=READ_ERRORS,
 )
 def in_force(kind: str, locale: str) -> Response:
-    c = bootstrap.container()
-    current_principal(templates.current_request)
+    principal()
     scope = _scope()
-    found = template_admin.in_force(
-        kind, locale, scope, templates=c.templates, directory=c.directory
-    )
+    found = container().template_admin.in_force(kind, locale, scope)
     return json_response(TemplateInForceView.of(kind, locale, scope, found))
 
 
 @route(
-    templates,
+    template_admin,
     PATH + "/versions/{version}",
     "GET",
     summary="An earlier version of a template",
     tag=TAG,
     staff=True,
     response=TemplateVersion,
+    query=ScopeQuery,
     errors=READ_ERRORS,
 )
 def version_of(kind: str, locale: str, version: str) -> Response:
-    c = bootstrap.container()
-    current_principal(templates.current_request)
-    if not version.isdigit():
-        raise NotFound(f"no version {version}")
-    found = template_admin.version_of(
-        kind, locale, _scope(), int(version), templates=c.templates, directory=c.directory
-    )
-    return json_response(found)
+    principal()
+    return json_response(container().template_admin.version_of(kind, locale, _scope(), version))
 
 
 @route(
-    templates,
+    template_admin,
     PATH,
     "PUT",
     summary="Save a new version of a template for the town or a department (administrators)",
@@ -105,32 +98,22 @@ def version_of(kind: str, locale: str, version: str) -> Response:
     staff=True,
     request=TemplateUpdate,
     response=TemplateInForceView,
+    query=ScopeQuery,
     errors=(400, 401, 403, 404, 409, 413),
+    body_limit=TEMPLATE_MAX_BYTES,
 )
 def save(kind: str, locale: str) -> Response:
-    c = bootstrap.container()
-    principal = current_principal(templates.current_request)
-    command = parse_body(templates.current_request, TemplateUpdate, max_bytes=64 * 1024)
+    who = principal()
+    command = body(TemplateUpdate)
     scope = _scope()
-    template_admin.save(
-        principal,
-        kind,
-        locale,
-        scope,
-        command.source,
-        command.version,
-        templates=c.templates,
-        directory=c.directory,
-        clock=c.clock,
-    )
-    found = template_admin.in_force(
-        kind, locale, scope, templates=c.templates, directory=c.directory
+    found = container().template_admin.save(
+        who, kind, locale, scope, command.source, command.version
     )
     return json_response(TemplateInForceView.of(kind, locale, scope, found))
 
 
 @route(
-    templates,
+    template_admin,
     "/admin/templates/preview",
     "POST",
     summary="A draft template filled with sample values (administrators; nothing is stored)",
@@ -139,11 +122,12 @@ def save(kind: str, locale: str) -> Response:
     request=TemplatePreview,
     response=RenderedView,
     errors=(400, 401, 403, 413),
+    body_limit=TEMPLATE_MAX_BYTES,
 )
 def preview() -> Response:
-    principal = current_principal(templates.current_request)
-    command = parse_body(templates.current_request, TemplatePreview, max_bytes=64 * 1024)
-    rendered = template_admin.preview(principal, command.kind, command.source)
+    who = principal()
+    command = body(TemplatePreview)
+    rendered = container().template_admin.preview(who, command.kind, command.source)
     return json_response(
         RenderedView(
             subject=rendered.subject,
@@ -156,5 +140,4 @@ def preview() -> Response:
 
 
 def _scope() -> str:
-    params: dict[str, str] = dict(templates.current_request.query_params or {})
-    return params.get("department") or TOWN
+    return query(ScopeQuery).department or TOWN

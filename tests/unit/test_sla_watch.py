@@ -11,13 +11,13 @@ import pytest
 
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
-from chalicelib.adapters.memory_deadlines import (
+from chalicelib.adapters.memory_mail import RecordingMailer
+from chalicelib.adapters.memory_sla import (
     InMemoryBreachLog,
     InMemoryEscalations,
     InMemoryNoticeLog,
     InMemoryTimerScheduler,
 )
-from chalicelib.adapters.memory_mail import RecordingMailer
 from chalicelib.adapters.memory_templates import InMemoryTemplates
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Status
@@ -25,14 +25,15 @@ from chalicelib.domain.history import Action
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import NoticeStep
 from chalicelib.ports import OutgoingMail
-from chalicelib.services import breach_review, deadline_watch
-from chalicelib.services.deadline_watch import StepOutcome, WatchPolicies, WatchPorts
-from chalicelib.services.policies import DeadlinePolicy, MailPolicy
+from chalicelib.services import sla as sla_watch
+from chalicelib.services import sla_review
+from chalicelib.services.policies import MailPolicy, SlaPolicy
+from chalicelib.services.sla import SlaPolicies, SlaPorts, StepOutcome
 from tests.factories import CONTROLLER, EXECUTOR, MANAGER, submit
 from tests.unit.test_sla import CALENDAR, DIRECTORY, MATRIX, MSK, D, msk
 
-POLICIES = WatchPolicies(
-    deadlines=DeadlinePolicy(calendar=CALENDAR, matrix=MATRIX),
+POLICIES = SlaPolicies(
+    deadlines=SlaPolicy(calendar=CALENDAR, matrix=MATRIX),
     mail=MailPolicy(timezone=MSK),
 )
 
@@ -60,7 +61,7 @@ class Town:
         self.mailer = mailer or RecordingMailer()
         self.scheduler = InMemoryTimerScheduler()
         self.escalations = InMemoryEscalations()
-        self.ports = WatchPorts(
+        self.ports = SlaPorts(
             cards=self.cards,
             notices=self.notices,
             breaches=self.breaches,
@@ -80,16 +81,16 @@ class Town:
         self.clock.set(msk(*parts))
         return self
 
-    def check(self, number: str | None = None) -> deadline_watch.CheckResult:
-        return deadline_watch.check_card(number or self.number, ports=self.ports, policies=POLICIES)
+    def check(self, number: str | None = None) -> sla_watch.CheckResult:
+        return sla_watch.check_card(number or self.number, ports=self.ports, policies=POLICIES)
 
-    def sweep(self) -> deadline_watch.SweepReport:
-        return deadline_watch.sweep(ports=self.ports, policies=POLICIES)
+    def sweep(self) -> sla_watch.SweepReport:
+        return sla_watch.sweep(ports=self.ports, policies=POLICIES)
 
     def step(self, timer: TimerKind, step: NoticeStep) -> StepOutcome:
         _card, history = self.cards.get_with_history(self.number)
         round_start = history[0].at
-        return deadline_watch.escalation_step(
+        return sla_watch.escalation_step(
             self.number, timer, round_start, step, ports=self.ports, policies=POLICIES
         )
 
@@ -163,7 +164,7 @@ def test_a_breach_is_recorded_on_the_card_and_the_workflow_takes_the_chain():
     assert again.breaches == ()
     assert again.escalations == ()
     assert len(town.escalations.started) == 1
-    week = breach_review.iso_week(msk(2026, 3, 2, 10, 0), POLICIES.mail.timezone)
+    week = sla_review.iso_week(msk(2026, 3, 2, 10, 0), POLICIES.mail.timezone)
     assert [b.number for b in town.breaches.week(week)] == [town.number]
 
 
@@ -320,15 +321,13 @@ def test_repeated_breaches_are_listed_by_category_for_the_week():
     second = town.new_card(subject="Another pothole")
     third = town.new_card(subject="Bench", category="parks.trees")
     town.at(2026, 3, 2, 10, 5).sweep()
-    groups = breach_review.repeated_breaches(
-        "2026-W10", breaches=town.breaches, directory=DIRECTORY
-    )
+    groups = sla_review.repeated_breaches("2026-W10", breaches=town.breaches, directory=DIRECTORY)
     # Each card missed registration; roads.potholes twice (two cards), parks.trees once.
     assert [(g.category, g.count, g.numbers) for g in groups] == [
         ("roads.potholes", 2, tuple(sorted((town.number, second))))
     ]
     assert third not in groups[0].numbers
-    sent = breach_review.send_weekly_review(
+    sent = sla_review.send_weekly_review(
         "2026-W10",
         breaches=town.breaches,
         directory=DIRECTORY,
@@ -349,10 +348,10 @@ def test_managers_see_the_review_of_their_departments_only():
     town.new_card(subject="Dark street", category="lighting.streetlight_out")
     town.new_card(subject="Dark street again", category="lighting.streetlight_out")
     town.at(2026, 3, 2, 10, 5).sweep()
-    seen = breach_review.review_for(
+    seen = sla_review.review_for(
         MANAGER, "2026-W10", breaches=town.breaches, directory=DIRECTORY, locale="en"
     )
-    everything = breach_review.review_for(
+    everything = sla_review.review_for(
         CONTROLLER, "2026-W10", breaches=town.breaches, directory=DIRECTORY, locale="en"
     )
     assert {g.category for g in seen} == {"roads.potholes"}
@@ -364,7 +363,7 @@ def test_a_bad_week_is_refused_naming_the_field(week: str):
     from chalicelib.domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as error:
-        breach_review.repeated_breaches(week, breaches=InMemoryBreachLog(), directory=DIRECTORY)
+        sla_review.repeated_breaches(week, breaches=InMemoryBreachLog(), directory=DIRECTORY)
     assert error.value.problems[0].field == "week"
 
 

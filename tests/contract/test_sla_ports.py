@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamodb_notices import DynamoBreachLog, DynamoNoticeLog
+from chalicelib.adapters.dynamodb_sla import DynamoBreachLog, DynamoNoticeLog
 from chalicelib.adapters.eventbridge_scheduler import (
     EventBridgeTimerScheduler,
     TimerTarget,
     at_expression,
     schedule_name,
 )
-from chalicelib.adapters.memory_deadlines import (
+from chalicelib.adapters.memory_sla import (
     InMemoryBreachLog,
     InMemoryEscalations,
     InMemoryNoticeLog,

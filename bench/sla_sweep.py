@@ -30,9 +30,8 @@ def main() -> None:
     from chalicelib import bootstrap
     from chalicelib.adapters.card_items import card_item, entry_item
     from chalicelib.adapters.clock import ManualClock
-    from chalicelib.adapters.memory_deadlines import InMemoryEscalations
     from chalicelib.adapters.memory_mail import RecordingMailer
-    from chalicelib.services.deadline_watch import sweep
+    from chalicelib.adapters.memory_sla import InMemoryEscalations
     from chalicelib.settings import Settings
     from infrastructure.local.resources import ensure_resources
 
@@ -71,7 +70,7 @@ def main() -> None:
         index_reads = _index_items(dynamodb, settings.table_name, now)
         container.directory.staff()  # loaded once per warm function (seeded here): not counted
         counter.take()
-        report = sweep(ports=container.watch_ports, policies=container.watch_policies)
+        report = container.sla.sweep()
         calls, items = counter.take()
         if report.failed:
             raise SystemExit(f"checks failed: {report.failed}")
@@ -85,7 +84,7 @@ def main() -> None:
             f"  a scan of the open cards instead would read {OPEN_CARDS:,} items: "
             f"{OPEN_CARDS / max(items, 1):,.0f}x more"
         )
-        empty = sweep(ports=container.watch_ports, policies=container.watch_policies)
+        empty = container.sla.sweep()
         calls, items = counter.take()
         print(
             f"sweep with nothing due: checked {empty.checked}, items read {items}, "

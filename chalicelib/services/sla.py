@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.domain import overdue
+from chalicelib.domain import sla_overdue
+from chalicelib.domain.access import Principal
 from chalicelib.domain.attention import PING_PONG_AFTER, attention_notices
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role, StaffMember
@@ -47,9 +48,10 @@ from chalicelib.ports import (
     OutgoingMail,
     TimerScheduler,
 )
-from chalicelib.services.breach_review import iso_week
-from chalicelib.services.mail_replies import attention_notice, deadline_notice
-from chalicelib.services.policies import DeadlinePolicy, MailPolicy
+from chalicelib.services import sla_review
+from chalicelib.services.outgoing_mail import attention_notice, deadline_notice
+from chalicelib.services.policies import MailPolicy, SlaPolicy
+from chalicelib.services.sla_review import BreachGroup, iso_week
 
 SWEEP_PAGE = 100
 # One sweep stops after this many cards so that it ends well inside its Lambda's timeout; the
@@ -59,7 +61,7 @@ _SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
-class WatchPorts:
+class SlaPorts:
     cards: CardRepository
     notices: NoticeLog
     breaches: BreachLog
@@ -72,8 +74,8 @@ class WatchPorts:
 
 
 @dataclass(frozen=True)
-class WatchPolicies:
-    deadlines: DeadlinePolicy
+class SlaPolicies:
+    deadlines: SlaPolicy
     mail: MailPolicy
     ping_pong_after: int = PING_PONG_AFTER
 
@@ -96,7 +98,7 @@ class SweepReport:
     more: bool = False  # stopped at SWEEP_MAX_CARDS; the next sweep goes on
 
 
-def check_card(number: str, *, ports: WatchPorts, policies: WatchPolicies) -> CheckResult:
+def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckResult:
     now = ports.clock.now()
     card, history = ports.cards.get_with_history(number)
     card, history, recorded, timers = _record_breaches(card, history, ports, policies, now)
@@ -153,7 +155,7 @@ def missed_deadline(card: Card, timers: list[Timer]) -> MissedDeadline | None:
     return MissedDeadline(department=card.department, due_at=min(missed))
 
 
-def sweep(*, ports: WatchPorts, policies: WatchPolicies) -> SweepReport:
+def sweep(*, ports: SlaPorts, policies: SlaPolicies) -> SweepReport:
     """Check every card that is due: the safety net under the per-card timers."""
     now = ports.clock.now()
     report = SweepReport()
@@ -192,8 +194,8 @@ def escalation_step(
     round_started_at: datetime,
     step: NoticeStep,
     *,
-    ports: WatchPorts,
-    policies: WatchPolicies,
+    ports: SlaPorts,
+    policies: SlaPolicies,
 ) -> StepOutcome:
     """One step of the escalation workflow, re-decided from the card as it is now."""
     now = ports.clock.now()
@@ -231,8 +233,8 @@ def escalation_step(
 def _record_breaches(
     card: Card,
     history: list[HistoryEntry],
-    ports: WatchPorts,
-    policies: WatchPolicies,
+    ports: SlaPorts,
+    policies: SlaPolicies,
     now: datetime,
 ) -> tuple[Card, list[HistoryEntry], tuple[str, ...], list[Timer]]:
     """Log each newly missed deadline of an open card on the card and in the week's breach list.
@@ -248,12 +250,12 @@ def _record_breaches(
             and t.met_at is None
             and t.due_at is not None
             and t.due_at <= now
-            and not overdue.breach_recorded(history, t)
+            and not sla_overdue.breach_recorded(history, t)
         ]
         if not missed:
             return card, history, tuple(recorded), timers
         timer = missed[0]
-        change = overdue.record_breach(card, timer, actor=SYSTEM, at=now)
+        change = sla_overdue.record_breach(card, timer, actor=SYSTEM, at=now)
         try:
             ports.cards.save(change.card, change.entry)
         except ConflictError:
@@ -277,7 +279,7 @@ def _record_breaches(
 
 
 def _latest_reminder_per_timer(
-    number: str, notices: list[Notice], ports: WatchPorts, now: datetime
+    number: str, notices: list[Notice], ports: SlaPorts, now: datetime
 ) -> list[Notice]:
     """One reminder per timer per check: when a check catches up on several steps at once
     (50% and 80% passed since the last look), the executor gets the latest one, not a pile of
@@ -292,7 +294,7 @@ def _latest_reminder_per_timer(
     return [n for n in notices if n.audience != Audience.EXECUTOR or n in latest.values()]
 
 
-def _escalation(card: Card, timer: Timer, policies: WatchPolicies) -> EscalationStart | None:
+def _escalation(card: Card, timer: Timer, policies: SlaPolicies) -> EscalationStart | None:
     moments = breach_moments(
         timer, policies.deadlines.calendar, working_day=policies.deadlines.working_day
     )
@@ -308,7 +310,7 @@ def _escalation(card: Card, timer: Timer, policies: WatchPolicies) -> Escalation
 
 
 def _deliver(
-    card: Card, notice: Notice, ports: WatchPorts, policies: WatchPolicies, now: datetime
+    card: Card, notice: Notice, ports: SlaPorts, policies: SlaPolicies, now: datetime
 ) -> bool:
     recipients = recipients_of(card, notice.audience, ports.directory)
     if not recipients:
@@ -335,8 +337,8 @@ def _tell_colleagues(
     card: Card,
     history: list[HistoryEntry],
     claimed: frozenset[str],
-    ports: WatchPorts,
-    policies: WatchPolicies,
+    ports: SlaPorts,
+    policies: SlaPolicies,
     now: datetime,
 ) -> tuple[str, ...]:
     """Mentions and ping-pong alerts the card owes, through the same once-only notice log as
@@ -366,7 +368,7 @@ def _tell_colleagues(
 
 
 def _send_once(
-    number: str, key: str, mails: list[OutgoingMail], ports: WatchPorts, now: datetime
+    number: str, key: str, mails: list[OutgoingMail], ports: SlaPorts, now: datetime
 ) -> bool:
     """Claim the notice, then mail it; a failed send gives the claim back for the next check.
     False when someone else had claimed it."""
@@ -393,3 +395,56 @@ def recipients_of(card: Card, audience: Audience, directory: Directory) -> list[
     if audience == Audience.MANAGER:
         return managers or controllers
     return controllers
+
+
+@dataclass(frozen=True)
+class Sla:
+    """The SLA watch wired to its ports (built once by the container): per-card checks, the
+    sweep, escalation steps, and the weekly review of repeated missed deadlines."""
+
+    ports: SlaPorts
+    policies: SlaPolicies
+
+    def check_card(self, number: str) -> CheckResult:
+        return check_card(number, ports=self.ports, policies=self.policies)
+
+    def sweep(self) -> SweepReport:
+        return sweep(ports=self.ports, policies=self.policies)
+
+    def escalation_step(
+        self, number: str, timer_kind: TimerKind, round_started_at: datetime, step: NoticeStep
+    ) -> StepOutcome:
+        return escalation_step(
+            number, timer_kind, round_started_at, step, ports=self.ports, policies=self.policies
+        )
+
+    def last_week(self) -> str:
+        return sla_review.last_week(self.ports.clock.now(), self.policies.mail)
+
+    def repeated_breaches(
+        self, principal: Principal, week: str | None, *, locale: str
+    ) -> tuple[str, list[BreachGroup]]:
+        """The week asked for (default: last week) and its categories with repeated misses."""
+        week = week or self.last_week()
+        groups = sla_review.review_for(
+            principal,
+            week,
+            breaches=self.ports.breaches,
+            directory=self.ports.directory,
+            locale=locale,
+        )
+        return week, groups
+
+    def send_weekly_review(self) -> tuple[str, int]:
+        """Last week's review mailed to every controller: the week and how many were sent."""
+        week = self.last_week()
+        sent = sla_review.send_weekly_review(
+            week,
+            breaches=self.ports.breaches,
+            directory=self.ports.directory,
+            mailer=self.ports.mailer,
+            templates=self.ports.templates,
+            policy=self.policies.mail,
+            now=self.ports.clock.now(),
+        )
+        return week, sent

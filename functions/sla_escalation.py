@@ -1,4 +1,4 @@
-"""A step of the escalation state machine (infrastructure/escalation.asl.json): tell the manager
+"""A step of the escalation state machine (infrastructure/sla_escalation.asl.json): tell the manager
 or the controller about a missed deadline, if it is still missed.
 
 Input (the Task state's Payload): number, timer, round_started_at, step. Output:
@@ -18,7 +18,6 @@ from chalicelib.domain.card import CARD_NUMBER_PATTERN
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import NoticeStep
 from chalicelib.observability import logger
-from chalicelib.services.deadline_watch import escalation_step
 
 
 class StepInput(BaseModel):
@@ -34,14 +33,8 @@ class StepInput(BaseModel):
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     task = StepInput.model_validate(event)
     logger.set_correlation_id(task.number)
-    c = bootstrap.container()
-    outcome = escalation_step(
-        task.number,
-        task.timer,
-        task.round_started_at,
-        task.step,
-        ports=c.watch_ports,
-        policies=c.watch_policies,
+    outcome = bootstrap.container().sla.escalation_step(
+        task.number, task.timer, task.round_started_at, task.step
     )
     logger.info("escalation step", extra={"step": task.step.value, "outcome": outcome.value})
     return {"status": outcome.value}

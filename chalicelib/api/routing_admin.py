@@ -1,23 +1,20 @@
-"""Administration routes: the routing rules (read by any staff member, changed by
+"""Routing administration: the routing rules (read by any staff member, changed by
 administrators), their versions, and a dry run of a card against them."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import bootstrap
-from chalicelib.api.auth import current_principal
-from chalicelib.api.http import json_response, parse_body, route
+from chalicelib.api.http import body, current_request, json_response, principal, route
 from chalicelib.api.schemas import RoutingPreviewView, RulesView
-from chalicelib.domain.errors import FieldProblem, NotFound, ValidationFailed
-from chalicelib.services import routing_admin
+from chalicelib.bootstrap import container
+from chalicelib.domain.errors import FieldProblem, ValidationFailed
+from chalicelib.domain.routing import RuleSet
 from chalicelib.services.commands import RoutingPreview, RulesUpdate
-from chalicelib.services.routing import naming_for
 
-admin = Blueprint(__name__)
+routing_admin = Blueprint(__name__)
 TAG = "Administration"
 # A thousand rules with notes are a few hundred kilobytes of JSON.
 RULES_MAX_BYTES = 1024 * 1024
@@ -25,7 +22,7 @@ ADMIN_ERRORS = (400, 401, 403, 404, 409, 413)
 
 
 @route(
-    admin,
+    routing_admin,
     "/admin/routing/rules",
     "GET",
     summary="The routing rules in force, each with its one-sentence reading",
@@ -35,13 +32,12 @@ ADMIN_ERRORS = (400, 401, 403, 404, 409, 413)
     errors=(401, 403),
 )
 def current_rules() -> Response:
-    c = bootstrap.container()
-    current_principal(admin.current_request)
-    return _rules_view(c.routing_rules.current())
+    principal()
+    return _rules_view(container().routing_admin.current())
 
 
 @route(
-    admin,
+    routing_admin,
     "/admin/routing/rules/versions/{version}",
     "GET",
     summary="An earlier version of the routing rules",
@@ -51,15 +47,12 @@ def current_rules() -> Response:
     errors=(401, 403, 404),
 )
 def rules_version(version: str) -> Response:
-    c = bootstrap.container()
-    current_principal(admin.current_request)
-    if not version.isdigit() or int(version) < 1:
-        raise NotFound(f"no version {version} of the routing rules")
-    return _rules_view(c.routing_rules.version(int(version)))
+    principal()
+    return _rules_view(container().routing_admin.version(version))
 
 
 @route(
-    admin,
+    routing_admin,
     "/admin/routing/rules",
     "PUT",
     summary="Save a new version of the routing rules (administrators)",
@@ -68,22 +61,19 @@ def rules_version(version: str) -> Response:
     request=RulesUpdate,
     response=RulesView,
     errors=ADMIN_ERRORS,
+    body_limit=RULES_MAX_BYTES,
 )
 def save_rules() -> Response:
-    c = bootstrap.container()
-    principal = current_principal(admin.current_request)
+    who = principal()
     try:
-        command = parse_body(admin.current_request, RulesUpdate, max_bytes=RULES_MAX_BYTES)
+        command = body(RulesUpdate)
     except ValidationFailed as invalid:
-        raise _naming_rules(invalid, admin.current_request.raw_body) from None
-    saved = routing_admin.save_rules(
-        principal, command, rules=c.routing_rules, directory=c.directory, clock=c.clock
-    )
-    return _rules_view(saved)
+        raise _naming_rules(invalid, current_request().raw_body) from None
+    return _rules_view(container().routing_admin.save(who, command))
 
 
 @route(
-    admin,
+    routing_admin,
     "/admin/routing/preview",
     "POST",
     summary="Where a card like this would be routed now, and why (nothing is written)",
@@ -94,18 +84,12 @@ def save_rules() -> Response:
     errors=(400, 401, 403),
 )
 def preview() -> Response:
-    c = bootstrap.container()
-    principal = current_principal(admin.current_request)
-    command = parse_body(admin.current_request, RoutingPreview, max_bytes=c.settings.max_body_bytes)
-    if command.category not in c.directory.categories():
-        raise ValidationFailed.single("category", f"unknown category {command.category!r}")
-    routed = routing_admin.preview(principal, command, route=c.router, clock=c.clock)
+    routed = container().routing_admin.preview(principal(), body(RoutingPreview))
     return json_response(RoutingPreviewView.of(routed))
 
 
-def _rules_view(ruleset: Any) -> Response:
-    c = bootstrap.container()
-    view = RulesView.of(ruleset, naming_for(c.directory))
+def _rules_view(ruleset: RuleSet) -> Response:
+    view = RulesView.of(ruleset, container().routing_admin.naming())
     return json_response(view, headers={"ETag": f'"{ruleset.version}"'})
 
 

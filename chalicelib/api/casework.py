@@ -1,0 +1,306 @@
+"""Casework routes: who am I, department queues and lists, the full card, the actions that move
+it along, and the messages sent about it."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.http import (
+    STAFF_ERRORS,
+    WRITE_ERRORS,
+    body,
+    card_number,
+    card_read,
+    json_response,
+    principal,
+    query,
+    route,
+)
+from chalicelib.api.queries import CardListQuery, DepartmentQuery, QueueQuery
+from chalicelib.api.schemas import (
+    CardListView,
+    CardRead,
+    CardSummary,
+    DepartmentView,
+    OutboxMessagesView,
+    OutboxMessageView,
+    QueueView,
+    StaffMeView,
+    WorkloadRowView,
+    WorkloadView,
+)
+from chalicelib.bootstrap import container
+from chalicelib.services.casework import CardList, ShownPage
+from chalicelib.services.commands import (
+    Assign,
+    CommentCreate,
+    OverdueExplain,
+    RiskFlags,
+    SubtaskCreate,
+    Transition,
+)
+
+casework = Blueprint(__name__)
+TAG = "Staff"
+
+
+@route(
+    casework,
+    "/staff/me",
+    "GET",
+    summary="Who am I (roles and departments)",
+    tag=TAG,
+    staff=True,
+    response=StaffMeView,
+    errors=(401, 403),
+)
+def me() -> Response:
+    p = principal()
+    return json_response(
+        StaffMeView(
+            staff_id=p.staff_id,
+            name=p.name,
+            roles=sorted(r.value for r in p.roles),
+            departments=sorted(p.departments),
+            queues=[
+                DepartmentView(id=d.id, name=d.name) for d in container().casework.queues_of(p)
+            ],
+        )
+    )
+
+
+@route(
+    casework,
+    "/staff/queue",
+    "GET",
+    summary="A department's cards in one status, most urgent first, then earliest deadline",
+    tag=TAG,
+    staff=True,
+    response=QueueView,
+    query=QueueQuery,
+    errors=STAFF_ERRORS,
+)
+def queue() -> Response:
+    asked = query(QueueQuery)
+    page = container().casework.queue(
+        principal(), asked.department, asked.status, limit=asked.limit, cursor=asked.cursor
+    )
+    return json_response(
+        QueueView(
+            department=asked.department,
+            status=asked.status,
+            cursor=page.cursor,
+            cards=_summaries(page),
+        )
+    )
+
+
+@route(
+    casework,
+    "/staff/overdue",
+    "GET",
+    summary="A department's cards with a missed, unmet deadline, longest overdue first",
+    tag=TAG,
+    staff=True,
+    response=CardListView,
+    query=CardListQuery,
+    errors=STAFF_ERRORS,
+)
+def overdue_list() -> Response:
+    return _card_list(CardList.OVERDUE)
+
+
+@route(
+    casework,
+    "/staff/approvals",
+    "GET",
+    summary="A department's cards with a reply waiting for the manager, oldest draft first",
+    tag=TAG,
+    staff=True,
+    response=CardListView,
+    query=CardListQuery,
+    errors=STAFF_ERRORS,
+)
+def approvals() -> Response:
+    return _card_list(CardList.APPROVALS)
+
+
+@route(
+    casework,
+    "/staff/workload",
+    "GET",
+    summary="Each executor and manager of a department with their open and overdue cards",
+    tag=TAG,
+    staff=True,
+    response=WorkloadView,
+    query=DepartmentQuery,
+    errors=STAFF_ERRORS,
+)
+def workload() -> Response:
+    department = query(DepartmentQuery).department
+    rows = container().casework.workload(principal(), department)
+    return json_response(
+        WorkloadView(
+            department=department,
+            staff=[
+                WorkloadRowView(
+                    staff_id=r.member.id,
+                    name=r.member.name,
+                    roles=sorted(role.value for role in r.member.roles),
+                    open=r.open,
+                    overdue=r.overdue,
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+@route(
+    casework,
+    "/staff/cards/{number}",
+    "GET",
+    summary="A card with its full history",
+    tag=TAG,
+    staff=True,
+    response=CardRead,
+    errors=STAFF_ERRORS,
+)
+def card(number: str) -> Response:
+    return card_read(container().casework.card(principal(), card_number(number)))
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/assign",
+    "POST",
+    summary="Assign an executor",
+    tag=TAG,
+    staff=True,
+    request=Assign,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def assign(number: str) -> Response:
+    return card_read(container().casework.assign(principal(), card_number(number), body(Assign)))
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/transition",
+    "POST",
+    summary="Change the status (each target needs its own field)",
+    tag=TAG,
+    staff=True,
+    request=Transition,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def transition(number: str) -> Response:
+    moved = container().casework.transition(principal(), card_number(number), body(Transition))
+    return card_read(moved)
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/comments",
+    "POST",
+    summary="Comment: internal note, or a public message to the requester",
+    tag=TAG,
+    staff=True,
+    request=CommentCreate,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def comment(number: str) -> Response:
+    commented = container().casework.comment(principal(), card_number(number), body(CommentCreate))
+    return card_read(commented, status=201)
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/flags",
+    "POST",
+    summary="Set the card's risk flags: a flagged card is the manager's, every answer approved",
+    tag=TAG,
+    staff=True,
+    request=RiskFlags,
+    response=CardRead,
+    errors=WRITE_ERRORS,
+)
+def flags(number: str) -> Response:
+    return card_read(container().casework.flag(principal(), card_number(number), body(RiskFlags)))
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/subtasks",
+    "POST",
+    summary="Ask another department for part of the work (the requester sees one request)",
+    tag=TAG,
+    staff=True,
+    request=SubtaskCreate,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def subtasks(number: str) -> Response:
+    parent, child = container().casework.add_subtask(
+        principal(), card_number(number), body(SubtaskCreate)
+    )
+    response = card_read(parent, status=201)
+    response.headers["Location"] = f"/staff/cards/{child}"
+    return response
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/overdue",
+    "POST",
+    summary="Explain a missed deadline: reason and next step (a new deadline needs a manager)",
+    tag=TAG,
+    staff=True,
+    request=OverdueExplain,
+    response=CardRead,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def overdue(number: str) -> Response:
+    explained = container().casework.explain_overdue(
+        principal(), card_number(number), body(OverdueExplain)
+    )
+    return card_read(explained, status=201)
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/messages",
+    "GET",
+    summary="Messages sent to the requester about this card, and whether they arrived",
+    tag=TAG,
+    staff=True,
+    response=OutboxMessagesView,
+    errors=STAFF_ERRORS,
+)
+def messages(number: str) -> Response:
+    found = container().casework.messages(principal(), card_number(number))
+    return json_response(OutboxMessagesView(messages=[OutboxMessageView.of(m) for m in found]))
+
+
+def _card_list(which: CardList) -> Response:
+    asked = query(CardListQuery)
+    page = container().casework.card_list(
+        principal(), asked.department, which, limit=asked.limit, cursor=asked.cursor
+    )
+    return json_response(
+        CardListView(department=asked.department, cursor=page.cursor, cards=_summaries(page))
+    )
+
+
+def _summaries(page: ShownPage) -> list[CardSummary]:
+    tree = container().directory.categories()
+    return [
+        CardSummary.of(shown, tree, overdue_since=page.overdue_since.get(shown.card.number))
+        for shown in page.cards
+    ]

@@ -1,0 +1,139 @@
+"""The query strings of the API, validated like bodies (see ``http.query``): each bad
+parameter is named with its problem."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from chalicelib.api.http import QueryParams
+from chalicelib.domain.card import Channel, Status
+from chalicelib.domain.search import SearchFilters, SearchQuery
+
+DEFAULT_PAGE = 25
+Locale = Literal["en", "ru"]
+
+
+class DepartmentQuery(QueryParams):
+    department: str = ""
+
+
+class CardListQuery(DepartmentQuery):
+    limit: int = DEFAULT_PAGE
+    cursor: str | None = None
+
+
+class QueueQuery(CardListQuery):
+    status: Status = Status.RECEIVED
+
+
+class BreachReviewQuery(QueryParams):
+    week: str | None = None
+    locale: str = "en"  # the labels' language; the review falls back to English
+
+
+class CallScriptQuery(QueryParams):
+    category: str = ""
+    locale: Locale | None = None
+
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: str) -> str | None:
+        return value or None
+
+
+class ScopeQuery(QueryParams):
+    """A template's scope: one department's, or the town's when none is named."""
+
+    department: str | None = None
+
+
+class PeriodQuery(QueryParams):
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    department: str | None = None
+
+    @field_validator("department", mode="after")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class SearchParams(QueryParams):
+    """``/staff/search``: words, filters (lists: repeated or a,b), a page size and a cursor."""
+
+    q: str = Field(default="", max_length=200)
+    status: list[Status] = []
+    category: list[str] = []
+    department: list[str] = []
+    district: list[str] = []
+    channel: list[Channel] = []
+    created_from: date | None = Field(default=None, alias="from")
+    created_to: date | None = Field(default=None, alias="to")
+    overdue: bool | None = None
+    size: int = 20
+    cursor: str | None = None
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("overdue", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: str) -> bool | None:
+        text = value.strip().lower()
+        if text not in ("", "true", "false"):
+            raise ValueError("true or false")
+        return {"true": True, "false": False}.get(text)
+
+    @field_validator("cursor", mode="after")
+    @classmethod
+    def _our_cursor(cls, value: str | None) -> str | None:
+        if value:
+            offset_of(value)
+        return value
+
+    @field_validator("created_to", mode="after")
+    @classmethod
+    def _after_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("created_from")
+        if value and start and start > value:
+            raise ValueError("is before from")
+        return value
+
+    def as_query(self) -> SearchQuery:
+        return SearchQuery(
+            text=self.q,
+            filters=SearchFilters(
+                status=tuple(self.status),
+                category=tuple(self.category),
+                department=tuple(self.department),
+                district=tuple(self.district),
+                channel=tuple(self.channel),
+                created_from=self.created_from,
+                created_to=self.created_to,
+                overdue=self.overdue,
+            ),
+            size=self.size,
+            offset=offset_of(self.cursor) if self.cursor else 0,
+        )
+
+
+def cursor_at(offset: int) -> str:
+    """The opaque cursor of the search page starting at ``offset``."""
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode()
+
+
+def offset_of(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith("o") and text[1:].isdigit():
+            return int(text[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValueError("not a cursor this API returned")

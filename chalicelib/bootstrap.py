@@ -481,9 +481,8 @@ class Container:
             outbox=self.outbox,
             directory=self.directory,
             clock=self.clock,
-            telemetry=self.telemetry,
-            route=self.router,
             notify=self.notifier,
+            intake=self.intake,
         )
 
     @cached_property
@@ -497,9 +496,7 @@ class Container:
     def phone_policy(self) -> PhonePolicy:
         from chalicelib.services.phone import PhonePolicy
 
-        return PhonePolicy(
-            config=self.phone_config, intake=self.intake_policy, timezone=self.settings.timezone
-        )
+        return PhonePolicy(config=self.phone_config, timezone=self.settings.timezone)
 
     @cached_property
     def mail_policies(self) -> MailPolicies:

@@ -44,8 +44,8 @@ def directory() -> StaticDirectory:
     return StaticDirectory.from_file()
 
 
-@pytest.fixture
-def settings() -> Settings:
+def settings_for_tests() -> Settings:
+    """The settings every test runs with (a function: module-scoped fixtures need them too)."""
     return Settings.from_env(
         {
             "CIVICDESK_AUTH_MODE": "dev",
@@ -58,26 +58,19 @@ def settings() -> Settings:
 
 
 @pytest.fixture
+def settings() -> Settings:
+    return settings_for_tests()
+
+
+@pytest.fixture
 def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """moto-backed DynamoDB, S3 and SES with the stack's table, buckets and mail identity."""
     import boto3
     from moto import mock_aws
-    from moto.core.botocore_stubber import BotocoreStubber
 
     from infrastructure.local.resources import ensure_resources
 
-    # moto applies a request without locking, so two threads can both pass a condition or both
-    # read a counter before either writes. DynamoDB applies each request atomically: make the
-    # emulator do the same. Races between separate calls (read, then conditional write) stay.
-    # Re-entrant: a Step Functions task moto runs in-process calls AWS again on the same thread.
-    lock = threading.RLock()
-    original = BotocoreStubber.__call__
-
-    def one_request_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(BotocoreStubber, "__call__", one_request_at_a_time)
+    one_moto_request_at_a_time(monkeypatch)
     with mock_aws():
         clients = {
             "dynamodb": boto3.client("dynamodb"),
@@ -88,6 +81,24 @@ def aws(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
             settings, dynamodb=clients["dynamodb"], s3=clients["s3"], ses=clients["ses"]
         )
         yield clients
+
+
+def one_moto_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto applies a request without locking, so two threads can both pass a condition or
+    both read a counter before either writes. DynamoDB applies each request atomically: make
+    the emulator do the same. Races between separate calls (read, then conditional write)
+    stay. Re-entrant: a Step Functions task moto runs in-process calls AWS again on the same
+    thread."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.__call__
+
+    def serialized(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", serialized)
 
 
 @pytest.fixture

@@ -149,7 +149,6 @@ def memory_town(settings: Any, clock: ManualClock, **overrides: Any) -> Any:
         InMemoryReplyLimiter,
         RecordingMailer,
     )
-    from chalicelib.adapters.memory_outbox import InMemoryOutbox
     from chalicelib.adapters.memory_sla import (
         InMemoryBreachLog,
         InMemoryEscalations,
@@ -159,13 +158,14 @@ def memory_town(settings: Any, clock: ManualClock, **overrides: Any) -> Any:
     from chalicelib.adapters.memory_sms import RecordingSmsSender
     from chalicelib.adapters.memory_surveys import InMemorySurveyResults
 
+    cards = InMemoryCardRepository()
     twins: dict[str, Any] = {
         "clock": clock,
-        "cards": InMemoryCardRepository(),
+        "cards": cards,
         "directory": StaticDirectory.from_file(),
         "routing_rules": queue_only_rules(),
         "templates": InMemoryTemplates(clock.now),
-        "outbox": InMemoryOutbox(),
+        "outbox": cards.outbox,  # written in the same "transaction" as the cards
         "blobs": InMemoryBlobStore(),
         "access_codes": InMemoryAccessCodes(),
         "surveys": InMemorySurveyResults(),

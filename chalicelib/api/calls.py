@@ -5,8 +5,8 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import (
-    WRITE_ERRORS,
     body,
+    card_action,
     card_read,
     idempotency_key,
     json_response,
@@ -15,7 +15,7 @@ from chalicelib.api.http import (
     route,
 )
 from chalicelib.api.queries import CallScriptQuery
-from chalicelib.api.schemas import CallScriptView, CardRead
+from chalicelib.api.schemas import CallScriptView
 from chalicelib.bootstrap import container
 from chalicelib.services.commands import CallRecord
 
@@ -23,18 +23,14 @@ calls = Blueprint(__name__)
 TAG = "Calls"
 
 
-@route(
+@card_action(
     calls,
     "/staff/calls",
-    "POST",
     summary="Record a call as a card: consultation, card, or forwarded; missing details wait",
     tag=TAG,
-    staff=True,
     request=CallRecord,
-    response=CardRead,
     status=201,
     headers=("Idempotency-Key",),
-    errors=WRITE_ERRORS,
 )
 def record() -> Response:
     recorded = container().calls.record(principal(), body(CallRecord), call_id=idempotency_key())

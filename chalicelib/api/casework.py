@@ -7,8 +7,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import (
     STAFF_ERRORS,
-    WRITE_ERRORS,
     body,
+    card_action,
     card_number,
     card_read,
     json_response,
@@ -170,80 +170,60 @@ def card(number: str) -> Response:
     return card_read(container().casework.card(principal(), card_number(number)))
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/assign",
-    "POST",
     summary="Assign an executor",
     tag=TAG,
-    staff=True,
     request=Assign,
-    response=CardRead,
-    errors=WRITE_ERRORS,
 )
 def assign(number: str) -> Response:
     return card_read(container().casework.assign(principal(), card_number(number), body(Assign)))
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/transition",
-    "POST",
     summary="Change the status (each target needs its own field)",
     tag=TAG,
-    staff=True,
     request=Transition,
-    response=CardRead,
-    errors=WRITE_ERRORS,
 )
 def transition(number: str) -> Response:
     moved = container().casework.transition(principal(), card_number(number), body(Transition))
     return card_read(moved)
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/comments",
-    "POST",
     summary="Comment: internal note, or a public message to the requester",
     tag=TAG,
-    staff=True,
     request=CommentCreate,
-    response=CardRead,
     status=201,
-    errors=WRITE_ERRORS,
 )
 def comment(number: str) -> Response:
     commented = container().casework.comment(principal(), card_number(number), body(CommentCreate))
     return card_read(commented, status=201)
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/flags",
-    "POST",
     summary="Set the card's risk flags: a flagged card is the manager's, every answer approved",
     tag=TAG,
-    staff=True,
     request=RiskFlags,
-    response=CardRead,
-    errors=WRITE_ERRORS,
 )
 def flags(number: str) -> Response:
     return card_read(container().casework.flag(principal(), card_number(number), body(RiskFlags)))
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/subtasks",
-    "POST",
     summary="Ask another department for part of the work (the requester sees one request)",
     tag=TAG,
-    staff=True,
     request=SubtaskCreate,
-    response=CardRead,
     status=201,
-    errors=WRITE_ERRORS,
 )
 def subtasks(number: str) -> Response:
     parent, child = container().casework.add_subtask(
@@ -254,17 +234,13 @@ def subtasks(number: str) -> Response:
     return response
 
 
-@route(
+@card_action(
     casework,
     "/staff/cards/{number}/overdue",
-    "POST",
     summary="Explain a missed deadline: reason and next step (a new deadline needs a manager)",
     tag=TAG,
-    staff=True,
     request=OverdueExplain,
-    response=CardRead,
     status=201,
-    errors=WRITE_ERRORS,
 )
 def overdue(number: str) -> Response:
     explained = container().casework.explain_overdue(

@@ -146,6 +146,34 @@ def route(
     return decorate
 
 
+def card_action(
+    bp: Blueprint,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    request: type[BaseModel],
+    status: int = 200,
+    headers: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A staff action on a card (POST), answered with the card as the caller may see it."""
+    from chalicelib.api.schemas import CardRead
+
+    return route(
+        bp,
+        path,
+        "POST",
+        summary=summary,
+        tag=tag,
+        staff=True,
+        request=request,
+        response=CardRead,
+        status=status,
+        headers=headers,
+        errors=WRITE_ERRORS,
+    )
+
+
 def parse_body(request: Request, model: type[M], *, max_bytes: int) -> M:
     """The JSON body as ``model``; 413 when too large, 400 naming every bad field otherwise."""
     raw = request.raw_body or b""

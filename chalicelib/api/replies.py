@@ -5,15 +5,15 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import (
-    WRITE_ERRORS,
     body,
+    card_action,
     card_number,
     card_read,
     json_response,
     principal,
     route,
 )
-from chalicelib.api.schemas import CardRead, ReplyPreviewView
+from chalicelib.api.schemas import ReplyPreviewView
 from chalicelib.bootstrap import container
 from chalicelib.domain.notifications import sms_segments
 from chalicelib.services.commands import ReplyCreate, ReplyDecision
@@ -22,17 +22,13 @@ replies = Blueprint(__name__)
 TAG = "Replies"
 
 
-@route(
+@card_action(
     replies,
     "/staff/cards/{number}/replies",
-    "POST",
     summary="Reply to the requester: checked, then sent, or kept for the manager's approval",
     tag=TAG,
-    staff=True,
     request=ReplyCreate,
-    response=CardRead,
     status=201,
-    errors=WRITE_ERRORS,
 )
 def write(number: str) -> Response:
     written = container().replies.write(principal(), card_number(number), body(ReplyCreate))
@@ -66,16 +62,12 @@ def preview(number: str) -> Response:
     )
 
 
-@route(
+@card_action(
     replies,
     "/staff/cards/{number}/replies/{reply_id}/approve",
-    "POST",
     summary="Approve a reply awaiting approval: it is sent at once (managers)",
     tag=TAG,
-    staff=True,
     request=ReplyDecision,
-    response=CardRead,
-    errors=WRITE_ERRORS,
 )
 def approve(number: str, reply_id: str) -> Response:
     approved = container().replies.approve(
@@ -84,16 +76,12 @@ def approve(number: str, reply_id: str) -> Response:
     return card_read(approved)
 
 
-@route(
+@card_action(
     replies,
     "/staff/cards/{number}/replies/{reply_id}/reject",
-    "POST",
     summary="Send a reply back to its author with what to change (managers)",
     tag=TAG,
-    staff=True,
     request=ReplyDecision,
-    response=CardRead,
-    errors=WRITE_ERRORS,
 )
 def reject(number: str, reply_id: str) -> Response:
     rejected = container().replies.reject(

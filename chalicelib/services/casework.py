@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain import access, collaboration, lifecycle, replies, sla_overdue
 from chalicelib.domain.access import Principal
@@ -505,10 +507,7 @@ class Casework:
         return self.outbox.for_card(card.number)
 
     def assign(self, principal: Principal, number: str, command: Assign) -> StaffCard:
-        changed = assign_card(
-            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
-        )
-        return self.show(principal, changed)
+        return self._change(assign_card, principal, number, command)
 
     def transition(self, principal: Principal, number: str, command: Transition) -> StaffCard:
         changed = transition_card(
@@ -523,13 +522,20 @@ class Casework:
         return self.show(principal, changed)
 
     def comment(self, principal: Principal, number: str, command: CommentCreate) -> StaffCard:
-        changed = comment_on_card(
-            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
-        )
-        return self.show(principal, changed)
+        return self._change(comment_on_card, principal, number, command)
 
     def flag(self, principal: Principal, number: str, command: RiskFlags) -> StaffCard:
-        changed = flag_card(
+        return self._change(flag_card, principal, number, command)
+
+    def _change(
+        self,
+        use_case: Callable[..., CardWithHistory],
+        principal: Principal,
+        number: str,
+        command: Any,
+    ) -> StaffCard:
+        """A use case of the common shape (caller, card, command; cards, directory, clock)."""
+        changed = use_case(
             principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
         )
         return self.show(principal, changed)

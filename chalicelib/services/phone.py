@@ -21,13 +21,11 @@ from chalicelib.domain.phone import (
     spoken_number,
 )
 from chalicelib.observability import logger
-from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox, Telemetry
+from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox
 from chalicelib.services import access_codes as code_service
-from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
+from chalicelib.services.intake import Intake
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.policies import IntakePolicy
-from chalicelib.services.routing import Router
 
 Answer = dict[str, str]
 # The same contact never makes two cards: Connect retries a step that timed out.
@@ -54,15 +52,13 @@ class PhonePorts:
     outbox: Outbox
     directory: Directory
     clock: Clock
-    telemetry: Telemetry
-    route: Router
     notify: Notifier
+    intake: Intake  # a call's card is made like every other channel's
 
 
 @dataclass(frozen=True)
 class PhonePolicy:
     config: PhoneConfig
-    intake: IntakePolicy
     timezone: ZoneInfo
 
 
@@ -172,18 +168,8 @@ def _ivr_form(call: Call, category: str, label: str, words: str, name: str) -> C
 
 
 def _created(call: Call, form: CardCreate, ports: PhonePorts, policy: PhonePolicy) -> Answer:
-    receipt = intake.submit_request(
-        form,
-        channel=Channel.PHONE,
-        idempotency_key=f"{CONTACT_KEY_PREFIX}{call.contact_id}",
-        cards=ports.cards,
-        directory=ports.directory,
-        clock=ports.clock,
-        telemetry=ports.telemetry,
-        policy=policy.intake,
-        route=ports.route,
-        receipt=ports.notify.receipt,
-    )
+    key = f"{CONTACT_KEY_PREFIX}{call.contact_id}"
+    receipt = ports.intake.submit(form, key=key, channel=Channel.PHONE)
     number = receipt.card.number
     return {
         "result": "created",

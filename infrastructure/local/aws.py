@@ -24,6 +24,7 @@ from infrastructure.local.journal import Journal, replay
 
 ACCOUNT_ID = "123456789012"  # moto's account for any access key that names none
 REGION = "eu-central-1"
+SHUTDOWN_POLL_SECONDS = 0.1
 SENT_KEPT = 100  # sent mails and texts moto keeps (nothing reads them back)
 
 
@@ -145,7 +146,9 @@ class _Server(ThreadedMotoServer):
             self._server_ready_event.set()
             return
         self._server_ready_event.set()
-        self._server.serve_forever()
+        # A stop waits for the loop's next look at the shutdown flag: a tenth of a second,
+        # not the default half (tests start and stop a server per test).
+        self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self._handler(environ, start_response)

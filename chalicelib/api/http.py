@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
 from chalice.app import Blueprint, CognitoUserPoolAuthorizer, CORSConfig, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -27,6 +27,9 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.services.card_changes import StaffCard
 
 M = TypeVar("M", bound=BaseModel)
 Q = TypeVar("Q", bound="QueryParams")
@@ -61,7 +64,7 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     staff: bool
-    query: tuple[str, ...] = ()
+    query: type[QueryParams] | None = None
     headers: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=(400, 404))
 
@@ -136,7 +139,7 @@ def route(
                 response,
                 status,
                 staff,
-                query.names() if query else (),
+                query,
                 headers,
                 errors,
             )
@@ -269,7 +272,7 @@ def card_number(number: str, *, unknown: str | None = None) -> str:
     return number
 
 
-def card_read(shown: Any, status: int = 200) -> Response:
+def card_read(shown: StaffCard, status: int = 200) -> Response:
     """A card as a staff member may see it (a ``StaffCard`` from casework), with its ETag."""
     from chalicelib.api.schemas import CardRead
     from chalicelib.bootstrap import container

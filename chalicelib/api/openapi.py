@@ -70,15 +70,39 @@ def openapi_document(title: str = "CivicDesk API", version: str = "1") -> dict[s
     }
 
 
+def _query_parameters(op: Operation) -> list[dict[str, Any]]:
+    """Each query parameter with the type, values and default its model validates."""
+    if op.query is None:
+        return []
+    model = op.query.model_json_schema(by_alias=True)
+    required = set(model.get("required", []))
+    found = []
+    for name, schema in model.get("properties", {}).items():
+        schema = _inline({k: v for k, v in schema.items() if k != "title"}, model.get("$defs", {}))
+        found.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+    return found
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """Query parameters are flat: enums written out where the model refers to them."""
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        named = defs[ref.removeprefix("#/$defs/")]
+        plain = {k: v for k, v in named.items() if k not in ("title", "description")}
+        schema = {**plain, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return {k: _inline(v, defs) for k, v in schema.items()}
+
+
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     parameters = [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in re.findall(r"{(\w+)}", op.path)
     ]
-    parameters += [
-        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-        for n in op.query
-    ]
+    parameters += _query_parameters(op)
     parameters += [
         {"name": n, "in": "header", "required": False, "schema": {"type": "string"}}
         for n in op.headers

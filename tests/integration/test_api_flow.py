@@ -232,6 +232,13 @@ def test_the_openapi_document_is_valid_and_lists_every_route(api):
     }
     assert routes == registered
     assert json.dumps(document).count("#/components/schemas/Error") >= 10
+    # Query parameters are described by the models that validate them.
+    queue = {p["name"]: p for p in document["paths"]["/staff/queue"]["get"]["parameters"]}
+    assert queue["limit"]["schema"]["type"] == "integer"
+    assert "in_progress" in queue["status"]["schema"]["enum"]
+    report = {p["name"]: p for p in document["paths"]["/staff/reports"]["get"]["parameters"]}
+    assert report["from"]["required"]
+    assert report["from"]["schema"]["format"] == "date"
 
 
 def test_categories_are_public_and_bilingual(api):

@@ -580,7 +580,7 @@ class Container:
             clock=self.clock,
             notify=self.notifier,
             attachments=self.attachment_policy,
-            link_secret=self.link_secret,
+            link_secret=lambda: self.link_secret,
         )
 
     @cached_property

@@ -3,6 +3,7 @@ rate the service; and, having lost the link, open the request with a one-time co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.domain import lifecycle, satisfaction
@@ -193,11 +194,13 @@ class Requester:
     clock: Clock
     notify: Notifier
     attachments: AttachmentPolicy
-    link_secret: bytes
+    # Looked up when a signed link or a code needs it: a status view by the receipt's own
+    # token never fetches the secret.
+    link_secret: Callable[[], bytes]
 
     def key(self, token: str | None) -> StatusKey:
         if token and is_signed(token):  # status and survey links of later messages
-            return StatusKey(token, link_secret=self.link_secret, now=self.clock.now())
+            return StatusKey(token, link_secret=self.link_secret(), now=self.clock.now())
         return StatusKey(token)
 
     def status(self, number: str, token: str | None, *, locale: str = "en") -> CardPublicView:
@@ -275,5 +278,5 @@ class Requester:
             cards=self.cards,
             codes=self.codes,
             clock=self.clock,
-            link_secret=self.link_secret,
+            link_secret=self.link_secret(),
         )

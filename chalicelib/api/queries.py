@@ -19,7 +19,7 @@ Locale = Literal["en", "ru"]
 
 
 class DepartmentQuery(QueryParams):
-    department: str = ""
+    department: str = Field(min_length=1, description="The department's id (roads, lighting...).")
 
 
 class CardListQuery(DepartmentQuery):

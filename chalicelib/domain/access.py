@@ -71,6 +71,7 @@ def can_see_personal_data(principal: Principal, card: Card) -> bool:
 
 
 def require_personal_data(principal: Principal, card: Card) -> None:
+    require_view(principal, card)  # the true reason first: a card one may not see at all
     if not can_see_personal_data(principal, card):
         raise PermissionDenied(
             f"card {card.number} holds personal data of a sensitive category: "

@@ -165,8 +165,9 @@ def assign(
     reason: str | None = None,
 ) -> Change:
     """Give the card an owner and department, or send it to another department's queue
-    (``executor_id`` None). Internal, since it names staff. Moving a card that already has an
-    owner or department elsewhere needs a reason; each move between departments is counted."""
+    (``executor_id`` None). Internal, since it names staff. Taking a card from an owner, or
+    sending it to another department's queue, needs a reason; giving an unowned card its first
+    owner does not. Each move between departments is counted."""
     if card.status == S.CLOSED:
         raise TransitionForbidden(
             "a closed card cannot be assigned; reopen it first", field="executor_id"
@@ -178,10 +179,15 @@ def assign(
             else "the card is already in this department's queue",
             field="executor_id",
         )
-    moving = card.executor_id is not None or department != card.department
-    if moving and len((reason or "").strip()) < MIN_TEXT:
+    # A reassignment (the card has an owner) or a hand-over to another department's queue
+    # ("not ours") says why; giving an unowned card its first owner needs no reason.
+    handed_over = executor_id is None and department != card.department
+    if (card.executor_id is not None or handed_over) and len((reason or "").strip()) < MIN_TEXT:
         raise TransitionForbidden(
-            "a reassignment needs a reason (why the current owner should not keep it)",
+            "a reassignment needs a reason (why the current owner should not keep it)"
+            if card.executor_id is not None
+            else "sending the card to another department's queue needs a reason (why it is "
+            "not this department's)",
             field="reason",
         )
     changes = [FieldChange(field="executor_id", before=card.executor_id, after=executor_id)]

@@ -140,8 +140,11 @@ def _timer(
     used = _active_time(start, met_at or now, pauses, calendar)
     if met_at is not None:
         state = TimerState.MET if used <= budget else TimerState.BREACHED
+        # Only the pauses before it was met moved its due time (a pause open now would
+        # otherwise push it years ahead).
+        before = [(lo, min(hi, met_at)) for lo, hi in pauses if lo < met_at]
         return Timer(
-            kind, state, start, budget, used, _due(start, budget, pauses, calendar), met_at
+            kind, state, start, budget, used, _due(start, budget, before, calendar), met_at
         )
     if used >= budget and budget > timedelta(0):
         state = TimerState.BREACHED

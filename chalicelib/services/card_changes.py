@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chalicelib.domain import lifecycle
+from chalicelib.domain import access, lifecycle
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import Card
 from chalicelib.domain.errors import ConflictError, TransitionForbidden
@@ -23,9 +23,13 @@ CardWithHistory = tuple[Card, list[HistoryEntry]]
 TimersOf = Callable[[Card, list[HistoryEntry]], list[Timer]]
 
 
-def current(number: str, expected_version: int, cards: CardRepository) -> CardWithHistory:
-    """The card and its history in one read, if the caller saw the current version."""
+def current(
+    principal: Principal, number: str, expected_version: int, cards: CardRepository
+) -> CardWithHistory:
+    """The card and its history in one read, if the caller may see it and saw its current
+    version. Who may not see the card learns nothing of it, not even its version."""
     card, history = cards.get_with_history(number)
+    access.require_view(principal, card)
     if card.version != expected_version:
         raise ConflictError(
             f"card {number} changed since you read it (you have version {expected_version}, "

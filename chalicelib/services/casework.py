@@ -159,7 +159,7 @@ def assign_card(
     directory: Directory,
     clock: Clock,
 ) -> CardWithHistory:
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     if command.executor_id is None:
         department = command.department or card.department
         if directory.department(department) is None:
@@ -199,7 +199,7 @@ def transition_card(
 ) -> CardWithHistory:
     """Move the card on; the requester is told of the changes they care about, in the same
     write (clarification needed, work resumed, resolved, closed)."""
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     access.require_transition(principal, card, command.to)
     if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
         spoken = (
@@ -232,7 +232,7 @@ def comment_on_card(
     directory: Directory,
     clock: Clock,
 ) -> CardWithHistory:
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     access.require_comment(principal, card, public=command.public)
     if command.public:
         _require_may_speak(principal, card, command.text, "public", directory)
@@ -258,7 +258,7 @@ def flag_card(
     clock: Clock,
 ) -> CardWithHistory:
     """Set the card's risk flags; clearing one is the manager's call."""
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     access.require_working_on(principal, card, "flag a risk")
     wanted = frozenset(command.flags)
     if not wanted <= RISK_FLAGS:
@@ -290,7 +290,7 @@ def create_subtask(
 ) -> tuple[CardWithHistory, Card]:
     """Ask another department for part of the work: a card of theirs, linked to this one,
     which cannot be resolved before it. Nothing of it reaches the requester."""
-    parent, history = current(number, command.version, cards)
+    parent, history = current(principal, number, command.version, cards)
     access.require_working_on(principal, parent, "ask another department")
     if directory.department(command.department) is None:
         raise ValidationFailed.single("department", f"unknown department {command.department!r}")
@@ -351,7 +351,7 @@ def explain_overdue(
     timers_of: TimersOf,
 ) -> CardWithHistory:
     """Why a deadline was missed and what happens next; a new deadline needs a manager."""
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     access.require_overdue_explanation(
         principal, card, new_deadline=command.next_step == NextStep.NEW_DEADLINE
     )

@@ -44,7 +44,7 @@ def write_reply(
     notify: Notifier,
 ) -> CardWithHistory:
     """Check the reply; send it, or keep it for the manager when it needs approval."""
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     _require_author(principal, card, command.kind)
     if command.kind == ReplyKind.FINAL:
         require_subtasks_done(card, cards)
@@ -107,7 +107,7 @@ def approve_reply(
     clock: Clock,
     notify: Notifier,
 ) -> CardWithHistory:
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     _require_approver(principal, card)
     reply = card.reply(reply_id)
     if reply is not None and reply.kind == ReplyKind.FINAL:
@@ -125,7 +125,7 @@ def reject_reply(
     cards: CardRepository,
     clock: Clock,
 ) -> CardWithHistory:
-    card, history = current(number, command.version, cards)
+    card, history = current(principal, number, command.version, cards)
     _require_approver(principal, card)
     change = replies.reject(
         card, reply_id, command.reason or "", actor=principal.actor, at=clock.now()

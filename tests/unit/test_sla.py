@@ -160,6 +160,18 @@ def test_waiting_for_the_requester_stops_every_clock_exactly():
     assert resumed.used == CALENDAR.between(msk(2026, 3, 2, 9), msk(2026, 3, 6, 12)) - paused_time
 
 
+def test_a_met_timer_keeps_its_own_due_time_while_the_card_waits():
+    story = Story(msk(2026, 3, 2, 9, 0)).at(2026, 3, 2, 9, 30).assign()
+    story.at(2026, 3, 2, 9, 40).move(Status.IN_PROGRESS)
+    # The question is the first reply, and the card waits from then on, open-ended.
+    story.at(2026, 3, 2, 10, 0).move(Status.NEEDS_CLARIFICATION)
+    paused = story.timers(2026, 3, 4, 12, 0)
+    first_reply = paused[T.FIRST_REPLY]
+    assert (first_reply.state, first_reply.met_at) == (TimerState.MET, msk(2026, 3, 2, 10, 0))
+    assert first_reply.due_at == msk(2026, 3, 2, 18, 0)  # its deadline, not years ahead
+    assert paused[T.DECISION].due_at is None  # the running ones wait without a due time
+
+
 def test_a_reopen_starts_a_new_round_for_decision_and_closure():
     story = Story(msk(2026, 3, 2, 9, 0)).at(2026, 3, 2, 9, 10).assign()
     story.at(2026, 3, 2, 9, 20).move(Status.IN_PROGRESS)

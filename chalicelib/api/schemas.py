@@ -136,7 +136,9 @@ class CardRead(CardSummary):
         """``shown``: the card as the caller may see it (the services decided; this renders)."""
         card, history = shown.card, shown.history
         summary = CardSummary.of(
-            Shown(card, history, shown.personal_data_hidden), tree
+            Shown(card, history, shown.personal_data_hidden),
+            tree,
+            overdue_since=shown.overdue_since,
         ).model_dump()
         return cls(
             **summary,

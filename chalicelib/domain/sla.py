@@ -251,3 +251,16 @@ def _status_reached(
 def _last_reopen(entries: list[HistoryEntry]) -> datetime | None:
     reopens = [e.at for e in entries if e.action == Action.REOPENED]
     return reopens[-1] if reopens else None
+
+
+def overdue_since(status: Status, timers: list[Timer]) -> datetime | None:
+    """When the earliest deadline the card missed and has not met since passed: it is overdue
+    from then (the overdue list and the card show this one time). None: not overdue."""
+    missed = [
+        t.due_at
+        for t in timers
+        if t.state == TimerState.BREACHED and t.met_at is None and t.due_at is not None
+    ]
+    if status == Status.CLOSED or not missed:
+        return None
+    return min(missed)

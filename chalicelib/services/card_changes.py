@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.domain import access, lifecycle
 from chalicelib.domain.access import Principal
@@ -15,7 +16,7 @@ from chalicelib.domain.errors import ConflictError, TransitionForbidden
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.personal_data import shown_to
-from chalicelib.domain.sla import Timer
+from chalicelib.domain.sla import Timer, overdue_since
 from chalicelib.observability import logger
 from chalicelib.ports import CardRepository
 
@@ -75,6 +76,7 @@ class StaffCard:
     personal_data_hidden: bool
     timers: list[Timer]
     subtasks: list[Card]
+    overdue_since: datetime | None  # what the overdue list says of it, by the same rule
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,13 @@ class CardShowing:
     def __call__(self, principal: Principal, found: CardWithHistory) -> StaffCard:
         card, history = found
         shown = shown_to(principal, card, history)
+        timers = self.timers_of(card, history)
         return StaffCard(
             card=shown.card,
             history=shown.history,
             personal_data_hidden=shown.personal_data_hidden,
-            timers=self.timers_of(card, history),
+            timers=timers,
             # One read per subtask, only for the few cards that have any.
             subtasks=[self.cards.get(number) for number in card.subtasks],
+            overdue_since=overdue_since(card.status, timers),
         )

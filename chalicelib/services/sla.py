@@ -21,7 +21,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role, StaffMember
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.history import SYSTEM, HistoryEntry
-from chalicelib.domain.sla import Timer, TimerKind, TimerState
+from chalicelib.domain.sla import Timer, TimerKind, overdue_since
 from chalicelib.domain.sla_notices import (
     Audience,
     Notice,
@@ -145,14 +145,8 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
 
 def missed_deadline(card: Card, timers: list[Timer]) -> MissedDeadline | None:
     """The earliest deadline the open card missed and has not met since: it is overdue."""
-    missed = [
-        t.due_at
-        for t in timers
-        if t.state == TimerState.BREACHED and t.met_at is None and t.due_at is not None
-    ]
-    if card.status == Status.CLOSED or not missed:
-        return None
-    return MissedDeadline(department=card.department, due_at=min(missed))
+    since = overdue_since(card.status, timers)
+    return None if since is None else MissedDeadline(department=card.department, due_at=since)
 
 
 def sweep(*, ports: SlaPorts, policies: SlaPolicies) -> SweepReport:

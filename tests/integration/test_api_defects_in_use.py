@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import card_form
@@ -11,7 +13,15 @@ from tests.integration.conftest import body
 
 @pytest.fixture
 def api(make_api):
-    return make_api(routing_rules=queue_only_rules())  # cards wait unassigned in their queue
+    from chalicelib.adapters.memory_mail import RecordingMailer
+    from chalicelib.adapters.memory_sla import InMemoryEscalations, InMemoryTimerScheduler
+
+    return make_api(
+        routing_rules=queue_only_rules(),  # cards wait unassigned in their queue
+        scheduler=InMemoryTimerScheduler(),
+        escalations=InMemoryEscalations(),
+        mailer=RecordingMailer(),
+    )
 
 
 def _card(api, **form) -> str:
@@ -76,3 +86,16 @@ def test_a_list_without_a_department_says_the_parameter_is_required(api, path):
         (problem,) = body(answer)["error"]["fields"]
         assert problem["field"] == "department"
         assert "unknown department" not in problem["problem"]
+
+
+def test_an_overdue_card_says_since_when_as_the_overdue_list_does(api, clock):
+    number = _card(api)
+    api.container.sla.sweep()
+    assert body(api.get(f"/staff/cards/{number}", staff="mgr-sergey"))["overdue_since"] is None
+    clock.advance(timedelta(days=10))
+    api.container.sla.sweep()
+    (listed,) = body(api.get("/staff/overdue?department=roads", staff="mgr-sergey"))["cards"]
+    detail = body(api.get(f"/staff/cards/{number}", staff="mgr-sergey"))
+    assert listed["number"] == number
+    assert listed["overdue_since"] is not None
+    assert detail["overdue_since"] == listed["overdue_since"]

@@ -53,7 +53,7 @@ class FlakyMailer(RecordingMailer):
 class Town:
     """A card registered Monday 2 March 2026, 9:00 Moscow time, and everything that watches it."""
 
-    def __init__(self, mailer: RecordingMailer | None = None) -> None:
+    def __init__(self, mailer: RecordingMailer | None = None, **form: Any) -> None:
         self.clock = ManualClock(msk(2026, 3, 2, 9, 0))
         self.cards = InMemoryCardRepository()
         self.notices = InMemoryNoticeLog()
@@ -72,7 +72,7 @@ class Town:
             clock=self.clock,
             templates=InMemoryTemplates(self.clock.now),
         )
-        self.number = self.new_card()
+        self.number = self.new_card(**form)
 
     def new_card(self, **form: Any) -> str:
         return submit(self.cards, self.clock, DIRECTORY, **form).card.number
@@ -119,6 +119,25 @@ def test_a_new_card_is_due_at_once_and_its_check_sets_the_next_moment():
     assert town.scheduler.timers == {town.number: msk(2026, 3, 2, 9, 30)}
     assert town.due_now() == []
     assert town.cards.due(msk(2026, 3, 2, 9, 30), limit=10).numbers == [town.number]
+
+
+def test_a_russian_subject_reads_back_word_for_word():
+    """Staff mail in Russian: the encoded subject decodes to the rendered one, every space kept
+    (a header of one encoded-word per word would lose them in every mail reader)."""
+    town = Town(subject="Яма на дороге у остановки «Ленина»")
+    russian = SlaPolicies(
+        deadlines=POLICIES.deadlines, mail=MailPolicy(timezone=MSK, default_locale="ru")
+    )
+    sla_watch.check_card(town.number, ports=town.ports, policies=russian)
+    town.at(2026, 3, 2, 9, 30)
+    sla_watch.check_card(town.number, ports=town.ports, policies=russian)
+    [(_, subject)] = town.mails()
+    assert subject == (
+        f"[#{town.number}] Напоминание: регистрация до 02.03.2026 10:00 (использовано 50%) — "
+        "Яма на дороге у остановки «Ленина»"
+    )
+    raw_subject = town.mailer.sent[0].raw.split(b"\r\n\r\n")[0]
+    assert max(len(line) for line in raw_subject.split(b"\r\n")) <= 78  # folded, not one word
 
 
 def test_a_reminder_goes_once_to_the_manager_while_nobody_is_assigned():

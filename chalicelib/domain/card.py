@@ -83,13 +83,20 @@ class RequesterKind(StrEnum):
 
 
 class Requester(_Frozen):
-    full_name: str
+    full_name: str  # as staff see it; a placeholder ("Phone caller") when the name is not known
     email: str | None = None
     phone: str | None = None
     preferred_channel: ContactChannel
     kind: RequesterKind = RequesterKind.INDIVIDUAL
     # The language messages to them are written in (None: the town's default).
     locale: str | None = None
+    # False when nobody gave a name (an IVR call): messages greet without one.
+    name_known: bool = True
+
+    @property
+    def greeting_name(self) -> str:
+        """The name messages greet with; empty when it is not known."""
+        return self.full_name if self.name_known else ""
 
     @property
     def contact_key(self) -> str | None:

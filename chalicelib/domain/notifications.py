@@ -49,7 +49,7 @@ class Audience(StrEnum):
 
 # Every variable a requester's template may use, with what it holds (shown to administrators).
 PUBLIC_VARIABLES: dict[str, str] = {
-    "full_name": "the requester's name as they gave it",
+    "full_name": "the requester's name as they gave it (empty when they gave none)",
     "number": "the card number, e.g. 2026-000042",
     "summary": "the request's subject, shortened to 120 characters",
     "registered_on": "registration date and time (town time)",
@@ -185,7 +185,7 @@ def context(
 ) -> dict[str, object]:
     """The variables of a requester's message: the card's public facts and the occasion."""
     values: dict[str, object] = {
-        "full_name": card.requester.full_name,
+        "full_name": card.requester.greeting_name,
         "number": card.number,
         "summary": _summary(card.subject),
         "registered_on": _local(card.created_at, tz),

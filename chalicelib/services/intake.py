@@ -57,10 +57,12 @@ def submit_request(
     policy: IntakePolicy,
     route: Router,
     receipt: ReceiptWriter | None = None,
+    name_known: bool = True,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
-    ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body.
+    ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body;
+    so is ``name_known`` (False: the form's name is a placeholder, nobody gave one).
     ``receipt`` writes the requester's confirmation, queued in the same write as the card
     (each channel confirms in its own way: the mail channel answers in the sender's thread).
     """
@@ -71,7 +73,7 @@ def submit_request(
         if existing is not None:
             return _replay(existing, request_hash, cards)
     token = new_access_token()
-    card = _new_card(form, channel, cards, clock, policy, token, route)
+    card = _new_card(form, channel, cards, clock, policy, token, route, name_known)
     record = (
         IdempotencyRecord(
             key=idempotency_key,
@@ -142,9 +144,10 @@ def _new_card(
     policy: IntakePolicy,
     token: str,
     route: Router,
+    name_known: bool,
 ) -> Card:
     now = clock.now()
-    requester = Requester(**form.requester.model_dump())
+    requester = Requester(**form.requester.model_dump(), name_known=name_known)
     routed = route(
         Arrival(
             category=form.category,
@@ -233,12 +236,18 @@ class Intake:
     receipt: ReceiptWriter | None
 
     def submit(
-        self, form: CardCreate, *, key: str | None, channel: Channel = Channel.WEB
+        self,
+        form: CardCreate,
+        *,
+        key: str | None,
+        channel: Channel = Channel.WEB,
+        name_known: bool = True,
     ) -> IntakeReceipt:
         """``key``: the client's Idempotency-Key (or a channel's delivery id)."""
         return submit_request(
             form,
             channel=channel,
+            name_known=name_known,
             idempotency_key=key,
             cards=self.cards,
             directory=self.directory,

@@ -32,7 +32,12 @@ Answer = dict[str, str]
 CONTACT_KEY_PREFIX = "connect:"
 KNOWN_LIMIT = 5
 # The requester's name on a card when the IVR does not know the caller.
-UNKNOWN_CALLER = {"en": "Phone caller", "ru": "Звонок"}
+UNKNOWN_CALLER = {"en": "Phone caller", "ru": "Звонок"}  # staff's word for a caller unnamed
+BY_PHONE = {"en": "phone", "ru": "звонок"}
+VOICEMAIL = {
+    "en": "Voicemail: the recording follows.",
+    "ru": "Голосовое сообщение: запись ниже.",
+}
 DESCRIPTION_MAX = 5000
 
 
@@ -92,7 +97,8 @@ def status_by_number(
     try:
         card = ports.cards.get(number)
     except NotFound:
-        return {"result": "not_found" if code else "verify"}
+        # The same answers as for a request of another phone: trying numbers tells nothing.
+        return {"result": "not_found"} if code else {"result": "verify", "number": number}
     if not same_caller(card, call.phone):
         if not code:
             return {"result": "verify", "number": number}
@@ -141,21 +147,24 @@ def create_card(
         return {"result": "invalid_topic", "topics": ",".join(sorted(policy.config.ivr_topics))}
     label = ports.directory.categories().label(category, call.locale)
     words = " ".join(description.split())[:DESCRIPTION_MAX]
-    name = _known_name(call, ports) or UNKNOWN_CALLER.get(call.locale, UNKNOWN_CALLER["en"])
+    known = _known_name(call, ports)
+    name = known or UNKNOWN_CALLER.get(call.locale, UNKNOWN_CALLER["en"])
     try:
         form = _ivr_form(call, category, label, words, name)
     except ValidationError as invalid:
         # Field names only: the values are the caller's (an odd number, their words).
         fields = ",".join(".".join(str(p) for p in e["loc"]) for e in invalid.errors())
         return {"result": "invalid", "problem": f"cannot make a card: {fields}"}
-    return _created(call, form, ports, policy)
+    return _created(call, form, ports, name_known=known is not None)
 
 
 def _ivr_form(call: Call, category: str, label: str, words: str, name: str) -> CardCreate:
     return CardCreate.model_validate(
         {
-            "subject": f"{label} (phone)"[:200],
-            "description": words if len(words) >= 3 else "Voicemail: the recording follows.",
+            "subject": f"{label} ({BY_PHONE.get(call.locale, BY_PHONE['en'])})"[:200],
+            "description": words
+            if len(words) >= 3
+            else VOICEMAIL.get(call.locale, VOICEMAIL["en"]),
             "category": category,
             "requester": {
                 "full_name": name,
@@ -167,9 +176,9 @@ def _ivr_form(call: Call, category: str, label: str, words: str, name: str) -> C
     )
 
 
-def _created(call: Call, form: CardCreate, ports: PhonePorts, policy: PhonePolicy) -> Answer:
+def _created(call: Call, form: CardCreate, ports: PhonePorts, *, name_known: bool) -> Answer:
     key = f"{CONTACT_KEY_PREFIX}{call.contact_id}"
-    receipt = ports.intake.submit(form, key=key, channel=Channel.PHONE)
+    receipt = ports.intake.submit(form, key=key, channel=Channel.PHONE, name_known=name_known)
     number = receipt.card.number
     return {
         "result": "created",

@@ -168,7 +168,9 @@ class CardRead(CardSummary):
             timers=[TimerRead.of(timer) for timer in shown.timers],
             next_statuses=[
                 NextStatusView(to=n.to, requires=n.requires, blocked_by=n.blocked_by)
-                for n in next_statuses(card)
+                for n in next_statuses(
+                    card, open_subtasks=any(not s.status.is_final for s in shown.subtasks)
+                )
             ],
         )
 

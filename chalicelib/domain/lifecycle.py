@@ -118,16 +118,21 @@ class NextStatus:
     blocked_by: str | None = None
 
 
-def next_statuses(card: Card) -> list[NextStatus]:
-    """Where the card may go from here: what a console offers, with the field each needs."""
+def next_statuses(card: Card, *, open_subtasks: bool = False) -> list[NextStatus]:
+    """Where the card may go from here: what a console offers, with the field each needs.
+    ``open_subtasks``: work asked of other departments is not done, so the card can be
+    neither resolved nor closed yet."""
     options = []
     for target in sorted(ALLOWED_TRANSITIONS[card.status], key=list(Status).index):
+        requires = _NEEDS[target][0] if target in _NEEDS else None
         if card.status.is_final and target in (S.IN_PROGRESS, S.RECEIVED):
             options.append(NextStatus(target, "reason"))
         elif target == S.IN_PROGRESS and card.executor_id is None:
             options.append(NextStatus(target, None, "executor_id"))
+        elif target.is_final and open_subtasks:
+            options.append(NextStatus(target, requires, "subtasks"))
         else:
-            options.append(NextStatus(target, _NEEDS[target][0] if target in _NEEDS else None))
+            options.append(NextStatus(target, requires))
     return options
 
 

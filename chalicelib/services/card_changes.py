@@ -55,12 +55,12 @@ def save(
 
 
 def require_subtasks_done(card: Card, cards: CardRepository) -> None:
-    """A card is resolved when the work it asked other departments for is done."""
+    """A card is resolved or closed when the work it asked other departments for is done."""
     still_open = [s for s in (cards.get(n) for n in card.subtasks) if not s.status.is_final]
     if still_open:
         listed = ", ".join(f"{s.number} ({s.department}, {s.status.value})" for s in still_open)
         raise TransitionForbidden(
-            f"subtasks are still open: {listed}; the card is resolved when they are",
+            f"subtasks are still open: {listed}; the card is resolved or closed when they are",
             field="subtasks",
         )
 

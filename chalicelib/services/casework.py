@@ -20,7 +20,7 @@ from chalicelib.domain import access, collaboration, lifecycle, replies, sla_ove
 from chalicelib.domain.access import Principal
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import RISK_FLAGS, Card, Status, format_card_number
-from chalicelib.domain.directory import Department, Role, StaffMember
+from chalicelib.domain.directory import CategoryTree, Department, Role, StaffMember
 from chalicelib.domain.errors import (
     FieldProblem,
     PermissionDenied,
@@ -210,7 +210,7 @@ def transition_card(
             command.reason,
         )  # the change speaks to the requester
         _require_may_speak(principal, card, " ".join(t for t in spoken if t), "to", directory)
-    if command.to == Status.RESOLVED:
+    if command.to.is_final:
         require_subtasks_done(card, cards)
     details = lifecycle.TransitionDetails(
         question=command.question,
@@ -301,6 +301,8 @@ def create_subtask(
                 "executor_id", f"{command.executor_id!r} is not staff of {command.department!r}"
             )
     collaboration.check_subtask(parent, command.department, command.text)
+    tree = directory.categories()
+    category = _subtask_topic(command, parent, tree)
     now = clock.now()
     year = now.astimezone(policy.timezone).year
     child = parent.model_copy(
@@ -309,12 +311,15 @@ def create_subtask(
             "number": format_card_number(year, cards.next_number(year)),
             "subject": _first_line(command.text),
             "description": command.text,
+            "category": category,
+            # The parent's personal data comes along: sensitive if either topic is.
+            "sensitive": parent.sensitive or tree.is_sensitive(category),
             "department": command.department,
             "executor_id": command.executor_id,
             "status": Status.RECEIVED,
             "created_at": now,
             "updated_at": now,
-            "first_response_due": policy.first_response_due(parent.category, parent.priority, now),
+            "first_response_due": policy.first_response_due(category, parent.priority, now),
             "routing": None,
             "manual_control": (),
             "transfers": 0,
@@ -416,6 +421,19 @@ def _manager_of(department: str, directory: Directory) -> str | None:
         m.id for m in directory.staff() if Role.MANAGER in m.roles and department in m.departments
     )
     return managers[0] if managers else None
+
+
+def _subtask_topic(command: SubtaskCreate, parent: Card, tree: CategoryTree) -> str:
+    """The subtask's own topic, one of its department's: its reports and breach reviews count
+    it there. A department without topics of its own keeps the parent's."""
+    theirs = [code for code in tree.leaf_codes if tree.department_for(code) == command.department]
+    if command.category is None:
+        return theirs[0] if theirs else parent.category
+    if command.category not in theirs:
+        raise ValidationFailed.single(
+            "category", f"{command.category!r} is not a topic of {command.department!r}"
+        )
+    return command.category
 
 
 def _first_line(text: str) -> str:

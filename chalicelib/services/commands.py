@@ -271,6 +271,10 @@ class SubtaskCreate(_Command):
 
     department: Text
     text: LongText = Field(description="What the other department is asked to do.")
+    category: Text | None = Field(
+        default=None,
+        description="The subtask's topic, one of that department's; default: its first topic.",
+    )
     executor_id: Text | None = Field(
         default=None, description="An executor there; default: the department's queue."
     )

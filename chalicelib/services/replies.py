@@ -26,6 +26,8 @@ from chalicelib.services.card_changes import (
 from chalicelib.services.commands import ReplyCreate, ReplyDecision
 from chalicelib.services.notifications import Notifier
 
+# A final answer resolves the card, a refusal closes it: both wait for the subtasks.
+ENDS_THE_WORK = frozenset({ReplyKind.FINAL, ReplyKind.REFUSAL})
 KIND_OF = {
     ReplyKind.ANSWER: NotificationKind.REPLY,
     ReplyKind.FINAL: NotificationKind.FINAL_REPLY,
@@ -46,7 +48,7 @@ def write_reply(
     """Check the reply; send it, or keep it for the manager when it needs approval."""
     card, history = current(principal, number, command.version, cards)
     _require_author(principal, card, command.kind)
-    if command.kind == ReplyKind.FINAL:
+    if command.kind in ENDS_THE_WORK:
         require_subtasks_done(card, cards)
     written = _draft_of(command)
     now = clock.now()
@@ -110,7 +112,7 @@ def approve_reply(
     card, history = current(principal, number, command.version, cards)
     _require_approver(principal, card)
     reply = card.reply(reply_id)
-    if reply is not None and reply.kind == ReplyKind.FINAL:
+    if reply is not None and reply.kind in ENDS_THE_WORK:
         require_subtasks_done(card, cards)
     change = replies.approve(card, reply_id, actor=principal.actor, at=clock.now())
     return save(change, history, cards, _message(change, notify))

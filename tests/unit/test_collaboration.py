@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain import lifecycle
 from chalicelib.domain.card import ControlReason, Status
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import PermissionDenied, TransitionForbidden, ValidationFailed
@@ -177,8 +178,14 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
         ask(EXECUTOR, department="roads")
     with pytest.raises(ValidationFailed):
         ask(EXECUTOR, executor_id="ex-ivan")  # not lighting staff
+    with pytest.raises(ValidationFailed) as foreign:
+        ask(EXECUTOR, category="roads.potholes")  # not a lighting topic
+    assert [p.field for p in foreign.value.problems] == ["category"]
     (parent, history), child = ask(EXECUTOR)
     assert parent.subtasks == (child.number,)
+    # Its own topic, one of lighting's: reports and breach reviews count it there.
+    assert child.category.startswith("lighting.")
+    assert parent.category == "roads.potholes"
     assert (child.parent, child.department, child.executor_id) == (parent.number, "lighting", None)
     assert history[-1].action.value == "subtask_created"
     assert not history[-1].is_public
@@ -203,6 +210,15 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
         move(EXECUTOR, town.number, Status.RESOLVED, resolution="Patched")
     assert held.value.field == "subtasks"
     assert child.number in held.value.message
+    with pytest.raises(TransitionForbidden) as closing:  # closing is held the same way
+        move(OPERATOR, town.number, Status.CLOSED, closure_reason="Duplicate")
+    assert closing.value.field == "subtasks"
+    offered = {
+        n.to: n.blocked_by
+        for n in lifecycle.next_statuses(town.cards.get(town.number), open_subtasks=True)
+    }
+    assert offered[Status.RESOLVED] == "subtasks"
+    assert offered[Status.CLOSED] == "subtasks"
 
     staff.assign_card(
         LIGHTING_MANAGER,

@@ -70,6 +70,9 @@ def test_a_caller_who_gave_no_name_is_greeted_without_one_in_their_language(town
     assert greeting.text.startswith("Здравствуйте!")
     assert "Звонок" not in greeting.text
     english = town.cards.get(town.phone.create(_call("en-1"), "1", "A pothole")["number"])
-    assert "Phone caller" not in town.notifier.preview(
-        english, Occasion(NotificationKind.RECEIPT), at=clock.now()
-    ).text
+    assert (
+        "Phone caller"
+        not in town.notifier.preview(
+            english, Occasion(NotificationKind.RECEIPT), at=clock.now()
+        ).text
+    )

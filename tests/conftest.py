@@ -145,7 +145,6 @@ def card_form(**overrides: Any) -> dict[str, Any]:
         "subject": "Pothole on Lenina street",
         "description": "A deep pothole next to the bus stop at Lenina 5.",
         "category": "roads.potholes",
-        "priority": "normal",
         "requester": {
             "full_name": "Anna Ivanova",
             "email": "anna@example.org",

@@ -28,8 +28,8 @@ from chalicelib.domain.signed_links import status_page_url
 from chalicelib.services.commands import (
     AccessCodeCheck,
     AttachmentRequest,
-    CardCreate,
     MessageCreate,
+    RequestCreate,
     SurveyCreate,
 )
 
@@ -64,7 +64,7 @@ def categories() -> Response:
     "POST",
     summary="Submit a request (web form)",
     tag=TAG,
-    request=CardCreate,
+    request=RequestCreate,
     response=IntakeReceiptView,
     status=201,
     headers=("Idempotency-Key",),
@@ -72,7 +72,7 @@ def categories() -> Response:
 )
 def submit() -> Response:
     c = container()
-    receipt = c.intake.submit(body(CardCreate), key=idempotency_key())
+    receipt = c.intake.submit(body(RequestCreate).as_card(), key=idempotency_key())
     card = receipt.card
     view = IntakeReceiptView(
         number=card.number,

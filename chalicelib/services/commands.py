@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -40,7 +40,9 @@ class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RequesterIn(_Command):
+class ContactIn(_Command):
+    """Who the requester is and how to reach them, as they give it."""
+
     full_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)
     ]
@@ -57,17 +59,22 @@ class RequesterIn(_Command):
     locale: Literal["en", "ru"] | None = Field(
         default=None, description="Language of the messages we send (default: the town's)."
     )
-    kind: RequesterKind = Field(
-        default=RequesterKind.INDIVIDUAL,
-        description="Priority groups and collective requests may be routed differently.",
-    )
 
     @model_validator(mode="after")
-    def _reachable_on_preferred_channel(self) -> RequesterIn:
+    def _reachable_on_preferred_channel(self) -> Self:
         needs = "email" if self.preferred_channel == ContactChannel.EMAIL else "phone"
         if getattr(self, needs) is None:
             raise ValueError(f"preferred_channel {self.preferred_channel.value} needs {needs}")
         return self
+
+
+class RequesterIn(ContactIn):
+    """A requester as a channel or staff record them (the public form cannot set ``kind``)."""
+
+    kind: RequesterKind = Field(
+        default=RequesterKind.INDIVIDUAL,
+        description="Priority groups and collective requests may be routed differently.",
+    )
 
 
 class ConsentIn(_Command):
@@ -90,18 +97,43 @@ class LocationIn(_Command):
         return self
 
 
+Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
+DANGER = "Danger to people: the department's manager reviews it first (not a priority)."
+
+
 class CardCreate(_Command):
-    """A new request, as the web form (or an API client) sends it."""
+    """A new request as intake takes it from any channel (each channel fills in what it knows;
+    priority and the requester's kind only from channels staff speak through)."""
 
     subject: ShortText
     description: LongText
-    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")] = Field(
+    category: Category = Field(
         description="Leaf code of the two-level category tree, e.g. roads.potholes"
     )
     priority: Priority = Priority.NORMAL
     requester: RequesterIn
     consent: ConsentIn | None = None
     location: LocationIn | None = None
+    danger: bool = Field(default=False, description=DANGER)
+
+
+class RequestCreate(_Command):
+    """A new request as the public web form (or an API client) sends it. Priority comes from
+    the routing rules and staff, the requester's kind from staff: a citizen sets neither, but
+    may say there is danger to people."""
+
+    subject: ShortText
+    description: LongText
+    category: Category = Field(
+        description="Leaf code of the two-level category tree, e.g. roads.potholes"
+    )
+    requester: ContactIn
+    consent: ConsentIn | None = None
+    location: LocationIn | None = None
+    danger: bool = Field(default=False, description=DANGER)
+
+    def as_card(self) -> CardCreate:
+        return CardCreate.model_validate(self.model_dump())
 
 
 class MessageCreate(_Command):

@@ -155,6 +155,7 @@ def _new_card(
             requester=requester,
             location=Location(**form.location.model_dump()) if form.location else None,
             at=now,
+            danger=form.danger,
         )
     )
     # Numbered after routing: a refused district does not use up a number.

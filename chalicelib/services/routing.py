@@ -40,7 +40,7 @@ from chalicelib.ports import CardRepository, Directory, RoutingRules
 CONTROL_WORDS = {
     ControlReason.STAFF_COMPLAINT: "complaint about staff",
     ControlReason.REPEATED: "repeated request",
-    ControlReason.SAFETY: "safety risk",
+    ControlReason.SAFETY: "safety risk (danger to people)",
     ControlReason.PERSONAL_DATA: "personal-data risk",
     ControlReason.PUBLIC_RESONANCE: "public-resonance risk",
 }
@@ -62,6 +62,7 @@ class Arrival:
     requester: Requester
     location: Location | None
     at: datetime
+    danger: bool = False  # the requester says people are in danger: the manager looks first
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,8 @@ def _manual_control(
     reasons: list[ControlReason] = []
     if directory.categories().needs_manual_control(arrival.category):
         reasons.append(ControlReason.STAFF_COMPLAINT)
+    if arrival.danger:
+        reasons.append(ControlReason.SAFETY)
     repeat_of = None
     contact = arrival.requester.contact_key
     if contact and not directory.categories().is_general(arrival.category):

@@ -81,6 +81,7 @@
                    preferred_channel: $("preferred_channel").value, locale: i18n.lang },
       location: hasLocation ? location : null,
       consent: { accepted: $("consent").checked, text_version: consentVersion },
+      danger: $("danger").checked,
     };
   }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.test_status_page import CHROMIUM_ARGS, PHONE, browser  # noqa: F401 - fixture
 
@@ -67,11 +68,17 @@ def test_a_resident_reports_a_pothole_from_a_phone(local_stack, browser, tmp_pat
     assert serious_violations(page) == []
     shoot(page, "submit-errors-360")
     page.get_by_label("I agree").check()
+    page.get_by_label("People are in danger").check()
     page.get_by_role("button", name="Send request").click()
     page.get_by_role("heading", name="Your request is registered").wait_for()
     number = page.locator("#number").inner_text()
     assert number.startswith("20")
     assert "-" in number
+    # Danger to people: the department's manager reviews it first (no priority from the form).
+    staff = {"Authorization": f"Bearer {stack.tokens['op-olga']}"}
+    card = requests.get(f"{stack.url}/staff/cards/{number}", headers=staff, timeout=10).json()
+    assert "safety" in card["manual_control"]
+    assert card["priority"] == "normal"
     assert page.locator("#photo-failed").is_hidden()
     assert serious_violations(page) == []
     shoot(page, "submit-done-360")

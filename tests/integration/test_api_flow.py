@@ -91,6 +91,21 @@ def test_the_whole_flow_from_submission_to_closure(api):
         assert internal not in text
 
 
+def test_a_citizen_sets_neither_priority_nor_their_kind_but_may_report_danger(api):
+    urgent = api.post("/requests", card_form(priority="urgent"))
+    assert urgent.status_code == 400
+    assert [f["field"] for f in body(urgent)["error"]["fields"]] == ["priority"]
+    collective = card_form()
+    collective["requester"] = {**collective["requester"], "kind": "priority_group"}
+    refused = api.post("/requests", collective)
+    assert [f["field"] for f in body(refused)["error"]["fields"]] == ["requester.kind"]
+    number = body(api.post("/requests", card_form(danger=True)))["number"]
+    card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
+    assert card["priority"] == "normal"  # the rules set priority, not the form
+    assert "safety" in card["manual_control"]  # the department's manager reviews it first
+    assert "danger to people" in card["routing"]["reason"]
+
+
 def test_a_retried_submission_returns_the_same_card(api):
     first = api.post("/requests", card_form(), headers={"Idempotency-Key": "again"})
     second = api.post("/requests", card_form(), headers={"Idempotency-Key": "again"})

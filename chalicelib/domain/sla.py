@@ -96,6 +96,7 @@ def timers(
     created = entries[0].at
     pauses = _pauses(entries, now)
     round_start = _last_reopen(entries) or created
+    agreed = _with_agreed_deadline(targets, entries, round_start, pauses, calendar)
     return [
         _timer(
             TimerKind.REGISTRATION, created, _registered_at(entries), targets, pauses, calendar, now
@@ -107,7 +108,7 @@ def timers(
             TimerKind.DECISION,
             round_start,
             _status_reached(entries, Status.RESOLVED, round_start),
-            _with_agreed_deadline(targets, entries, round_start, pauses, calendar),
+            agreed,
             pauses,
             calendar,
             now,
@@ -116,7 +117,7 @@ def timers(
             TimerKind.CLOSURE,
             round_start,
             _status_reached(entries, Status.CLOSED, round_start),
-            targets,
+            agreed,
             pauses,
             calendar,
             now,
@@ -209,7 +210,8 @@ def _with_agreed_deadline(
     pauses: list[Span],
     calendar: BusinessCalendar,
 ) -> SlaTargets:
-    """A manager's new decision deadline becomes the decision budget of the current round."""
+    """A manager's new decision deadline becomes the decision budget of the current round; the
+    closure moves with it, keeping its time after the decision, if it would fall earlier."""
     agreed = None
     for entry in entries:
         for change in entry.changes:
@@ -218,7 +220,8 @@ def _with_agreed_deadline(
     if agreed is None:
         return targets
     budget = _active_time(round_start, agreed, pauses, calendar)
-    return replace(targets, decision=budget, closure=max(targets.closure, budget))
+    after_decision = max(targets.closure - targets.decision, timedelta(0))
+    return replace(targets, decision=budget, closure=max(targets.closure, budget + after_decision))
 
 
 def _registered_at(entries: list[HistoryEntry]) -> datetime | None:

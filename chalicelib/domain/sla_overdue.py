@@ -14,7 +14,7 @@ from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import Action, Actor, FieldChange, HistoryEntry, InternalNote
 from chalicelib.domain.lifecycle import Change
-from chalicelib.domain.sla import DECISION_DEADLINE, Timer
+from chalicelib.domain.sla import DECISION_DEADLINE, Timer, overdue_since
 
 # The history field a breach is recorded in: "<timer>@<round start>", one per timer and round.
 DEADLINE_MISSED = "deadline_missed"
@@ -121,3 +121,18 @@ def explain_overdue(
         internal_note=InternalNote(text=note),
     )
     return Change(card=card.model_copy(update=updates), entry=entry)
+
+
+def require_explained(card: Card, history: list[HistoryEntry], timers: list[Timer]) -> None:
+    """An overdue card is resolved or closed only once why it slipped and what happens next
+    are on record (an explanation given after its earliest unmet deadline passed)."""
+    since = overdue_since(card.status, timers)
+    if since is None:
+        return
+    if any(e.action == Action.OVERDUE_EXPLAINED and e.at >= since for e in history):
+        return
+    raise TransitionForbidden(
+        f"card {card.number} is overdue since {since.isoformat()}: record why and the next step "
+        f"first (POST /staff/cards/{card.number}/overdue)",
+        field="overdue",
+    )

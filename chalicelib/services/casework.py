@@ -196,9 +196,11 @@ def transition_card(
     directory: Directory,
     clock: Clock,
     notify: Notifier,
+    timers_of: TimersOf,
 ) -> CardWithHistory:
     """Move the card on; the requester is told of the changes they care about, in the same
-    write (clarification needed, work resumed, resolved, closed)."""
+    write (clarification needed, work resumed, resolved, closed). An overdue card is resolved
+    or closed once the miss is explained; a card with open subtasks once they are done."""
     card, history = current(principal, number, command.version, cards)
     access.require_transition(principal, card, command.to)
     if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
@@ -210,8 +212,9 @@ def transition_card(
             command.reason,
         )  # the change speaks to the requester
         _require_may_speak(principal, card, " ".join(t for t in spoken if t), "to", directory)
-    if command.to.is_final:
+    if command.to.is_final and not card.status.is_final:
         require_subtasks_done(card, cards)
+        sla_overdue.require_explained(card, history, timers_of(card, history))
     details = lifecycle.TransitionDetails(
         question=command.question,
         resolution=command.resolution,
@@ -536,6 +539,7 @@ class Casework:
             directory=self.directory,
             clock=self.clock,
             notify=self.notify,
+            timers_of=self.show.timers_of,
         )
         return self.show(principal, changed)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib import templating
-from chalicelib.domain import access, replies
+from chalicelib.domain import access, replies, sla_overdue
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import ApprovalReason, Card, ReplyKind, ReplyStatus, Status
 from chalicelib.domain.errors import PermissionDenied
@@ -19,6 +19,7 @@ from chalicelib.services.card_changes import (
     CardShowing,
     CardWithHistory,
     StaffCard,
+    TimersOf,
     current,
     require_subtasks_done,
     save,
@@ -44,12 +45,14 @@ def write_reply(
     directory: Directory,
     clock: Clock,
     notify: Notifier,
+    timers_of: TimersOf,
 ) -> CardWithHistory:
     """Check the reply; send it, or keep it for the manager when it needs approval."""
     card, history = current(principal, number, command.version, cards)
     _require_author(principal, card, command.kind)
     if command.kind in ENDS_THE_WORK:
         require_subtasks_done(card, cards)
+        sla_overdue.require_explained(card, history, timers_of(card, history))
     written = _draft_of(command)
     now = clock.now()
     reasons, found = _checked(card, written, directory, now)
@@ -108,12 +111,14 @@ def approve_reply(
     cards: CardRepository,
     clock: Clock,
     notify: Notifier,
+    timers_of: TimersOf,
 ) -> CardWithHistory:
     card, history = current(principal, number, command.version, cards)
     _require_approver(principal, card)
     reply = card.reply(reply_id)
     if reply is not None and reply.kind in ENDS_THE_WORK:
         require_subtasks_done(card, cards)
+        sla_overdue.require_explained(card, history, timers_of(card, history))
     change = replies.approve(card, reply_id, actor=principal.actor, at=clock.now())
     return save(change, history, cards, _message(change, notify))
 
@@ -210,6 +215,7 @@ class Replies:
             directory=self.directory,
             clock=self.clock,
             notify=self.notify,
+            timers_of=self.show.timers_of,
         )
         return self.show(principal, written)
 
@@ -235,6 +241,7 @@ class Replies:
             cards=self.cards,
             clock=self.clock,
             notify=self.notify,
+            timers_of=self.show.timers_of,
         )
         return self.show(principal, approved)
 

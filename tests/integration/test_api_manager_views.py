@@ -64,15 +64,15 @@ def test_missed_deadlines_fill_the_overdue_list_and_the_workload(api, clock):
 
     # Closed: every deadline met (late), so the card's next check takes it off the list.
     version = body(api.get(f"/staff/cards/{first}", staff="ex-ivan"))["version"]
-    for step, who in (
-        ({"to": "in_progress"}, "ex-ivan"),
-        ({"to": "resolved", "resolution": "Patched the hole"}, "ex-ivan"),
-        ({"to": "closed", "closure_reason": "Done"}, "mgr-sergey"),
+    miss = {"reason": "insufficient_information", "next_step": "reassign"}
+    for action, step, who in (
+        ("transition", {"to": "in_progress"}, "ex-ivan"),
+        ("overdue", miss, "ex-ivan"),  # an overdue card is resolved once the miss is explained
+        ("transition", {"to": "resolved", "resolution": "Patched the hole"}, "ex-ivan"),
+        ("transition", {"to": "closed", "closure_reason": "Done"}, "mgr-sergey"),
     ):
-        moved = api.post(
-            f"/staff/cards/{first}/transition", {**step, "version": version}, staff=who
-        )
-        assert moved.status_code == 200, body(moved)
+        moved = api.post(f"/staff/cards/{first}/{action}", {**step, "version": version}, staff=who)
+        assert moved.status_code in (200, 201), body(moved)
         version = body(moved)["version"]
     _sweep(api)
     left = body(api.get("/staff/overdue?department=roads", staff="mgr-sergey"))["cards"]

@@ -169,3 +169,36 @@ def test_a_missed_deadline_appears_in_the_history_and_the_weekly_review(make_api
     # Managers see their own departments' categories only.
     other = api.get("/staff/reports/repeated-breaches?week=2026-W10", staff="mgr-sergey")
     assert body(other)["categories"][0]["category"] == "roads.potholes"
+
+
+def test_an_overdue_card_is_resolved_or_closed_only_once_the_miss_is_explained(api, clock):
+    number = body(api.post("/requests", card_form()))["number"]
+    api.post(
+        f"/staff/cards/{number}/assign", {"executor_id": "ex-ivan", "version": 1}, staff="op-olga"
+    )
+    api.post(
+        f"/staff/cards/{number}/transition", {"to": "in_progress", "version": 2}, staff="ex-ivan"
+    )
+    clock.advance(timedelta(days=10))  # the first reply and the decision are missed
+    resolve = {"to": "resolved", "resolution": "Patched", "version": 3}
+    held = api.post(f"/staff/cards/{number}/transition", resolve, staff="ex-ivan")
+    assert held.status_code == 422
+    assert _fields(held) == {"overdue"}
+    assert f"/staff/cards/{number}/overdue" in body(held)["error"]["message"]
+    close = {"to": "closed", "closure_reason": "Done", "version": 3}
+    assert _fields(api.post(f"/staff/cards/{number}/transition", close, staff="mgr-sergey")) == {
+        "overdue"
+    }
+    final = {"kind": "final", "text": "The pothole is patched.", "version": 3}
+    assert _fields(api.post(f"/staff/cards/{number}/replies", final, staff="ex-ivan")) == {
+        "overdue"
+    }
+    explained = api.post(
+        f"/staff/cards/{number}/overdue",
+        {"reason": "another_agency", "next_step": "reassign", "version": 3},
+        staff="ex-ivan",
+    )
+    assert explained.status_code == 201
+    done = api.post(f"/staff/cards/{number}/transition", {**resolve, "version": 4}, staff="ex-ivan")
+    assert done.status_code == 200, done.body
+    assert body(done)["status"] == "resolved"

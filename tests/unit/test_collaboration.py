@@ -203,6 +203,9 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
             directory=town.ports.directory,
             clock=town.clock,
             notify=notifier(town.ports.directory),
+            timers_of=lambda card, history: POLICIES.deadlines.timers(
+                card, history, town.clock.now()
+            ),
         )
 
     move(EXECUTOR, town.number, Status.IN_PROGRESS)

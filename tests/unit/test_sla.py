@@ -172,6 +172,28 @@ def test_a_met_timer_keeps_its_own_due_time_while_the_card_waits():
     assert paused[T.DECISION].due_at is None  # the running ones wait without a due time
 
 
+def test_an_agreed_decision_date_moves_the_closure_with_it():
+    from chalicelib.domain import sla_overdue
+
+    story = Story(msk(2026, 3, 2, 9, 0)).at(2026, 3, 2, 9, 10).assign()  # potholes: 3d / 5d
+    story.at(2026, 3, 2, 9, 20).move(Status.IN_PROGRESS)
+    planned = story.timers(2026, 3, 2, 9, 30)
+    gap = CALENDAR.between(planned[T.DECISION].due_at, planned[T.CLOSURE].due_at)
+    agreed = msk(2026, 3, 16, 18, 0)  # two weeks: later than the closure was due (6 March)
+    explanation = sla_overdue.OverdueExplanation(
+        sla_overdue.OverdueReason.ANOTHER_AGENCY, sla_overdue.NextStep.NEW_DEADLINE, None, agreed
+    )
+    story.at(2026, 3, 6, 10, 0).apply(
+        sla_overdue.explain_overdue(
+            story.card, explanation, actor=EXECUTOR.actor, at=msk(2026, 3, 6, 10, 0)
+        )
+    )
+    later = story.timers(2026, 3, 10, 12, 0)  # after the old closure date, before the new one
+    assert later[T.DECISION].due_at == agreed
+    assert later[T.CLOSURE].state == TimerState.RUNNING
+    assert later[T.CLOSURE].due_at == CALENDAR.add(agreed, gap)  # the same time after it
+
+
 def test_a_reopen_starts_a_new_round_for_decision_and_closure():
     story = Story(msk(2026, 3, 2, 9, 0)).at(2026, 3, 2, 9, 10).assign()
     story.at(2026, 3, 2, 9, 20).move(Status.IN_PROGRESS)

@@ -189,13 +189,41 @@ def _live_one(
         if moment >= now:
             break
         clock.set(moment)
-        version = repository.get(card.number).version
-        command = commands[action].model_validate({**fields, "version": version})
         try:
-            action(who, card.number, command)
+            _step(casework, who, card.number, commands[action], action, fields, repository)
         except DomainError:
             seeded.refused_steps += 1
             return
+
+
+# Why a demo card slipped, as staff explain it before resolving an overdue card.
+MISSED_BECAUSE = {"reason": "insufficient_information", "next_step": "reassign"}
+
+
+def _step(
+    casework: Any,
+    who: Principal,
+    number: str,
+    command_type: Any,
+    action: Callable[..., Any],
+    fields: dict[str, Any],
+    repository: _Recording,
+) -> None:
+    """One staff step; an overdue card gets its miss explained first, as staff must."""
+    from chalicelib.domain.errors import TransitionForbidden
+    from chalicelib.services.commands import OverdueExplain
+
+    def version() -> int:
+        return int(repository.get(number).version)
+
+    try:
+        action(who, number, command_type.model_validate({**fields, "version": version()}))
+    except TransitionForbidden as held:
+        if held.field != "overdue":
+            raise
+        explain = OverdueExplain.model_validate({**MISSED_BECAUSE, "version": version()})
+        casework.explain_overdue(who, number, explain)
+        action(who, number, command_type.model_validate({**fields, "version": version()}))
 
 
 def _items(

@@ -8,6 +8,7 @@ from chalicelib.api.calls import calls
 from chalicelib.api.casework import casework
 from chalicelib.api.docs import docs
 from chalicelib.api.exports import exports
+from chalicelib.api.mail_triage import mail_triage
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.public import public
@@ -28,5 +29,6 @@ app.register_blueprint(exports)
 app.register_blueprint(routing_admin)
 app.register_blueprint(template_admin)
 app.register_blueprint(outbox_admin)
+app.register_blueprint(mail_triage)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

@@ -532,6 +532,10 @@ class RawMailStore(Protocol):
 
     def shelved(self, shelf: str) -> list[ShelvedMail]: ...
 
+    def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
+        """A shelved mail's raw MIME, where it lies (for a person to judge it). NotFound."""
+        ...
+
     def restore(self, message_id: str, shelf: str) -> ShelvedMail:
         """Move a shelved mail back to inbound/ for another run. Raises NotFound."""
         ...

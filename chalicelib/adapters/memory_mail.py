@@ -95,7 +95,13 @@ class InMemoryRawMailStore:
         self.objects[f"inbound/{message_id}"] = (raw, None)
 
     def read(self, message_id: str, *, max_bytes: int) -> bytes:
-        raw = self._get(f"inbound/{message_id}")[0]
+        return self._read(f"inbound/{message_id}", max_bytes)
+
+    def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
+        return self._read(f"{shelf}/{message_id}", max_bytes)
+
+    def _read(self, key: str, max_bytes: int) -> bytes:
+        raw = self._get(key)[0]
         if len(raw) > max_bytes:
             raise PayloadTooLarge(f"oversized: {len(raw)} bytes, limit {max_bytes}")
         return raw

@@ -62,6 +62,9 @@ def parse_mail(raw: bytes) -> InboundMail:
         auto_submitted=_header(message, "auto-submitted", problems) or None,
         precedence=_header(message, "precedence", problems) or None,
         list_id=_header(message, "list-id", problems) or None,
+        autoreply_header=any(
+            _header(message, name, problems) for name in ("x-autoreply", "x-autorespond")
+        ),
         failed_recipients=_failed_recipients(message, problems),
         returned_message_ids=_returned_ids(message, problems),
         is_delivery_report=message.get_content_type() == "multipart/report",

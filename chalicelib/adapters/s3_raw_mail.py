@@ -22,11 +22,17 @@ class S3RawMailStore:
         self._bucket = bucket
 
     def read(self, message_id: str, *, max_bytes: int) -> bytes:
+        return self._read(INBOUND + message_id, max_bytes)
+
+    def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
+        return self._read(f"{shelf}/{message_id}", max_bytes)
+
+    def _read(self, key: str, max_bytes: int) -> bytes:
         try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=INBOUND + message_id)
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
             if error_code(error) in MISSING:
-                raise NotFound(f"no stored mail {INBOUND}{message_id}") from error
+                raise NotFound(f"no stored mail {key}") from error
             raise
         size = int(response["ContentLength"])
         if size > max_bytes:

@@ -637,3 +637,20 @@ class ReportView(_View):
     repeat_requests: int
     satisfaction: SatisfactionView
     workload: list[DepartmentWorkloadView]
+
+
+class SetAsideMailView(_View):
+    message_id: str
+    reason: str = Field(description="Why it was set aside (auto_submitted, mailing_list, ...).")
+    sender: str | None
+    subject: str
+
+
+class SetAsideView(_View):
+    mail: list[SetAsideMailView]
+
+
+class MailCardView(_View):
+    outcome: str
+    number: str | None = Field(description="The card made, if one was.")
+    reason: str | None

@@ -161,3 +161,9 @@ def require_unsupervised_answer(principal: Principal, card: Card, field: str) ->
             f"(POST /staff/cards/{card.number}/replies) and the manager sends it",
             field=field,
         )
+
+
+def require_mail_triage(principal: Principal) -> None:
+    """Mail set aside as automated is looked through by the front desk and administrators."""
+    if not principal.has(R.OPERATOR, R.ADMIN):
+        raise PermissionDenied("only operators and administrators sort set-aside mail")

@@ -51,6 +51,8 @@ class InboundMail:
     auto_submitted: str | None = None
     precedence: str | None = None
     list_id: str | None = None
+    # X-Autoreply / X-Autorespond (many out-of-office replies carry no Auto-Submitted).
+    autoreply_header: bool = False
     failed_recipients: tuple[str, ...] = ()
     # A delivery report's returned messages, by Message-ID (ours, when a mail of ours bounced).
     returned_message_ids: tuple[str, ...] = ()
@@ -142,6 +144,38 @@ def why_no_auto_reply(mail: InboundMail, own_addresses: frozenset[str]) -> NoRep
         return NoReplyReason.ROBOT_SENDER
     if mail.sender.lower() in own_addresses:
         return NoReplyReason.OWN_ADDRESS
+    return None
+
+
+# Out-of-office and automatic-reply subjects of the mail programs towns meet, en and ru.
+_AUTOREPLY_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|out of (the )?office|"
+    r"автоответ|автоматический ответ|вне офиса)\b",
+    re.IGNORECASE,
+)
+# Why a mail is not a request: it was written by a program, not a person.
+AUTOMATED = frozenset(
+    {
+        NoReplyReason.AUTO_SUBMITTED,
+        NoReplyReason.BULK_PRECEDENCE,
+        NoReplyReason.MAILING_LIST,
+        NoReplyReason.EMPTY_RETURN_PATH,
+        NoReplyReason.ROBOT_SENDER,
+        NoReplyReason.OWN_ADDRESS,
+    }
+)
+
+
+def why_automated(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    """Why this mail was written by a program (auto-reply, out-of-office, list or bulk mail,
+    a robot sender), or None for mail a person wrote. Delivery reports are bounces, not this."""
+    reason = why_no_auto_reply(mail, own_addresses)
+    if reason in AUTOMATED:
+        return reason.value if reason else None
+    if mail.autoreply_header:
+        return "autoreply_header"
+    if _AUTOREPLY_SUBJECT.match(mail.subject):
+        return "autoreply_subject"
     return None
 
 

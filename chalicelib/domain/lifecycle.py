@@ -9,6 +9,7 @@ from datetime import datetime
 from chalicelib.domain.card import Attachment, Card, Status
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import (
+    SYSTEM,
     Action,
     Actor,
     FieldChange,
@@ -264,6 +265,19 @@ def comment(
     return Change(
         card=card.model_copy(update={"updated_at": at, "version": card.version + 1}), entry=entry
     )
+
+
+def automated_mail_noted(card: Card, text: str, *, at: datetime) -> Change:
+    """An automatic reply about the card (an out-of-office answer, a list's notice), kept in its
+    history for staff; nothing else changes: no reopening, no resumed clock, no new activity."""
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=SYSTEM,
+        action=Action.COMMENTED,
+        internal_note=InternalNote(text=f"Automatic reply received by email:\n{text}"[:5000]),
+    )
+    return Change(card=card.model_copy(update={"version": card.version + 1}), entry=entry)
 
 
 def attach(card: Card, files: tuple[Attachment, ...], *, actor: Actor, at: datetime) -> Change:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from chalicelib.domain import access
+from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import PayloadTooLarge
 from chalicelib.domain.inbound_mail import InboundMail
 from chalicelib.observability import logger
@@ -21,17 +23,32 @@ from chalicelib.services.mail_intake import (
     MailPorts,
     MailResult,
     MailVerdicts,
+    card_from_mail,
     receive_mail,
 )
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A shelved mail with what a person needs to judge it."""
+
+    shelved: ShelvedMail
+    sender: str | None
+    subject: str
 
 
 class Shelf(StrEnum):
     DEAD_LETTER = "dead-letter"
     QUARANTINE = "quarantine"
     REJECTED = "rejected"
+    AUTOMATED = "automated"  # auto-replies, out-of-office, list and bulk mail: not requests
 
 
-SHELF_OF = {MailOutcome.QUARANTINED: Shelf.QUARANTINE, MailOutcome.REJECTED: Shelf.REJECTED}
+SHELF_OF = {
+    MailOutcome.QUARANTINED: Shelf.QUARANTINE,
+    MailOutcome.REJECTED: Shelf.REJECTED,
+    MailOutcome.AUTOMATED: Shelf.AUTOMATED,
+}
 
 
 def deliver(
@@ -58,6 +75,8 @@ def deliver(
     shelf = (
         Shelf.DEAD_LETTER
         if result.outcome == MailOutcome.DEAD_LETTERED
+        else None
+        if result.card_number  # an automatic reply noted on its card is not set aside
         else SHELF_OF.get(result.outcome)
     )
     if shelf is not None:
@@ -131,6 +150,39 @@ class MailIntake:
 
     def shelved(self, shelf: Shelf) -> list[ShelvedMail]:
         return list(self.raw_mail.shelved(shelf.value))
+
+    def automated(self, principal: Principal, *, limit: int = 100) -> list[SetAside]:
+        """The mail set aside as automated, newest last, each with who sent it and about what,
+        so the front desk can tell a person's request that looked automated."""
+        access.require_mail_triage(principal)
+        found = []
+        for shelved in self.raw_mail.shelved(Shelf.AUTOMATED.value)[:limit]:
+            raw = self.raw_mail.read_shelved(
+                shelved.message_id,
+                Shelf.AUTOMATED.value,
+                max_bytes=self.policies.mail.max_raw_bytes,
+            )
+            mail = self.parse(raw)
+            found.append(SetAside(shelved, sender=mail.sender, subject=mail.subject))
+        return found
+
+    def card_for(self, principal: Principal, message_id: str) -> MailResult:
+        access.require_mail_triage(principal)
+        return self.make_card(message_id)
+
+    def make_card(self, message_id: str) -> MailResult:
+        """Make a card of a mail set aside as automated (a person wrote it after all)."""
+        self.raw_mail.restore(message_id, Shelf.AUTOMATED.value)
+        mail = self.parse(
+            self.raw_mail.read(message_id, max_bytes=self.policies.mail.max_raw_bytes)
+        )
+        result = card_from_mail(mail, ports=self.ports, policies=self.policies)
+        key = mail.message_id or f"<{message_id}@ses>"
+        self.ports.mail_log.settle(
+            key, outcome=result.outcome.value, card_number=result.card_number
+        )
+        logger.info("automated mail made a card", extra={"card": result.card_number})
+        return result
 
     def reprocess(self, shelf: Shelf) -> list[tuple[str, MailResult]]:
         return reprocess(

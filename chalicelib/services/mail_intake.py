@@ -27,6 +27,7 @@ from chalicelib.domain.inbound_mail import (
     is_bounce,
     reply_address,
     strip_quoted_history,
+    why_automated,
     why_no_auto_reply,
 )
 from chalicelib.domain.outbox import (
@@ -66,6 +67,7 @@ class MailOutcome(StrEnum):
     BOUNCED = "bounced"
     REJECTED = "rejected"
     DEAD_LETTERED = "dead_lettered"
+    AUTOMATED = "automated"  # written by a program: shelved, or noted on the card it answers
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,34 @@ def _route(
         )
     if mail.sender is None:
         return MailResult(MailOutcome.REJECTED, reason="no usable sender address")
+    automated = why_automated(mail, policies.mail.own_addresses)
     existing = _thread_target(mail, verdicts, ports) if verdicts.may_thread else None
+    if existing is not None and automated:
+        return _note_automated(existing, mail, ports)
     if existing is not None:
         return _follow_up(existing, mail, ports, policies)
+    if automated:
+        # Not a request: it would breach and escalate like one. Staff can make it a card.
+        return MailResult(MailOutcome.AUTOMATED, reason=f"automated mail ({automated})")
     return _new_card(mail, ports, policies, related_to=None)
+
+
+def card_from_mail(mail: InboundMail, *, ports: MailPorts, policies: MailPolicies) -> MailResult:
+    """A card made by hand from a mail set aside as automated (staff judged a person wrote it).
+    It is answered like any mail, unless its headers forbid an automatic answer (loop rules)."""
+    if mail.sender is None:
+        return MailResult(MailOutcome.REJECTED, reason="no usable sender address")
+    return _new_card(mail, ports, policies, related_to=None)
+
+
+def _note_automated(card: Card, mail: InboundMail, ports: MailPorts) -> MailResult:
+    """An automatic reply to a card's thread joins its history; nothing is reopened or reset."""
+    text = strip_quoted_history(mail.text) or mail.subject
+    noted = lifecycle.automated_mail_noted(card, text, at=ports.clock.now())
+    ports.cards.save(noted.card, noted.entry)
+    return MailResult(
+        MailOutcome.AUTOMATED, card.number, reason="automatic reply noted on the card"
+    )
 
 
 def _fall_back(mail: InboundMail, ports: MailPorts, policies: MailPolicies) -> int:

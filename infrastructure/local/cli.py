@@ -34,7 +34,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-SHELVES = ("dead-letter", "quarantine", "rejected")
+SHELVES = ("dead-letter", "quarantine", "rejected", "automated")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     token = commands.add_parser("token", help="print a fresh staff token (valid 7 days)")
     token.add_argument("staff_id")
     token.add_argument("--data-dir", type=Path, default=Path(".local-data"))
-    mail = commands.add_parser("mail", help="list or re-run shelved inbound mail")
-    mail.add_argument("action", choices=("list", "reprocess"))
+    mail = commands.add_parser(
+        "mail", help="list or re-run shelved inbound mail; make a card of an automated one"
+    )
+    mail.add_argument("action", choices=("list", "reprocess", "card"))
     mail.add_argument("--shelf", choices=SHELVES, default="dead-letter")
+    mail.add_argument("--id", help="card: the message id of a mail on the automated shelf")
     mail.add_argument(
         "--endpoint", help="emulated AWS of a local stack, e.g. http://127.0.0.1:4566"
     )
@@ -244,6 +247,16 @@ def _mail(args: argparse.Namespace) -> int:
     if args.action == "list":
         for item in mail_intake.shelved(Shelf(args.shelf)):
             print(f"{item.message_id}\t{item.reason}\t{item.verdicts}")
+        return 0
+    if args.action == "card":
+        if not args.id:
+            print(
+                "civicdesk mail card needs --id MESSAGE_ID "
+                "(see: civicdesk mail list --shelf automated)"
+            )
+            return 2
+        made = mail_intake.make_card(args.id)
+        print(f"{args.id}\t{made.outcome.value}\t{made.card_number or ''}\t{made.reason or ''}")
         return 0
     results = mail_intake.reprocess(Shelf(args.shelf))
     for message_id, result in results:

@@ -62,6 +62,9 @@ def test_a_shelved_mail_keeps_its_reason_and_verdicts_and_comes_back(store):
     with pytest.raises(NotFound):
         store.mail.read("m2", max_bytes=1000)  # no longer waiting in inbound
     assert store.mail.read("m3", max_bytes=1000) == MAIL  # the other mail is untouched
+    assert store.mail.read_shelved("m2", "quarantine", max_bytes=1000) == MAIL
+    with pytest.raises(NotFound):
+        store.mail.read_shelved("m3", "quarantine", max_bytes=1000)
 
     restored = store.mail.restore("m2", "quarantine")
     assert restored == shelved

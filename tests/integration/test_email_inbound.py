@@ -14,6 +14,7 @@ from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.services.mail_delivery import Shelf
 from functions import email_inbound, outbox_dispatch
 from infrastructure.local.mailroom import LambdaContext
+from tests.integration.conftest import body
 
 CORPUS = sorted(
     (Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data").glob("msg_*.txt")
@@ -130,11 +131,37 @@ def test_every_corpus_mail_through_the_handler(ses_sample, mailroom, aws, settin
     for index, path in enumerate(CORPUS):
         _store(aws, settings, f"corpus-{index}", path.read_bytes())
         result = email_inbound.handler(_event(ses_sample, f"corpus-{index}"), LambdaContext())
-        assert result["handled"][0]["outcome"] in {"created", "rejected", "bounced", "duplicate"}, (
-            path.name
-        )
+        assert result["handled"][0]["outcome"] in {
+            "created",
+            "rejected",
+            "bounced",
+            "duplicate",
+            "automated",
+        }, path.name
     rejected = container.raw_mail.shelved(Shelf.REJECTED.value)
     assert len(rejected) == telemetry.mail_outcomes.count("rejected")
     assert all(item.reason for item in rejected)
     assert telemetry.mail_outcomes.count("created") >= 25
     assert container.raw_mail.shelved(Shelf.DEAD_LETTER.value) == []
+
+
+def test_an_out_of_office_reply_is_set_aside_and_the_front_desk_makes_it_a_card(
+    ses_sample, mailroom, aws, settings, make_api
+):
+    container, _ = mailroom
+    away = MAIL.replace(b"Subject: Pothole on Lenina 5", b"Subject: Automatic reply: Pothole")
+    _store(aws, settings, "ses-away", away)
+    result = email_inbound.handler(_event(ses_sample, "ses-away"), LambdaContext())
+    assert result["handled"] == [{"outcome": "automated", "card": None}]
+    api = make_api(raw_mail=container.raw_mail)
+    assert api.get("/staff/mail/automated", staff="ex-ivan").status_code == 403
+    listed = body(api.get("/staff/mail/automated", staff="op-olga"))["mail"]
+    assert [(m["message_id"], m["subject"]) for m in listed] == [
+        ("ses-away", "Automatic reply: Pothole")
+    ]
+    made = api.post("/staff/mail/automated/ses-away/card", {}, staff="op-olga")
+    assert made.status_code == 201
+    number = body(made)["number"]
+    assert made.headers["Location"] == f"/staff/cards/{number}"
+    assert body(api.get("/staff/mail/automated", staff="op-olga"))["mail"] == []
+    assert api.post("/staff/mail/automated/ses-away/card", {}, staff="op-olga").status_code == 404

@@ -257,19 +257,54 @@ def test_a_bounce_marks_the_address_and_later_mail_to_it_gets_no_reply(ports):
 
 
 @pytest.mark.parametrize(
-    "extra",
+    ("extra", "subject"),
     [
-        "Auto-Submitted: auto-replied\r\n",
-        "Precedence: bulk\r\n",
-        "List-Id: <residents.town.example>\r\n",
-        "Return-Path: <>\r\n",
+        ("Auto-Submitted: auto-replied\r\n", "Pothole on Lenina 5"),
+        ("Precedence: bulk\r\n", "Pothole on Lenina 5"),
+        ("List-Id: <residents.town.example>\r\n", "Pothole on Lenina 5"),
+        ("Return-Path: <>\r\n", "Pothole on Lenina 5"),
+        ("X-Autoreply: yes\r\n", "Pothole on Lenina 5"),
+        ("", "Automatic reply: I am away until Monday"),
+        ("", "Out of Office: back on the 10th"),
+        ("", "Автоответ: в отпуске до понедельника"),
     ],
 )
-def test_automatic_mail_makes_a_card_but_never_an_auto_reply(ports, extra):
-    result = receive(mail(extra=extra), ports)
-    assert result.outcome == MailOutcome.CREATED
-    assert not result.replied
+def test_automated_mail_is_set_aside_not_made_a_card_and_never_answered(ports, extra, subject):
+    result = receive(mail(extra=extra, subject=subject), ports)
+    assert result.outcome == MailOutcome.AUTOMATED
+    assert result.card_number is None
+    assert result.reason
+    assert ports.cards.every_card(limit=10, cursor=None).cards == []
     assert ports.mailer.sent == []
+
+
+def test_an_automatic_reply_to_a_card_joins_its_history_and_changes_nothing_else(ports, clock):
+    number = receive(mail(), ports).card_number
+    card = ports.cards.get(number)
+    closed = lifecycle.transition(
+        card,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    ports.cards.save(closed.card, closed.entry)
+    clock.advance(timedelta(days=2))
+    our_id = ports.mailer.sent[0].message_id
+    away = mail(
+        subject="Automatic reply: Pothole on Lenina 5",
+        body="I am on holiday until 10 March.",
+        message_id="<away@example.org>",
+        extra=f"In-Reply-To: {our_id}\r\nAuto-Submitted: auto-replied\r\n",
+    )
+    result = receive(away, ports)
+    assert (result.outcome, result.card_number) == (MailOutcome.AUTOMATED, number)
+    after, history = ports.cards.get_with_history(number)
+    assert after.status == Status.CLOSED  # not reopened
+    assert (after.reopen_count, after.updated_at) == (0, closed.card.updated_at)  # nothing reset
+    assert history[-1].internal_note.text.endswith("I am on holiday until 10 March.")
+    assert history[-1].public_message is None
+    assert len(ports.mailer.sent) == 1  # no answer to an automatic reply
 
 
 def test_our_own_address_never_gets_a_reply_and_reply_to_is_honoured(ports):
@@ -344,7 +379,12 @@ def test_mail_without_a_sender_is_rejected_with_a_reason(ports):
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_every_corpus_message_becomes_a_card_or_a_recorded_reason(ports, path):
     result = receive(path.read_bytes(), ports, delivery=path.name)
-    assert result.outcome in {MailOutcome.CREATED, MailOutcome.REJECTED, MailOutcome.BOUNCED}
+    assert result.outcome in {
+        MailOutcome.CREATED,
+        MailOutcome.REJECTED,
+        MailOutcome.BOUNCED,
+        MailOutcome.AUTOMATED,
+    }
     if result.outcome == MailOutcome.CREATED:
         assert ports.cards.get(result.card_number).channel == Channel.EMAIL
     else:

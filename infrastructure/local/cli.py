@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="civicdesk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"civicdesk {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the local stack")
     run.add_argument("--host", default="127.0.0.1")
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     mail.add_argument(
         "--endpoint", help="emulated AWS of a local stack, e.g. http://127.0.0.1:4566"
     )
+    mail.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     directory = commands.add_parser(
         "directory", help="publish the directory files in chalicelib/seed/ as a new version"
     )
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--endpoint", default="http://127.0.0.1:4566", help="the local stack's AWS")
     demo.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     args = parser.parse_args(argv)
-    handlers = {
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _run,
         "token": _token,
         "mail": _mail,
@@ -126,7 +129,62 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "demo": _demo,
     }
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except Exception as error:
+        problem = _plain_problem(error, args)
+        if problem is None:
+            raise
+        print(problem, file=sys.stderr)
+        return 1
+
+
+def _plain_problem(error: Exception, args: argparse.Namespace) -> str | None:
+    """One line for what a person can fix (no stack answering, no region): not a traceback."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    endpoint = getattr(args, "endpoint", None)
+    if isinstance(error, EndpointConnectionError):
+        where = endpoint or "the AWS endpoint"
+        return (
+            f"civicdesk {args.command}: nothing answers at {where}; start the local stack with "
+            "'make run' (or name its AWS endpoint with --endpoint)"
+        )
+    if isinstance(error, NoRegionError):
+        return (
+            f"civicdesk {args.command}: no AWS region is set; set AWS_DEFAULT_REGION, or use "
+            "--endpoint for a local stack"
+        )
+    if isinstance(error, NoCredentialsError):
+        return f"civicdesk {args.command}: no AWS credentials; use --endpoint for a local stack"
+    return None
+
+
+def _beside_the_stack(args: argparse.Namespace) -> None:
+    """A command run beside a local stack uses its secret and its portal address, so the links
+    and codes it makes work on that stack's status page (whatever port it runs on), and prints
+    no metrics lines before its answer."""
+    from infrastructure.local.stack import dev_secret, portal_url
+
+    os.environ.update(
+        {
+            "CIVICDESK_AUTH_MODE": "dev",
+            "CIVICDESK_DEV_TOKEN_SECRET": dev_secret(args.data_dir),
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    url = portal_url(args.data_dir)
+    if url:
+        os.environ["CIVICDESK_PUBLIC_BASE_URL"] = url
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("civicdesk")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def _positive(text: str) -> int:
@@ -195,6 +253,14 @@ def _token(args: argparse.Namespace) -> int:
     from chalicelib.adapters.static_directory import StaticDirectory
     from infrastructure.local.stack import staff_token
 
+    if not args.data_dir.is_dir():
+        # A new folder would get a new secret, and its tokens a 401 from every running stack.
+        print(
+            f"no local stack data in {args.data_dir}: tokens are signed with the secret of the "
+            "stack that uses that folder; name it with --data-dir (default .local-data)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         print(staff_token(args.data_dir, args.staff_id))
     except KeyError:
@@ -240,13 +306,18 @@ def _directory(args: argparse.Namespace) -> int:
 
 def _mail(args: argparse.Namespace) -> int:
     _use_endpoint(args.endpoint)
+    if args.endpoint:
+        _beside_the_stack(args)
     from chalicelib import bootstrap
     from chalicelib.services.mail_delivery import Shelf
 
     mail_intake = bootstrap.container().mail_intake
     if args.action == "list":
-        for item in mail_intake.shelved(Shelf(args.shelf)):
+        shelved = mail_intake.shelved(Shelf(args.shelf))
+        for item in shelved:
             print(f"{item.message_id}\t{item.reason}\t{item.verdicts}")
+        if not shelved:
+            print(f"nothing on the {args.shelf} shelf")
         return 0
     if args.action == "card":
         if not args.id:
@@ -259,6 +330,8 @@ def _mail(args: argparse.Namespace) -> int:
         print(f"{args.id}\t{made.outcome.value}\t{made.card_number or ''}\t{made.reason or ''}")
         return 0
     results = mail_intake.reprocess(Shelf(args.shelf))
+    if not results:
+        print(f"nothing on the {args.shelf} shelf to run again")
     for message_id, result in results:
         print(
             f"{message_id}\t{result.outcome.value}\t{result.card_number or ''}\t"
@@ -271,14 +344,10 @@ def _call(args: argparse.Namespace) -> int:
     """One contact-flow step, shaped as Connect sends it, through the real handler."""
     _use_endpoint(args.endpoint)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the answer is the output
+    _beside_the_stack(args)
     from functions import connect_ivr
     from infrastructure.local.mailroom import LambdaContext
-    from infrastructure.local.stack import dev_secret
 
-    # The stack's own secret: links and codes made here work on its status page.
-    os.environ.update(
-        {"CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": dev_secret(args.data_dir)}
-    )
     parameters = {
         "operation": args.operation,
         "locale": args.locale,
@@ -336,10 +405,7 @@ def _outbox(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     _use_endpoint(args.endpoint)
     if args.endpoint:  # the local stack's keys (pseudonyms as the stack makes them)
-        from infrastructure.local.stack import dev_secret
-
-        os.environ.setdefault("CIVICDESK_AUTH_MODE", "dev")
-        os.environ.setdefault("CIVICDESK_DEV_TOKEN_SECRET", dev_secret(args.data_dir))
+        _beside_the_stack(args)
     from chalicelib import bootstrap
 
     c = bootstrap.container()

@@ -87,6 +87,8 @@ class LocalStack:
             }
         )
         os.environ.setdefault("CIVICDESK_PUBLIC_BASE_URL", f"http://{self.host}:{self.port}")
+        # Commands run beside the stack (civicdesk call, mail, export) link to its pages.
+        (self.data_dir / PORTAL_URL_FILE).write_text(os.environ["CIVICDESK_PUBLIC_BASE_URL"])
 
     def _dev_secret(self) -> str:
         return dev_secret(self.data_dir)
@@ -242,6 +244,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+PORTAL_URL_FILE = "portal-url"
+
+
+def portal_url(data_dir: Path) -> str | None:
+    """The portal address of the stack that uses ``data_dir`` (None: none has run there)."""
+    path = data_dir / PORTAL_URL_FILE
+    return path.read_text().strip() if path.is_file() else None
 
 
 def dev_secret(data_dir: Path) -> str:

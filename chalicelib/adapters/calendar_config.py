@@ -1,7 +1,9 @@
 """The town's business calendar from configuration, validated with errors that name the field.
 
-Public holidays come from the ``holidays`` package by country (and subdivision); the town adds
-its own extra days off and working days (e.g. a working Saturday before a long weekend).
+Public holidays come from the ``holidays`` package by country (and subdivision), and so do the
+official calendar's weekend days that are working days (a Saturday worked so that a Monday is
+off); the eve of a public holiday is shortened by ``pre_holiday_shortening_minutes`` (an hour in
+Russia's labour code). The town adds its own extra days off and working days.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.domain.business_calendar import BusinessCalendar, Interval
 from chalicelib.domain.errors import FieldProblem, ValidationFailed
@@ -39,6 +41,7 @@ class CalendarConfig(BaseModel):
     public_holidays: HolidaySource | None = None
     extra_days_off: list[date] = []
     working_days: dict[date, list[str]] = {}
+    pre_holiday_shortening_minutes: int = Field(default=0, ge=0, le=240)
 
     @field_validator("timezone")
     @classmethod
@@ -81,7 +84,7 @@ def load_calendar(document: dict[str, Any]) -> BusinessCalendar:
         day: _intervals(spans, f"working_days.{day.isoformat()}", problems)
         for day, spans in config.working_days.items()
     }
-    is_holiday = _holiday_rule(config, problems)
+    is_holiday, public = _holiday_rule(config, problems)
     if problems:
         raise ValidationFailed(problems)
     return BusinessCalendar(
@@ -89,6 +92,9 @@ def load_calendar(document: dict[str, Any]) -> BusinessCalendar:
         weekly_hours=weekly,
         is_holiday=is_holiday,
         special_days=special,
+        official_day=_official_days(public, weekly, config.pre_holiday_shortening_minutes)
+        if public is not None
+        else None,
     )
 
 
@@ -117,20 +123,64 @@ def _intervals(spans: list[str], field: str, problems: list[FieldProblem]) -> tu
     return tuple(parsed)
 
 
-def _holiday_rule(config: CalendarConfig, problems: list[FieldProblem]) -> Callable[[date], bool]:
+def _holiday_rule(
+    config: CalendarConfig, problems: list[FieldProblem]
+) -> tuple[Callable[[date], bool], Any]:
+    """Whether a day is off, and the package's calendar (None without one)."""
     extra = frozenset(config.extra_days_off)
     source = config.public_holidays
     if source is None:
-        return lambda day: day in extra
+        return (lambda day: day in extra), None
     import holidays
 
     try:
-        public = holidays.country_holidays(source.country, subdiv=source.subdivision)
+        # English names: a substituted day off is told apart by its name.
+        public = holidays.country_holidays(
+            source.country, subdiv=source.subdivision, language="en_US"
+        )
     except NotImplementedError:
         problems.append(
             FieldProblem(
                 "public_holidays.country", f"no public-holiday data for {source.country!r}"
             )
         )
-        return lambda day: day in extra
-    return lambda day: day in extra or day in public
+        return (lambda day: day in extra), None
+    return (lambda day: day in extra or day in public), public
+
+
+SUBSTITUTED = "Day off"  # the package's name of a day off moved from a worked weekend day
+
+
+def _official_days(
+    public: Any, weekly: dict[int, tuple[Interval, ...]], shortening: int
+) -> Callable[[date], tuple[Interval, ...] | None]:
+    """A weekend day the official calendar makes a working day works a full weekday's hours
+    (Monday's); the working day before a public holiday (not before a substituted day off) ends
+    ``shortening`` minutes early. None: an ordinary day."""
+
+    def hours(day: date) -> tuple[Interval, ...] | None:
+        public.get(day)  # the package fills in a year on first use, working weekend days too
+        if day in public.weekend_workdays:
+            return _shortened(weekly[0], shortening if _eve(day) else 0)
+        if shortening and _eve(day) and day not in public:
+            ordinary = weekly.get(day.weekday(), ())
+            return _shortened(ordinary, shortening) if ordinary else None
+        return None
+
+    def _eve(day: date) -> bool:
+        name = public.get(day + timedelta(days=1))
+        return bool(name) and not str(name).startswith(SUBSTITUTED)
+
+    return hours
+
+
+def _shortened(spans: tuple[Interval, ...], minutes: int) -> tuple[Interval, ...]:
+    """``spans`` with ``minutes`` taken off their end."""
+    kept: list[Interval] = []
+    remaining = sum(end - start for start, end in spans) - minutes
+    for start, end in spans:
+        if remaining <= 0:
+            break
+        kept.append((start, min(end, start + remaining)))
+        remaining -= kept[-1][1] - start
+    return tuple(kept)

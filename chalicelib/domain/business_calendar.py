@@ -29,6 +29,9 @@ class BusinessCalendar:
     is_holiday: Callable[[date], bool] = field(default=_no_holidays)
     # Dates that work although their weekday does not (or with other hours): working Saturdays.
     special_days: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
+    # The official calendar's own days (a working weekend day, a shortened eve of a holiday):
+    # their hours, or None for an ordinary day.
+    official_day: Callable[[date], tuple[Interval, ...] | None] | None = None
     # Day -> its working spans in UTC. The calendar never changes, so neither do they.
     _span_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -37,6 +40,10 @@ class BusinessCalendar:
     def hours_on(self, day: date) -> tuple[Interval, ...]:
         if day in self.special_days:
             return self.special_days[day]
+        if self.official_day is not None:
+            official = self.official_day(day)
+            if official is not None:
+                return official
         if self.is_holiday(day):
             return ()
         return self.weekly_hours.get(day.weekday(), ())

@@ -158,3 +158,24 @@ def test_adding_what_was_measured_lands_on_or_before_the_end(start, end):
     landed = SEED.add(start, measured)
     assert landed <= max(start, end)
     assert SEED.between(landed, max(start, end)) == timedelta(0)
+
+
+def test_working_days_match_the_official_calendar_day_for_day():
+    """The package's own working-day function is the official calendar: a Saturday worked so
+    that a Monday is off (20 and 22 February 2027) included."""
+    import holidays
+
+    official = holidays.country_holidays("RU", years=[2026, 2027])
+    day = date(2026, 1, 1)
+    while day.year < 2028:
+        assert bool(SEED.hours_on(day)) == official.is_working_day(day), day
+        day += timedelta(days=1)
+    assert SEED.hours_on(date(2027, 2, 20)) == ((540, 780), (825, 1080))  # a working Saturday
+    assert SEED.hours_on(date(2027, 2, 22)) == ()  # its Monday off
+
+
+def test_the_eve_of_a_public_holiday_is_an_hour_shorter():
+    assert SEED.hours_on(date(2026, 11, 3)) == ((540, 780), (825, 1020))  # before 4 November
+    assert SEED.hours_on(date(2026, 11, 2)) == ((540, 780), (825, 1080))  # an ordinary Monday
+    monday = at(MSK, 2026, 11, 3, 16, 0)
+    assert SEED.add(monday, hours(2)) == at(MSK, 2026, 11, 5, 10, 0)  # 1 h on the 3rd, then 5th

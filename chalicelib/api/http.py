@@ -89,10 +89,6 @@ class QueryParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(f.alias or name for name, f in cls.model_fields.items())
-
 
 def route(
     bp: Blueprint,

@@ -152,8 +152,8 @@ class MailIntake:
         return list(self.raw_mail.shelved(shelf.value))
 
     def automated(self, principal: Principal, *, limit: int = 100) -> list[SetAside]:
-        """The mail set aside as automated, newest last, each with who sent it and about what,
-        so the front desk can tell a person's request that looked automated."""
+        """The mail set aside as automated (up to ``limit``), each with who sent it and about
+        what, so the front desk can tell a person's request that looked automated."""
         access.require_mail_triage(principal)
         found = []
         for shelved in self.raw_mail.shelved(Shelf.AUTOMATED.value)[:limit]:
@@ -172,17 +172,30 @@ class MailIntake:
 
     def make_card(self, message_id: str) -> MailResult:
         """Make a card of a mail set aside as automated (a person wrote it after all)."""
-        self.raw_mail.restore(message_id, Shelf.AUTOMATED.value)
-        mail = self.parse(
-            self.raw_mail.read(message_id, max_bytes=self.policies.mail.max_raw_bytes)
-        )
-        result = card_from_mail(mail, ports=self.ports, policies=self.policies)
+        shelved = self.raw_mail.restore(message_id, Shelf.AUTOMATED.value)
+        try:
+            mail = self.parse(
+                self.raw_mail.read(message_id, max_bytes=self.policies.mail.max_raw_bytes)
+            )
+            result = card_from_mail(mail, ports=self.ports, policies=self.policies)
+        except Exception:
+            self._set_aside_again(shelved, shelved.reason)
+            raise
+        if result.card_number is None:  # refused (no sender, a field no card takes): kept
+            self._set_aside_again(shelved, result.reason or result.outcome.value)
+            return result
         key = mail.message_id or f"<{message_id}@ses>"
         self.ports.mail_log.settle(
             key, outcome=result.outcome.value, card_number=result.card_number
         )
         logger.info("automated mail made a card", extra={"card": result.card_number})
         return result
+
+    def _set_aside_again(self, shelved: ShelvedMail, reason: str) -> None:
+        """Back on the automated shelf: a card that could not be made loses no mail."""
+        self.raw_mail.shelve(
+            shelved.message_id, Shelf.AUTOMATED.value, reason=reason, verdicts=shelved.verdicts
+        )
 
     def reprocess(self, shelf: Shelf) -> list[tuple[str, MailResult]]:
         return reprocess(

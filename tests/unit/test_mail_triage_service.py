@@ -3,6 +3,8 @@ desk sees who sent it and about what, and makes a card of what a person wrote af
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.domain.errors import NotFound, PermissionDenied
@@ -40,3 +42,23 @@ def test_a_set_aside_mail_is_listed_and_made_a_card_once(town):
     assert [m.kind for m in town.outbox.for_card(card.number)] == ["receipt"]
     with pytest.raises(NotFound):  # a second click makes no second card
         town.mail_intake.card_for(OPERATOR, "ses-away")
+
+
+def test_a_card_that_cannot_be_made_leaves_the_mail_on_the_shelf(town):
+    nameless = AWAY.replace(b"From: Anna Ivanova <anna@example.org>\r\n", b"From: \r\n")
+    town.raw_mail.add("ses-nameless", nameless.replace(b"away-1", b"away-2"))
+    assert town.mail_intake.deliver("ses-nameless", MailVerdicts()).outcome == (
+        MailOutcome.REJECTED  # no sender at all: rejected on arrival, not set aside
+    )
+    town.raw_mail.add("ses-away", AWAY)
+    town.mail_intake.deliver("ses-away", MailVerdicts())
+
+    def broken(raw: bytes):
+        raise ValueError("unreadable")
+
+    failing = replace(town.mail_intake, parse=broken)
+    with pytest.raises(ValueError, match="unreadable"):
+        failing.card_for(OPERATOR, "ses-away")
+    (still,) = town.mail_intake.shelved(Shelf.AUTOMATED)
+    assert still.message_id == "ses-away"
+    assert still.reason == "automated mail (autoreply_subject)"

@@ -3,7 +3,7 @@ and both pass the same contract suite (tests/contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,11 @@ class CardRepository(Protocol):
 
     def next_number(self, year: int) -> int:
         """Atomically take the next sequence number of ``year`` (1, 2, 3, ...)."""
+        ...
+
+    def numbers_taken(self, years: Iterable[int]) -> int:
+        """How many numbers were taken in ``years``: about how many cards there are (a number
+        taken by a write that then failed is counted too), without reading the cards."""
         ...
 
     def find_idempotent(self, key: str) -> IdempotencyRecord | None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,26 @@ class DynamoCardRepository:
             ReturnValues="UPDATED_NEW",
         )
         return int(response["Attributes"]["value"]["N"])
+
+    def numbers_taken(self, years: Iterable[int]) -> int:
+        keys = [
+            {ts.PARTITION_KEY: {"S": ts.counter_pk(year)}, ts.SORT_KEY: {"S": ts.COUNTER_SK}}
+            for year in dict.fromkeys(years)
+        ]
+        total = 0
+        for start in range(0, len(keys), BATCH_GET_MAX):
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": keys[start : start + BATCH_GET_MAX],
+                    "ProjectionExpression": "#v",
+                    "ExpressionAttributeNames": {"#v": "value"},
+                }
+            }
+            while pending:
+                answer = self._db.batch_get_item(RequestItems=pending)
+                total += sum(int(i["value"]["N"]) for i in answer["Responses"].get(self._table, []))
+                pending = answer.get("UnprocessedKeys") or {}
+        return total
 
     def find_idempotent(self, key: str) -> IdempotencyRecord | None:
         response = self._db.get_item(

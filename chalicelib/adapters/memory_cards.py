@@ -6,7 +6,7 @@ import base64
 import binascii
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
@@ -38,6 +38,10 @@ class InMemoryCardRepository:
         with self._lock:
             self._counters[year] += 1
             return self._counters[year]
+
+    def numbers_taken(self, years: Iterable[int]) -> int:
+        with self._lock:
+            return sum(self._counters.get(year, 0) for year in dict.fromkeys(years))
 
     def find_idempotent(self, key: str) -> IdempotencyRecord | None:
         return self._idempotency.get(key)

@@ -160,7 +160,12 @@ def request_export(
 
 
 def run_export(
-    job: dict[str, Any], *, ports: ExportPorts, policy: ExportPolicy, workdir: Path | None = None
+    job: dict[str, Any],
+    *,
+    ports: ExportPorts,
+    policy: ExportPolicy,
+    workdir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Write the job's files, store them with a QuickSight manifest, and record the outcome.
     A failure is recorded with its reason and raised again (the function's retries, then its
@@ -177,9 +182,11 @@ def run_export(
     figures = Aggregator(policy.zone) if job["kind"] == "nightly" else None
 
     def cards() -> Iterator[Card]:
-        for card in every_card(ports.cards):
+        for read, card in enumerate(every_card(ports.cards), start=1):
             if figures is not None:
                 figures.add_card(card)
+            if progress is not None:
+                progress(read)
             yield card
 
     try:
@@ -296,15 +303,24 @@ class Exports:
     def status(self, principal: Principal, export_id: str) -> dict[str, Any]:
         return export_status(principal, export_id, store=self.ports.store)
 
-    def run(self, job: dict[str, Any], workdir: Path | None = None) -> dict[str, Any]:
-        return run_export(job, ports=self.ports, policy=self.policy, workdir=workdir)
+    def run(
+        self,
+        job: dict[str, Any],
+        workdir: Path | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        return run_export(
+            job, ports=self.ports, policy=self.policy, workdir=workdir, progress=progress
+        )
 
     def today(self) -> date:
         return self.ports.clock.now().astimezone(self.policy.zone).date()
 
-    def run_nightly(self, workdir: Path | None = None) -> dict[str, Any]:
-        """Today's snapshot (and the report figures it folds in)."""
-        return self.run(nightly_job(self.today()), workdir)
+    def run_nightly(
+        self, workdir: Path | None = None, progress: Callable[[int], None] | None = None
+    ) -> dict[str, Any]:
+        """Today's snapshot (and the report figures it folds in); ``progress(cards read)``."""
+        return self.run(nightly_job(self.today()), workdir, progress)
 
     def nightly_done(self) -> bool:
         return nightly_written(self.today(), store=self.ports.store)

@@ -105,10 +105,13 @@ def reprocess(
     parse: Callable[[bytes], InboundMail],
     ports: MailPorts,
     policies: MailPolicies,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[tuple[str, MailResult]]:
-    """Run every mail on ``shelf`` again, with the verdicts SES gave it on receipt."""
+    """Run every mail on ``shelf`` again, with the verdicts SES gave it on receipt;
+    ``progress(done, total)`` after each."""
     results = []
-    for shelved in raw_mail.shelved(shelf.value):
+    waiting = raw_mail.shelved(shelf.value)
+    for shelved in waiting:
         raw_mail.restore(shelved.message_id, shelf.value)
         verdicts = MailVerdicts(
             **{k: v for k, v in shelved.verdicts.items() if k in ("spam", "virus", "dmarc")}
@@ -126,6 +129,8 @@ def reprocess(
                 ),
             )
         )
+        if progress is not None:
+            progress(len(results), len(waiting))
     return results
 
 
@@ -197,11 +202,14 @@ class MailIntake:
             shelved.message_id, Shelf.AUTOMATED.value, reason=reason, verdicts=shelved.verdicts
         )
 
-    def reprocess(self, shelf: Shelf) -> list[tuple[str, MailResult]]:
+    def reprocess(
+        self, shelf: Shelf, progress: Callable[[int, int], None] | None = None
+    ) -> list[tuple[str, MailResult]]:
         return reprocess(
             shelf,
             raw_mail=self.raw_mail,
             parse=self.parse,
             ports=self.ports,
             policies=self.policies,
+            progress=progress,
         )

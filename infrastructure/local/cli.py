@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--months", type=_positive, default=12)
     demo.add_argument("--endpoint", default="http://127.0.0.1:4566", help="the local stack's AWS")
     demo.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    for command in commands.choices.values():
+        _say_defaults(command)
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _run,
@@ -176,6 +178,48 @@ def _beside_the_stack(args: argparse.Namespace) -> None:
     url = portal_url(args.data_dir)
     if url:
         os.environ["CIVICDESK_PUBLIC_BASE_URL"] = url
+
+
+def _say_defaults(command: argparse.ArgumentParser) -> None:
+    """--help says what each option defaults to, documented or not."""
+    for action in command._actions:
+        default = action.default
+        if not action.option_strings or default in (None, False, argparse.SUPPRESS):
+            continue
+        if "%(default)" not in (action.help or ""):
+            action.help = f"{action.help or ''} (default: %(default)s)".strip()
+
+
+class _Progress:
+    """A progress bar with the total and the rate (tqdm, on standard error; quiet when that is
+    not a terminal). ``step(done)`` or ``step(done, total)``."""
+
+    def __init__(self, unit: str, total: int | None) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr, disable=None)
+
+    def step(self, done: int, total: int | None = None) -> None:
+        if total is not None and self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
+
+
+def _progress(unit: str, total: int | None = None) -> _Progress:
+    return _Progress(unit, total)
+
+
+def _cards_about(c: Any) -> int:
+    """About how many cards there are (numbers taken since 2000), without reading them."""
+    from datetime import UTC, datetime
+
+    return int(c.cards.numbers_taken(range(2000, datetime.now(UTC).year + 2)))
 
 
 def _version() -> str:
@@ -329,7 +373,8 @@ def _mail(args: argparse.Namespace) -> int:
         made = mail_intake.make_card(args.id)
         print(f"{args.id}\t{made.outcome.value}\t{made.card_number or ''}\t{made.reason or ''}")
         return 0
-    results = mail_intake.reprocess(Shelf(args.shelf))
+    with _progress("mails") as bar:
+        results = mail_intake.reprocess(Shelf(args.shelf), progress=bar.step)
     if not results:
         print(f"nothing on the {args.shelf} shelf to run again")
     for message_id, result in results:
@@ -409,7 +454,8 @@ def _export(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
 
     c = bootstrap.container()
-    done = c.exports.run_nightly()
+    with _progress("cards", total=_cards_about(c)) as bar:
+        done = c.exports.run_nightly(progress=bar.step)
     for fmt, key in done["files"].items():
         print(f"{fmt}\t{c.export_store.location(key)}")
     print(f"{done['rows']} requests exported; report figures updated")
@@ -426,9 +472,8 @@ def _search(args: argparse.Namespace) -> int:
     install = getattr(c.search_index, "install", None)
     if install is not None:
         install()  # OpenSearch: the index template and the index, if missing
-    done = c.search.reindex(
-        progress=lambda n: print(f"{n} cards indexed", file=sys.stderr, flush=True)
-    )
+    with _progress("cards", total=_cards_about(c)) as bar:
+        done = c.search.reindex(progress=bar.step)
     print(f"{done} cards indexed")
     return 0
 

@@ -44,6 +44,10 @@ def test_numbers_are_unique_and_increasing_under_concurrency(cards):
         w.join()
     assert sorted(taken) == list(range(1, 41))
     assert cards.next_number(2027) == 1
+    # About how many cards there are, without reading them (for progress over every card).
+    assert cards.numbers_taken(range(2000, 2031)) == 41
+    assert cards.numbers_taken([2027, 2027]) == 1
+    assert cards.numbers_taken([1999]) == 0
 
 
 def test_a_card_and_its_history_come_back_as_written(cards, clock, directory):

@@ -17,13 +17,8 @@ CLI = str(Path(sys.executable).parent / "civicdesk")
 
 
 def test_token_prints_a_token_signed_with_the_stacks_secret(tmp_path):
-    done = subprocess.run(
-        [CLI, "token", "mgr-sergey", "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = _civicdesk("token", "mgr-sergey", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
     claims = dev_tokens.verify(
         done.stdout.strip(), secret=dev_secret(tmp_path), now=datetime.now(UTC)
     )
@@ -32,12 +27,7 @@ def test_token_prints_a_token_signed_with_the_stacks_secret(tmp_path):
 
 
 def test_token_for_an_unknown_staff_member_lists_the_known_ones(tmp_path):
-    done = subprocess.run(
-        [CLI, "token", "nobody", "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _civicdesk("token", "nobody", "--data-dir", str(tmp_path))
     assert done.returncode == 2
     assert "op-olga" in done.stderr
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from infrastructure.local import cli
 
 
@@ -42,8 +44,6 @@ def test_no_progress_bar_where_no_one_watches(monkeypatch):
 
 
 def test_help_says_each_option_s_default(capsys):
-    import pytest
-
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     shown = " ".join(capsys.readouterr().out.split())

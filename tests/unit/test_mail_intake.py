@@ -176,17 +176,21 @@ def test_the_number_tag_threads_only_for_participants_and_never_the_subject_alon
     assert receive(same_subject, ports).card_number != number
 
 
-def test_a_reply_to_a_closed_card_reopens_it_within_the_window(ports, clock):
-    number = receive(mail(), ports).card_number
-    card = ports.cards.get(number)
+def _close(ports, number: str, clock) -> lifecycle.Change:
     closed = lifecycle.transition(
-        card,
+        ports.cards.get(number),
         Status.CLOSED,
         lifecycle.TransitionDetails(closure_reason="Patched"),
         actor=EXECUTOR.actor,
         at=clock.now(),
     )
     ports.cards.save(closed.card, closed.entry)
+    return closed
+
+
+def test_a_reply_to_a_closed_card_reopens_it_within_the_window(ports, clock):
+    number = receive(mail(), ports).card_number
+    _close(ports, number, clock)
     clock.advance(timedelta(days=5))
     again = receive(
         mail(subject=f"Re: [#{number}] it is back", message_id="<m6@example.org>"), ports
@@ -199,15 +203,7 @@ def test_a_reply_to_a_closed_card_reopens_it_within_the_window(ports, clock):
 
 def test_a_reply_long_after_closure_makes_a_linked_card(ports, clock):
     number = receive(mail(), ports).card_number
-    card = ports.cards.get(number)
-    closed = lifecycle.transition(
-        card,
-        Status.CLOSED,
-        lifecycle.TransitionDetails(closure_reason="Patched"),
-        actor=EXECUTOR.actor,
-        at=clock.now(),
-    )
-    ports.cards.save(closed.card, closed.entry)
+    _close(ports, number, clock)
     clock.advance(timedelta(days=POLICIES.mail.reopen_within_days + 1))
     late = receive(mail(subject=f"Re: [#{number}]", message_id="<m7@example.org>"), ports)
     assert late.outcome == MailOutcome.CREATED
@@ -280,15 +276,7 @@ def test_automated_mail_is_set_aside_not_made_a_card_and_never_answered(ports, e
 
 def test_an_automatic_reply_to_a_card_joins_its_history_and_changes_nothing_else(ports, clock):
     number = receive(mail(), ports).card_number
-    card = ports.cards.get(number)
-    closed = lifecycle.transition(
-        card,
-        Status.CLOSED,
-        lifecycle.TransitionDetails(closure_reason="Patched"),
-        actor=EXECUTOR.actor,
-        at=clock.now(),
-    )
-    ports.cards.save(closed.card, closed.entry)
+    closed = _close(ports, number, clock)
     clock.advance(timedelta(days=2))
     our_id = ports.mailer.sent[0].message_id
     away = mail(

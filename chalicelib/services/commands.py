@@ -101,22 +101,6 @@ Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
 DANGER = "Danger to people: the department's manager reviews it first (not a priority)."
 
 
-class CardCreate(_Command):
-    """A new request as intake takes it from any channel (each channel fills in what it knows;
-    priority and the requester's kind only from channels staff speak through)."""
-
-    subject: ShortText
-    description: LongText
-    category: Category = Field(
-        description="Leaf code of the two-level category tree, e.g. roads.potholes"
-    )
-    priority: Priority = Priority.NORMAL
-    requester: RequesterIn
-    consent: ConsentIn | None = None
-    location: LocationIn | None = None
-    danger: bool = Field(default=False, description=DANGER)
-
-
 class RequestCreate(_Command):
     """A new request as the public web form (or an API client) sends it. Priority comes from
     the routing rules and staff, the requester's kind from staff: a citizen sets neither, but
@@ -134,6 +118,14 @@ class RequestCreate(_Command):
 
     def as_card(self) -> CardCreate:
         return CardCreate.model_validate(self.model_dump())
+
+
+class CardCreate(RequestCreate):
+    """A new request as intake takes it from any channel: the public form's fields, and what
+    only channels staff speak through set (priority, the requester's kind)."""
+
+    requester: RequesterIn
+    priority: Priority = Priority.NORMAL
 
 
 class MessageCreate(_Command):

@@ -190,11 +190,11 @@ def _say_defaults(command: argparse.ArgumentParser) -> None:
             action.help = f"{action.help or ''} (default: %(default)s)".strip()
 
 
-class _Progress:
+class Progress:
     """A progress bar with the total and the rate (tqdm, on standard error; quiet when that is
     not a terminal). ``step(done)`` or ``step(done, total)``."""
 
-    def __init__(self, unit: str, total: int | None) -> None:
+    def __init__(self, unit: str, total: int | None = None) -> None:
         from tqdm import tqdm
 
         self._bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr, disable=None)
@@ -204,15 +204,11 @@ class _Progress:
             self._bar.total = total
         self._bar.update(done - self._bar.n)
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._bar.close()
-
-
-def _progress(unit: str, total: int | None = None) -> _Progress:
-    return _Progress(unit, total)
 
 
 def _cards_about(c: Any) -> int:
@@ -373,7 +369,7 @@ def _mail(args: argparse.Namespace) -> int:
         made = mail_intake.make_card(args.id)
         print(f"{args.id}\t{made.outcome.value}\t{made.card_number or ''}\t{made.reason or ''}")
         return 0
-    with _progress("mails") as bar:
+    with Progress("mails") as bar:
         results = mail_intake.reprocess(Shelf(args.shelf), progress=bar.step)
     if not results:
         print(f"nothing on the {args.shelf} shelf to run again")
@@ -454,7 +450,7 @@ def _export(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
 
     c = bootstrap.container()
-    with _progress("cards", total=_cards_about(c)) as bar:
+    with Progress("cards", total=_cards_about(c)) as bar:
         done = c.exports.run_nightly(progress=bar.step)
     for fmt, key in done["files"].items():
         print(f"{fmt}\t{c.export_store.location(key)}")
@@ -472,7 +468,7 @@ def _search(args: argparse.Namespace) -> int:
     install = getattr(c.search_index, "install", None)
     if install is not None:
         install()  # OpenSearch: the index template and the index, if missing
-    with _progress("cards", total=_cards_about(c)) as bar:
+    with Progress("cards", total=_cards_about(c)) as bar:
         done = c.search.reindex(progress=bar.step)
     print(f"{done} cards indexed")
     return 0

@@ -18,7 +18,7 @@ class Terminal(io.StringIO):
 def test_progress_shows_the_total_and_the_rate_on_a_terminal(monkeypatch):
     screen = Terminal()
     monkeypatch.setattr(cli.sys, "stderr", screen)
-    with cli._progress("cards", total=2000) as bar:
+    with cli.Progress("cards", total=2000) as bar:
         for done in range(0, 2001, 500):
             bar.step(done)
     shown = screen.getvalue()
@@ -29,7 +29,7 @@ def test_progress_shows_the_total_and_the_rate_on_a_terminal(monkeypatch):
 def test_progress_learns_the_total_when_the_work_knows_it(monkeypatch):
     screen = Terminal()
     monkeypatch.setattr(cli.sys, "stderr", screen)
-    with cli._progress("mails") as bar:
+    with cli.Progress("mails") as bar:
         bar.step(1, 3)
         bar.step(3, 3)
     assert "3/3" in screen.getvalue()
@@ -38,7 +38,7 @@ def test_progress_learns_the_total_when_the_work_knows_it(monkeypatch):
 def test_no_progress_bar_where_no_one_watches(monkeypatch):
     piped = io.StringIO()
     monkeypatch.setattr(cli.sys, "stderr", piped)
-    with cli._progress("cards", total=10) as bar:
+    with cli.Progress("cards", total=10) as bar:
         bar.step(10)
     assert piped.getvalue() == ""
 

@@ -23,12 +23,12 @@ OPEN_CARDS = 10_000
 DUE = 10
 
 
-def main() -> None:
+def deadline_watch(now: datetime, **environment: str) -> tuple[Any, Any, Any, Any]:
+    """The product's container over moto's DynamoDB and Scheduler (call inside ``mock_aws``),
+    its clock stopped at ``now``: the container, its settings and the two clients."""
     import boto3
-    from moto import mock_aws
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.card_items import card_item, entry_item
     from chalicelib.adapters.clock import ManualClock
     from chalicelib.adapters.memory_mail import RecordingMailer
     from chalicelib.adapters.memory_sla import InMemoryEscalations
@@ -41,22 +41,32 @@ def main() -> None:
             "CIVICDESK_TIMER_FUNCTION_ARN": "arn:aws:lambda:eu-central-1:123456789012:function:t",
             "CIVICDESK_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
             "CIVICDESK_TIMER_DLQ_ARN": "arn:aws:sqs:eu-central-1:123456789012:failures",
+            **environment,
         }
     )
+    dynamodb = boto3.client("dynamodb")
+    scheduler = boto3.client("scheduler")
+    ensure_resources(settings, dynamodb=dynamodb, s3=boto3.client("s3"), scheduler=scheduler)
+    container = bootstrap.build(
+        settings,
+        dynamodb_client=dynamodb,
+        scheduler_client=scheduler,
+        clock=ManualClock(now),
+        mailer=RecordingMailer(),
+        escalations=InMemoryEscalations(),
+    )
+    return container, settings, dynamodb, scheduler
+
+
+def main() -> None:
+    from moto import mock_aws
+
+    from chalicelib.adapters.card_items import card_item, entry_item
+
     # Monday 2 March 2026, 10:40 Moscow; the cards were registered at 10:00.
     now = datetime(2026, 3, 2, 7, 40, tzinfo=UTC)
     with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        scheduler = boto3.client("scheduler")
-        ensure_resources(settings, dynamodb=dynamodb, s3=boto3.client("s3"), scheduler=scheduler)
-        container = bootstrap.build(
-            settings,
-            dynamodb_client=dynamodb,
-            scheduler_client=scheduler,
-            clock=ManualClock(now),
-            mailer=RecordingMailer(),
-            escalations=InMemoryEscalations(),
-        )
+        container, settings, dynamodb, scheduler = deadline_watch(now)
         numbers = _write_cards(dynamodb, settings.table_name, card_item, entry_item, now)
         counter = CallCounter()
         counter.attach(dynamodb)

@@ -262,7 +262,14 @@ class Container:
 
     @cached_property
     def sla_policy(self) -> SlaPolicy:
-        return SlaPolicy(calendar=self.calendar, matrix=self.sla_matrix)
+        from chalicelib.adapters.sla_config import load_seed_waiting
+
+        tree = self.directory.categories()
+        waiting = load_seed_waiting(
+            set(tree.leaf_codes) | {c.code for c in tree.categories},
+            working_day=self.sla_matrix.working_day,
+        )
+        return SlaPolicy(calendar=self.calendar, matrix=self.sla_matrix, waiting=waiting)
 
     def card_timers(self, card: Card, history: list[HistoryEntry]) -> list[Timer]:
         return self.sla_policy.timers(card, history, self.clock.now())
@@ -323,6 +330,8 @@ class Container:
             escalations=self.escalations,
             clock=self.clock,
             templates=self.templates,
+            # Only a message to a requester needs it (and the link secret it signs with).
+            notify=lambda: self.notifier,
         )
 
     @cached_property
@@ -540,6 +549,7 @@ class Container:
             notify=self.notifier,
             intake=self.intake_policy,
             show=self.card_showing,
+            sla=self.sla_policy,
         )
 
     @cached_property
@@ -552,6 +562,7 @@ class Container:
             clock=self.clock,
             notify=self.notifier,
             show=self.card_showing,
+            sla=self.sla_policy,
         )
 
     @cached_property
@@ -595,6 +606,7 @@ class Container:
             notify=self.notifier,
             config=self.phone_config,
             show=self.card_showing,
+            sla=self.sla_policy,
         )
 
     @cached_property

@@ -115,6 +115,9 @@ class Sla(Construct):
             "CIVICDESK_ESCALATION_STATE_MACHINE": self.state_machine.state_machine_arn,
         }
         watch_role = self._watch_role("WatchRole", table, key, mail_from)
+        # The per-card check also writes to requesters (a reminder, "no answer", closure by
+        # silence): the stack lets this role read the link secret their links are signed with.
+        self.watch_role = watch_role
         watch_role.add_to_policy(
             iam.PolicyStatement(
                 actions=[

@@ -61,7 +61,8 @@ class CivicDeskStack(cdk.Stack):
         self.attachments = self._attachments_bucket(portal_origin)
         self.console_url = f"{portal_url.rstrip('/')}/console.html"
         self.user_pool, self.console_client, self.sign_in_domain = self._user_pool()
-        # Signs the status and survey links in messages; the API and the email Lambda read it.
+        # Signs the status and survey links in messages; what writes to requesters reads it
+        # (the API, the email and phone Lambdas, the deadline watch).
         self.link_secret = secretsmanager.Secret(
             self,
             "LinkSecret",
@@ -84,7 +85,7 @@ class CivicDeskStack(cdk.Stack):
             # Private status links in receipts and replies point at the citizen portal.
             "CIVICDESK_PUBLIC_BASE_URL": portal_url,
             "CIVICDESK_MAIL_FROM": mail_from,
-            # Signs status and survey links in messages (read by the API and the email Lambda).
+            # Signs status and survey links in messages (read where requesters are written to).
             "CIVICDESK_LINK_SECRET_ARN": self.link_secret.secret_arn,
             "CIVICDESK_SEARCH_ENDPOINT": self.search.endpoint,
             "CIVICDESK_EXPORTS_BUCKET": self.exports.bucket.bucket_name,
@@ -115,6 +116,7 @@ class CivicDeskStack(cdk.Stack):
         self.sla = Sla(
             self, "Deadlines", package=package, table=self.table, key=self.key, mail_from=mail_from
         )
+        self.link_secret.grant_read(self.sla.watch_role)
         self.seed_data = SeedData(self, "SeedData", package=package, table=self.table, key=self.key)
         self.phone = PhoneChannel(
             self,

@@ -22,7 +22,7 @@ from chalicelib.ports import CardRepository, Directory, RoutingRules
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.notifications import Notifier, NotifyPolicy
-from chalicelib.services.policies import IntakePolicy
+from chalicelib.services.policies import IntakePolicy, SlaPolicy
 from chalicelib.services.routing import Arrival, Routed, Router, RoutingPolicy, place, router
 from tests.conftest import START, card_form
 
@@ -46,6 +46,18 @@ CONTROLLER = principal("ctl-elena", Role.CONTROLLER, departments=("front_office"
 @functools.cache
 def seed_calendar() -> BusinessCalendar:
     return load_seed_calendar()
+
+
+@functools.cache
+def seed_sla_policy() -> SlaPolicy:
+    """The shipped SLA matrix and waiting rules on the town's calendar."""
+    from chalicelib.adapters.sla_config import load_seed_sla, load_seed_waiting
+
+    tree = StaticDirectory.from_file().categories()
+    known = set(tree.leaf_codes) | {c.code for c in tree.categories}
+    matrix = load_seed_sla(known)
+    waiting = load_seed_waiting(known, working_day=matrix.working_day)
+    return SlaPolicy(calendar=seed_calendar(), matrix=matrix, waiting=waiting)
 
 
 def memory_router(

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.domain.card import Priority
 from chalicelib.domain.errors import FieldProblem, ValidationFailed
+from chalicelib.domain.requester_waits import WaitingRules, WhenUnanswered
 from chalicelib.domain.sla import SlaMatrix, SlaTargets, TimerKind
 
 SEED_PATH = Path(__file__).resolve().parent.parent / "seed" / "sla.json"
@@ -85,23 +86,88 @@ def _row(
                 )
             )
             continue
-        match = _DURATION.match(str(text).strip())
-        if match is None or float(match.group(1)) <= 0:
-            problems.append(
-                FieldProblem(f"{where}.{name}", f"{text!r} is not a duration like 1h, 30m, 3d")
-            )
-            continue
-        amount, unit = float(match.group(1)), match.group(2)
-        parsed[TimerKind(name)] = {
-            "m": timedelta(minutes=amount),
-            "h": timedelta(hours=amount),
-            "d": day * amount,
-        }[unit]
+        duration = _duration(text, f"{where}.{name}", day, problems)
+        if duration is not None:
+            parsed[TimerKind(name)] = duration
     if required:
         for kind in TimerKind:
             if kind not in parsed:
                 problems.append(FieldProblem(f"{where}.{kind.value}", "is required"))
     return parsed
+
+
+def _duration(
+    text: Any, where: str, day: timedelta, problems: list[FieldProblem]
+) -> timedelta | None:
+    match = _DURATION.match(str(text).strip())
+    if match is None or float(match.group(1)) <= 0:
+        problems.append(FieldProblem(where, f"{text!r} is not a duration like 1h, 30m, 3d"))
+        return None
+    amount, unit = float(match.group(1)), match.group(2)
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": day * amount}[unit]
+
+
+def load_waiting(
+    document: dict[str, Any], known_categories: set[str], *, working_day: timedelta
+) -> WaitingRules:
+    """The ``waiting`` section: how long a requester has to answer a question (by topic), when
+    they are reminded, what their silence does, and how long a resolution may be objected to.
+    Absent: the defaults (five working days, a reminder a day before, back to staff, 14 days)."""
+    section = document.get("waiting", {})
+    problems: list[FieldProblem] = []
+    if not isinstance(section, dict):
+        raise ValidationFailed.single("waiting", "must be an object")
+    defaults = WaitingRules()
+    values: dict[str, Any] = {}
+    for name in ("reply_within", "remind_before"):
+        if name in section:
+            values[name] = _duration(section[name], f"waiting.{name}", working_day, problems)
+    by_category = {}
+    for category, text in (section.get("categories") or {}).items():
+        if category not in known_categories:
+            problems.append(FieldProblem(f"waiting.categories.{category}", "unknown category"))
+            continue
+        by_category[category] = _duration(
+            text, f"waiting.categories.{category}", working_day, problems
+        )
+    when = section.get("when_unanswered", defaults.when_unanswered.value)
+    if when not in {w.value for w in WhenUnanswered}:
+        problems.append(
+            FieldProblem(
+                "waiting.when_unanswered",
+                "must be " + " or ".join(w.value for w in WhenUnanswered),
+            )
+        )
+    days = section.get("objection_days", defaults.objection_days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:
+        problems.append(FieldProblem("waiting.objection_days", "must be a whole number, 1 to 90"))
+    unknown = set(section) - {*_WAITING_FIELDS, "categories"}
+    problems.extend(FieldProblem(f"waiting.{name}", "unknown setting") for name in sorted(unknown))
+    if problems:
+        raise ValidationFailed(problems)
+    rules = WaitingRules(
+        reply_within_by_category={k: v for k, v in by_category.items() if v is not None},
+        when_unanswered=WhenUnanswered(when),
+        objection_days=days,
+        **values,
+    )
+    if rules.remind_before >= rules.reply_within:
+        # The reminder would go out with the question itself.
+        raise ValidationFailed.single(
+            "waiting.remind_before", "must be shorter than waiting.reply_within"
+        )
+    return rules
+
+
+_WAITING_FIELDS = ("reply_within", "remind_before", "when_unanswered", "objection_days")
+
+
+def load_seed_waiting(
+    known_categories: set[str], *, working_day: timedelta, path: Path = SEED_PATH
+) -> WaitingRules:
+    return load_waiting(
+        json.loads(path.read_text("utf-8")), known_categories, working_day=working_day
+    )
 
 
 def _targets(

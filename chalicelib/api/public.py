@@ -29,6 +29,7 @@ from chalicelib.services.commands import (
     AccessCodeCheck,
     AttachmentRequest,
     MessageCreate,
+    ObjectionCreate,
     RequestCreate,
     SurveyCreate,
 )
@@ -119,6 +120,25 @@ def status(number: str) -> Response:
 def add_message(number: str) -> Response:
     view = container().requester.add_message(
         _number(number), header(TOKEN_HEADER), body(MessageCreate)
+    )
+    return json_response(view, status=201)
+
+
+@route(
+    public,
+    "/requests/{number}/objection",
+    "POST",
+    summary="Say the resolution did not solve it: the request is reopened",
+    tag=TAG,
+    request=ObjectionCreate,
+    response=CardPublicView,
+    status=201,
+    headers=(TOKEN_HEADER,),
+    errors=(400, 404, 413, 422),
+)
+def object_to_resolution(number: str) -> Response:
+    view = container().requester.object_to_resolution(
+        _number(number), header(TOKEN_HEADER), body(ObjectionCreate)
     )
     return json_response(view, status=201)
 

@@ -70,6 +70,15 @@ class CardSummary(_View):
         default=None,
         description="On the overdue list: when the earliest deadline it has not met passed.",
     )
+    reply_by: datetime | None = Field(
+        default=None,
+        description="Waiting for the requester: the date they were asked to answer by.",
+    )
+    no_answer_at: datetime | None = Field(
+        default=None,
+        description="Came back from waiting because the requester did not answer in time "
+        "(until the card next changes status or the requester writes).",
+    )
 
     @classmethod
     def of(cls, shown: Shown, tree: CategoryTree, *, overdue_since: datetime | None = None) -> Self:
@@ -90,6 +99,8 @@ class CardSummary(_View):
             created_at=card.created_at,
             first_response_due=card.first_response_due,
             version=card.version,
+            reply_by=card.reply_by,
+            no_answer_at=card.no_answer_at,
         )
 
 
@@ -104,6 +115,9 @@ class CardRead(CardSummary):
     attachments: tuple[Attachment, ...]
     open_question: str | None
     resolution: str | None
+    objection_until: datetime | None = Field(
+        description="Resolved: the card closes by itself then unless the requester objects."
+    )
     closure_reason: str | None
     reopen_count: int
     updated_at: datetime
@@ -150,6 +164,7 @@ class CardRead(CardSummary):
             attachments=card.attachments,
             open_question=card.open_question,
             resolution=card.resolution,
+            objection_until=card.objection_until,
             closure_reason=card.closure_reason,
             reopen_count=card.reopen_count,
             updated_at=card.updated_at,

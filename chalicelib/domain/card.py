@@ -60,6 +60,12 @@ class Status(StrEnum):
     def is_final(self) -> bool:
         return self in (Status.RESOLVED, Status.CLOSED)
 
+    @property
+    def stops_the_clock(self) -> bool:
+        """The town waits for the requester: for an answer, or for an objection to the
+        resolution before the card closes by itself. Deadlines do not run meanwhile."""
+        return self.waits_for_requester or self == Status.RESOLVED
+
 
 class ContactChannel(StrEnum):
     EMAIL = "email"
@@ -255,7 +261,16 @@ class Card(_Frozen):
     updated_at: datetime
     first_response_due: datetime
     open_question: str | None = None
+    # While the town waits for the requester: when they were asked to answer by (the topic's
+    # default, or the date staff gave); past it the card goes back to staff or closes.
+    reply_by: datetime | None = None
+    # The reply-by date passed unanswered and the card came back to staff: the mark the queue
+    # shows until the card next changes status or the requester writes.
+    no_answer_at: datetime | None = None
     resolution: str | None = None
+    # A resolved card closes by itself at this moment ("confirmed by silence") unless the
+    # requester objects before it.
+    objection_until: datetime | None = None
     closure_reason: str | None = None
     reopen_count: int = 0
     # Addresses that may add to this card by mail (besides the requester's own).

@@ -49,6 +49,7 @@ class Action(StrEnum):
     REPLY_APPROVED = "reply_approved"
     REPLY_REJECTED = "reply_rejected"
     REPLY_SENT = "reply_sent"
+    REQUESTER_REMINDED = "requester_reminded"
 
 
 class MessageAuthor(StrEnum):

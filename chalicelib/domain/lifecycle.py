@@ -9,6 +9,7 @@ from datetime import datetime
 from chalicelib.domain.card import Attachment, Card, Status
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import (
+    REQUESTER,
     SYSTEM,
     Action,
     Actor,
@@ -36,13 +37,17 @@ MIN_TEXT = 3
 
 @dataclass(frozen=True)
 class TransitionDetails:
-    """What a person supplied with a status change; each target status needs its own field."""
+    """What a person supplied with a status change (each target status needs its own field),
+    and the dates the town's rules give it: when the requester is asked to answer by (a wait
+    for them) and until when they may object (a resolution)."""
 
     question: str | None = None
     resolution: str | None = None
     closure_reason: str | None = None
     note: str | None = None
     reason: str | None = None
+    reply_by: datetime | None = None
+    objection_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def transition(
         )
     reopening = card.status.is_final and target in (S.IN_PROGRESS, S.RECEIVED)
     message_text, updates = _requirements(card, target, details, reopening=reopening)
-    updates |= {"status": target, "updated_at": at, "version": card.version + 1}
+    dates = _dates(target, details, at)
+    updates |= dates | {"status": target, "updated_at": at, "version": card.version + 1}
     if reopening:
         updates |= {
             "reopen_count": card.reopen_count + 1,
@@ -85,12 +91,30 @@ def transition(
         at=at,
         actor=actor,
         action=Action.REOPENED if reopening else Action.STATUS_CHANGED,
-        changes=(FieldChange(field="status", before=card.status.value, after=target.value),),
+        changes=(
+            FieldChange(field="status", before=card.status.value, after=target.value),
+            *(
+                FieldChange(field=name, before=None, after=moment.isoformat())
+                for name, moment in dates.items()
+                if moment is not None
+            ),
+        ),
         public_message=(
             PublicMessage(text=message_text, author=MessageAuthor.TOWN) if message_text else None
         ),
     )
     return Change(card=card.model_copy(update=updates), entry=entry)
+
+
+def _dates(target: Status, details: TransitionDetails, at: datetime) -> dict[str, datetime | None]:
+    """The reply-by date while waiting for the requester and the objection window of a
+    resolution; any status change ends the last ones and the "no answer" mark."""
+    reply_by = details.reply_by if target.waits_for_requester else None
+    objection_until = details.objection_until if target == S.RESOLVED else None
+    for name, moment in (("reply_by", reply_by), ("objection_until", objection_until)):
+        if moment is not None and moment <= at:
+            raise TransitionForbidden(f"{name} must be later than now", field=name)
+    return {"reply_by": reply_by, "objection_until": objection_until, "no_answer_at": None}
 
 
 # The text each target needs (a TransitionDetails field), why, and the card field it sets.
@@ -117,6 +141,12 @@ class NextStatus:
     to: Status
     requires: str | None
     blocked_by: str | None = None
+
+
+def back_in_work(card: Card) -> Status:
+    """Where a card goes when the requester has spoken (or stayed silent too long): back to
+    its owner's work, or to its department's queue when it has none."""
+    return S.IN_PROGRESS if card.executor_id else S.RECEIVED
 
 
 def next_statuses(card: Card, *, open_subtasks: bool = False) -> list[NextStatus]:
@@ -280,6 +310,45 @@ def automated_mail_noted(card: Card, text: str, *, at: datetime) -> Change:
     return Change(card=card.model_copy(update={"version": card.version + 1}), entry=entry)
 
 
+def object_to_resolution(card: Card, text: str, *, at: datetime) -> Change:
+    """The requester says the resolution did not solve it, before the card closes by itself:
+    the card is reopened with their words, counted as a reopen like any other."""
+    if card.status != S.RESOLVED:
+        raise TransitionForbidden(
+            "this request is closed; please submit a new request and mention its number"
+            if card.status == S.CLOSED
+            else "this request is not resolved yet: add your details as a message instead",
+            field="number",
+        )
+    if card.objection_until is not None and at > card.objection_until:
+        raise TransitionForbidden(
+            "the time to object to this resolution has passed; please submit a new request "
+            "and mention its number",
+            field="number",
+        )
+    body = _required(text, "text", "an objection needs text: say what is still wrong")
+    resumed = back_in_work(card)
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=REQUESTER,
+        action=Action.REOPENED,
+        changes=(FieldChange(field="status", before=card.status.value, after=resumed.value),),
+        public_message=PublicMessage(text=body, author=MessageAuthor.REQUESTER),
+    )
+    updated = card.model_copy(
+        update={
+            "status": resumed,
+            "reopen_count": card.reopen_count + 1,
+            "resolution": None,
+            "objection_until": None,
+            "updated_at": at,
+            "version": card.version + 1,
+        }
+    )
+    return Change(card=updated, entry=entry)
+
+
 def attach(card: Card, files: tuple[Attachment, ...], *, actor: Actor, at: datetime) -> Change:
     """Add files to the card in one history entry."""
     entry = HistoryEntry(
@@ -311,9 +380,11 @@ def requester_message(card: Card, text: str, *, actor: Actor, at: datetime) -> C
     body = _required(text, "text", "a message needs text")
     updates: dict[str, object] = {"updated_at": at, "version": card.version + 1}
     changes: tuple[FieldChange, ...] = ()
+    if card.no_answer_at is not None:
+        updates["no_answer_at"] = None  # the requester did answer, late
     if card.status.waits_for_requester:
-        resumed = S.IN_PROGRESS if card.executor_id else S.RECEIVED
-        updates |= {"status": resumed, "open_question": None}
+        resumed = back_in_work(card)
+        updates |= {"status": resumed, "open_question": None, "reply_by": None}
         changes = (FieldChange(field="status", before=card.status.value, after=resumed.value),)
     entry = HistoryEntry(
         seq=card.version + 1,

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from chalicelib.domain.card import Card, ContactChannel, Status
-from chalicelib.domain.history import Action, HistoryEntry
+from chalicelib.domain.history import Action, HistoryEntry, MessageAuthor
 from chalicelib.domain.outbox import DeliveryChannel, Destination
 
 SUMMARY_LENGTH = 120
@@ -31,6 +31,10 @@ class NotificationKind(StrEnum):
     ACCESS_CODE = "access_code"
     # The answer to a mail that made a card, in the sender's thread.
     MAIL_RECEIPT = "mail_receipt"
+    # The question is still open and its reply-by date near.
+    REPLY_REMINDER = "reply_reminder"
+    # The reply-by date passed: the town goes on without the answer.
+    NO_ANSWER = "no_answer"
 
 
 class StaffNoticeKind(StrEnum):
@@ -58,6 +62,10 @@ PUBLIC_VARIABLES: dict[str, str] = {
     "contact": "where to ask for clarification (the department's phone and email)",
     "status": "the status code (received, in_progress, ...)",
     "question": "what is missing (clarification requests)",
+    "reply_by": "while we wait for the requester: the date to answer by (town time), or empty",
+    "objection_until": "a resolution: the date until which the requester may object (town "
+    "time), or empty",
+    "objection_url": "a resolution: the signed link to say it is not solved",
     "message": "the town's text for this message (reply, resolution, refusal reason)",
     "next_step": "what happens next",
     "next_step_deadline": "when the next step is due (town time), or empty",
@@ -96,6 +104,9 @@ SAMPLE_VALUES: dict[str, object] = {
     "contact": "+7 495 100-00-11, roads@town.example",
     "status": "in_progress",
     "question": "Which entrance is it?",
+    "reply_by": "30.11.2026 18:00",
+    "objection_until": "14.12.2026 17:00",
+    "objection_url": "https://requests.town.example/status.html?n=2026-000042&objection=1#t=s1.1.x",
     "message": "The crew patched the pothole with asphalt.",
     "next_step": "The crew checks the patch after the rain",
     "next_step_deadline": "30.11.2026 18:00",
@@ -129,6 +140,8 @@ class Occasion:
     next_step_due: datetime | None = None
     final: bool = False
     code: str | None = None
+    # The reply-by date a message speaks of when the card no longer carries it (no answer).
+    reply_by: datetime | None = None
 
 
 def destinations(card: Card) -> tuple[Destination, ...]:
@@ -159,6 +172,8 @@ def occasion_for(before: Card, after: Card, entry: HistoryEntry) -> Occasion | N
     status = entry.status_after
     if status is None:
         return None
+    if any(change.field == "no_answer_at" for change in entry.changes):
+        return Occasion(NotificationKind.NO_ANSWER, reply_by=before.reply_by)
     if status == Status.NEEDS_CLARIFICATION:
         return Occasion(NotificationKind.CLARIFICATION, message=after.open_question)
     if before.status.waits_for_requester and not status.is_final:
@@ -169,7 +184,9 @@ def occasion_for(before: Card, after: Card, entry: HistoryEntry) -> Occasion | N
         return Occasion(NotificationKind.SURVEY, final=True)
     if status == Status.CLOSED:
         return Occasion(NotificationKind.STATUS_CHANGE, message=after.closure_reason, final=True)
-    text = entry.public_message.text if entry.public_message else None
+    message = entry.public_message
+    # The requester's own words (an objection that reopened the card) are not echoed back.
+    text = message.text if message and message.author == MessageAuthor.TOWN else None
     return Occasion(NotificationKind.STATUS_CHANGE, message=text)
 
 
@@ -182,8 +199,10 @@ def context(
     status_url: str,
     town_name: str,
     survey_url: str | None = None,
+    objection_url: str | None = None,
 ) -> dict[str, object]:
     """The variables of a requester's message: the card's public facts and the occasion."""
+    reply_by = occasion.reply_by or card.reply_by
     values: dict[str, object] = {
         "full_name": card.requester.greeting_name,
         "number": card.number,
@@ -194,6 +213,9 @@ def context(
         "contact": unit.line(),
         "status": card.status.value,
         "question": card.open_question or "",
+        "reply_by": _local(reply_by, tz) if reply_by else "",
+        "objection_until": _local(card.objection_until, tz) if card.objection_until else "",
+        "objection_url": objection_url or "",
         "message": occasion.message or "",
         "next_step": occasion.next_step or "",
         "next_step_deadline": _local(occasion.next_step_due, tz) if occasion.next_step_due else "",

@@ -44,9 +44,17 @@ class CardPublicView(BaseModel):
     updated_at: datetime
     first_response_due: datetime
     open_question: str | None
+    reply_by: datetime | None = Field(
+        description="While we wait for your answer: please answer by then; after it the "
+        "request goes on without it (or is closed, as the town set)."
+    )
     next_step: str | None = Field(description="What the town does next, from its last answer.")
     next_step_due: datetime | None = Field(description="When that next step is due.")
     resolution: str | None
+    objection_until: datetime | None = Field(
+        description="A resolved request: you may say it is not solved until then "
+        "(POST .../objection); after it the request closes by itself."
+    )
     your_attachments: list[str]
     town_files: list[PublicFile] = Field(
         description="Files the town sent with its answers; download each by its id."
@@ -68,9 +76,11 @@ def public_view(card: Card, history: list[HistoryEntry], *, category_label: str)
         updated_at=card.updated_at,
         first_response_due=card.first_response_due,
         open_question=card.open_question if card.status == Status.NEEDS_CLARIFICATION else None,
+        reply_by=card.reply_by if card.status.waits_for_requester else None,
         next_step=last.next_step if last else None,
         next_step_due=last.next_step_due if last else None,
         resolution=card.resolution if card.status.is_final else None,
+        objection_until=card.objection_until if card.status == Status.RESOLVED else None,
         your_attachments=[
             a.filename for a in card.attachments if a.source == AttachmentSource.REQUESTER
         ],

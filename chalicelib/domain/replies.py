@@ -134,9 +134,11 @@ def draft(
     approver: bool,
     actor: Actor,
     at: datetime,
+    objection_until: datetime | None = None,
 ) -> lifecycle.Change:
     """Send the reply now, or keep it for approval when it needs one and the author is not
-    the approver (a manager's own reply is approved by writing it)."""
+    the approver (a manager's own reply is approved by writing it). ``objection_until``: the
+    objection window a final answer opens when it is sent."""
     reply = Reply(
         id=f"r{len(card.replies) + 1}",
         kind=written.kind,
@@ -152,7 +154,9 @@ def draft(
         drafted_at=at,
     )
     if not reasons or approver:
-        return _send(card, reply, Action.REPLY_SENT, actor=actor, at=at)
+        return _send(
+            card, reply, Action.REPLY_SENT, actor=actor, at=at, objection_until=objection_until
+        )
     _sendable(card, reply, actor=actor, at=at)  # refuse now what could never be sent
     why = ", ".join(r.value.replace("_", " ") for r in reasons)
     entry = HistoryEntry(
@@ -175,10 +179,19 @@ def draft(
     )
 
 
-def approve(card: Card, reply_id: str, *, actor: Actor, at: datetime) -> lifecycle.Change:
+def approve(
+    card: Card,
+    reply_id: str,
+    *,
+    actor: Actor,
+    at: datetime,
+    objection_until: datetime | None = None,
+) -> lifecycle.Change:
     reply = _waiting(card, reply_id)
     decided = reply.model_copy(update={"decided_by": actor.id, "decided_at": at})
-    return _send(card, decided, Action.REPLY_APPROVED, actor=actor, at=at)
+    return _send(
+        card, decided, Action.REPLY_APPROVED, actor=actor, at=at, objection_until=objection_until
+    )
 
 
 def reject(
@@ -205,11 +218,17 @@ def reject(
 
 
 def _send(
-    card: Card, reply: Reply, action: Action, *, actor: Actor, at: datetime
+    card: Card,
+    reply: Reply,
+    action: Action,
+    *,
+    actor: Actor,
+    at: datetime,
+    objection_until: datetime | None = None,
 ) -> lifecycle.Change:
     """The reply leaves: a public message, and the status its kind implies (final resolves,
     refusal closes), recorded as one history entry."""
-    base = _sendable(card, reply, actor=actor, at=at)
+    base = _sendable(card, reply, actor=actor, at=at, objection_until=objection_until)
     before = card.reply(reply.id)
     sent = reply.model_copy(update={"status": ReplyStatus.SENT})
     replies = _replaced(card.replies, sent) if before else (*card.replies, sent)
@@ -229,7 +248,14 @@ def _send(
     return lifecycle.Change(card=base.card.model_copy(update={"replies": replies}), entry=entry)
 
 
-def _sendable(card: Card, reply: Reply, *, actor: Actor, at: datetime) -> lifecycle.Change:
+def _sendable(
+    card: Card,
+    reply: Reply,
+    *,
+    actor: Actor,
+    at: datetime,
+    objection_until: datetime | None = None,
+) -> lifecycle.Change:
     """The change sending ``reply`` makes to the card, by the lifecycle's own rules."""
     if reply.kind == ReplyKind.ANSWER:
         if card.status.is_final:
@@ -238,7 +264,9 @@ def _sendable(card: Card, reply: Reply, *, actor: Actor, at: datetime) -> lifecy
             )
         return lifecycle.comment(card, reply.text, public=True, actor=actor, at=at)
     if reply.kind == ReplyKind.FINAL:
-        details = lifecycle.TransitionDetails(resolution=reply.text)
+        details = lifecycle.TransitionDetails(
+            resolution=reply.text, objection_until=objection_until
+        )
         return lifecycle.transition(card, Status.RESOLVED, details, actor=actor, at=at)
     details = lifecycle.TransitionDetails(closure_reason=reply.text)
     return lifecycle.transition(card, Status.CLOSED, details, actor=actor, at=at)

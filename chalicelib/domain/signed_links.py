@@ -34,11 +34,15 @@ def verify(secret: bytes, purpose: LinkPurpose, number: str, token: str, *, now:
     return hmac.compare_digest(parts[2], _mac(secret, purpose, number, parts[1]))
 
 
-def status_page_url(base_url: str, number: str, token: str, *, survey: bool = False) -> str:
-    """The requester's private status page (``survey``: opened at the rating form). The one
-    place the link is built: the token travels in the fragment, so it never reaches a server's
-    logs, URL-quoted."""
-    query = f"n={quote(number)}" + ("&survey=1" if survey else "")
+def status_page_url(
+    base_url: str, number: str, token: str, *, survey: bool = False, objection: bool = False
+) -> str:
+    """The requester's private status page (``survey``: opened at the rating form;
+    ``objection``: at the form to say a resolution did not solve it). The one place the link
+    is built: the token travels in the fragment, so it never reaches a server's logs,
+    URL-quoted."""
+    opened_at = ("&survey=1" if survey else "") + ("&objection=1" if objection else "")
+    query = f"n={quote(number)}{opened_at}"
     return f"{base_url}/status.html?{query}#t={quote(token, safe='')}"
 
 

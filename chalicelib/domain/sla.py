@@ -1,6 +1,7 @@
 """SLA timers derived from a card's history, on working time, paused while the town waits for
-the requester. Pure: deadlines are recomputed from the history every time, so they stay right
-after any number of pauses, reopenings or policy changes.
+the requester (an answer, or the objection window of a resolution). Pure: deadlines are
+recomputed from the history every time, so they stay right after any number of pauses,
+reopenings or policy changes.
 
 Timers (each a working-time budget from the moment its clock starts):
 - registration: until the card has an owner working on it (assigned, or out of ``received``);
@@ -186,16 +187,18 @@ def _due(
 
 
 def _pauses(entries: list[HistoryEntry], now: datetime) -> list[Span]:
-    """Spans spent waiting for the requester; an open pause runs to ``now`` (and beyond)."""
+    """Spans spent waiting for the requester (an answer, or an objection to the resolution:
+    the closure deadline does not run out while a resolved card waits to close by itself);
+    an open pause runs to ``now`` (and beyond)."""
     spans: list[Span] = []
     paused_since: datetime | None = None
     for entry in entries:
         status = entry.status_after
         if status is None:
             continue
-        if status.waits_for_requester and paused_since is None:
+        if status.stops_the_clock and paused_since is None:
             paused_since = entry.at
-        elif not status.waits_for_requester and paused_since is not None:
+        elif not status.stops_the_clock and paused_since is not None:
             spans.append((paused_since, entry.at))
             paused_since = None
     if paused_since is not None:

@@ -19,6 +19,7 @@ from chalicelib.services.card_changes import CardShowing, CardWithHistory, Staff
 from chalicelib.services.commands import CallOutcome, CallRecord, CardCreate
 from chalicelib.services.intake import Intake
 from chalicelib.services.notifications import Notifier
+from chalicelib.services.policies import SlaPolicy
 
 CALL_TAKERS = frozenset({Role.OPERATOR, Role.MANAGER, Role.ADMIN})
 SUBJECT_MAX = 120
@@ -35,6 +36,7 @@ class Calls:
     notify: Notifier
     config: PhoneConfig
     show: CardShowing
+    sla: SlaPolicy
 
     def record(
         self, principal: Principal, command: CallRecord, *, call_id: str | None
@@ -85,7 +87,9 @@ def _carry_out(
         )
     elif command.missing:
         question = "\n".join(f"- {q}" for q in command.missing)
-        details = lifecycle.TransitionDetails(question=question)
+        details = lifecycle.TransitionDetails(
+            question=question, reply_by=ports.sla.reply_by(card.category, now)
+        )
         change = lifecycle.transition(
             card, Status.NEEDS_CLARIFICATION, details, actor=principal.actor, at=now
         )

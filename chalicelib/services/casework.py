@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -51,7 +51,7 @@ from chalicelib.services.commands import (
     Transition,
 )
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.policies import IntakePolicy
+from chalicelib.services.policies import IntakePolicy, SlaPolicy
 
 # Who may own a card: executors, and managers (cards under manual control).
 OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
@@ -197,10 +197,12 @@ def transition_card(
     clock: Clock,
     notify: Notifier,
     timers_of: TimersOf,
+    sla: SlaPolicy,
 ) -> CardWithHistory:
     """Move the card on; the requester is told of the changes they care about, in the same
     write (clarification needed, work resumed, resolved, closed). An overdue card is resolved
-    or closed once the miss is explained; a card with open subtasks once they are done."""
+    or closed once the miss is explained; a card with open subtasks once they are done. A
+    question carries its reply-by date, a resolution its objection window."""
     card, history = current(principal, number, command.version, cards)
     access.require_transition(principal, card, command.to)
     if card.status.is_final or command.to not in (Status.IN_PROGRESS, Status.RECEIVED):
@@ -215,15 +217,33 @@ def transition_card(
     if command.to.is_final and not card.status.is_final:
         require_subtasks_done(card, cards)
         sla_overdue.require_explained(card, history, timers_of(card, history))
+    now = clock.now()
     details = lifecycle.TransitionDetails(
         question=command.question,
         resolution=command.resolution,
         closure_reason=command.closure_reason,
         note=command.note,
         reason=command.reason,
+        reply_by=_reply_by(command, card, sla, now),
+        objection_until=sla.objection_until(now),
     )
-    change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=clock.now())
+    change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=now)
     return save(change, history, cards, notify.for_change(card, change))
+
+
+MAX_REPLY_WAIT = timedelta(days=90)
+
+
+def _reply_by(command: Transition, card: Card, sla: SlaPolicy, now: datetime) -> datetime:
+    if command.reply_by is None:
+        return sla.reply_by(card.category, now)
+    if not command.to.waits_for_requester:
+        raise ValidationFailed.single(
+            "reply_by", "only a question to the requester has a reply-by date"
+        )
+    if not now < command.reply_by <= now + MAX_REPLY_WAIT:
+        raise ValidationFailed.single("reply_by", "must be in the future, at most 90 days ahead")
+    return command.reply_by
 
 
 def comment_on_card(
@@ -468,6 +488,7 @@ class Casework:
     notify: Notifier
     intake: IntakePolicy
     show: CardShowing
+    sla: SlaPolicy
 
     def queues_of(self, principal: Principal) -> list[Department]:
         """The departments whose queues the caller may open."""
@@ -540,6 +561,7 @@ class Casework:
             clock=self.clock,
             notify=self.notify,
             timers_of=self.show.timers_of,
+            sla=self.sla,
         )
         return self.show(principal, changed)
 

@@ -132,6 +132,11 @@ class MessageCreate(_Command):
     text: LongText
 
 
+class ObjectionCreate(MessageCreate):
+    """What is still wrong after the resolution, in the requester's words: the request is
+    reopened with them."""
+
+
 class AttachmentRequest(_Command):
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     content_type: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True)]
@@ -165,6 +170,13 @@ class Transition(_Command):
     closure_reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    reply_by: AwareDatetime | None = Field(
+        default=None,
+        description="A question to the requester (needs_clarification, awaiting_requester): "
+        "when they are asked to answer by, at most 90 days ahead; default: the topic's "
+        "allowance of working days. Past it the card comes back to staff marked "
+        "'no answer' (or closes, as the town set).",
+    )
 
 
 class CommentCreate(_Command):

@@ -244,7 +244,7 @@ def _follow_up(
             return _new_card(mail, ports, policies, related_to=card.number)
         reopened = lifecycle.transition(
             card,
-            Status.IN_PROGRESS if card.executor_id else Status.RECEIVED,
+            lifecycle.back_in_work(card),
             lifecycle.TransitionDetails(reason="The requester replied by email"),
             actor=REQUESTER,
             at=now,

@@ -157,13 +157,12 @@ class Notifier:
 
     def status_url(self, number: str, *, at: datetime, access_token: str | None = None) -> str:
         """The private status link: the receipt's own token, later a signed one."""
-        token = access_token or sign(
-            self._policy.link_secret,
-            LinkPurpose.STATUS,
-            number,
-            at + timedelta(days=self._policy.status_link_days),
-        )
+        token = access_token or self._status_token(number, at)
         return status_page_url(self._policy.public_base_url, number, token)
+
+    def _status_token(self, number: str, at: datetime) -> str:
+        expires = at + timedelta(days=self._policy.status_link_days)
+        return sign(self._policy.link_secret, LinkPurpose.STATUS, number, expires)
 
     def survey_url(self, number: str, *, at: datetime) -> str:
         token = sign(
@@ -173,6 +172,12 @@ class Notifier:
             at + timedelta(days=self._policy.survey_link_days),
         )
         return status_page_url(self._policy.public_base_url, number, token, survey=True)
+
+    def objection_url(self, number: str, *, at: datetime) -> str:
+        """The status page opened at the objection form (a signed status link: the objection
+        needs what opens the status page)."""
+        token = self._status_token(number, at)
+        return status_page_url(self._policy.public_base_url, number, token, objection=True)
 
     def _render(
         self,
@@ -193,6 +198,9 @@ class Notifier:
                 self.survey_url(card.number, at=at)
                 if occasion.kind == NotificationKind.SURVEY
                 else None
+            ),
+            objection_url=(
+                self.objection_url(card.number, at=at) if card.objection_until else None
             ),
         )
         return render_kind(self._templates, occasion.kind.value, locale, card.department, variables)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.requester_waits import WaitingRules
 from chalicelib.domain.sla import SlaMatrix, Timer, TimerKind, timers
 
 SUBTASK_TIMERS = frozenset({TimerKind.REGISTRATION, TimerKind.DECISION})
@@ -86,6 +87,7 @@ class SlaPolicy:
 
     calendar: BusinessCalendar
     matrix: SlaMatrix
+    waiting: WaitingRules = field(default_factory=WaitingRules)
 
     def timers(self, card: Card, history: list[HistoryEntry], now: datetime) -> list[Timer]:
         targets = self.matrix.targets(card.category, card.priority)
@@ -102,3 +104,11 @@ class SlaPolicy:
     def first_response_due(self, category: str, priority: Priority, at: datetime) -> datetime:
         """The promise in every receipt: the SLA's first-reply target on working time."""
         return self.calendar.add(at, self.matrix.targets(category, priority).first_reply)
+
+    def reply_by(self, category: str, at: datetime) -> datetime:
+        """When a requester asked a question now is asked to answer by (the topic's rule)."""
+        return self.waiting.reply_by(category, at, self.calendar)
+
+    def objection_until(self, at: datetime) -> datetime:
+        """Until when a resolution given now may be objected to."""
+        return self.waiting.objection_until(at)

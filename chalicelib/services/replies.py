@@ -26,6 +26,7 @@ from chalicelib.services.card_changes import (
 )
 from chalicelib.services.commands import ReplyCreate, ReplyDecision
 from chalicelib.services.notifications import Notifier
+from chalicelib.services.policies import SlaPolicy
 
 # A final answer resolves the card, a refusal closes it: both wait for the subtasks.
 ENDS_THE_WORK = frozenset({ReplyKind.FINAL, ReplyKind.REFUSAL})
@@ -46,8 +47,10 @@ def write_reply(
     clock: Clock,
     notify: Notifier,
     timers_of: TimersOf,
+    sla: SlaPolicy,
 ) -> CardWithHistory:
-    """Check the reply; send it, or keep it for the manager when it needs approval."""
+    """Check the reply; send it, or keep it for the manager when it needs approval. A final
+    answer opens the requester's objection window when it is sent."""
     card, history = current(principal, number, command.version, cards)
     _require_author(principal, card, command.kind)
     if command.kind in ENDS_THE_WORK:
@@ -64,6 +67,7 @@ def write_reply(
         approver=principal.manages(card.department),
         actor=principal.actor,
         at=now,
+        objection_until=sla.objection_until(now),
     )
     return save(change, history, cards, _message(change, notify))
 
@@ -112,6 +116,7 @@ def approve_reply(
     clock: Clock,
     notify: Notifier,
     timers_of: TimersOf,
+    sla: SlaPolicy,
 ) -> CardWithHistory:
     card, history = current(principal, number, command.version, cards)
     _require_approver(principal, card)
@@ -119,7 +124,10 @@ def approve_reply(
     if reply is not None and reply.kind in ENDS_THE_WORK:
         require_subtasks_done(card, cards)
         sla_overdue.require_explained(card, history, timers_of(card, history))
-    change = replies.approve(card, reply_id, actor=principal.actor, at=clock.now())
+    now = clock.now()
+    change = replies.approve(
+        card, reply_id, actor=principal.actor, at=now, objection_until=sla.objection_until(now)
+    )
     return save(change, history, cards, _message(change, notify))
 
 
@@ -205,6 +213,7 @@ class Replies:
     clock: Clock
     notify: Notifier
     show: CardShowing
+    sla: SlaPolicy
 
     def write(self, principal: Principal, number: str, command: ReplyCreate) -> StaffCard:
         written = write_reply(
@@ -216,6 +225,7 @@ class Replies:
             clock=self.clock,
             notify=self.notify,
             timers_of=self.show.timers_of,
+            sla=self.sla,
         )
         return self.show(principal, written)
 
@@ -242,6 +252,7 @@ class Replies:
             clock=self.clock,
             notify=self.notify,
             timers_of=self.show.timers_of,
+            sla=self.sla,
         )
         return self.show(principal, approved)
 

@@ -31,6 +31,7 @@ from chalicelib.services.attachments import PendingUpload, finish_upload, start_
 from chalicelib.services.commands import (
     AttachmentRequest,
     MessageCreate,
+    ObjectionCreate,
     SurveyCreate,
 )
 from chalicelib.services.notifications import Notifier
@@ -68,6 +69,24 @@ def add_message(
     card = _authorized(number, key, cards)
     change = lifecycle.requester_message(card, message.text, actor=REQUESTER, at=clock.now())
     cards.save(change.card, change.entry, notify.for_change(card, change))
+    return change.card
+
+
+def object_to_resolution(
+    number: str,
+    key: StatusKey,
+    objection: ObjectionCreate,
+    *,
+    cards: CardRepository,
+    clock: Clock,
+    notify: Notifier,
+) -> Card:
+    """The requester says the resolution did not solve it, before the card closes by itself:
+    it is reopened with their words, and they are told it is back in work."""
+    card = _authorized(number, key, cards)
+    change = lifecycle.object_to_resolution(card, objection.text, at=clock.now())
+    cards.save(change.card, change.entry, notify.for_change(card, change))
+    logger.info("resolution objected to", extra={"reopen_count": change.card.reopen_count})
     return change.card
 
 
@@ -211,6 +230,15 @@ class Requester:
     def add_message(self, number: str, token: str | None, message: MessageCreate) -> CardPublicView:
         key = self.key(token)
         add_message(number, key, message, cards=self.cards, clock=self.clock, notify=self.notify)
+        return view_status(number, key, cards=self.cards, directory=self.directory)
+
+    def object_to_resolution(
+        self, number: str, token: str | None, objection: ObjectionCreate
+    ) -> CardPublicView:
+        key = self.key(token)
+        object_to_resolution(
+            number, key, objection, cards=self.cards, clock=self.clock, notify=self.notify
+        )
         return view_status(number, key, cards=self.cards, directory=self.directory)
 
     def start_upload(

@@ -1,4 +1,7 @@
 """Watching deadlines so that nobody has to: reminders before, escalations after, by themselves.
+The same watch ends the town's waits for the requester: it reminds them of an open question,
+brings the card back (or closes it) when the reply-by date passes, and closes a resolution
+nobody objected to.
 
 A card's *check* derives its timers from the history, records a missed deadline on the card,
 sends the reminders that are due, starts the post-breach escalation chain, and sets the card's
@@ -10,17 +13,20 @@ any retry, sends nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.domain import sla_overdue
+from chalicelib.domain import requester_waits, sla_overdue
 from chalicelib.domain.access import Principal
 from chalicelib.domain.attention import PING_PONG_AFTER, attention_notices
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role, StaffMember
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, TransitionForbidden
 from chalicelib.domain.history import SYSTEM, HistoryEntry
+from chalicelib.domain.notifications import NotificationKind, Occasion
+from chalicelib.domain.requester_waits import WaitStep
 from chalicelib.domain.sla import Timer, TimerKind, overdue_since
 from chalicelib.domain.sla_notices import (
     Audience,
@@ -49,6 +55,8 @@ from chalicelib.ports import (
     TimerScheduler,
 )
 from chalicelib.services import sla_review
+from chalicelib.services.card_changes import require_subtasks_done
+from chalicelib.services.notifications import Notifier
 from chalicelib.services.outgoing_mail import attention_notice, deadline_notice
 from chalicelib.services.policies import MailPolicy, SlaPolicy
 from chalicelib.services.sla_review import BreachGroup, iso_week
@@ -71,6 +79,9 @@ class SlaPorts:
     escalations: EscalationWorkflow
     clock: Clock
     templates: NotificationTemplates
+    # Looked up when a requester's message is written: a check that sends none never loads
+    # the link secret.
+    notify: Callable[[], Notifier]
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class CheckResult:
     escalations: tuple[str, ...] = ()  # escalation chains started by this check
     breaches: tuple[str, ...] = ()  # timers whose breach this check recorded on the card
     next_check: datetime | None = None
+    waited: str | None = None  # the step of the wait for the requester this check took
 
 
 @dataclass
@@ -104,11 +116,13 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
     card, history, recorded, timers = _record_breaches(card, history, ports, policies, now)
     claimed = ports.notices.sent(number)
     told = _tell_colleagues(card, history, claimed, ports, policies, now)
+    card, history, waited = _watch_wait(card, history, claimed, ports, policies, now)
     if card.status == Status.CLOSED:
         # Nothing more to watch: cancel the timer and leave the due index.
         ports.scheduler.cancel(number)
         ports.cards.set_next_check(number, card.version, None)
-        return CheckResult(number, sent=told, breaches=recorded)
+        return CheckResult(number, sent=told, breaches=recorded, waited=waited)
+    timers = policies.deadlines.timers(card, history, now) if waited else timers
     calendar = policies.deadlines.calendar
     working_day = policies.deadlines.working_day
     notices = due_notices(
@@ -129,7 +143,15 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
                 started.append(escalation.name)
         elif _deliver(card, notice, ports, policies, now):
             sent.append(notice.key)
-    upcoming = next_check(timers, calendar, now, working_day=working_day)
+    wait_ahead = [
+        m.at
+        for m in requester_waits.moments(card, history, policies.deadlines.waiting, calendar)
+        if m.at > now
+    ]
+    upcoming = min(
+        (m for m in (next_check(timers, calendar, now, working_day=working_day), *wait_ahead) if m),
+        default=None,
+    )
     if upcoming is None:
         ports.scheduler.cancel(number)
     else:
@@ -140,7 +162,74 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
         "deadlines checked",
         extra={"card": number, "sent": len(sent), "escalations": len(started)},
     )
-    return CheckResult(number, tuple(sent), tuple(started), recorded, upcoming)
+    return CheckResult(number, tuple(sent), tuple(started), recorded, upcoming, waited)
+
+
+def _watch_wait(
+    card: Card,
+    history: list[HistoryEntry],
+    claimed: frozenset[str],
+    ports: SlaPorts,
+    policies: SlaPolicies,
+    now: datetime,
+) -> tuple[Card, list[HistoryEntry], str | None]:
+    """Take the step of the wait for the requester that is due, if any: the card (and its
+    history) as now stored, and the step taken."""
+    rules = policies.deadlines.waiting
+    due = [
+        m
+        for m in requester_waits.moments(card, history, rules, policies.deadlines.calendar)
+        if m.at <= now and m.key not in claimed
+    ]
+    if not due:
+        return card, history, None
+    step = due[-1]  # past the reply-by date, the reminder is moot
+    locale = card.requester.locale or policies.mail.default_locale
+    if step.step == WaitStep.REMINDER:
+        if not ports.notices.claim(card.number, step.key, at=now):
+            return card, history, None
+        change = requester_waits.reminded(card, at=now)
+        occasion = Occasion(NotificationKind.REPLY_REMINDER)
+        messages = [] if card.is_subtask else ports.notify().compose(card, change.entry, occasion)
+    else:
+        if step.step == WaitStep.SILENCE:
+            change = requester_waits.confirmed_by_silence(card, at=now, locale=locale)
+        else:
+            change = requester_waits.unanswered(
+                card,
+                rules=rules,
+                at=now,
+                tz=policies.mail.timezone,
+                locale=locale,
+                not_closable=_why_not_closable(card, history, ports, policies, now),
+            )
+        messages = ports.notify().for_change(card, change)
+    try:
+        ports.cards.save(change.card, change.entry, messages)
+    except ConflictError:
+        # Staff (or the requester) changed the card this instant: that write made it due
+        # again, and the next check decides on the card as it is then.
+        if step.step == WaitStep.REMINDER:
+            ports.notices.release(card.number, step.key)
+        return card, history, None
+    logger.info("requester wait step", extra={"card": card.number, "step": step.step.value})
+    return change.card, [*history, change.entry], step.step.value
+
+
+def _why_not_closable(
+    card: Card,
+    history: list[HistoryEntry],
+    ports: SlaPorts,
+    policies: SlaPolicies,
+    now: datetime,
+) -> str | None:
+    """Why the card may not be closed now (by the same rules as staff), or None."""
+    try:
+        require_subtasks_done(card, ports.cards)
+        sla_overdue.require_explained(card, history, policies.deadlines.timers(card, history, now))
+    except TransitionForbidden as refused:
+        return refused.message
+    return None
 
 
 def missed_deadline(card: Card, timers: list[Timer]) -> MissedDeadline | None:

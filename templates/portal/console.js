@@ -15,6 +15,7 @@
   const APPROVERS = ["manager", "admin"];
   // The transition fields that are one free text: the form shows one box labelled for it.
   const TEXT_FIELDS = ["question", "note", "resolution", "closure_reason", "reason"];
+  const WAITS = ["needs_clarification", "awaiting_requester"];
   const SOON_MS = 24 * 3600 * 1000;
   let config = { auth: "dev" };
   let me = null;
@@ -276,6 +277,8 @@
     meta.textContent = [summary.category_label, t("priority." + summary.priority),
       t("state." + summary.status), t("c.first_reply_by") + " " + when(summary.first_response_due),
       summary.overdue_since ? t("c.overdue_since") + " " + when(summary.overdue_since) : "",
+      summary.reply_by ? t("c.reply_by") + " " + when(summary.reply_by) : "",
+      summary.no_answer_at ? t("c.no_answer") + " " + when(summary.no_answer_at) : "",
       summary.executor_id ? t("c.owner") + " " + staffName(summary.executor_id) : t("c.unassigned")]
       .filter(Boolean).join(" · ");
     item.append(badge, link, meta);
@@ -333,6 +336,9 @@
       ["c.place", card.location ? [card.location.address, card.location.district].filter(Boolean).join(", ") : "—"],
     ];
     if (card.open_question) facts.push(["c.question", card.open_question]);
+    if (card.reply_by) facts.push(["c.reply_by_fact", when(card.reply_by)]);
+    if (card.no_answer_at) facts.push(["c.no_answer_fact", when(card.no_answer_at)]);
+    if (card.objection_until) facts.push(["c.objection_until", when(card.objection_until)]);
     if (card.approval_required) facts.push(["c.control", t("c.control_text")]);
     $("card-facts").replaceChildren(...facts.flatMap(([key, value]) => {
       const dt = document.createElement("dt");
@@ -465,6 +471,8 @@
     $("transition-text-box").hidden = !field;
     $("transition-text-label").textContent = field ? t("c.field." + field) : "";
     $("transition-hint").textContent = field ? t("c.move.needs") + " " + t("c.field." + field) : "";
+    // A question to the requester carries a reply-by date: the topic's, or the one given here.
+    $("transition-reply_by-box").hidden = !WAITS.includes($("transition-to").value);
   }
 
   function replyKind() {
@@ -809,6 +817,9 @@
     const field = card.next_statuses.find((n) => n.to === to)?.requires;
     const body = { to, version: card.version };
     if (field) body[field] = $("transition-text").value;
+    const replyBy = $("transition-reply_by").value;
+    // The end of the working day chosen, in the console's time zone.
+    if (WAITS.includes(to) && replyBy) body.reply_by = new Date(replyBy + "T18:00").toISOString();
     act("transition", "/transition", body, "c.move.done");
   });
   $("comment").addEventListener("submit", (e) => {

@@ -1,5 +1,6 @@
 // The requester's status page: opened by the private link, a signed link from a message, or
-// the number and a one-time code; answers questions, downloads the town's files, rates.
+// the number and a one-time code; answers questions, downloads the town's files, says a
+// resolution did not solve it (which reopens the request), rates.
 (() => {
   const api = document.querySelector('meta[name="civicdesk-api"]')?.content || "";
   const i18n = window.civicdeskI18n;
@@ -30,6 +31,12 @@
       (view.next_step_due ? t("status.by") + " " + when(view.next_step_due) : "") : "";
     $("question").hidden = !view.open_question;
     $("question").textContent = view.open_question ? t("status.question") + view.open_question : "";
+    $("reply-by").hidden = !view.reply_by;
+    $("reply-by").textContent = view.reply_by ?
+      t("status.reply_by") + when(view.reply_by) + t("status.reply_by_after") : "";
+    $("objection").hidden = !view.objection_until;
+    $("objection-intro").textContent = view.objection_until ?
+      t("objection.intro") + when(view.objection_until) + t("objection.intro_after") : "";
     $("resolution").hidden = !view.resolution;
     $("resolution").textContent = view.resolution ? t("status.resolution") + view.resolution : "";
     $("files").hidden = !view.town_files.length;
@@ -76,7 +83,12 @@
   async function load() {
     say(t("status.loading"));
     try { render(await call("/requests/" + encodeURIComponent(number))); say(""); }
-    catch (error) { say(error.message, true); $("lookup").hidden = false; }
+    catch (error) { say(error.message, true); $("lookup").hidden = false; return; }
+    // The final reply's "not solved?" link opens the page at the objection form.
+    if (params.get("objection") === "1" && !$("objection").hidden) {
+      $("objection").scrollIntoView();
+      $("objection-text").focus();
+    }
   }
 
   function title() {
@@ -115,6 +127,15 @@
         { method: "POST", body: JSON.stringify({ text: $("text").value }) }));
       $("text").value = "";
       say(t("status.added"));
+    } catch (error) { say(error.message, true); }
+  });
+  $("objection").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      render(await call("/requests/" + encodeURIComponent(number) + "/objection",
+        { method: "POST", body: JSON.stringify({ text: $("objection-text").value }) }));
+      $("objection-text").value = "";
+      say(t("objection.done"));
     } catch (error) { say(error.message, true); }
   });
   $("rating").addEventListener("submit", async (event) => {

@@ -106,9 +106,11 @@ def test_a_request_from_the_form_to_the_rating_through_the_console(
     console.locator("#transition-text-error").filter(has_text="question").wait_for()
     assert console.locator("#alert").inner_text() != ""
     console.get_by_label("Question to the requester").fill("Which side of the bus stop is it on?")
+    assert console.get_by_label("Answer by").is_visible()  # optional: the topic's time otherwise
     console.get_by_role("button", name="Change status").click()
     console.get_by_text("Status changed.").wait_for()
     assert "Which side of the bus stop" in console.locator("#history-public").inner_text()
+    assert "Requester to answer by" in console.locator("#card-facts").inner_text()
 
     # The resident sees the question and answers it on the status page.
     resident.goto(status_link)
@@ -137,6 +139,7 @@ def test_a_request_from_the_form_to_the_rating_through_the_console(
     worker.get_by_role("button", name="Send reply").click()
     worker.get_by_text("Reply saved").wait_for()
     assert "Resolved" in worker.locator("#card-facts").inner_text()
+    assert "unless the requester objects by" in worker.locator("#card-facts").inner_text()
     assert "sent" in worker.locator("#card-replies").inner_text()
 
     # The manager closes it: the closure reason is asked for.

@@ -61,6 +61,7 @@ def test_the_requester_follows_the_link_sees_the_question_and_answers(local_stac
     page.goto(receipt["status_url"])
     page.get_by_text("We need more information").first.wait_for()
     assert page.locator("#question").inner_text() == "Our question: Which entrance is it?"
+    assert page.locator("#reply-by").inner_text().startswith("Please answer by ")
     assert "Petrov" not in page.content()
     assert page.get_by_role("heading", level=1).inner_text() == f"Your request № {number}"
 
@@ -88,8 +89,9 @@ def test_a_wrong_code_shows_a_plain_message_and_the_lookup_form(local_stack, bro
     assert page.locator("#message").inner_text() == ""
 
 
-def _survey_link(stack, number: str, seconds: float = 20.0) -> str:
-    """The survey link from the mail the local outbox received for ``number``."""
+def _link_in_mail(stack, number: str, marker: str, seconds: float = 20.0) -> str:
+    """The link carrying ``marker`` (``survey=1``, ``objection=1``) from the mail the local
+    outbox received for ``number``."""
     from email import message_from_bytes, policy
 
     deadline = time.monotonic() + seconds
@@ -97,14 +99,14 @@ def _survey_link(stack, number: str, seconds: float = 20.0) -> str:
         for path in sorted((stack.data_dir / "outbox").glob("*.eml")):
             mail = message_from_bytes(path.read_bytes(), policy=policy.default)
             text = mail.get_body(("plain",)).get_content()
-            if number in str(mail["Subject"]) and "survey=1" in text:
-                return next(w for w in text.split() if "survey=1" in w)
+            if number in str(mail["Subject"]) and marker in text:
+                return next(w for w in text.split() if marker in w)
         time.sleep(0.2)
-    raise AssertionError(f"no survey mail for {number}")
+    raise AssertionError(f"no mail with {marker} for {number}")
 
 
-def test_after_closure_the_requester_rates_the_service_from_the_mail(local_stack, browser):
-    stack = local_stack.start()
+def _resolved(stack) -> tuple[str, dict[str, str]]:
+    """A web request its owner resolved with a final answer: its number and the receipt."""
     receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
     number = receipt["number"]
     card = requests.get(
@@ -113,21 +115,52 @@ def test_after_closure_the_requester_rates_the_service_from_the_mail(local_stack
         timeout=10,
     ).json()
     owner = {"Authorization": f"Bearer {stack.tokens[card['executor_id']]}"}
-    manager = {"Authorization": f"Bearer {stack.tokens['mgr-sergey']}"}
-    for who, path, payload in [
-        (owner, "transition", {"to": "in_progress", "version": 1}),
-        (owner, "replies", {"kind": "final", "text": "Patched on Monday.", "version": 2}),
-        (manager, "transition", {"to": "closed", "closure_reason": "Done", "version": 3}),
-    ]:
+    for payload in (
+        {"to": "in_progress", "version": 1},
+        {"kind": "final", "text": "Patched on Monday.", "version": 2},
+    ):
+        path = "transition" if "to" in payload else "replies"
         done = requests.post(
-            f"{stack.url}/staff/cards/{number}/{path}", json=payload, headers=who, timeout=10
+            f"{stack.url}/staff/cards/{number}/{path}", json=payload, headers=owner, timeout=10
         )
         assert done.status_code in (200, 201), done.text
+    return number, receipt
+
+
+def test_the_requester_says_the_resolution_did_not_solve_it_from_the_mail(local_stack, browser):
+    stack = local_stack.start()
+    number, _ = _resolved(stack)
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(_link_in_mail(stack, number, "objection=1"))
+    page.get_by_role("heading", name="Not solved?").wait_for()
+    assert "tell us by" in page.locator("#objection-intro").inner_text()
+    # The link opened the page at the form: the cursor is already in it.
+    assert page.evaluate("document.activeElement.id") == "objection-text"
+    page.get_by_label("What is still wrong?").fill("The hole is back after one rain")
+    page.get_by_role("button", name="Reopen my request").click()
+    page.get_by_text("Your request is reopened").wait_for()
+    assert page.locator("#status").inner_text() == "In progress"
+    assert page.locator("#objection").is_hidden()
+    assert "You: The hole is back after one rain" in page.locator("#steps").inner_text()
+    assert errors == []
+
+
+def test_after_closure_the_requester_rates_the_service_from_the_mail(local_stack, browser):
+    stack = local_stack.start()
+    number, receipt = _resolved(stack)
+    manager = {"Authorization": f"Bearer {stack.tokens['mgr-sergey']}"}
+    closing = {"to": "closed", "closure_reason": "Done", "version": 3}
+    done = requests.post(
+        f"{stack.url}/staff/cards/{number}/transition", json=closing, headers=manager, timeout=10
+    )
+    assert done.status_code == 200, done.text
 
     page = browser.new_page(viewport=PHONE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(_survey_link(stack, number))
+    page.goto(_link_in_mail(stack, number, "survey=1"))
     page.get_by_role("heading", name="How did we do?").wait_for()
     page.get_by_label("4").check()
     page.get_by_label("Anything to add? (optional)").fill("Fast work")

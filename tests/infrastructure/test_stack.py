@@ -381,7 +381,10 @@ def test_only_the_functions_that_write_to_requesters_read_the_link_secret(templa
             for s in r["Properties"]["PolicyDocument"]["Statement"]
         )
     )
-    assert [r[:8] for r in readers] == ["ApiRoleD", "EmailRol", "PhoneRol"]
+    # The deadline watch writes to requesters too: reminders, "no answer", closure by silence.
+    assert [r[:8] for r in readers] == ["ApiRoleD", "Deadline", "EmailRol", "PhoneRol"]
+    assert "WatchRole" in readers[1]
+    assert "Escalation" not in readers[1]
     for function in _of_type(template, "AWS::Lambda::Function"):
         variables = function.get("Environment", {}).get("Variables", {})
         if "CIVICDESK_TABLE" in variables:

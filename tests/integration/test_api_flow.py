@@ -146,6 +146,55 @@ def test_requester_adds_details_and_answers_a_question(api):
     }
 
 
+def test_a_question_s_reply_by_date_and_a_resolution_s_objection_window_over_http(api):
+    receipt = body(api.post("/requests", card_form()))
+    number, token = receipt["number"], receipt["access_token"]
+    mine = {"X-Access-Token": token}
+    asked = body(
+        api.post(
+            f"/staff/cards/{number}/transition",
+            {"to": "needs_clarification", "question": "Which entrance is it?", "version": 1},
+            staff="ex-ivan",
+        )
+    )
+    assert asked["reply_by"] is not None
+    assert asked["no_answer_at"] is None
+    assert body(api.get(f"/requests/{number}", headers=mine))["reply_by"] == asked["reply_by"]
+    too_late = api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "in_progress", "reply_by": "2026-03-03T10:00:00+03:00", "version": 2},
+        staff="ex-ivan",
+    )
+    assert too_late.status_code == 400
+    assert body(too_late)["error"]["fields"][0]["field"] == "reply_by"
+    early = api.post(f"/requests/{number}/objection", {"text": "Not fixed"}, headers=mine)
+    assert early.status_code == 422
+    assert "not resolved yet" in body(early)["error"]["message"]
+
+    api.post(f"/requests/{number}/messages", {"text": "Entrance 2"}, headers=mine)
+    resolved = body(
+        api.post(
+            f"/staff/cards/{number}/transition",
+            {"to": "resolved", "resolution": "Patched", "version": 3},
+            staff="ex-ivan",
+        )
+    )
+    assert resolved["objection_until"] is not None
+    view = body(api.get(f"/requests/{number}", headers=mine))
+    assert view["objection_until"] == resolved["objection_until"]
+    empty = api.post(f"/requests/{number}/objection", {"text": " "}, headers=mine)
+    assert empty.status_code == 400
+    assert body(empty)["error"]["fields"][0]["field"] == "text"
+    stranger = api.post(f"/requests/{number}/objection", {"text": "Not fixed"})
+    assert stranger.status_code == 404
+    objected = api.post(f"/requests/{number}/objection", {"text": "The hole is back"}, headers=mine)
+    assert objected.status_code == 201
+    assert body(objected)["status"] == "in_progress"
+    card = body(api.get(f"/staff/cards/{number}", staff="ex-ivan"))
+    assert (card["reopen_count"], card["objection_until"]) == (1, None)
+    assert card["history"][-1]["action"] == "reopened"
+
+
 def test_attachment_upload_is_recorded_with_size_and_hash(api):
     receipt = body(api.post("/requests", card_form()))
     number, token = receipt["number"], receipt["access_token"]

@@ -17,6 +17,7 @@ from tests.factories import (
     OPERATOR,
     OTHER_EXECUTOR,
     notifier,
+    seed_sla_policy,
     submit,
 )
 
@@ -107,6 +108,7 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
         clock=clock,
         notify=notifier(directory),
         timers_of=no_timers,
+        sla=seed_sla_policy(),
     )
     resolve = Transition(to=Status.RESOLVED, version=3, resolution="Patched the hole")
     for outsider in (EXECUTOR, OPERATOR, CONTROLLER):
@@ -120,6 +122,7 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
                 clock=clock,
                 notify=notifier(directory),
                 timers_of=no_timers,
+                sla=seed_sla_policy(),
             )
     staff.transition_card(
         MANAGER,
@@ -130,6 +133,7 @@ def test_only_the_assigned_executor_or_manager_resolves(cards, number, clock, di
         clock=clock,
         notify=notifier(directory),
         timers_of=no_timers,
+        sla=seed_sla_policy(),
     )
     assert cards.get(number).status == Status.RESOLVED
 

@@ -48,6 +48,9 @@ def test_missing_details_wait_with_the_questions(town):
     )
     assert shown.card.status == Status.NEEDS_CLARIFICATION
     assert shown.card.open_question == "- Which pole?\n- Since when?"
+    # The caller is asked to answer by the topic's date, like any other requester.
+    asked_at = shown.history[-1].at
+    assert shown.card.reply_by == town.sla_policy.reply_by(shown.card.category, asked_at)
 
 
 def test_a_retried_save_returns_the_same_card_and_carries_nothing_out_twice(town):

@@ -206,6 +206,7 @@ def test_a_subtask_goes_to_another_department_and_holds_the_resolution(town):
             timers_of=lambda card, history: POLICIES.deadlines.timers(
                 card, history, town.clock.now()
             ),
+            sla=POLICIES.deadlines,
         )
 
     move(EXECUTOR, town.number, Status.IN_PROGRESS)

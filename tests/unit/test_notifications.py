@@ -47,7 +47,12 @@ def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kin
     assert "[number]" in rendered.subject
     for part in (rendered.text, rendered.html, rendered.sms):
         assert "[number]" in part
-    link = {"access_code": "[code]", "survey": "[survey_url]"}.get(kind, "[status_url]")
+    # The final reply's link opens the status page at the objection form.
+    link = {
+        "access_code": "[code]",
+        "survey": "[survey_url]",
+        "final_reply": "[objection_url]",
+    }.get(kind, "[status_url]")
     assert link in rendered.text
     assert link in rendered.sms
     assert len(rendered.sms) <= 160  # with placeholders; real links are checked below

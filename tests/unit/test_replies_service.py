@@ -8,7 +8,13 @@ import pytest
 
 from chalicelib.domain.card import ReplyStatus, Status
 from chalicelib.domain.errors import ConflictError, PermissionDenied
-from chalicelib.services.commands import Assign, CardCreate, ReplyCreate, ReplyDecision
+from chalicelib.services.commands import (
+    Assign,
+    CardCreate,
+    ReplyCreate,
+    ReplyDecision,
+    Transition,
+)
 from tests.conftest import card_form
 from tests.factories import EXECUTOR, MANAGER, OTHER_EXECUTOR
 
@@ -75,3 +81,17 @@ def test_staff_of_another_department_cannot_reply(town):
         town.replies.write(
             OTHER_EXECUTOR, number, ReplyCreate(kind="refusal", text="Not ours", version=2)
         )
+
+
+def test_a_final_answer_opens_the_objection_window_when_it_is_sent(town, clock):
+    number = _ivans_card(town)
+    town.casework.transition(EXECUTOR, number, Transition(to=Status.IN_PROGRESS, version=2))
+    final = ReplyCreate(kind="final", text="The crew patched the pothole.", legal=True, version=3)
+    waiting = town.replies.write(EXECUTOR, number, final)  # legal: the manager approves
+    assert waiting.card.objection_until is None
+    clock.advance(timedelta(hours=2))
+    sent = town.replies.approve(
+        MANAGER, number, waiting.card.replies[-1].id, ReplyDecision(version=4)
+    )
+    assert sent.card.status == Status.RESOLVED
+    assert sent.card.objection_until == clock.now() + timedelta(days=14)

@@ -29,7 +29,7 @@ from chalicelib.services import sla as sla_watch
 from chalicelib.services import sla_review
 from chalicelib.services.policies import MailPolicy, SlaPolicy
 from chalicelib.services.sla import SlaPolicies, SlaPorts, StepOutcome
-from tests.factories import CONTROLLER, EXECUTOR, MANAGER, submit
+from tests.factories import CONTROLLER, EXECUTOR, MANAGER, notifier, submit
 from tests.unit.test_sla import CALENDAR, DIRECTORY, MATRIX, MSK, D, msk
 
 POLICIES = SlaPolicies(
@@ -71,6 +71,7 @@ class Town:
             escalations=self.escalations,
             clock=self.clock,
             templates=InMemoryTemplates(self.clock.now),
+            notify=lambda: notifier(DIRECTORY),
         )
         self.number = self.new_card(**form)
 

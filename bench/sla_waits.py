@@ -1,0 +1,188 @@
+"""The waits for the requester ending at a town's scale, under moto: a queue of 5,000 cards whose
+wait has a step due (2,000 reminders, 2,000 reply-by dates passed, 1,000 objection windows
+over), worked off by the ordinary deadline sweep. Prints the sweeps it takes, AWS calls and
+items read per card, and the messages written to requesters.
+
+The cards are written straight into the table (card item and its history, as the lifecycle
+writes them) so that setting up thousands takes seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bench.moto_env  # noqa: F401  (first: the environment boto3 and Powertools read)
+from bench.api_calls import CallCounter
+from bench.sla_sweep import deadline_watch
+
+REMINDERS = 2_000
+UNANSWERED = 2_000
+SILENT = 1_000
+
+
+def main() -> None:
+    from moto import mock_aws
+
+    # Monday 16 March 2026, 11:00 Moscow.
+    now = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
+    with mock_aws():
+        # Messages to requesters carry signed links: the watch needs the link secret.
+        secret = {"CIVICDESK_LINK_SECRET": "bench-link-secret-of-at-least-32-characters"}
+        container, settings, dynamodb, scheduler = deadline_watch(now, **secret)
+        started = time.perf_counter()
+        numbers = _write_cards(container, dynamodb, settings.table_name, now)
+        print(f"{len(numbers):,} waiting cards written in {time.perf_counter() - started:.1f} s")
+        container.directory.staff()  # loaded once per warm function: not counted
+        container.notifier  # noqa: B018  (the link secret, once per cold start: not counted)
+        counter = CallCounter()
+        counter.attach(dynamodb)
+        counter.attach(scheduler)
+        sweeps, checked = 0, 0
+        started = time.perf_counter()
+        while True:
+            report = container.sla.sweep()
+            if report.failed:
+                raise SystemExit(f"checks failed: {report.failed[:5]}")
+            if not report.checked:
+                break
+            sweeps += 1
+            checked += report.checked
+        elapsed = time.perf_counter() - started
+        calls, items = counter.take()
+        ended = _outcomes(container, numbers)
+        print(
+            f"{checked:,} cards checked in {sweeps} sweeps (at most "
+            f"{_max_cards()} a sweep, one every five minutes): {elapsed:.1f} s under moto, "
+            f"{1000 * elapsed / max(checked, 1):.1f} ms a card"
+        )
+        print(
+            f"  per card: AWS calls {sum(calls.values()) / max(checked, 1):.1f}, "
+            f"items read {items / max(checked, 1):.1f}; calls {dict(sorted(calls.items()))}"
+        )
+        print(f"  outcome: {dict(sorted(ended.items()))}")
+        messages = Counter(m.kind for n in numbers for m in container.outbox.for_card(n))
+        print(f"  messages to requesters: {dict(sorted(messages.items()))}")
+        again = container.sla.sweep()
+        calls, items = counter.take()
+        print(
+            f"a sweep after it: checked {again.checked}, items read {items}, "
+            f"AWS calls {sum(calls.values())}"
+        )
+
+
+def _max_cards() -> int:
+    from chalicelib.services.sla import SWEEP_MAX_CARDS
+
+    return SWEEP_MAX_CARDS
+
+
+def _outcomes(container: Any, numbers: list[str]) -> Counter[str]:
+    outcome: Counter[str] = Counter()
+    for number in numbers:
+        card = container.cards.get(number)
+        mark = " (no answer)" if card.no_answer_at else ""
+        outcome[card.status.value + mark] += 1
+    return outcome
+
+
+def _write_cards(container: Any, dynamodb: Any, table: str, now: datetime) -> list[str]:
+    """Cards as the lifecycle leaves them: asked a question (their reminder due, or their date
+    passed), or resolved with the objection window over; every one due for a check."""
+    from chalicelib.adapters.card_items import card_item, entry_item
+    from chalicelib.domain import lifecycle
+    from chalicelib.domain.card import (
+        Card,
+        Channel,
+        ContactChannel,
+        Priority,
+        Requester,
+        Status,
+        format_card_number,
+    )
+    from chalicelib.domain.history import (
+        SYSTEM,
+        Action,
+        Actor,
+        ActorKind,
+        FieldChange,
+        HistoryEntry,
+    )
+
+    policy = container.sla_policy
+    executor = Actor(kind=ActorKind.STAFF, id="ex-ivan")
+    numbers: list[str] = []
+    batch: list[dict[str, Any]] = []
+    total = REMINDERS + UNANSWERED + SILENT
+    for sequence in range(1, total + 1):
+        number = format_card_number(2026, sequence)
+        registered = now - timedelta(days=8 if sequence <= REMINDERS else 15)
+        card = Card(
+            id=f"card-{sequence}",
+            number=number,
+            channel=Channel.WEB,
+            subject="Pothole",
+            description="A pothole by the stop",
+            category="roads.potholes",
+            priority=Priority.NORMAL,
+            requester=Requester(
+                full_name="Bench", preferred_channel=ContactChannel.EMAIL, email="bench@example.org"
+            ),
+            consent=None,
+            department="roads",
+            executor_id="ex-ivan",
+            created_at=registered,
+            updated_at=registered,
+            first_response_due=registered + timedelta(days=1),
+            access_token_hash="0" * 64,
+        )
+        created = HistoryEntry(
+            seq=1,
+            at=registered,
+            actor=SYSTEM,
+            action=Action.CREATED,
+            changes=(FieldChange(field="status", before=None, after="received"),),
+        )
+        at = registered + timedelta(minutes=30)
+        working = lifecycle.transition(
+            card, Status.IN_PROGRESS, lifecycle.TransitionDetails(), actor=executor, at=at
+        )
+        at += timedelta(minutes=30)
+        if sequence <= REMINDERS + UNANSWERED:
+            details = lifecycle.TransitionDetails(
+                question="Which entrance is it?", reply_by=policy.reply_by(card.category, at)
+            )
+            last = lifecycle.transition(
+                working.card, Status.NEEDS_CLARIFICATION, details, actor=executor, at=at
+            )
+        else:
+            details = lifecycle.TransitionDetails(
+                resolution="Patched", objection_until=policy.objection_until(at)
+            )
+            last = lifecycle.transition(
+                working.card, Status.RESOLVED, details, actor=executor, at=at
+            )
+        batch += [
+            {"PutRequest": {"Item": card_item(last.card, last.entry)}},
+            *(
+                {"PutRequest": {"Item": entry_item(number, entry)}}
+                for entry in (created, working.entry, last.entry)
+            ),
+        ]
+        numbers.append(number)
+        if len(batch) >= 24:
+            dynamodb.batch_write_item(RequestItems={table: batch})
+            batch = []
+    if batch:
+        dynamodb.batch_write_item(RequestItems={table: batch})
+    return numbers
+
+
+if __name__ == "__main__":
+    main()

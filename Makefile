@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/email_intake.py
 	$(BIN)/python bench/sla_deadlines.py
 	$(BIN)/python bench/sla_sweep.py
+	$(BIN)/python bench/sla_waits.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/ivr.py

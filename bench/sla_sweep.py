@@ -23,9 +23,12 @@ OPEN_CARDS = 10_000
 DUE = 10
 
 
-def deadline_watch(now: datetime, **environment: str) -> tuple[Any, Any, Any, Any]:
-    """The product's container over moto's DynamoDB and Scheduler (call inside ``mock_aws``),
-    its clock stopped at ``now``: the container, its settings and the two clients."""
+def deadline_watch(
+    now: datetime, endpoint_url: str | None = None, **environment: str
+) -> tuple[Any, Any, Any, Any]:
+    """The product's container over moto's DynamoDB and Scheduler (inside ``mock_aws``, or
+    moto's server at ``endpoint_url``), its clock stopped at ``now``: the container, its
+    settings and the two clients."""
     import boto3
 
     from chalicelib import bootstrap
@@ -44,9 +47,10 @@ def deadline_watch(now: datetime, **environment: str) -> tuple[Any, Any, Any, An
             **environment,
         }
     )
-    dynamodb = boto3.client("dynamodb")
-    scheduler = boto3.client("scheduler")
-    ensure_resources(settings, dynamodb=dynamodb, s3=boto3.client("s3"), scheduler=scheduler)
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url)
+    scheduler = boto3.client("scheduler", endpoint_url=endpoint_url)
+    s3 = boto3.client("s3", endpoint_url=endpoint_url)
+    ensure_resources(settings, dynamodb=dynamodb, s3=s3, scheduler=scheduler)
     container = bootstrap.build(
         settings,
         dynamodb_client=dynamodb,

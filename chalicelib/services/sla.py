@@ -26,7 +26,7 @@ from chalicelib.domain.directory import Role, StaffMember
 from chalicelib.domain.errors import ConflictError, TransitionForbidden
 from chalicelib.domain.history import SYSTEM, HistoryEntry
 from chalicelib.domain.notifications import NotificationKind, Occasion
-from chalicelib.domain.requester_waits import WaitStep
+from chalicelib.domain.requester_waits import WaitStep, WhenUnanswered
 from chalicelib.domain.sla import Timer, TimerKind, overdue_since
 from chalicelib.domain.sla_notices import (
     Audience,
@@ -143,15 +143,12 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
                 started.append(escalation.name)
         elif _deliver(card, notice, ports, policies, now):
             sent.append(notice.key)
-    wait_ahead = [
-        m.at
-        for m in requester_waits.moments(card, history, policies.deadlines.waiting, calendar)
-        if m.at > now
+    # The next moment anything is due: a deadline's notice, or a step of the requester's wait.
+    ahead = [
+        m.at for m in requester_waits.moments(card, history, policies.deadlines.waiting, calendar)
     ]
-    upcoming = min(
-        (m for m in (next_check(timers, calendar, now, working_day=working_day), *wait_ahead) if m),
-        default=None,
-    )
+    timer_next = next_check(timers, calendar, now, working_day=working_day)
+    upcoming = min((m for m in (*ahead, timer_next) if m is not None and m > now), default=None)
     if upcoming is None:
         ports.scheduler.cancel(number)
     else:
@@ -201,7 +198,11 @@ def _watch_wait(
                 at=now,
                 tz=policies.mail.timezone,
                 locale=locale,
-                not_closable=_why_not_closable(card, history, ports, policies, now),
+                not_closable=(
+                    _why_not_closable(card, history, ports, policies, now)
+                    if rules.when_unanswered == WhenUnanswered.CLOSE
+                    else None
+                ),
             )
         messages = ports.notify().for_change(card, change)
     try:

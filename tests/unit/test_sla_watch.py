@@ -19,9 +19,10 @@ from chalicelib.adapters.memory_sla import (
     InMemoryTimerScheduler,
 )
 from chalicelib.adapters.memory_templates import InMemoryTemplates
-from chalicelib.domain import lifecycle
+from chalicelib.domain import lifecycle, requester_waits
 from chalicelib.domain.card import Status
 from chalicelib.domain.history import Action
+from chalicelib.domain.requester_waits import WaitStep
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import NoticeStep
 from chalicelib.ports import OutgoingMail
@@ -269,9 +270,13 @@ def test_waiting_for_the_requester_moves_the_timers():
             c, Status.AWAITING_REQUESTER, D, actor=EXECUTOR.actor, at=town.clock.now()
         )
     )
-    # Registration and first reply are met; decision and closure are paused: nothing to watch.
-    assert town.check().next_check is None
-    assert town.scheduler.timers == {}
+    # Registration and first reply are met; decision and closure are paused: what is ahead is
+    # the wait's own reminder to the requester, no deadline.
+    waiting = town.check().next_check
+    card, history = town.cards.get_with_history(town.number)
+    reminder, _ = requester_waits.moments(card, history, POLICIES.deadlines.waiting, CALENDAR)
+    assert reminder.step == WaitStep.REMINDER
+    assert waiting == reminder.at
     town.at(2026, 3, 12, 9, 0).change(
         lambda c: lifecycle.requester_message(
             c, "The entrance is from the yard", actor=EXECUTOR.actor, at=town.clock.now()

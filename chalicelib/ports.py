@@ -532,17 +532,21 @@ class RawMailStore(Protocol):
         ...
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
-        """Move the raw mail from inbound/ to ``shelf``/, recording the reason and verdicts."""
+        """Move the raw mail from inbound/ to ``shelf``/, recording the reason and verdicts.
+        A mail that is not in inbound/ (SES's copy missing or deleted) is shelved as a record
+        of its id and reason, so that it is listed and can be run again once it is there."""
         ...
 
     def shelved(self, shelf: str) -> list[ShelvedMail]: ...
 
     def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
-        """A shelved mail's raw MIME, where it lies (for a person to judge it). NotFound."""
+        """A shelved mail's raw MIME, where it lies (for a person to judge it). NotFound, also
+        for the record of a mail that was never stored."""
         ...
 
     def restore(self, message_id: str, shelf: str) -> ShelvedMail:
-        """Move a shelved mail back to inbound/ for another run. Raises NotFound."""
+        """Move a shelved mail back to inbound/ for another run (the record of a missing mail
+        just leaves the shelf: a copy that arrived meanwhile stays). Raises NotFound."""
         ...
 
 

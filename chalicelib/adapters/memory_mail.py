@@ -89,6 +89,7 @@ class RecordingMailer:
 class InMemoryRawMailStore:
     def __init__(self) -> None:
         self.objects: dict[str, tuple[bytes, dict[str, str] | None]] = {}
+        self.records: set[str] = set()  # shelf entries of mail that was never stored
 
     def add(self, message_id: str, raw: bytes) -> None:
         """What SES's S3 action does on receipt."""
@@ -98,6 +99,8 @@ class InMemoryRawMailStore:
         return self._read(f"inbound/{message_id}", max_bytes)
 
     def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
+        if f"{shelf}/{message_id}" in self.records:
+            raise NotFound(f"mail {message_id} was never stored")
         return self._read(f"{shelf}/{message_id}", max_bytes)
 
     def _read(self, key: str, max_bytes: int) -> bytes:
@@ -107,8 +110,11 @@ class InMemoryRawMailStore:
         return raw
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
-        raw, _ = self.objects.pop(f"inbound/{message_id}")
-        self.objects[f"{shelf}/{message_id}"] = (raw, {"reason": reason, **verdicts})
+        key = f"{shelf}/{message_id}"
+        stored = self.objects.pop(f"inbound/{message_id}", None)
+        if stored is None:
+            self.records.add(key)  # the mail was never there: its record is shelved
+        self.objects[key] = (stored[0] if stored else b"", {"reason": reason, **verdicts})
 
     def shelved(self, shelf: str) -> list[ShelvedMail]:
         return [
@@ -118,9 +124,13 @@ class InMemoryRawMailStore:
         ]
 
     def restore(self, message_id: str, shelf: str) -> ShelvedMail:
-        described = self._describe(f"{shelf}/{message_id}", shelf)
-        raw, _ = self.objects.pop(f"{shelf}/{message_id}")
-        self.objects[f"inbound/{message_id}"] = (raw, None)
+        key = f"{shelf}/{message_id}"
+        described = self._describe(key, shelf)
+        raw, _ = self.objects.pop(key)
+        if key in self.records:
+            self.records.discard(key)
+        else:
+            self.objects[f"inbound/{message_id}"] = (raw, None)
         return described
 
     def _describe(self, key: str, shelf: str) -> ShelvedMail:

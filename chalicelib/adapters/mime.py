@@ -1,7 +1,10 @@
 """Raw MIME (as SES stores it) to :class:`InboundMail`, with the standard library's parser.
 
-Real mail is messy: unknown charsets, broken headers, HTML-only bodies, nested forwards. Parsing
-never raises on such input; what could not be read is listed in ``InboundMail.problems``.
+Real mail is messy: unknown, missing and lying charsets (decoded by ``mail_charsets``, never
+silently replaced), raw 8-bit headers, broken header folding, HTML-only bodies behind an empty
+plain part, nested forwards whose headers the standard library cannot write back, senders only
+in ``Sender`` or ``Reply-To``. Parsing never raises on such input: every part is read on its
+own, and what could not be read is listed in ``InboundMail.problems``.
 """
 
 from __future__ import annotations
@@ -9,15 +12,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from email import policy
+from dataclasses import dataclass, field
+from email import errors, policy
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from chalicelib.adapters import mail_charsets
 from chalicelib.domain.inbound_mail import InboundMail, MailAttachment
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_HEADER_NAME = re.compile(rb"^[!-9;-~]+:")
 _BLOCK_TAGS = frozenset(
     {
         "p",
@@ -38,57 +45,162 @@ _BLOCK_TAGS = frozenset(
         "hr",
     }
 )
+# Where a person's address may be, in the order a reply would look.
+_SENDER_HEADERS = ("from", "sender", "reply-to")
+
+
+@dataclass
+class _Reading:
+    """What reading one mail found out: its problems, the steps that decoded its text, the
+    charsets that worked for its body, and the charsets its raw headers are tried in."""
+
+    message: Message
+    problems: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    charsets: list[str] = field(default_factory=list)
+    # Set once the body is read: a raw 8-bit header is most likely in its charset.
+    for_headers: bool = False
+
+    def decoded(self, data: bytes, declared: str | None) -> str:
+        hints = self._header_hints() if self.for_headers else ()
+        found = mail_charsets.decode(data, declared, hints=hints)
+        self.steps.append(found.step.value)
+        if declared and found.step not in (
+            mail_charsets.Step.DECLARED,
+            mail_charsets.Step.SUPERSET,
+        ):
+            self.problems.append(f"charset {declared!r} did not fit: read as {found.charset}")
+        if found.step != mail_charsets.Step.REPLACED:
+            self.charsets.append(found.charset)
+        return found.text
+
+    def _header_hints(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*_declared_charsets(self.message), *self.charsets)))
 
 
 def parse_mail(raw: bytes) -> InboundMail:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
     problems: list[str] = []
-    sender_name, sender = _address(_header(message, "from", problems))
-    body_part = _body_part(message)
-    text = "\n\n".join(t for t in _texts(message, body_part, problems) if t)
+    message = _parsed(raw, problems)
+    reading = _Reading(message, problems)
+    body_part = _body_part(message, reading)
+    text = "\n\n".join(t for t in _texts(message, body_part, reading) if t)
+    reading.for_headers = True
+    sender_name, sender = _sender(message, reading)
     return InboundMail(
-        message_id=_first_id(_header(message, "message-id", problems)),
+        message_id=_first_id(_header(message, "message-id", reading)),
         sender=sender,
         sender_name=sender_name,
-        subject=" ".join(_header(message, "subject", problems).split()),
+        subject=" ".join(_header(message, "subject", reading).split()),
         text=text,
-        reply_to=_addresses(_header(message, "reply-to", problems)),
-        in_reply_to=_ids(_header(message, "in-reply-to", problems)),
-        references=_ids(_header(message, "references", problems)),
+        reply_to=_addresses(_header(message, "reply-to", reading)),
+        in_reply_to=_ids(_header(message, "in-reply-to", reading)),
+        references=_ids(_header(message, "references", reading)),
         return_path=(
-            _header(message, "return-path", problems) if "return-path" in message else None
+            _header(message, "return-path", reading) if "return-path" in message else None
         ),
-        auto_submitted=_header(message, "auto-submitted", problems) or None,
-        precedence=_header(message, "precedence", problems) or None,
-        list_id=_header(message, "list-id", problems) or None,
+        auto_submitted=_header(message, "auto-submitted", reading) or None,
+        precedence=_header(message, "precedence", reading) or None,
+        list_id=_header(message, "list-id", reading) or None,
         autoreply_header=any(
-            _header(message, name, problems) for name in ("x-autoreply", "x-autorespond")
+            _header(message, name, reading) for name in ("x-autoreply", "x-autorespond")
         ),
-        failed_recipients=_failed_recipients(message, problems),
-        returned_message_ids=_returned_ids(message, problems),
+        failed_recipients=_failed_recipients(message, reading),
+        returned_message_ids=_returned_ids(message, reading),
         is_delivery_report=message.get_content_type() == "multipart/report",
-        attachments=tuple(_attachments(message, body_part, problems)),
-        problems=tuple(problems),
+        attachments=tuple(_attachments(message, body_part, reading)),
+        problems=tuple(reading.problems),
+        decoding=tuple(reading.steps),
     )
 
 
-def _header(message: Message, name: str, problems: list[str]) -> str:
+def _parsed(raw: bytes, problems: list[str]) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    if any(isinstance(d, errors.MissingHeaderBodySeparatorDefect) for d in message.defects):
+        # A header folded without indentation ends the headers early for the parser, and
+        # the rest of them (From among them) would be read as the body.
+        repaired = _refolded(raw)
+        if repaired != raw:
+            problems.append("header folding repaired")
+            message = BytesParser(policy=policy.default).parsebytes(repaired)
+            assert isinstance(message, EmailMessage)
+    return message
+
+
+def _refolded(raw: bytes) -> bytes:
+    """``raw`` with every header line that is neither a header nor a continuation turned into
+    a continuation of the header above it."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=-1)
+    if end < 0:
+        return raw
+    head, rest = raw[:end], raw[end:]
+    lines = head.splitlines(keepends=True)
+    fixed = [lines[0]] + [
+        line if line[:1] in (b" ", b"\t") or _HEADER_NAME.match(line) else b" " + line
+        for line in lines[1:]
+    ]
+    return b"".join(fixed) + rest
+
+
+def _header(message: Message, name: str, reading: _Reading) -> str:
+    """The header's text. A raw 8-bit value, encoded words whose charset lied (the parser
+    then shows U+FFFD), and a value the parser found defects in (it rewrites a From of
+    ``<anna@example.org.>`` as a bare name) are read from the raw value instead."""
     try:
         value = message.get(name)
-    except Exception as error:
-        problems.append(f"header {name}: {type(error).__name__}")
-        return ""
-    return "" if value is None else str(value).strip()
+        shown = None if value is None else str(value)
+        defective = bool(getattr(value, "defects", ()))
+    except Exception as error:  # a header the parser cannot read (Outlook's bracketed ids)
+        reading.problems.append(f"header {name}: {type(error).__name__}")
+        shown, defective = None, True
+    # Raw 8-bit bytes show as U+FFFD too: the raw value is looked at only then.
+    if defective or "\ufffd" in (shown or ""):
+        raw = _raw_header(message, name)
+        if raw is not None:
+            return _decoded_header(raw, reading)
+    return "" if shown is None else shown.strip()
 
 
-def _address(value: str) -> tuple[str | None, str | None]:
-    name, address = parseaddr(value)
-    return (name or None), (address.lower() if "@" in address else None)
+def _raw_header(message: Message, name: str) -> str | None:
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _decoded_header(raw: str, reading: _Reading) -> str:
+    try:
+        chunks = decode_header(raw)
+    except Exception:
+        chunks = [(raw, None)]
+    texts = []
+    for chunk, charset in chunks:
+        data = chunk.encode("utf-8", "surrogateescape") if isinstance(chunk, str) else chunk
+        texts.append(reading.decoded(data, charset))
+    return " ".join("".join(texts).split())
+
+
+def _sender(message: Message, reading: _Reading) -> tuple[str | None, str | None]:
+    """The first usable address of From, else Sender, else Reply-To, with its name."""
+    for name in _SENDER_HEADERS:
+        for display, address in getaddresses([_header(message, name, reading)]):
+            usable = _usable(address)
+            if usable:
+                return (display.strip() or None), usable
+    return None, None
+
+
+def _usable(address: str) -> str | None:
+    """``address`` as a mailbox, lower-cased, without the root dot some programs write after
+    the domain; None when it is not one."""
+    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
+    domain = domain.rstrip(".")
+    return f"{local}@{domain}" if at and local and "." in domain else None
 
 
 def _addresses(value: str) -> tuple[str, ...]:
-    return tuple(a.lower() for _, a in getaddresses([value]) if "@" in a) if value else ()
+    found = (_usable(a) for _, a in getaddresses([value])) if value else ()
+    return tuple(a for a in found if a)
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -100,10 +212,19 @@ def _first_id(value: str) -> str | None:
     return found[0] if found else (value or None)
 
 
+def _declared_charsets(message: Message) -> list[str]:
+    found = []
+    for part in message.walk():
+        charset = part.get_param("charset") if part.get_content_maintype() == "text" else None
+        if isinstance(charset, str):
+            found.append(charset)
+    return found
+
+
 RETURNED_TYPES = frozenset({"message/rfc822", "message/rfc822-headers", "text/rfc822-headers"})
 
 
-def _returned_ids(message: EmailMessage, problems: list[str]) -> tuple[str, ...]:
+def _returned_ids(message: EmailMessage, reading: _Reading) -> tuple[str, ...]:
     """Message-IDs of the messages a delivery report returns (its rfc822 parts): which of
     ours did not arrive."""
     if message.get_content_type() != "multipart/report":
@@ -120,13 +241,13 @@ def _returned_ids(message: EmailMessage, problems: list[str]) -> tuple[str, ...]
             text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else ""
             returned = [HeaderParser(policy=policy.default).parsestr(text)]
         for original in returned:
-            found.extend(_ids(_header(original, "message-id", problems)))
+            found.extend(_ids(_header(original, "message-id", reading)))
     return tuple(dict.fromkeys(found))
 
 
-def _failed_recipients(message: EmailMessage, problems: list[str]) -> tuple[str, ...]:
+def _failed_recipients(message: EmailMessage, reading: _Reading) -> tuple[str, ...]:
     """X-Failed-Recipients, plus Final-Recipient of each failed block of a delivery report."""
-    found = list(_addresses(_header(message, "x-failed-recipients", problems)))
+    found = list(_addresses(_header(message, "x-failed-recipients", reading)))
     for part in message.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
@@ -140,29 +261,38 @@ def _failed_recipients(message: EmailMessage, problems: list[str]) -> tuple[str,
     return tuple(dict.fromkeys(found))
 
 
-def _body_part(message: EmailMessage) -> EmailMessage | None:
+def _body_part(message: EmailMessage, reading: _Reading) -> EmailMessage | None:
+    """The part a person reads: plain text, unless it is empty and an HTML one says more."""
     try:
         part = message.get_body(preferencelist=("plain", "html"))
+        if isinstance(part, EmailMessage) and part.get_content_subtype() == "plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and not payload.strip():
+                richer = message.get_body(preferencelist=("html",))
+                part = richer if isinstance(richer, EmailMessage) else part
     except Exception:
         return None
     return part if isinstance(part, EmailMessage) else None
 
 
-def _texts(message: EmailMessage, body: EmailMessage | None, problems: list[str]) -> list[str]:
+def _texts(message: EmailMessage, body: EmailMessage | None, reading: _Reading) -> list[str]:
     """The body, then any other unnamed text parts, then the text of forwarded messages."""
     alternatives = _alternatives_of(message, body)
-    texts = [_text_of(body, problems)] if body is not None else []
+    texts = [_text_of(body, reading)] if body is not None else []
     for part in _parts(message):
-        if part is body or part in alternatives or part.is_multipart():
-            if part.get_content_type() == "message/rfc822":
-                texts.append(_forwarded_text(part, problems))
-            continue
-        if (
-            part.get_content_maintype() == "text"
-            and part.get_content_disposition() is None
-            and _filename(part, problems) is None
-        ):
-            texts.append(_text_of(part, problems))
+        try:
+            if part is body or part in alternatives or part.is_multipart():
+                if part.get_content_type() == "message/rfc822":
+                    texts.append(_forwarded_text(part, reading))
+                continue
+            if (
+                part.get_content_maintype() == "text"
+                and part.get_content_disposition() is None
+                and _filename(part, reading) is None
+            ):
+                texts.append(_text_of(part, reading))
+        except Exception as error:
+            reading.problems.append(f"part {part.get_content_type()}: {type(error).__name__}")
     return texts
 
 
@@ -184,61 +314,46 @@ def _alternatives_of(message: EmailMessage, body: EmailMessage | None) -> list[M
     return []
 
 
-def _forwarded_text(part: Message, problems: list[str]) -> str:
+def _forwarded_text(part: Message, reading: _Reading) -> str:
     inner = part.get_payload()
     forwarded = inner[0] if isinstance(inner, list) and inner else inner
     if not isinstance(forwarded, EmailMessage):
         return ""
-    body = _body_part(forwarded)
+    body = _body_part(forwarded, reading)
     if body is None:
         return ""
-    sender = _header(forwarded, "from", problems)
+    _, sender = _sender(forwarded, reading)
     return f"--- Forwarded message{' from ' + sender if sender else ''} ---\n" + _text_of(
-        body, problems
+        body, reading
     )
 
 
-def _text_of(part: Message, problems: list[str]) -> str:
-    content = _decoded(part, problems)
+def _text_of(part: Message, reading: _Reading) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    content = reading.decoded(payload, part.get_content_charset())
     if part.get_content_subtype() == "html":
         content = html_to_text(content)
     return content.replace("\r\n", "\n").strip()
 
 
-def _decoded(part: Message, problems: list[str]) -> str:
-    try:
-        content = part.get_content()  # type: ignore[attr-defined]
-        if isinstance(content, str):
-            return content
-    except (LookupError, UnicodeError, ValueError, AssertionError) as error:
-        problems.append(f"body charset: {type(error).__name__}")
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    # Unknown or lying charset: UTF-8 when it decodes cleanly, else windows-1251, which maps
-    # every byte and is the likeliest legacy charset of this town's mail.
-    try:
-        return payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return payload.decode("windows-1251", errors="replace")
-
-
 def _attachments(
-    message: EmailMessage, body: EmailMessage | None, problems: list[str]
+    message: EmailMessage, body: EmailMessage | None, reading: _Reading
 ) -> list[MailAttachment]:
     found: list[MailAttachment] = []
     for part in _parts(message):
         if part is body or (part.is_multipart() and part.get_content_type() != "message/rfc822"):
             continue
         disposition = part.get_content_disposition()
-        filename = _filename(part, problems)
+        filename = _filename(part, reading)
         if part is message or (
             disposition is None and filename is None and part.get_content_maintype() == "text"
         ):
             continue  # alternative bodies and the top-level part are not files
         content = _content_bytes(part)
         if content is None:
-            problems.append(f"attachment {filename or part.get_content_type()}: unreadable")
+            reading.problems.append(f"attachment {filename or part.get_content_type()}: unreadable")
             continue
         found.append(
             MailAttachment(
@@ -252,11 +367,11 @@ def _attachments(
     return found
 
 
-def _filename(part: Message, problems: list[str]) -> str | None:
+def _filename(part: Message, reading: _Reading) -> str | None:
     try:
         name = part.get_filename()
     except Exception:
-        problems.append("attachment filename unreadable")
+        reading.problems.append("attachment filename unreadable")
         return None
     return " ".join(name.split()) if name else None
 
@@ -265,9 +380,21 @@ def _content_bytes(part: Message) -> bytes | None:
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
         inner_message = inner[0] if isinstance(inner, list) and inner else inner
-        return inner_message.as_bytes() if isinstance(inner_message, Message) else None
+        return _message_bytes(inner_message) if isinstance(inner_message, Message) else None
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else None
+
+
+def _message_bytes(message: Message) -> bytes | None:
+    """A forwarded message as bytes. The standard library refolds its headers on the way out
+    and raises on some it cannot parse (Outlook's ``<[...=@example.com]>`` Message-IDs): then
+    written as received, without refolding."""
+    for writing in (policy.default, policy.compat32):
+        try:
+            return message.as_bytes(policy=writing)
+        except Exception:  # noqa: S112 - the next way of writing it is the fallback
+            continue
+    return None
 
 
 def _default_name(part: Message) -> str:

@@ -13,6 +13,8 @@ from chalicelib.domain.errors import NotFound, PayloadTooLarge
 from chalicelib.ports import ShelvedMail
 
 INBOUND = "inbound/"
+# Metadata of a shelf entry that records a mail whose raw copy was never there.
+RECORD_ONLY = "record-only"
 MISSING = ("404", "NoSuchKey", "NotFound")
 
 
@@ -25,6 +27,8 @@ class S3RawMailStore:
         return self._read(INBOUND + message_id, max_bytes)
 
     def read_shelved(self, message_id: str, shelf: str, *, max_bytes: int) -> bytes:
+        if self._record_only(f"{shelf}/{message_id}"):
+            raise NotFound(f"mail {message_id} was never stored")
         return self._read(f"{shelf}/{message_id}", max_bytes)
 
     def _read(self, key: str, max_bytes: int) -> bytes:
@@ -42,7 +46,18 @@ class S3RawMailStore:
 
     def shelve(self, message_id: str, shelf: str, *, reason: str, verdicts: dict[str, str]) -> None:
         metadata = {"reason": quote(reason[:1500]), "verdicts": json.dumps(verdicts)}
-        self._move(INBOUND + message_id, f"{shelf}/{message_id}", metadata)
+        try:
+            self._move(INBOUND + message_id, f"{shelf}/{message_id}", metadata)
+        except ClientError as error:
+            if error_code(error) not in MISSING:
+                raise
+            # Nothing to move: an empty object records the mail, its reason and verdicts.
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=f"{shelf}/{message_id}",
+                Body=b"",
+                Metadata={**metadata, RECORD_ONLY: "true"},
+            )
 
     def shelved(self, shelf: str) -> list[ShelvedMail]:
         found = []
@@ -53,9 +68,16 @@ class S3RawMailStore:
         return found
 
     def restore(self, message_id: str, shelf: str) -> ShelvedMail:
-        described = self._describe(f"{shelf}/{message_id}", shelf)
-        self._move(f"{shelf}/{message_id}", INBOUND + message_id, {})
+        key = f"{shelf}/{message_id}"
+        described = self._describe(key, shelf)
+        if self._record_only(key):
+            self._s3.delete_object(Bucket=self._bucket, Key=key)
+        else:
+            self._move(key, INBOUND + message_id, {})
         return described
+
+    def _record_only(self, key: str) -> bool:
+        return bool(self._head(key).get("Metadata", {}).get(RECORD_ONLY) == "true")
 
     def _describe(self, key: str, shelf: str) -> ShelvedMail:
         metadata = self._head(key).get("Metadata", {})

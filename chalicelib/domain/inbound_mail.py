@@ -59,6 +59,9 @@ class InboundMail:
     is_delivery_report: bool = False
     attachments: tuple[MailAttachment, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    # Which step of the charset chain decoded each text read (declared, superset, utf-8,
+    # detected, replaced): counted, so a town sees how its mail really arrives.
+    decoding: tuple[str, ...] = ()
 
     @property
     def clean_subject(self) -> str:
@@ -199,11 +202,15 @@ _QUOTE_MARKERS = re.compile(
 
 
 def strip_quoted_history(text: str) -> str:
-    """The new part of a reply: without '>' quotes and the history under a reply header."""
+    """The new part of a reply: without '>' quotes and the history under a reply header. A
+    mail that starts with such a header (a message forwarded with nothing written above it)
+    is all history: then the history is the message, and it is kept whole."""
     kept: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
         if _QUOTE_MARKERS.match(stripped):
+            if not any(k.strip() for k in kept):
+                return text.strip()
             break
         if stripped.startswith(">"):
             continue

@@ -126,6 +126,16 @@ class CardCreate(RequestCreate):
 
     requester: RequesterIn
     priority: Priority = Priority.NORMAL
+    participants: list[
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
+        ]
+    ] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Other addresses of the requester's that may add to the card by mail (the "
+        "mail channel: a From address that differs from the Reply-To replies go to).",
+    )
 
 
 class MessageCreate(_Command):

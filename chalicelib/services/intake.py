@@ -183,6 +183,7 @@ def _new_card(
         sensitive=routed.sensitive,
         manual_control=routed.manual_control,
         related_to=routed.repeat_of,
+        participants=tuple(a.lower() for a in form.participants),
         created_at=now,
         updated_at=now,
         first_response_due=policy.first_response_due(form.category, routed.priority, now),

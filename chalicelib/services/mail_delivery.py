@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from chalicelib.domain import access
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import PayloadTooLarge
+from chalicelib.domain.errors import NotFound, PayloadTooLarge
 from chalicelib.domain.inbound_mail import InboundMail
 from chalicelib.observability import logger
 from chalicelib.ports import RawMailStore, ShelvedMail
@@ -61,17 +61,24 @@ def deliver(
     policies: MailPolicies,
 ) -> MailResult:
     try:
-        raw = raw_mail.read(delivery_id, max_bytes=policies.mail.max_raw_bytes)
-        result = receive_mail(
-            parse(raw), verdicts, delivery_id=delivery_id, ports=ports, policies=policies
-        )
+        raw: bytes | None = raw_mail.read(delivery_id, max_bytes=policies.mail.max_raw_bytes)
     except PayloadTooLarge as oversized:
-        result = MailResult(MailOutcome.DEAD_LETTERED, reason=oversized.message)
-    except Exception as error:
-        logger.exception("mail dead-lettered")
-        result = MailResult(
-            MailOutcome.DEAD_LETTERED, reason=f"{type(error).__name__}: {error}"[:500]
-        )
+        raw, result = None, MailResult(MailOutcome.DEAD_LETTERED, reason=oversized.message)
+    except NotFound:
+        # SES's copy is missing (deleted, or not written yet): recorded on the shelf, and run
+        # again once it is there.
+        reason = f"the raw mail was not found in storage (inbound/{delivery_id})"
+        raw, result = None, MailResult(MailOutcome.DEAD_LETTERED, reason=reason)
+    if raw is not None:
+        try:
+            result = receive_mail(
+                parse(raw), verdicts, delivery_id=delivery_id, ports=ports, policies=policies
+            )
+        except Exception as error:
+            logger.exception("mail dead-lettered")
+            result = MailResult(
+                MailOutcome.DEAD_LETTERED, reason=f"{type(error).__name__}: {error}"[:500]
+            )
     shelf = (
         Shelf.DEAD_LETTER
         if result.outcome == MailOutcome.DEAD_LETTERED

@@ -332,6 +332,9 @@ def _card_form(mail: InboundMail, recipient: str | None, policy: MailPolicy) -> 
                 "preferred_channel": "email",
                 "locale": mail.language if mail.language in ("en", "ru") else None,
             },
+            # Replies go to the Reply-To; the From address is the requester's too, and may
+            # follow up on the card.
+            "participants": [mail.sender] if mail.sender and mail.sender != recipient else [],
         }
     )
 

@@ -78,3 +78,15 @@ def test_shelves_list_every_mail_on_them(store):
         store.mail.shelve(f"d{index}", "dead-letter", reason=f"reason {index}", verdicts={})
     listed = sorted((m.message_id, m.reason) for m in store.mail.shelved("dead-letter"))
     assert listed == [("d0", "reason 0"), ("d1", "reason 1"), ("d2", "reason 2")]
+
+
+def test_a_mail_that_was_never_stored_is_shelved_as_a_record_and_run_again_once_it_is(store):
+    store.mail.shelve("lost", "dead-letter", reason="not found in storage", verdicts={})
+    (record,) = store.mail.shelved("dead-letter")
+    assert (record.message_id, record.reason) == ("lost", "not found in storage")
+    with pytest.raises(NotFound):
+        store.mail.read_shelved("lost", "dead-letter", max_bytes=1000)
+    store.receive("lost", MAIL)  # SES's copy turns up after all
+    assert store.mail.restore("lost", "dead-letter") == record
+    assert store.mail.shelved("dead-letter") == []
+    assert store.mail.read("lost", max_bytes=1000) == MAIL  # the late copy is kept

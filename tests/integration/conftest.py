@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -142,6 +143,44 @@ def sam_sample(pytestconfig) -> Callable[[str], dict[str, Any]]:
         return dict(json.loads(text))
 
     return read
+
+
+@pytest.fixture(scope="session")
+def ses_sample(sam_sample) -> dict[str, Any]:
+    """AWS's own SES receipt event (the rule stored the mail in S3 and invoked the function)."""
+    return sam_sample("ses/SesEmailReceiving.json")
+
+
+@pytest.fixture
+def mailroom(aws, settings, clock, directory) -> Iterator[tuple[Any, RecordingTelemetry]]:
+    """The product's container over moto, installed for the handlers, and its telemetry."""
+    telemetry = RecordingTelemetry()
+    container = bootstrap.build(
+        settings,
+        dynamodb_client=aws["dynamodb"],
+        s3_client=aws["s3"],
+        ses_client=aws["ses"],
+        clock=clock,
+        directory=directory,
+        telemetry=telemetry,
+    )
+    bootstrap.use(container)
+    yield container, telemetry
+    bootstrap.use(None)
+
+
+def ses_event(sample: dict[str, Any], message_id: str, **verdicts: str) -> dict[str, Any]:
+    """The sample event for the mail stored as ``inbound/<message_id>``, with ``verdicts``."""
+    event = copy.deepcopy(sample)
+    record = event["Records"][0]["ses"]
+    record["mail"]["messageId"] = message_id
+    for name, status in verdicts.items():
+        record["receipt"][f"{name}Verdict"] = {"status": status}
+    return event
+
+
+def store_raw_mail(aws: dict[str, Any], settings: Any, message_id: str, raw: bytes) -> None:
+    aws["s3"].put_object(Bucket=settings.inbound_bucket, Key=f"inbound/{message_id}", Body=raw)
 
 
 def body(response: Any) -> Any:

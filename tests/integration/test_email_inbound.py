@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import sysconfig
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from chalicelib import bootstrap
-from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.services.mail_delivery import Shelf
 from functions import email_inbound, outbox_dispatch
 from infrastructure.local.mailroom import LambdaContext
-from tests.integration.conftest import body
+from tests.integration.conftest import body, ses_event, store_raw_mail
 
 CORPUS = sorted(
     (Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data").glob("msg_*.txt")
@@ -24,41 +19,6 @@ MAIL = (
     b"Subject: Pothole on Lenina 5\r\nMessage-ID: <pothole-1@example.org>\r\n"
     b"Content-Type: text/plain; charset=utf-8\r\n\r\nA deep pothole by the bus stop.\r\n"
 )
-
-
-@pytest.fixture(scope="session")
-def ses_sample(sam_sample) -> dict[str, Any]:
-    return sam_sample("ses/SesEmailReceiving.json")
-
-
-@pytest.fixture
-def mailroom(aws, settings, clock, directory):
-    telemetry = RecordingTelemetry()
-    container = bootstrap.build(
-        settings,
-        dynamodb_client=aws["dynamodb"],
-        s3_client=aws["s3"],
-        ses_client=aws["ses"],
-        clock=clock,
-        directory=directory,
-        telemetry=telemetry,
-    )
-    bootstrap.use(container)
-    yield container, telemetry
-    bootstrap.use(None)
-
-
-def _event(sample: dict[str, Any], message_id: str, **verdicts: str) -> dict[str, Any]:
-    event = copy.deepcopy(sample)
-    record = event["Records"][0]["ses"]
-    record["mail"]["messageId"] = message_id
-    for name, status in verdicts.items():
-        record["receipt"][f"{name}Verdict"] = {"status": status}
-    return event
-
-
-def _store(aws, settings, message_id: str, raw: bytes) -> None:
-    aws["s3"].put_object(Bucket=settings.inbound_bucket, Key=f"inbound/{message_id}", Body=raw)
 
 
 def _sent_count(aws) -> int:
@@ -73,8 +33,8 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
     ses_sample, mailroom, aws, settings
 ):
     container, telemetry = mailroom
-    _store(aws, settings, "ses-0001", MAIL)
-    result = email_inbound.handler(_event(ses_sample, "ses-0001"), LambdaContext())
+    store_raw_mail(aws, settings, "ses-0001", MAIL)
+    result = email_inbound.handler(ses_event(ses_sample, "ses-0001"), LambdaContext())
     ((handled),) = result["handled"]
     assert handled["outcome"] == "created"
     card = container.cards.get(handled["card"])
@@ -86,7 +46,7 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
     assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {"sent": 1}
     assert _sent_count(aws) == 1
     assert telemetry.mail_outcomes == ["created"]
-    again = email_inbound.handler(_event(ses_sample, "ses-0001"), LambdaContext())
+    again = email_inbound.handler(ses_event(ses_sample, "ses-0001"), LambdaContext())
     assert again["handled"][0]["outcome"] == "duplicate"
     assert outbox_dispatch.handler({"source": "aws.events"}, LambdaContext()) == {}
     assert _sent_count(aws) == 1
@@ -94,8 +54,8 @@ def test_the_sample_event_with_a_real_mail_makes_a_card_and_a_reply(
 
 def test_spam_is_quarantined_and_listed_with_its_reason(ses_sample, mailroom, aws, settings):
     container, _ = mailroom
-    _store(aws, settings, "ses-spam", MAIL)
-    result = email_inbound.handler(_event(ses_sample, "ses-spam", spam="FAIL"), LambdaContext())
+    store_raw_mail(aws, settings, "ses-spam", MAIL)
+    result = email_inbound.handler(ses_event(ses_sample, "ses-spam", spam="FAIL"), LambdaContext())
     assert result["handled"][0] == {"outcome": "quarantined", "card": None}
     (shelved,) = container.raw_mail.shelved(Shelf.QUARANTINE.value)
     assert shelved.message_id == "ses-spam"
@@ -106,7 +66,7 @@ def test_spam_is_quarantined_and_listed_with_its_reason(ses_sample, mailroom, aw
 
 def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailroom, aws, settings):
     container, _ = mailroom
-    _store(aws, settings, "ses-big", MAIL + b"x" * 2000)
+    store_raw_mail(aws, settings, "ses-big", MAIL + b"x" * 2000)
     strict = bootstrap.build(
         settings.__class__(**{**settings.__dict__, "mail_max_bytes": 1000}),
         dynamodb_client=aws["dynamodb"],
@@ -117,7 +77,7 @@ def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailr
         telemetry=container.telemetry,
     )
     bootstrap.use(strict)
-    result = email_inbound.handler(_event(ses_sample, "ses-big"), LambdaContext())
+    result = email_inbound.handler(ses_event(ses_sample, "ses-big"), LambdaContext())
     assert result["handled"][0]["outcome"] == "dead_lettered"
     (dead,) = container.raw_mail.shelved(Shelf.DEAD_LETTER.value)
     assert dead.reason.startswith("oversized")
@@ -129,8 +89,8 @@ def test_oversized_mail_is_dead_lettered_and_reprocessed_later(ses_sample, mailr
 def test_every_corpus_mail_through_the_handler(ses_sample, mailroom, aws, settings):
     container, telemetry = mailroom
     for index, path in enumerate(CORPUS):
-        _store(aws, settings, f"corpus-{index}", path.read_bytes())
-        result = email_inbound.handler(_event(ses_sample, f"corpus-{index}"), LambdaContext())
+        store_raw_mail(aws, settings, f"corpus-{index}", path.read_bytes())
+        result = email_inbound.handler(ses_event(ses_sample, f"corpus-{index}"), LambdaContext())
         assert result["handled"][0]["outcome"] in {
             "created",
             "rejected",
@@ -150,8 +110,8 @@ def test_an_out_of_office_reply_is_set_aside_and_the_front_desk_makes_it_a_card(
 ):
     container, _ = mailroom
     away = MAIL.replace(b"Subject: Pothole on Lenina 5", b"Subject: Automatic reply: Pothole")
-    _store(aws, settings, "ses-away", away)
-    result = email_inbound.handler(_event(ses_sample, "ses-away"), LambdaContext())
+    store_raw_mail(aws, settings, "ses-away", away)
+    result = email_inbound.handler(ses_event(ses_sample, "ses-away"), LambdaContext())
     assert result["handled"] == [{"outcome": "automated", "card": None}]
     api = make_api(raw_mail=container.raw_mail)
     assert api.get("/staff/mail/automated", staff="ex-ivan").status_code == 403

@@ -107,3 +107,12 @@ def test_quoted_history_is_stripped_from_follow_ups():
     assert strip_quoted_history(russian) == "Подъезд 2."
     outlook = "See photo.\n-----Original Message-----\nFrom: requests@town.example\nSent: ..."
     assert strip_quoted_history(outlook) == "See photo."
+
+
+def test_a_forward_with_nothing_written_above_it_is_kept_whole():
+    forwarded = (
+        "---- Original message ----\nFrom: Boris <boris@example.net>\n\n"
+        "The bar on Lenina 9 plays loud music after midnight."
+    )
+    assert strip_quoted_history(forwarded) == forwarded
+    assert strip_quoted_history("> only a quote\n") == ""

@@ -448,6 +448,10 @@ class Telemetry(Protocol):
 
     def mail_handled(self, *, outcome: str) -> None: ...
 
+    def mail_decoded(self, *, steps: Sequence[str]) -> None:
+        """Which step of the charset chain decoded each text of one mail."""
+        ...
+
 
 @dataclass(frozen=True)
 class MailRecord:

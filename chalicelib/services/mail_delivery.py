@@ -71,8 +71,10 @@ def deliver(
         raw, result = None, MailResult(MailOutcome.DEAD_LETTERED, reason=reason)
     if raw is not None:
         try:
+            mail = parse(raw)
+            ports.telemetry.mail_decoded(steps=mail.decoding)
             result = receive_mail(
-                parse(raw), verdicts, delivery_id=delivery_id, ports=ports, policies=policies
+                mail, verdicts, delivery_id=delivery_id, ports=ports, policies=policies
             )
         except Exception as error:
             logger.exception("mail dead-lettered")

@@ -75,6 +75,9 @@ class _Unmeasured:
     def mail_handled(self, *, outcome: str) -> None:
         return None
 
+    def mail_decoded(self, *, steps: Sequence[str]) -> None:
+        return None
+
 
 class _Recording(InMemoryCardRepository):
     """The in-memory twin, remembering each card's last write as the DynamoDB adapter gets it

@@ -58,7 +58,7 @@ def test_no_card_shows_a_replacement_character_where_the_bytes_could_be_read(
 ):
     """Across our corpus and the standard library's: wherever the raw mail held no character
     that cannot be decoded (no U+FFFD written in it), neither does the card."""
-    container, _ = mailroom
+    container, telemetry = mailroom
     cards = 0
     for index, path in enumerate([*CORPUS, *STDLIB_CORPUS]):
         raw = path.read_bytes()
@@ -70,6 +70,10 @@ def test_no_card_shows_a_replacement_character_where_the_bytes_could_be_read(
         text = f"{card.subject}\n{card.description}\n{card.requester.full_name or ''}"
         assert REPLACEMENT not in text, path.name
     assert cards >= len(CORPUS) + 25
+    # Every step of the chain was needed somewhere, and counted for the town's dashboard.
+    steps = telemetry.decoding_steps
+    assert {"declared", "superset", "utf-8", "detected"} <= set(steps)
+    assert steps["declared"] + steps["utf-8"] > steps["superset"] + steps["detected"]
 
 
 def test_the_from_address_follows_up_on_a_card_made_for_its_reply_to(

@@ -67,3 +67,15 @@ def test_cards_created_is_an_emf_metric_with_channel_and_category(capfd):
     assert blob["channel"] == "email"
     assert blob["category"] == "waste"
     assert blob["CardsCreated"] == [1.0] or blob["CardsCreated"] == 1.0
+
+
+def test_the_charset_steps_of_a_mail_are_one_emf_metric_per_step(capfd):
+    PowertoolsTelemetry(metrics()).mail_decoded(steps=["declared", "detected", "declared"])
+    blobs = [json.loads(line) for line in capfd.readouterr().out.splitlines() if "_aws" in line]
+    counted = {b["step"]: b["MailTextsDecoded"] for b in blobs}
+    assert counted in (
+        {"declared": 2.0, "detected": 1.0},
+        {"declared": [2.0], "detected": [1.0]},
+    )
+    for blob in blobs:
+        assert "step" in blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]

@@ -106,9 +106,8 @@ def main() -> None:
         )
 
 
-def _write_cards(
-    dynamodb: Any, table: str, card_item: Any, entry_item: Any, now: datetime
-) -> list[str]:
+def registered_card(sequence: int, registered: datetime, **fields: Any) -> tuple[Any, Any]:
+    """A web pothole card as intake writes it at ``registered``, and its first entry."""
     from chalicelib.domain.card import (
         Card,
         Channel,
@@ -119,41 +118,48 @@ def _write_cards(
     )
     from chalicelib.domain.history import SYSTEM, Action, FieldChange, HistoryEntry
 
+    card = Card(
+        id=f"card-{sequence}",
+        number=format_card_number(2026, sequence),
+        channel=Channel.WEB,
+        subject="Pothole",
+        description="A pothole by the stop",
+        category="roads.potholes",
+        priority=Priority.NORMAL,
+        requester=Requester(
+            full_name="Bench", preferred_channel=ContactChannel.EMAIL, email="bench@example.org"
+        ),
+        consent=None,
+        department="roads",
+        created_at=registered,
+        updated_at=registered,
+        first_response_due=registered + timedelta(days=1),
+        access_token_hash="0" * 64,  # no requester access in the benchmark
+        **fields,
+    )
+    entry = HistoryEntry(
+        seq=1,
+        at=registered,
+        actor=SYSTEM,
+        action=Action.CREATED,
+        changes=(FieldChange(field="status", before=None, after="received"),),
+    )
+    return card, entry
+
+
+def _write_cards(
+    dynamodb: Any, table: str, card_item: Any, entry_item: Any, now: datetime
+) -> list[str]:
     registered = now - timedelta(minutes=40)
     numbers: list[str] = []
     batch: list[dict[str, Any]] = []
     for sequence in range(1, OPEN_CARDS + 1):
-        number = format_card_number(2026, sequence)
-        card = Card(
-            id=f"card-{sequence}",
-            number=number,
-            channel=Channel.WEB,
-            subject="Pothole",
-            description="A pothole by the stop",
-            category="roads.potholes",
-            priority=Priority.NORMAL,
-            requester=Requester(
-                full_name="Bench", preferred_channel=ContactChannel.EMAIL, email="bench@example.org"
-            ),
-            consent=None,
-            department="roads",
-            created_at=registered,
-            updated_at=registered,
-            first_response_due=registered + timedelta(days=1),
-            access_token_hash="0" * 64,  # no requester access in the benchmark
-        )
-        entry = HistoryEntry(
-            seq=1,
-            at=registered,
-            actor=SYSTEM,
-            action=Action.CREATED,
-            changes=(FieldChange(field="status", before=None, after="received"),),
-        )
+        card, entry = registered_card(sequence, registered)
         batch += [
             {"PutRequest": {"Item": card_item(card, entry)}},
-            {"PutRequest": {"Item": entry_item(number, entry)}},
+            {"PutRequest": {"Item": entry_item(card.number, entry)}},
         ]
-        numbers.append(number)
+        numbers.append(card.number)
         if len(batch) >= 24:
             dynamodb.batch_write_item(RequestItems={table: batch})
             batch = []

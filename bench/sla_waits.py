@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.moto_env  # noqa: F401  (first: the environment boto3 and Powertools read)
 from bench.api_calls import CallCounter
-from bench.sla_sweep import deadline_watch
+from bench.sla_sweep import deadline_watch, registered_card
 
 # The shares of the queue: reminders due, reply-by dates passed, objection windows over.
 SHARES = {"reminders": 0.4, "unanswered": 0.4, "silent": 0.2}
@@ -118,23 +118,8 @@ def _write_cards(container: Any, dynamodb: Any, table: str, now: datetime, queue
     passed), or resolved with the objection window over; every one due for a check."""
     from chalicelib.adapters.card_items import card_item, entry_item
     from chalicelib.domain import lifecycle
-    from chalicelib.domain.card import (
-        Card,
-        Channel,
-        ContactChannel,
-        Priority,
-        Requester,
-        Status,
-        format_card_number,
-    )
-    from chalicelib.domain.history import (
-        SYSTEM,
-        Action,
-        Actor,
-        ActorKind,
-        FieldChange,
-        HistoryEntry,
-    )
+    from chalicelib.domain.card import Status
+    from chalicelib.domain.history import Actor, ActorKind
 
     policy = container.sla_policy
     executor = Actor(kind=ActorKind.STAFF, id="ex-ivan")
@@ -143,34 +128,9 @@ def _write_cards(container: Any, dynamodb: Any, table: str, now: datetime, queue
     reminders = int(queue * SHARES["reminders"])
     questions = reminders + int(queue * SHARES["unanswered"])
     for sequence in range(1, queue + 1):
-        number = format_card_number(2026, sequence)
         registered = now - timedelta(days=8 if sequence <= reminders else 15)
-        card = Card(
-            id=f"card-{sequence}",
-            number=number,
-            channel=Channel.WEB,
-            subject="Pothole",
-            description="A pothole by the stop",
-            category="roads.potholes",
-            priority=Priority.NORMAL,
-            requester=Requester(
-                full_name="Bench", preferred_channel=ContactChannel.EMAIL, email="bench@example.org"
-            ),
-            consent=None,
-            department="roads",
-            executor_id="ex-ivan",
-            created_at=registered,
-            updated_at=registered,
-            first_response_due=registered + timedelta(days=1),
-            access_token_hash="0" * 64,
-        )
-        created = HistoryEntry(
-            seq=1,
-            at=registered,
-            actor=SYSTEM,
-            action=Action.CREATED,
-            changes=(FieldChange(field="status", before=None, after="received"),),
-        )
+        card, created = registered_card(sequence, registered, executor_id="ex-ivan")
+        number = card.number
         at = registered + timedelta(minutes=30)
         working = lifecycle.transition(
             card, Status.IN_PROGRESS, lifecycle.TransitionDetails(), actor=executor, at=at

@@ -27,6 +27,7 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from chalicelib.observability import logger
 
 if TYPE_CHECKING:
     from chalicelib.services.card_changes import StaffCard
@@ -116,6 +117,15 @@ def route(
                 return view(**kwargs)
             except DomainError as error:
                 return error_response(error)
+            except ValidationError as error:
+                # A use case refused input the route's model let through: the fields are
+                # named to the client; values are never logged (they are the person's words).
+                refused = from_pydantic(error)
+                logger.warning(
+                    "input refused past the edge",
+                    extra={"fields": [p.field for p in refused.problems]},
+                )
+                return error_response(refused)
             finally:
                 _ANSWERING.reset(answering)
 
@@ -182,6 +192,9 @@ def parse_body(request: Request, model: type[M], *, max_bytes: int) -> M:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed.single("body", "is not valid JSON") from None
+    except RecursionError:
+        # Thousands of nested brackets: no request of ours nests more than a few levels.
+        raise ValidationFailed.single("body", "is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValidationFailed.single("body", "must be a JSON object")
     try:

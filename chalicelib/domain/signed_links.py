@@ -26,6 +26,8 @@ def sign(secret: bytes, purpose: LinkPurpose, number: str, expires_at: datetime)
 
 
 def verify(secret: bytes, purpose: LinkPurpose, number: str, token: str, *, now: datetime) -> bool:
+    if not token.isascii():  # a signature is ASCII; anything else is simply wrong
+        return False
     parts = token.split(".")
     if len(parts) != 3 or parts[0] != VERSION or not parts[1].isdigit():
         return False

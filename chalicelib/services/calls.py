@@ -16,7 +16,7 @@ from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.phone import PhoneConfig
 from chalicelib.ports import CardRepository, Clock, Directory
 from chalicelib.services.card_changes import CardShowing, CardWithHistory, StaffCard, save
-from chalicelib.services.commands import CallOutcome, CallRecord, CardCreate
+from chalicelib.services.commands import CHECKED_PREFIX, CallOutcome, CallRecord, CardCreate
 from chalicelib.services.intake import Intake
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import SlaPolicy
@@ -101,9 +101,7 @@ def _carry_out(
 def _card_form(command: CallRecord) -> CardCreate:
     essence = command.essence.strip()
     subject = essence.splitlines()[0][:SUBJECT_MAX]
-    described = (
-        essence if not command.checked else f"{essence}\n\nAlready checked: {command.checked}"
-    )
+    described = essence if not command.checked else f"{essence}{CHECKED_PREFIX}{command.checked}"
     return CardCreate.model_validate(
         {
             "subject": subject if len(subject) >= 3 else f"{subject} (call)",

@@ -13,6 +13,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -32,7 +34,12 @@ PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
+DESCRIPTION_MAX = 5000
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=DESCRIPTION_MAX)
+]
+# How a call card's description joins what was already checked to the essence.
+CHECKED_PREFIX = "\n\nAlready checked: "
 Version = Annotated[int, Field(ge=1, description="The card version you read; a stale one is 409.")]
 
 
@@ -220,7 +227,7 @@ class CallRecord(_Command):
 
     caller: RequesterIn
     essence: LongText
-    category: Text
+    category: Category = Field(description="The topic: a leaf code, e.g. roads.potholes")
     priority: Priority = Priority.NORMAL
     location: LocationIn | None = None
     checked: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
@@ -238,6 +245,20 @@ class CallRecord(_Command):
         max_length=10,
         description="Questions for details the caller could not give: the card waits.",
     )
+
+    @field_validator("checked")
+    @classmethod
+    def _fits_the_card_with_the_essence(
+        cls, checked: str | None, info: ValidationInfo
+    ) -> str | None:
+        # The card's description is the essence, then what was checked.
+        essence = info.data.get("essence") or ""
+        if checked and len(essence) + len(CHECKED_PREFIX) + len(checked) > DESCRIPTION_MAX:
+            raise ValueError(
+                f"the essence and what was checked make the card's description, at most "
+                f"{DESCRIPTION_MAX} characters together"
+            )
+        return checked
 
     @model_validator(mode="after")
     def _outcome_has_what_it_needs(self) -> CallRecord:

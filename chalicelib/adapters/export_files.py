@@ -24,13 +24,22 @@ def parquet_schema() -> Any:
     return pa.schema([(name, types[kind]) for name, kind in COLUMNS])
 
 
+# A text cell starting with one of these is run as a formula by spreadsheet programs; OWASP's
+# CSV-injection guidance: prefix it with a quote, so it shows as the text it is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_value(value: Any) -> str:
+    """A cell of the CSV. Text that a spreadsheet would run as a formula is neutralised here
+    only: Parquet keeps every value as it is (no spreadsheet runs it)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return str(value)
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.adapters import export_files
 from chalicelib.adapters.export_files import RowFiles
 from chalicelib.domain import export_rows, lifecycle
 from chalicelib.domain.card import Location, Requester
@@ -113,6 +114,26 @@ def test_csv_reads_back_field_for_field_and_parquet_keeps_types(tmp_path, clock,
     assert table.num_rows == 1
     assert str(table.schema.field("requested_datetime").type) == "timestamp[us, tz=UTC]"
     assert table.column("description")[0].as_py() == tricky.description
+
+
+def test_formulas_are_text_in_the_csv_and_values_in_parquet(tmp_path, clock, directory):
+    import pyarrow.parquet as pq
+
+    hostile = new_card(clock, directory).model_copy(
+        update={"description": '=HYPERLINK("http://evil.example","Open")'}
+    )
+    files = RowFiles(tmp_path, "cards")
+    files.write([_row(hostile, directory)])
+    csv_path, parquet_path = files.close()
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        header, record = list(csv.reader(handle))
+    cells = dict(zip(header, record, strict=True))
+    assert cells["description"] == "'" + hostile.description
+    for start in ("+1", "-1", "@SUM(1+1)", "\tx", "\rx"):
+        assert export_files.csv_value(start) == "'" + start
+    assert export_files.csv_value(-5) == "-5"  # a number is not a formula
+    table = pq.read_table(parquet_path)
+    assert table.column("description")[0].as_py() == hostile.description
 
 
 def test_a_period_is_counted_in_the_towns_days(tmp_path, clock, directory):

@@ -30,7 +30,7 @@ def test_the_token_opens_the_status_and_nothing_else_does(town):
     number, token = _submitted(town)
     view = town.requester.status(number, token)
     assert (view.number, view.status) == (number, Status.RECEIVED)
-    for wrong in (None, "", token[:-1] + "x"):
+    for wrong in (None, "", token[:-1] + ("y" if token.endswith("x") else "x")):
         with pytest.raises(NotFound):
             town.requester.status(number, wrong)
 

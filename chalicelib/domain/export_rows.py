@@ -67,7 +67,8 @@ def row(
         "service_code": card.category,
         "description": None if sensitive else redact(card.description),
         "agency_responsible": agencies.get(card.department, card.department),
-        "address": None if sensitive or place is None else place.address,
+        # Free text like the description: contacts typed into it are removed the same way.
+        "address": None if sensitive or place is None else redact(place.address or "") or None,
         "lat": None if sensitive or place is None else place.latitude,
         "long": None if sensitive or place is None else place.longitude,
         "civicdesk_status": card.status.value,

@@ -80,6 +80,23 @@ def test_personal_data_is_left_out_or_pseudonymised(clock, directory):
     assert (sensitive["description"], sensitive["address"], sensitive["lat"]) == (None, None, None)
 
 
+def test_every_free_text_column_is_redacted_like_the_description(clock, directory):
+    typed = "Lenina 5, flat 12, ring +7 916 555-44-33 or anna@example.org"
+    card = new_card(clock, directory).model_copy(
+        update={
+            "location": Location(address=typed, latitude=55.7, longitude=37.6),
+            "resolution": "Patched; told the neighbour at boris@example.net",
+        }
+    )
+    row = _row(card, directory)
+    assert row["address"] == "Lenina 5, flat 12, ring [removed] or [removed]"
+    assert row["status_notes"] == "Patched; told the neighbour at [removed]"
+    for name, kind in export_rows.COLUMNS:
+        if kind == "string" and isinstance(row[name], str):
+            assert "555-44-33" not in row[name], name
+            assert "example" not in row[name], name
+
+
 def test_milestones_give_reply_and_resolution_times(clock, directory):
     card = new_card(clock, directory)
     card = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now()).card

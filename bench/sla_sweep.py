@@ -10,6 +10,7 @@ tomorrow and 10 a check that is due now, as earlier checks would have left them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -147,25 +148,33 @@ def registered_card(sequence: int, registered: datetime, **fields: Any) -> tuple
     return card, entry
 
 
-def _write_cards(
-    dynamodb: Any, table: str, card_item: Any, entry_item: Any, now: datetime
-) -> list[str]:
-    registered = now - timedelta(minutes=40)
-    numbers: list[str] = []
+def put_in_batches(dynamodb: Any, table: str, items: Iterable[dict[str, Any]]) -> None:
+    """Write ``items`` 25 at a time (BatchWriteItem's most)."""
     batch: list[dict[str, Any]] = []
-    for sequence in range(1, OPEN_CARDS + 1):
-        card, entry = registered_card(sequence, registered)
-        batch += [
-            {"PutRequest": {"Item": card_item(card, entry)}},
-            {"PutRequest": {"Item": entry_item(card.number, entry)}},
-        ]
-        numbers.append(card.number)
-        if len(batch) >= 24:
+    for item in items:
+        batch.append({"PutRequest": {"Item": item}})
+        if len(batch) == 25:
             dynamodb.batch_write_item(RequestItems={table: batch})
             batch = []
     if batch:
         dynamodb.batch_write_item(RequestItems={table: batch})
-    return numbers
+
+
+def _write_cards(
+    dynamodb: Any, table: str, card_item: Any, entry_item: Any, now: datetime
+) -> list[str]:
+    registered = now - timedelta(minutes=40)
+    cards = [registered_card(sequence, registered) for sequence in range(1, OPEN_CARDS + 1)]
+    put_in_batches(
+        dynamodb,
+        table,
+        (
+            item
+            for card, entry in cards
+            for item in (card_item(card, entry), entry_item(card.number, entry))
+        ),
+    )
+    return [card.number for card, _ in cards]
 
 
 def _index_items(dynamodb: Any, table: str, now: datetime) -> int:

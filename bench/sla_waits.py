@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.moto_env  # noqa: F401  (first: the environment boto3 and Powertools read)
 from bench.api_calls import CallCounter
-from bench.sla_sweep import deadline_watch, registered_card
+from bench.sla_sweep import deadline_watch, put_in_batches, registered_card
 
 # The shares of the queue: reminders due, reply-by dates passed, objection windows over.
 SHARES = {"reminders": 0.4, "unanswered": 0.4, "silent": 0.2}
@@ -124,7 +124,7 @@ def _write_cards(container: Any, dynamodb: Any, table: str, now: datetime, queue
     policy = container.sla_policy
     executor = Actor(kind=ActorKind.STAFF, id="ex-ivan")
     numbers: list[str] = []
-    batch: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     reminders = int(queue * SHARES["reminders"])
     questions = reminders + int(queue * SHARES["unanswered"])
     for sequence in range(1, queue + 1):
@@ -150,19 +150,12 @@ def _write_cards(container: Any, dynamodb: Any, table: str, now: datetime, queue
             last = lifecycle.transition(
                 working.card, Status.RESOLVED, details, actor=executor, at=at
             )
-        batch += [
-            {"PutRequest": {"Item": card_item(last.card, last.entry)}},
-            *(
-                {"PutRequest": {"Item": entry_item(number, entry)}}
-                for entry in (created, working.entry, last.entry)
-            ),
+        items += [
+            card_item(last.card, last.entry),
+            *(entry_item(number, entry) for entry in (created, working.entry, last.entry)),
         ]
         numbers.append(number)
-        if len(batch) >= 24:
-            dynamodb.batch_write_item(RequestItems={table: batch})
-            batch = []
-    if batch:
-        dynamodb.batch_write_item(RequestItems={table: batch})
+    put_in_batches(dynamodb, table, items)
     return numbers
 
 

@@ -60,6 +60,7 @@ class _Reading:
     charsets: list[str] = field(default_factory=list)
     # Set once the body is read: a raw 8-bit header is most likely in its charset.
     for_headers: bool = False
+    _hints: tuple[str, ...] | None = None
 
     def decoded(self, data: bytes, declared: str | None) -> str:
         hints = self._header_hints() if self.for_headers else ()
@@ -75,7 +76,9 @@ class _Reading:
         return found.text
 
     def _header_hints(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*_declared_charsets(self.message), *self.charsets)))
+        if self._hints is None:  # looked up once, for the first header that needs them
+            self._hints = tuple(dict.fromkeys((*_declared_charsets(self.message), *self.charsets)))
+        return self._hints
 
 
 def parse_mail(raw: bytes) -> InboundMail:

@@ -225,7 +225,7 @@ def transition_card(
         note=command.note,
         reason=command.reason,
         reply_by=_reply_by(command, card, sla, now),
-        objection_until=sla.objection_until(now),
+        objection_until=sla.objection_until(now) if command.to == Status.RESOLVED else None,
     )
     change = lifecycle.transition(card, command.to, details, actor=principal.actor, at=now)
     return save(change, history, cards, notify.for_change(card, change))
@@ -234,9 +234,9 @@ def transition_card(
 MAX_REPLY_WAIT = timedelta(days=90)
 
 
-def _reply_by(command: Transition, card: Card, sla: SlaPolicy, now: datetime) -> datetime:
+def _reply_by(command: Transition, card: Card, sla: SlaPolicy, now: datetime) -> datetime | None:
     if command.reply_by is None:
-        return sla.reply_by(card.category, now)
+        return sla.reply_by(card.category, now) if command.to.waits_for_requester else None
     if not command.to.waits_for_requester:
         raise ValidationFailed.single(
             "reply_by", "only a question to the requester has a reply-by date"

@@ -116,13 +116,16 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
     card, history, recorded, timers = _record_breaches(card, history, ports, policies, now)
     claimed = ports.notices.sent(number)
     told = _tell_colleagues(card, history, claimed, ports, policies, now)
-    card, history, waited = _watch_wait(card, history, claimed, ports, policies, now)
+    waits = _wait_moments(card, history, policies)
+    card, history, waited = _watch_wait(card, history, waits, claimed, ports, policies, now)
+    if waited:  # the card moved on: its timers and its wait are the new ones
+        timers = policies.deadlines.timers(card, history, now)
+        waits = _wait_moments(card, history, policies)
     if card.status == Status.CLOSED:
         # Nothing more to watch: cancel the timer and leave the due index.
         ports.scheduler.cancel(number)
         ports.cards.set_next_check(number, card.version, None)
         return CheckResult(number, sent=told, breaches=recorded, waited=waited)
-    timers = policies.deadlines.timers(card, history, now) if waited else timers
     calendar = policies.deadlines.calendar
     working_day = policies.deadlines.working_day
     notices = due_notices(
@@ -144,11 +147,9 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
         elif _deliver(card, notice, ports, policies, now):
             sent.append(notice.key)
     # The next moment anything is due: a deadline's notice, or a step of the requester's wait.
-    ahead = [
-        m.at for m in requester_waits.moments(card, history, policies.deadlines.waiting, calendar)
-    ]
     timer_next = next_check(timers, calendar, now, working_day=working_day)
-    upcoming = min((m for m in (*ahead, timer_next) if m is not None and m > now), default=None)
+    ahead = (*(m.at for m in waits), timer_next)
+    upcoming = min((m for m in ahead if m is not None and m > now), default=None)
     if upcoming is None:
         ports.scheduler.cancel(number)
     else:
@@ -162,9 +163,17 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
     return CheckResult(number, tuple(sent), tuple(started), recorded, upcoming, waited)
 
 
+def _wait_moments(
+    card: Card, history: list[HistoryEntry], policies: SlaPolicies
+) -> list[requester_waits.Moment]:
+    deadlines = policies.deadlines
+    return requester_waits.moments(card, history, deadlines.waiting, deadlines.calendar)
+
+
 def _watch_wait(
     card: Card,
     history: list[HistoryEntry],
+    waits: list[requester_waits.Moment],
     claimed: frozenset[str],
     ports: SlaPorts,
     policies: SlaPolicies,
@@ -173,11 +182,7 @@ def _watch_wait(
     """Take the step of the wait for the requester that is due, if any: the card (and its
     history) as now stored, and the step taken."""
     rules = policies.deadlines.waiting
-    due = [
-        m
-        for m in requester_waits.moments(card, history, rules, policies.deadlines.calendar)
-        if m.at <= now and m.key not in claimed
-    ]
+    due = [m for m in waits if m.at <= now and m.key not in claimed]
     if not due:
         return card, history, None
     step = due[-1]  # past the reply-by date, the reminder is moot

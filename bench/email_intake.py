@@ -66,9 +66,9 @@ def main() -> None:
     from chalicelib.adapters.memory_cards import InMemoryCardRepository
     from chalicelib.adapters.memory_mail import (
         InMemoryMailLog,
-        InMemoryReplyLimiter,
         RecordingMailer,
     )
+    from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
     from chalicelib.adapters.memory_templates import InMemoryTemplates
     from chalicelib.adapters.mime import parse_mail
     from chalicelib.adapters.static_directory import StaticDirectory
@@ -108,7 +108,7 @@ def main() -> None:
         ports = MailPorts(
             cards,
             InMemoryMailLog(),
-            InMemoryReplyLimiter(),
+            InMemoryRateLimiter(),
             RecordingMailer(),
             InMemoryBlobStore(),
             directory,

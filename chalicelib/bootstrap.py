@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.rate_limits import Limits
 from chalicelib.ports import (
     AccessCodes,
     BlobStore,
@@ -28,8 +29,8 @@ from chalicelib.ports import (
     MailLog,
     NoticeLog,
     Outbox,
+    RateLimiter,
     RawMailStore,
-    ReplyLimiter,
     RoutingRules,
     SearchIndex,
     SmsSender,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.phone import PhoneConfig
     from chalicelib.domain.routing import RuleSet
     from chalicelib.domain.sla import SlaMatrix, Timer
+    from chalicelib.services.admission import Admission
     from chalicelib.services.calls import Calls
     from chalicelib.services.card_changes import CardShowing
     from chalicelib.services.casework import Casework
@@ -347,10 +349,20 @@ class Container:
         return DynamoMailLog(self.dynamodb_client, self.settings.table_name)
 
     @cached_property
-    def limiter(self) -> ReplyLimiter:
-        from chalicelib.adapters.dynamodb_mail import DynamoReplyLimiter
+    def limiter(self) -> RateLimiter:
+        from chalicelib.adapters.dynamodb_rate_limits import DynamoRateLimiter
 
-        return DynamoReplyLimiter(self.dynamodb_client, self.settings.table_name)
+        return DynamoRateLimiter(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def limits(self) -> Limits:
+        return Limits.overridden(self.settings.limits)
+
+    @cached_property
+    def admission(self) -> Admission:
+        from chalicelib.services.admission import Admission
+
+        return Admission(limiter=self.limiter, limits=self.limits, clock=self.clock)
 
     @cached_property
     def mailer(self) -> Mailer:
@@ -395,6 +407,7 @@ class Container:
             max_raw_bytes=s.mail_max_bytes,
             status_base_url=s.public_base_url,
             timezone=s.timezone,
+            auto_replies=self.limits.auto_replies,
         )
 
     @cached_property
@@ -492,6 +505,8 @@ class Container:
             clock=self.clock,
             notify=self.notifier,
             intake=self.intake,
+            limiter=self.limiter,
+            limits=self.limits,
         )
 
     @cached_property
@@ -519,7 +534,7 @@ class Container:
 
     @cached_property
     def intake(self) -> Intake:
-        from chalicelib.services.intake import Intake
+        from chalicelib.services.intake import Intake, receipts_within
 
         return Intake(
             cards=self.cards,
@@ -528,7 +543,7 @@ class Container:
             telemetry=self.telemetry,
             policy=self.intake_policy,
             route=self.router,
-            receipt=self.notifier.receipt,
+            receipt=receipts_within(self.limits.receipts, self.limiter, self.notifier.receipt),
         )
 
     @cached_property
@@ -592,6 +607,8 @@ class Container:
             notify=self.notifier,
             attachments=self.attachment_policy,
             link_secret=lambda: self.link_secret,
+            limiter=self.limiter,
+            limits=self.limits,
         )
 
     @cached_property

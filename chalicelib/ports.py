@@ -16,6 +16,7 @@ from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
+from chalicelib.domain.rate_limits import Allowance, RateLimit
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.territory import Territory
@@ -492,11 +493,12 @@ class MailLog(Protocol):
     def is_undeliverable(self, address: str) -> bool: ...
 
 
-class ReplyLimiter(Protocol):
-    """Stepped limits on automatic replies per address (loop and abuse protection)."""
+class RateLimiter(Protocol):
+    """Counts uses per subject against a limit: auto-replies, receipts, codes, client writes."""
 
-    def allow(self, address: str, *, at: datetime) -> bool:
-        """Count one reply to ``address`` if under every limit; False (and no count) if not."""
+    def take(self, limit: RateLimit, subject: str, *, at: datetime) -> Allowance:
+        """Count one use of ``limit`` by ``subject`` in every window if each has room;
+        otherwise count nothing and say when the fullest window opens again."""
         ...
 
 

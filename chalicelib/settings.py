@@ -64,6 +64,9 @@ class Settings:
     # Keys the requester pseudonyms in exports (Secrets Manager when deployed; locally derived
     # from the link secret).
     export_secret_arn: str = ""
+    # Rate limits changed from their defaults (domain/rate_limits.py), as JSON:
+    # {"new_requests": [[3600, 20], [86400, 60]]} (window seconds, most uses).
+    limits: dict[str, list[list[int]]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -102,6 +105,7 @@ class Settings:
             exports_bucket=env.get("CIVICDESK_EXPORTS_BUCKET", defaults.exports_bucket),
             export_function=env.get("CIVICDESK_EXPORT_FUNCTION", ""),
             export_secret_arn=env.get("CIVICDESK_EXPORT_SECRET_ARN", ""),
+            limits=json.loads(env.get("CIVICDESK_LIMITS") or "{}"),
             **_mail_settings(env, defaults),
         )
 

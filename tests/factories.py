@@ -158,9 +158,9 @@ def memory_town(settings: Any, clock: ManualClock, **overrides: Any) -> Any:
     from chalicelib.adapters.memory_mail import (
         InMemoryMailLog,
         InMemoryRawMailStore,
-        InMemoryReplyLimiter,
         RecordingMailer,
     )
+    from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
     from chalicelib.adapters.memory_sla import (
         InMemoryBreachLog,
         InMemoryEscalations,
@@ -185,7 +185,7 @@ def memory_town(settings: Any, clock: ManualClock, **overrides: Any) -> Any:
         "mailer": RecordingMailer(),
         "sms": RecordingSmsSender(),
         "mail_log": InMemoryMailLog(),
-        "limiter": InMemoryReplyLimiter(),
+        "limiter": InMemoryRateLimiter(),
         "raw_mail": InMemoryRawMailStore(),
         "export_store": InMemoryExportStore(),
         "notices": InMemoryNoticeLog(),

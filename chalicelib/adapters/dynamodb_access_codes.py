@@ -1,5 +1,5 @@
 """AccessCodes on the cards table: one item per card, replaced under a version condition and
-expired by TTL a day after its last code (the issue limits look back one day)."""
+expired by TTL a day after its last code expired."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ class DynamoAccessCodes:
         return AccessCode.model_validate_json(item["code"]["S"]) if item else None
 
     def put(self, code: AccessCode) -> None:
-        last = max(code.issued) if code.issued else code.expires_at
         condition: dict[str, Any] = (
             {
                 "ConditionExpression": "attribute_not_exists(#pk)",
@@ -50,7 +49,7 @@ class DynamoAccessCodes:
                     "entity": {"S": "access_code"},
                     "version": {"N": str(code.version)},
                     "code": {"S": code.model_dump_json()},
-                    ts.TTL_ATTRIBUTE: {"N": str(int((last + KEEP).timestamp()))},
+                    ts.TTL_ATTRIBUTE: {"N": str(int((code.expires_at + KEEP).timestamp()))},
                 },
                 **condition,
             )

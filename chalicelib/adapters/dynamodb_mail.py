@@ -1,15 +1,12 @@
-"""MailLog and ReplyLimiter on the cards table (MAIL# and REPLYLIMIT# items)."""
+"""MailLog on the cards table (MAIL# and CONTACT# items)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import table_schema as ts
-from chalicelib.adapters.boto_calls import error_code, put_if_absent
-from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
+from chalicelib.adapters.boto_calls import put_if_absent
 from chalicelib.ports import MailRecord
 
 MAIL_RECORD_TTL = timedelta(days=3 * 365)
@@ -106,43 +103,3 @@ class DynamoMailLog:
         if card_number:
             item["card_number"] = {"S": card_number}
         return item
-
-
-class DynamoReplyLimiter:
-    """Counts every window in one transaction: a reply is counted everywhere or nowhere."""
-
-    def __init__(
-        self, client: Any, table_name: str, windows: tuple[ReplyWindow, ...] = DEFAULT_REPLY_WINDOWS
-    ) -> None:
-        self._db = client
-        self._table = table_name
-        self._windows = windows
-
-    def allow(self, address: str, *, at: datetime) -> bool:
-        updates = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": {
-                        ts.PARTITION_KEY: {"S": ts.reply_limit_pk(address)},
-                        ts.SORT_KEY: {"S": window.slot(at)},
-                    },
-                    "UpdateExpression": "ADD #count :one SET #ttl = :ttl",
-                    "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-                    "ExpressionAttributeNames": {"#count": "count", "#ttl": ts.TTL_ATTRIBUTE},
-                    "ExpressionAttributeValues": {
-                        ":one": {"N": "1"},
-                        ":limit": {"N": str(window.limit)},
-                        ":ttl": {"N": str(int(window.expires(at).timestamp()))},
-                    },
-                }
-            }
-            for window in self._windows
-        ]
-        try:
-            self._db.transact_write_items(TransactItems=updates)
-        except ClientError as error:
-            if error_code(error) == "TransactionCanceledException":
-                return False
-            raise
-        return True

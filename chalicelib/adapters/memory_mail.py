@@ -1,16 +1,14 @@
-"""In-memory MailLog, ReplyLimiter, Mailer and RawMailStore: twins that pass the same contract
+"""In-memory MailLog, Mailer and RawMailStore: twins that pass the same contract
 suites as their AWS adapters."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from datetime import datetime
 from email import message_from_bytes
 from email.utils import parseaddr
 
 from chalicelib.domain.errors import DeliveryFailed, NotFound, PayloadTooLarge
-from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS, ReplyWindow
 from chalicelib.ports import MailRecord, OutgoingMail, ShelvedMail
 
 
@@ -50,22 +48,6 @@ class InMemoryMailLog:
 
     def is_undeliverable(self, address: str) -> bool:
         return address.lower() in self.undeliverable
-
-
-class InMemoryReplyLimiter:
-    def __init__(self, windows: tuple[ReplyWindow, ...] = DEFAULT_REPLY_WINDOWS) -> None:
-        self._windows = windows
-        self._counts: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-
-    def allow(self, address: str, *, at: datetime) -> bool:
-        keys = [(address.lower(), w.slot(at)) for w in self._windows]
-        with self._lock:
-            if any(self._counts[k] >= w.limit for k, w in zip(keys, self._windows, strict=True)):
-                return False
-            for key in keys:
-                self._counts[key] += 1
-            return True
 
 
 class RecordingMailer:

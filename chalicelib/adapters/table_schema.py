@@ -15,7 +15,7 @@ BREACHES#2026-W47     <category>#<n>…   a missed deadline, for the weekly revi
 COUNTER#2026          #COUNTER          per-year number counter (atomic ADD)
 IDEMPOTENCY#<key>     #IDEMPOTENCY      remembered intake, expires after a day (TTL)
 MAIL#<message-id>     #MAIL             a mail received or sent, and its card
-REPLYLIMIT#<address>  <window>#<slot>   auto-replies counted per window (TTL)
+LIMIT#<name>#<hash>   <window>#<slot>   uses of a rate limit per window (TTL)
 CONTACT#<address>     #UNDELIVERABLE    a bounce said this address cannot receive mail
 WORKLOAD#<staff id>   #WORKLOAD         open cards the person owns (ADD in card writes)
 RULES                 #CURRENT          routing rules in force (zlib JSON) and version
@@ -88,7 +88,7 @@ COUNTER_SK = "#COUNTER"
 IDEMPOTENCY_SK = "#IDEMPOTENCY"
 MAIL_SK = "#MAIL"
 MAIL_PREFIX = "MAIL#"
-REPLY_LIMIT_PREFIX = "REPLYLIMIT#"
+RATE_LIMIT_PREFIX = "LIMIT#"
 LOG_PREFIX = "LOG#"
 
 
@@ -204,8 +204,8 @@ def contact_pk(address: str) -> str:
 UNDELIVERABLE_SK = "#UNDELIVERABLE"
 
 
-def reply_limit_pk(address: str) -> str:
-    return f"{REPLY_LIMIT_PREFIX}{address.lower()}"
+def rate_limit_pk(limit: str, subject_digest: str) -> str:
+    return f"{RATE_LIMIT_PREFIX}{limit}#{subject_digest}"
 
 
 # The stream tells the outbox sender about new messages (it reads keys only; search indexing

@@ -27,6 +27,7 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from chalicelib.domain.rate_limits import ClientLimit
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
@@ -106,14 +107,23 @@ def route(
     headers: tuple[str, ...] = (),
     errors: tuple[int, ...] = (400, 404),
     body_limit: int | None = None,
+    limits: tuple[ClientLimit, ...] = (),
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Register ``view``; ``body_limit`` overrides the settings' body size for this route."""
+    """Register ``view``; ``body_limit`` overrides the settings' body size for this route;
+    ``limits`` are the client limits the route counts against besides the one every public
+    write counts against (``ClientLimit.WRITES``, implied)."""
+    public_write = not staff and method != "GET"
+    admitted = ((ClientLimit.WRITES,) if public_write else ()) + limits
+    if admitted and 429 not in errors:
+        errors = (*errors, 429)
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def translated(**kwargs: Any) -> Response:
             answering = _ANSWERING.set(_Answering(bp.current_request, body_limit))
             try:
+                if admitted:
+                    _admit(bp.current_request, admitted)
                 return view(**kwargs)
             except DomainError as error:
                 return error_response(error)
@@ -153,6 +163,15 @@ def route(
         return translated
 
     return decorate
+
+
+def _admit(request: Request, kinds: tuple[ClientLimit, ...]) -> None:
+    """Count the request against its client's limits, before any work (a refused request,
+    even a malformed one, costs the town nothing more)."""
+    from chalicelib.bootstrap import container
+
+    identity = (request.context or {}).get("identity") or {}
+    container().admission.admit(str(identity.get("sourceIp") or "unknown"), kinds)
 
 
 def card_action(

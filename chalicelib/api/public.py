@@ -23,6 +23,7 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.bootstrap import container
 from chalicelib.domain.public_view import CardPublicView
+from chalicelib.domain.rate_limits import ClientLimit
 from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.signed_links import status_page_url
 from chalicelib.services.commands import (
@@ -70,6 +71,7 @@ def categories() -> Response:
     status=201,
     headers=("Idempotency-Key",),
     errors=(400, 413, 422),
+    limits=(ClientLimit.NEW_REQUESTS,),
 )
 def submit() -> Response:
     c = container()
@@ -225,7 +227,8 @@ def rate(number: str) -> Response:
     tag=TAG,
     response=AccessCodeSentView,
     status=202,
-    errors=(404, 409, 429),
+    errors=(404, 409),
+    limits=(ClientLimit.ACCESS_CODES,),
 )
 def send_access_code(number: str) -> Response:
     container().requester.send_code(_number(number))

@@ -8,6 +8,7 @@ variables do not exist in the context, and a template naming one is refused when
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -15,8 +16,18 @@ from enum import StrEnum
 from chalicelib.domain.card import Card, ContactChannel, Status
 from chalicelib.domain.history import Action, HistoryEntry, MessageAuthor
 from chalicelib.domain.outbox import DeliveryChannel, Destination
+from chalicelib.domain.replies import redact
 
-SUMMARY_LENGTH = 120
+# What a message repeats of the requester's own words. Anyone can put anything in a form and
+# any address on it: a message must not carry a stranger's advert or link to that address.
+SUMMARY_LENGTH = 80
+NAME_LENGTH = 40
+_LINK = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+"
+    r"|\b(?:[\w-]+\.)+(?:com|net|org|info|biz|io|co|me|ly|gl|to|cc|tk|xyz|top|site|online"
+    r"|club|shop|app|dev|link|click|ru|su|рф|ua|by|kz|de|uk|us|eu|example)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
 
 
 class NotificationKind(StrEnum):
@@ -53,9 +64,10 @@ class Audience(StrEnum):
 
 # Every variable a requester's template may use, with what it holds (shown to administrators).
 PUBLIC_VARIABLES: dict[str, str] = {
-    "full_name": "the requester's name as they gave it (empty when they gave none)",
+    "full_name": "the requester's name as they gave it, shortened to 40 characters, without links "
+    "or contacts (empty when they gave none)",
     "number": "the card number, e.g. 2026-000042",
-    "summary": "the request's subject, shortened to 120 characters",
+    "summary": "the request's subject, shortened to 80 characters, without links or contacts",
     "registered_on": "registration date and time (town time)",
     "response_deadline": "when the first answer is due",
     "responsible_unit": "the department working on the request",
@@ -204,9 +216,9 @@ def context(
     """The variables of a requester's message: the card's public facts and the occasion."""
     reply_by = occasion.reply_by or card.reply_by
     values: dict[str, object] = {
-        "full_name": card.requester.greeting_name,
+        "full_name": echoed(card.requester.greeting_name, NAME_LENGTH),
         "number": card.number,
-        "summary": _summary(card.subject),
+        "summary": echoed(card.subject, SUMMARY_LENGTH),
         "registered_on": _local(card.created_at, tz),
         "response_deadline": _local(card.first_response_due, tz),
         "responsible_unit": unit.name,
@@ -228,9 +240,11 @@ def context(
     return values
 
 
-def _summary(subject: str) -> str:
-    line = " ".join(subject.split())
-    return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
+def echoed(text: str, most: int) -> str:
+    """Requester-written ``text`` as a message repeats it: one line, without links, mail
+    addresses or phone numbers, at most ``most`` characters."""
+    line = " ".join(_LINK.sub("…", redact(text, "…")).split())
+    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 def _local(moment: datetime, tz: tzinfo) -> str:

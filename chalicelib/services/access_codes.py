@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain import access_codes
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, TooManyRequests
+from chalicelib.domain.rate_limits import Limits
 from chalicelib.domain.signed_links import LinkPurpose, sign
 from chalicelib.observability import logger
-from chalicelib.ports import AccessCodes, CardRepository, Clock, Outbox
+from chalicelib.ports import AccessCodes, CardRepository, Clock, Outbox, RateLimiter
 from chalicelib.services.notifications import Notifier
 
 # A code opens the status page for a day; the next visit asks for a new code.
@@ -31,16 +32,34 @@ def send_code(
     outbox: Outbox,
     notify: Notifier,
     clock: Clock,
+    limiter: RateLimiter,
+    limits: Limits,
 ) -> None:
     """Send a fresh code to the contact the request was registered with. An unknown number,
-    or a request without a contact, gets the same answer and nothing is sent."""
+    or a request without a contact, gets the same answer and nothing is sent.
+
+    Asking is limited per number before the number is looked up, so a known and an unknown
+    number are refused alike; and per contact across all of its cards (numbers are
+    sequential: trying them all must not reach one person more often), silently, since
+    saying so would tell that the number exists."""
+    now = clock.now()
+    per_number = limiter.take(limits.codes_per_number, number, at=now)
+    if not per_number.granted:
+        wait = per_number.retry_after_seconds
+        raise TooManyRequests(
+            f"too many codes for this number; try again in {-(-wait // 60)} minutes",
+            retry_after=wait,
+        )
     try:
         card = cards.get(number)
     except NotFound:
         return
-    if card.is_subtask:
+    contact = card.requester.contact_key
+    if card.is_subtask or contact is None:
         return
-    now = clock.now()
+    if not limiter.take(limits.codes_per_contact, contact, at=now).granted:
+        logger.info("access code not sent: the contact's limit is used up")
+        return
     code = access_codes.new_code()
     record = access_codes.issue(codes.get(number), number, code, now=now)
     message = notify.access_code(card, code, serial=record.version, at=now)

@@ -24,14 +24,41 @@ from chalicelib.domain.history import (
     InternalNote,
 )
 from chalicelib.domain.outbox import OutboxMessage
+from chalicelib.domain.rate_limits import RateLimit
 from chalicelib.observability import logger
-from chalicelib.ports import CardRepository, Clock, Directory, IdempotencyRecord, Telemetry
+from chalicelib.ports import (
+    CardRepository,
+    Clock,
+    Directory,
+    IdempotencyRecord,
+    RateLimiter,
+    Telemetry,
+)
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Router, place
 
 # Writes the requester's confirmation of a new card: (card, its first entry, access token).
 ReceiptWriter = Callable[[Card, HistoryEntry, str], Sequence[OutboxMessage]]
+
+
+def receipts_within(limit: RateLimit, limiter: RateLimiter, write: ReceiptWriter) -> ReceiptWriter:
+    """``write``, held to ``limit`` per recipient: a form cannot make the town mail (or text)
+    anyone at will, and a burst of requests from one person gets one receipt, not one each
+    (each request's number and link are in the answer to its form)."""
+
+    def within_limit(card: Card, entry: HistoryEntry, token: str) -> list[OutboxMessage]:
+        kept = []
+        for message in write(card, entry, token):
+            verdicts = [limiter.take(limit, d.address, at=entry.at) for d in message.destinations]
+            if all(v.granted for v in verdicts):
+                kept.append(message)
+            else:
+                logger.info("receipt withheld: recent receipts to the same contact")
+        return kept
+
+    return within_limit
+
 
 # Channels where the requester ticks the consent box themselves; others record consent elsewhere
 # (e.g. the operator reads the notice on the phone) and are handled by their own issues.

@@ -46,7 +46,7 @@ from chalicelib.ports import (
     Mailer,
     MailLog,
     Outbox,
-    ReplyLimiter,
+    RateLimiter,
     Telemetry,
 )
 from chalicelib.services import intake
@@ -100,7 +100,7 @@ class MailResult:
 class MailPorts:
     cards: CardRepository
     mail_log: MailLog
-    limiter: ReplyLimiter
+    limiter: RateLimiter
     mailer: Mailer
     blobs: BlobStore
     directory: Directory
@@ -409,7 +409,10 @@ def _may_answer(
         logger.info("no auto-reply", extra={"reason": str(reason or "no recipient")})
         return None
     now = ports.clock.now()
-    if ports.mail_log.is_undeliverable(recipient) or not ports.limiter.allow(recipient, at=now):
-        logger.info("no auto-reply", extra={"reason": "undeliverable or rate-limited"})
+    if ports.mail_log.is_undeliverable(recipient):
+        logger.info("no auto-reply", extra={"reason": "undeliverable"})
+        return None
+    if not ports.limiter.take(policies.mail.auto_replies, recipient, at=now).granted:
+        logger.info("no auto-reply", extra={"reason": "rate-limited"})
         return None
     return recipient

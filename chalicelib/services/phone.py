@@ -11,7 +11,12 @@ from pydantic import ValidationError
 
 from chalicelib.domain import access_codes, lifecycle
 from chalicelib.domain.card import Channel, Status
-from chalicelib.domain.errors import ConflictError, NotFound, TransitionForbidden
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFound,
+    TooManyRequests,
+    TransitionForbidden,
+)
 from chalicelib.domain.history import REQUESTER, SYSTEM
 from chalicelib.domain.phone import (
     STATUS_SPOKEN,
@@ -20,8 +25,9 @@ from chalicelib.domain.phone import (
     same_caller,
     spoken_number,
 )
+from chalicelib.domain.rate_limits import Limits
 from chalicelib.observability import logger
-from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox
+from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox, RateLimiter
 from chalicelib.services import access_codes as code_service
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.intake import Intake
@@ -59,6 +65,8 @@ class PhonePorts:
     clock: Clock
     notify: Notifier
     intake: Intake  # a call's card is made like every other channel's
+    limiter: RateLimiter
+    limits: Limits
 
 
 @dataclass(frozen=True)
@@ -126,14 +134,20 @@ def send_code(call: Call, keyed: str, *, ports: PhonePorts, policy: PhonePolicy)
     number = keyed_number(keyed, year=ports.clock.now().astimezone(policy.timezone).year)
     if number is None:
         return {"result": "invalid_number"}
-    code_service.send_code(
-        number,
-        cards=ports.cards,
-        codes=ports.codes,
-        outbox=ports.outbox,
-        notify=ports.notify,
-        clock=ports.clock,
-    )
+    try:
+        code_service.send_code(
+            number,
+            cards=ports.cards,
+            codes=ports.codes,
+            outbox=ports.outbox,
+            notify=ports.notify,
+            clock=ports.clock,
+            limiter=ports.limiter,
+            limits=ports.limits,
+        )
+    except TooManyRequests:
+        # Known and unknown numbers alike; the flow hands the caller to an operator.
+        return {"result": "limited"}
     return {"result": "sent"}
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Card, Priority
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.rate_limits import Limits, RateLimit
 from chalicelib.domain.requester_waits import WaitingRules
 from chalicelib.domain.sla import SlaMatrix, Timer, TimerKind, timers
 
@@ -75,6 +76,8 @@ class MailPolicy:
     max_raw_bytes: int = 25 * 1024 * 1024
     status_base_url: str = "http://127.0.0.1:8000"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # Automatic replies to one sender: loop protection (and no relay by forged senders).
+    auto_replies: RateLimit = Limits().auto_replies
 
     @property
     def mail_domain(self) -> str:

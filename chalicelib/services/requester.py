@@ -14,6 +14,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
+from chalicelib.domain.rate_limits import Limits
 from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.signed_links import is_signed
 from chalicelib.observability import logger
@@ -24,6 +25,7 @@ from chalicelib.ports import (
     Clock,
     Directory,
     Outbox,
+    RateLimiter,
     SurveyResults,
 )
 from chalicelib.services import access_codes
@@ -213,6 +215,8 @@ class Requester:
     clock: Clock
     notify: Notifier
     attachments: AttachmentPolicy
+    limiter: RateLimiter
+    limits: Limits
     # Looked up when a signed link or a code needs it: a status view by the receipt's own
     # token never fetches the secret.
     link_secret: Callable[[], bytes]
@@ -297,6 +301,8 @@ class Requester:
             outbox=self.outbox,
             notify=self.notify,
             clock=self.clock,
+            limiter=self.limiter,
+            limits=self.limits,
         )
 
     def open_with_code(self, number: str, code: str) -> access_codes.Access:

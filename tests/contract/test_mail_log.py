@@ -1,31 +1,26 @@
-"""One contract, every MailLog and ReplyLimiter: in-memory twins and DynamoDB under moto."""
+"""One contract, every MailLog: the in-memory twin and DynamoDB under moto."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.dynamodb_mail import DynamoMailLog, DynamoReplyLimiter
-from chalicelib.adapters.memory_mail import InMemoryMailLog, InMemoryReplyLimiter
-from chalicelib.domain.reply_limits import DEFAULT_REPLY_WINDOWS
+from chalicelib.adapters.dynamodb_mail import DynamoMailLog
+from chalicelib.adapters.memory_mail import InMemoryMailLog
 from tests.conftest import AWS_FIXTURES
 
 
 @pytest.fixture(params=["memory", "dynamodb", "local-stack"])
 def backend(request, settings):
     if request.param == "memory":
-        return InMemoryMailLog(), InMemoryReplyLimiter()
+        return InMemoryMailLog()
     aws = request.getfixturevalue(AWS_FIXTURES[request.param])
-    return (
-        DynamoMailLog(aws["dynamodb"], settings.table_name),
-        DynamoReplyLimiter(aws["dynamodb"], settings.table_name),
-    )
+    return DynamoMailLog(aws["dynamodb"], settings.table_name)
 
 
 def test_a_mail_is_claimed_once_even_under_concurrent_delivery(backend, clock):
-    log, _ = backend
+    log = backend
     wins: list[bool] = []
     barrier = threading.Barrier(4)
 
@@ -42,7 +37,7 @@ def test_a_mail_is_claimed_once_even_under_concurrent_delivery(backend, clock):
 
 
 def test_settled_and_sent_records_are_found_in_the_order_asked(backend, clock):
-    log, _ = backend
+    log = backend
     assert log.claim("<in-1@example.org>", at=clock.now())
     log.settle("<in-1@example.org>", outcome="created", card_number="2026-000001")
     log.remember_sent("<out-1@town.example>", "2026-000001", at=clock.now())
@@ -57,30 +52,14 @@ def test_settled_and_sent_records_are_found_in_the_order_asked(backend, clock):
 
 
 def test_a_released_claim_can_be_claimed_again(backend, clock):
-    log, _ = backend
+    log = backend
     assert log.claim("<retry@example.org>", at=clock.now())
     log.release("<retry@example.org>")
     assert log.claim("<retry@example.org>", at=clock.now())
 
 
-def test_reply_limits_step_per_window_and_reset_later(backend, clock):
-    _, limiter = backend
-    short, day = DEFAULT_REPLY_WINDOWS
-    allowed = [limiter.allow("Anna@Example.org", at=clock.now()) for _ in range(short.limit + 2)]
-    assert allowed == [True] * short.limit + [False, False]
-    total = short.limit
-    for _ in range(10):
-        clock.advance(short.length)
-        while limiter.allow("anna@example.org", at=clock.now()):
-            total += 1
-    assert total == day.limit  # the daily ceiling holds across short windows
-    assert limiter.allow("someone.else@example.org", at=clock.now())
-    clock.advance(timedelta(days=2))
-    assert limiter.allow("anna@example.org", at=clock.now())
-
-
 def test_bounced_addresses_are_remembered_case_insensitively(backend, clock):
-    log, _ = backend
+    log = backend
     assert not log.is_undeliverable("gone@example.org")
     log.mark_undeliverable("Gone@Example.org", at=clock.now())
     assert log.is_undeliverable("gone@example.org")

@@ -34,6 +34,7 @@ class RunningStack:
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # settings for this stack only
 
     @property
     def url(self) -> str:
@@ -66,7 +67,7 @@ class RunningStack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
         )
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, args=(lines,), daemon=True).start()

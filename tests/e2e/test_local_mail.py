@@ -58,7 +58,7 @@ def test_mail_becomes_a_card_with_a_reply_and_a_follow_up_threads(local_stack):
     assert reply["Auto-Submitted"] == "auto-replied"
     assert reply["In-Reply-To"] == "<first@example.org>"
     text = reply.get_body(preferencelist=("plain",)).get_content()
-    assert "Здравствуйте, Анна Иванова!" in text
+    assert text.startswith("Здравствуйте!")  # no name: the sender's name may be forged
     number = reply["Subject"].split("]")[0].strip("[#")
 
     staff = {"Authorization": f"Bearer {stack.tokens['op-olga']}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
 import pytest
@@ -308,6 +309,11 @@ def test_the_journal_keeps_state_changes_only_and_a_restart_replays_it_cleanly(l
 def test_a_hard_kill_under_load_loses_no_acknowledged_request(local_stack):
     import threading
 
+    # Four clients stand for a town's many: here they share one address, which the limits
+    # per client address would stop after ten requests.
+    local_stack.env["CIVICDESK_LIMITS"] = json.dumps(
+        {"writes": [[600, 100_000]], "new_requests": [[3600, 100_000]], "receipts": [[600, 1000]]}
+    )
     stack = local_stack.start()
     acknowledged: list[tuple[str, str]] = []
     lock = threading.Lock()

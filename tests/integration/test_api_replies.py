@@ -168,7 +168,8 @@ def test_a_final_reply_resolves_and_is_refused_while_a_subtask_is_open(api):
     held = _post(api, number, "replies", final, "ex-ivan")
     assert held.status_code == 422
     assert _fields(held) == {"subtasks"}
-    other = body(api.post("/requests", card_form()))["number"]
+    boris = {"full_name": "Boris Petrov", "email": "boris@example.org"}  # a receipt of his own
+    other = body(api.post("/requests", card_form(requester=boris)))["number"]
     owner = body(api.get(f"/staff/cards/{other}", staff="adm-dmitry"))["executor_id"]
     _post(api, other, "transition", {"to": "in_progress"}, owner)
     done = body(_post(api, other, "replies", final, owner))

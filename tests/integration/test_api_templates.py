@@ -3,6 +3,8 @@ department; a template that could leak or break is refused with the reason."""
 
 from __future__ import annotations
 
+import uuid
+
 from chalicelib.adapters.shipped_templates import default_source
 from tests.conftest import card_form
 from tests.integration.conftest import body
@@ -15,7 +17,9 @@ def _problems(response) -> list[str]:
 
 
 def _receipt_text(api) -> str:
-    number = body(api.post("/requests", card_form()))["number"]
+    # A new address each time: one receipt stands for a burst to the same address.
+    requester = {"full_name": "Anna Ivanova", "email": f"anna.{uuid.uuid4().hex[:8]}@example.org"}
+    number = body(api.post("/requests", card_form(requester=requester)))["number"]
     (message,) = api.container.outbox.for_card(number)
     assert message.email is not None
     return message.email.text
@@ -54,7 +58,7 @@ def test_a_department_override_reaches_the_next_receipt_and_can_be_withdrawn(api
     )
     assert saved.status_code == 200, saved.body
     assert (body(saved)["from_scope"], body(saved)["version"]) == ("roads", 1)
-    assert _receipt_text(api).startswith("Good day, Anna Ivanova!")  # a pothole: roads
+    assert _receipt_text(api).startswith("Good day!")  # a pothole: roads
     parks = body(api.get(f"{RECEIPT}?department=parks", staff="ex-ivan"))
     assert parks["from_scope"] == "default"
     stale = api.put(
@@ -68,7 +72,7 @@ def test_a_department_override_reaches_the_next_receipt_and_can_be_withdrawn(api
     assert [v["withdrawn"] for v in body(withdrawn)["versions"]] == [False, True]
     first = body(api.get(f"{RECEIPT}/versions/1?department=roads", staff="ex-ivan"))
     assert first["source"] == source
-    assert _receipt_text(api).startswith("Hello, Anna Ivanova!")
+    assert _receipt_text(api).startswith("Hello!")
 
 
 def test_a_template_that_names_internal_data_or_breaks_is_refused_with_the_reason(api):

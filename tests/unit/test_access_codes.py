@@ -1,4 +1,5 @@
-"""One-time codes: limited issuing, ten minutes, five tries, used once."""
+"""One-time codes: ten minutes, five tries, used once; asking is limited per number (known
+or not, alike) and per contact across its cards."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 
 from chalicelib.domain import access_codes as ac
 from chalicelib.domain.errors import TooManyRequests
-from tests.conftest import START
+from chalicelib.services.commands import CardCreate
+from tests.conftest import START, card_form
 
 NUMBER = "2026-000042"
 
@@ -45,22 +47,43 @@ def test_the_same_code_on_another_card_is_another_hash():
     )
 
 
-def test_issuing_is_limited_per_hour_and_per_day():
-    code = None
-    for minute in range(3):
-        code = ac.issue(code, NUMBER, "111111", now=START + timedelta(minutes=minute))
-    with pytest.raises(TooManyRequests) as hourly:
-        ac.issue(code, NUMBER, "111111", now=START + timedelta(minutes=10))
-    assert hourly.value.retry_after == 50 * 60 + 1
-    assert "50 minutes" in hourly.value.message
-    at = START + timedelta(minutes=40)
-    for _ in range(7):  # 10 in all, spread so that no hour holds more than 3
-        at += timedelta(minutes=21)
-        code = ac.issue(code, NUMBER, "111111", now=at)
-    with pytest.raises(TooManyRequests):
-        ac.issue(code, NUMBER, "111111", now=at + timedelta(hours=2))
-    fresh = ac.issue(code, NUMBER, "111111", now=START + timedelta(days=1, minutes=3))
-    assert len(fresh.issued) <= 10
+def _card(town, email: str) -> str:
+    form = card_form(requester={"full_name": "Anna Ivanova", "email": email})
+    return town.intake.submit(CardCreate.model_validate(form), key=None).card.number
+
+
+def _codes_sent(town, number: str) -> int:
+    return sum(m.kind == "access_code" for m in town.outbox.for_card(number))
+
+
+def test_codes_per_number_are_refused_alike_whether_the_number_exists_or_not(town, clock):
+    known = _card(town, "anna@example.org")
+    unknown = "2026-099999"
+    hourly = town.limits.codes_per_number.windows[0].most
+    for _ in range(hourly):
+        town.requester.send_code(known)
+        town.requester.send_code(unknown)
+    refusals = []
+    for number in (known, unknown):
+        with pytest.raises(TooManyRequests) as refused:
+            town.requester.send_code(number)
+        refusals.append((refused.value.message, refused.value.retry_after))
+    assert refusals[0] == refusals[1]  # the same words and wait: nothing tells them apart
+    assert _codes_sent(town, known) == hourly
+    clock.advance(timedelta(hours=1))
+    town.requester.send_code(known)
+    assert _codes_sent(town, known) == hourly + 1
+
+
+def test_codes_per_contact_are_limited_across_its_cards_silently(town):
+    numbers = [_card(town, "anna@example.org") for _ in range(8)]
+    other = _card(town, "boris@example.org")
+    for number in numbers:
+        town.requester.send_code(number)  # each number's own limit has room
+    hourly = town.limits.codes_per_contact.windows[0].most
+    assert sum(_codes_sent(town, n) for n in numbers) == hourly
+    town.requester.send_code(other)
+    assert _codes_sent(town, other) == 1
 
 
 def test_codes_are_six_digits():

@@ -12,7 +12,8 @@ import pytest
 
 from chalicelib.adapters.memory_blobs import InMemoryBlobStore
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
-from chalicelib.adapters.memory_mail import InMemoryMailLog, InMemoryReplyLimiter, RecordingMailer
+from chalicelib.adapters.memory_mail import InMemoryMailLog, RecordingMailer
+from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
 from chalicelib.adapters.mime import parse_mail
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.domain import lifecycle
@@ -41,7 +42,7 @@ def ports(clock, directory) -> MailPorts:
     return MailPorts(
         cards=cards,
         mail_log=InMemoryMailLog(),
-        limiter=InMemoryReplyLimiter(),
+        limiter=InMemoryRateLimiter(),
         mailer=RecordingMailer(),
         blobs=InMemoryBlobStore(),
         directory=directory,

@@ -106,6 +106,7 @@ def view(job: dict[str, Any]) -> ExportView:
         period_from=job["from"],
         period_to=job["to"],
         formats=job["formats"],
+        departments=job.get("departments"),
         requested_at=job["requested_at"],
         rows=job.get("rows"),
         finished_at=job.get("finished_at"),

@@ -577,6 +577,9 @@ class ExportView(_View):
     period_from: date
     period_to: date
     formats: list[str]
+    departments: list[str] | None = Field(
+        default=None, description="The departments exported; null: the whole town."
+    )
     requested_at: datetime
     rows: int | None = None
     finished_at: datetime | None = None

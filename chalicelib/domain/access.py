@@ -167,3 +167,20 @@ def require_mail_triage(principal: Principal) -> None:
     """Mail set aside as automated is looked through by the front desk and administrators."""
     if not principal.has(R.OPERATOR, R.ADMIN):
         raise PermissionDenied("only operators and administrators sort set-aside mail")
+
+
+def figures_scope(principal: Principal, department: str | None) -> frozenset[str] | None:
+    """Whose figures or rows a person may take out of the system (reports, exports): the
+    asked department within what they may see; None: the whole town. Controllers and
+    administrators see the town; a manager, their own departments; nobody else any."""
+    if principal.has(R.CONTROLLER, R.ADMIN):
+        return frozenset({department}) if department else None
+    if principal.has(R.MANAGER):
+        mine = frozenset(principal.departments)
+        if department is None:
+            return mine
+        if department in mine:
+            return frozenset({department})
+        raise PermissionDenied(f"you manage {', '.join(sorted(mine)) or 'no department'}")
+    raise PermissionDenied("for managers (their departments), controllers and administrators")
+

@@ -396,3 +396,8 @@ class ExportCommand(_Command):
     formats: list[ExportFormat] = Field(
         default_factory=lambda: [ExportFormat.CSV, ExportFormat.PARQUET], min_length=1
     )
+    department: str | None = Field(
+        default=None,
+        max_length=64,
+        description="one department; without it, every department you may report on",
+    )

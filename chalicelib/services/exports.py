@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import export_rows
-from chalicelib.domain.access import Principal
+from chalicelib.domain.access import Principal, figures_scope
 from chalicelib.domain.card import Card
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import NotFound, PermissionDenied, ValidationFailed
@@ -78,9 +78,11 @@ def export_cards(
     pseudonym_key: bytes,
     period: Period | None,
     zone: ZoneInfo,
+    departments: frozenset[str] | None = None,
     batch: int = BATCH,
 ) -> ExportResult:
-    """Rows of ``source``'s cards (those received in ``period``) into ``files()`` (a RowFiles)."""
+    """Rows of ``source``'s cards (those received in ``period``, of ``departments``; None:
+    all) into ``files()`` (a RowFiles)."""
     tree = directory.categories()
     agencies = {d.id: d.name.en for d in directory.departments()}
     writer = files()
@@ -88,6 +90,8 @@ def export_cards(
     for card in source:
         if card.is_subtask or (period is not None and not period.holds(card, zone)):
             continue  # a subtask is the town's own work, not a request
+        if departments is not None and card.department not in departments:
+            continue
         pending.append(export_rows.row(card, tree, agencies, pseudonym_key=pseudonym_key))
         if len(pending) >= batch:
             writer.write(pending)
@@ -123,6 +127,19 @@ class ExportPolicy:
     zone: ZoneInfo
 
 
+def taken_out_by(
+    principal: Principal, department: str | None, directory: Directory, *, what: str
+) -> frozenset[str] | None:
+    """The departments whose ``what`` (reports, exports) ``principal`` may take out, narrowed
+    to ``department`` when one is asked; None: the whole town."""
+    if department is not None and directory.department(department) is None:
+        raise ValidationFailed.single("department", f"unknown department {department!r}")
+    try:
+        return figures_scope(principal, department)
+    except PermissionDenied as refused:
+        raise PermissionDenied(f"{what}: {refused.message}") from None
+
+
 def nightly_job(today: date) -> dict[str, Any]:
     return {"kind": "nightly", "snapshot": today.isoformat(), "formats": list(FORMATS)}
 
@@ -140,10 +157,12 @@ def request_export(
     store: ExportStore,
     runner: ExportRunner,
     clock: Clock,
+    directory: Directory,
 ) -> dict[str, Any]:
-    """Queue an export of the requests received in a period; the job runs in the background."""
-    if not principal.has(*EXPORTERS):
-        raise PermissionDenied("exports are for managers, controllers and administrators")
+    """Queue an export of the requests received in a period, of the departments the person
+    may report on (a manager: their own); the job runs in the background and belongs to
+    the person who asked."""
+    scope = taken_out_by(principal, command.department, directory, what="exports")
     Period(command.start, command.end)  # validates the period
     job = {
         "kind": "on_demand",
@@ -151,6 +170,7 @@ def request_export(
         "from": command.start.isoformat(),
         "to": command.end.isoformat(),
         "formats": sorted({f.value for f in command.formats}),
+        "departments": sorted(scope) if scope is not None else None,
         "requested_by": principal.staff_id,
         "requested_at": clock.now().isoformat(),
     }
@@ -177,6 +197,7 @@ def run_export(
         if job.get("from")
         else None
     )
+    departments = frozenset(job["departments"]) if job.get("departments") is not None else None
     prefix = _prefix(job)
     # The nightly pass also folds every card into the report figures (one read of the table).
     figures = Aggregator(policy.zone) if job["kind"] == "nightly" else None
@@ -198,6 +219,7 @@ def run_export(
                 pseudonym_key=policy.pseudonym_key,
                 period=period,
                 zone=policy.zone,
+                departments=departments,
             )
             keys = {}
             for path in result.files:
@@ -229,12 +251,16 @@ def run_export(
 
 
 def export_status(principal: Principal, export_id: str, *, store: ExportStore) -> dict[str, Any]:
+    """An export's state and links, for the person who asked for it (and administrators):
+    anyone else is told there is no such export, as if the id were made up."""
     if not principal.has(*EXPORTERS):
         raise PermissionDenied("exports are for managers, controllers and administrators")
     if not re.fullmatch(r"[0-9a-f]{32}", export_id):
         raise NotFound(f"no export {export_id}")
     status = store.get_json(_status_key({"kind": "on_demand", "export_id": export_id}))
-    if status is None:
+    if status is None or not (
+        status.get("requested_by") == principal.staff_id or principal.has(Role.ADMIN)
+    ):
         raise NotFound(f"no export {export_id}")
     links = {
         fmt: store.download_url(key, expires_in=LINK_TTL)
@@ -297,7 +323,12 @@ class Exports:
 
     def request(self, principal: Principal, command: ExportCommand) -> dict[str, Any]:
         return request_export(
-            principal, command, store=self.ports.store, runner=self.runner(), clock=self.ports.clock
+            principal,
+            command,
+            store=self.ports.store,
+            runner=self.runner(),
+            clock=self.ports.clock,
+            directory=self.ports.directory,
         )
 
     def status(self, principal: Principal, export_id: str) -> dict[str, Any]:

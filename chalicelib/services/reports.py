@@ -9,11 +9,10 @@ from typing import Any
 
 from chalicelib.domain import report_figures
 from chalicelib.domain.access import Principal
-from chalicelib.domain.directory import Role
-from chalicelib.domain.errors import PermissionDenied, ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.ports import CardRepository, Directory, ExportStore
 from chalicelib.services.casework import department_workload
-from chalicelib.services.exports import REPORTS_PREFIX
+from chalicelib.services.exports import REPORTS_PREFIX, taken_out_by
 
 MAX_DAYS = 366 * 3
 
@@ -32,7 +31,7 @@ def report(
         raise ValidationFailed.single("to", "is before from")
     if (end - start).days > MAX_DAYS:
         raise ValidationFailed.single("to", f"a report covers at most {MAX_DAYS} days")
-    scope = _departments(principal, department, directory)
+    scope = taken_out_by(principal, department, directory, what="reports")
     months = [
         store.get_json(f"{REPORTS_PREFIX}/{m}.json")
         for m in report_figures.months_between(start, end)
@@ -64,23 +63,6 @@ def report(
         **summary,
         "workload": workload,
     }
-
-
-def _departments(
-    principal: Principal, department: str | None, directory: Directory
-) -> frozenset[str] | None:
-    """Whose figures: the asked department, within what the person may see; None: the town."""
-    if department is not None and directory.department(department) is None:
-        raise ValidationFailed.single("department", f"unknown department {department!r}")
-    if principal.has(Role.CONTROLLER, Role.ADMIN):
-        return frozenset({department}) if department else None
-    if principal.has(Role.MANAGER):
-        mine = frozenset(principal.departments)
-        if department is None:
-            return mine
-        if department in mine:
-            return frozenset({department})
-    raise PermissionDenied("reports are for managers (their departments), controllers and admins")
 
 
 @dataclass(frozen=True)

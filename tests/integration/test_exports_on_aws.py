@@ -139,6 +139,61 @@ def test_bad_export_requests_are_refused_and_name_the_field(api, payload, who, c
         assert [f["field"] for f in body(answer)["error"]["fields"]] == [field]
 
 
+def _rows(aws, settings, export_id: str) -> list[dict[str, str]]:
+    files = _objects(aws, settings, f"exports/on-demand/{export_id}/")
+    text = files[f"exports/on-demand/{export_id}/csv/cards.csv"].decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_an_export_holds_what_its_asker_may_report_on_and_is_theirs_alone(
+    api, aws, settings, clock
+):
+    def contact(n: int) -> dict[str, str]:
+        return {"full_name": "Anna Ivanova", "email": f"a{n}@example.org"}
+
+    roads = body(api.post("/requests", card_form(requester=contact(1))))["number"]
+    parks = body(api.post("/requests", card_form(category="parks.trees", requester=contact(2))))[
+        "number"
+    ]
+    lighting = body(
+        api.post("/requests", card_form(category="lighting.streetlight_out", requester=contact(3)))
+    )["number"]
+    day = clock.now().date().isoformat()
+    period = {"from": day, "to": day}
+
+    def export(who: str, **extra: str) -> dict:
+        started = api.post("/staff/exports", {**period, **extra}, staff=who)
+        assert started.status_code == 202, body(started)
+        return body(started)
+
+    sergey = export("mgr-sergey")  # manages parks and roads
+    assert sergey["departments"] == ["parks", "roads"]
+    numbers = {r["service_request_id"] for r in _rows(aws, settings, sergey["export_id"])}
+    assert numbers == {roads, parks}
+    only_parks = export("mgr-sergey", department="parks")
+    assert {r["service_request_id"] for r in _rows(aws, settings, only_parks["export_id"])} == {
+        parks
+    }
+    refused = api.post("/staff/exports", {**period, "department": "lighting"}, staff="mgr-sergey")
+    assert refused.status_code == 403
+    unknown = api.post("/staff/exports", {**period, "department": "moon"}, staff="mgr-sergey")
+    assert [f["field"] for f in body(unknown)["error"]["fields"]] == ["department"]
+    town = export("ctl-elena")
+    assert town["departments"] is None
+    assert {r["service_request_id"] for r in _rows(aws, settings, town["export_id"])} == {
+        roads,
+        parks,
+        lighting,
+    }
+    # Another manager, or a controller, is told there is no such export; an administrator
+    # may look (to help), the asker may.
+    path = f"/staff/exports/{sergey['export_id']}"
+    assert api.get(path, staff="mgr-irina").status_code == 404
+    assert api.get(path, staff="ctl-elena").status_code == 404
+    assert api.get(path, staff="adm-dmitry").status_code == 200
+    assert body(api.get(path, staff="mgr-sergey"))["rows"] == 2
+
+
 def test_unknown_exports_are_not_found(api):
     assert api.get(f"/staff/exports/{'0' * 32}", staff="mgr-sergey").status_code == 404
     assert api.get("/staff/exports/../../etc", staff="mgr-sergey").status_code in (403, 404)

@@ -544,6 +544,7 @@ class Container:
             policy=self.intake_policy,
             route=self.router,
             receipt=receipts_within(self.limits.receipts, self.limiter, self.notifier.receipt),
+            replay_token=lambda number: self.notifier.status_token(number, self.clock.now()),
         )
 
     @cached_property

@@ -34,16 +34,22 @@ class Clock(Protocol):
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """A remembered intake: the key, a hash of the request it came with, and the card it made.
+    """A remembered intake: the key, a hash of the request it came with, and the card it made;
+    while the first attempt is still registering, whose claim it is (``claim``) and until when.
 
-    It keeps the access token so that a client whose first response was lost gets its status
-    link on retry; adapters expire the record after a day.
+    It keeps no access token: a client whose first response was lost gets a fresh signed
+    status link on retry. Adapters expire the record after a day.
     """
 
     key: str
     request_hash: str
-    card_number: str
-    access_token: str
+    card_number: str | None = None
+    claim: str | None = None
+    claimed_until: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.card_number is not None
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,16 @@ class CardRepository(Protocol):
 
     def find_idempotent(self, key: str) -> IdempotencyRecord | None: ...
 
+    def claim_idempotent(self, claim: IdempotencyRecord, *, now: datetime) -> IdempotencyRecord:
+        """Claim ``claim.key`` before any number is taken: ``claim`` itself when the key is
+        ours (new, or a claim whose lease lapsed), otherwise the record in the way (done:
+        the card it made; not done: another attempt still at work)."""
+        ...
+
+    def release_idempotent(self, claim: IdempotencyRecord) -> None:
+        """Give up our claim (the attempt failed), so that a retry need not wait the lease."""
+        ...
+
     def create(
         self,
         card: Card,
@@ -99,10 +115,10 @@ class CardRepository(Protocol):
         idempotency: IdempotencyRecord | None = None,
         messages: Sequence[OutboxMessage] = (),
     ) -> None:
-        """Write a new card with its first history entry (its idempotency record and the
-        messages it sends) atomically.
+        """Write a new card with its first history entry (completing our idempotency claim,
+        and with the messages it sends) atomically.
 
-        Raises ConflictError if the number exists or the idempotency key was taken meanwhile.
+        Raises ConflictError if the number exists or the claim is no longer ours.
         """
         ...
 

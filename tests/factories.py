@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.adapters.calendar_config import load_seed_calendar
@@ -18,6 +19,7 @@ from chalicelib.domain.business_calendar import BusinessCalendar
 from chalicelib.domain.card import Card, RoutingRecord
 from chalicelib.domain.directory import Role
 from chalicelib.domain.routing import Assignment, Rule, RuleSet
+from chalicelib.domain.signed_links import LinkPurpose, sign
 from chalicelib.ports import CardRepository, Directory, RoutingRules
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
@@ -141,6 +143,10 @@ def submit(
         policy=IntakePolicy(),
         route=route or queue_router(directory),
         receipt=notify.receipt if notify else None,
+        # A repeat gets a fresh signed key, as deployed.
+        replay_token=lambda number: sign(
+            LINK_SECRET, LinkPurpose.STATUS, number, clock.now() + timedelta(days=90)
+        ),
     )
 
 

@@ -72,22 +72,76 @@ class DynamoCardRepository:
 
     def find_idempotent(self, key: str) -> IdempotencyRecord | None:
         response = self._db.get_item(
-            TableName=self._table,
-            ConsistentRead=True,
-            Key={
-                ts.PARTITION_KEY: {"S": ts.idempotency_pk(key)},
-                ts.SORT_KEY: {"S": ts.IDEMPOTENCY_SK},
-            },
+            TableName=self._table, ConsistentRead=True, Key=self._idempotency_key(key)
         )
         item = response.get("Item")
         if item is None:
             return None
+        until = item.get("claimed_until", {}).get("S")
         return IdempotencyRecord(
             key=key,
             request_hash=item["request_hash"]["S"],
-            card_number=item["card_number"]["S"],
-            access_token=item["access_token"]["S"],
+            card_number=item.get("card_number", {}).get("S"),
+            claim=item.get("claim", {}).get("S"),
+            claimed_until=datetime.fromisoformat(until) if until else None,
         )
+
+    def claim_idempotent(self, claim: IdempotencyRecord, *, now: datetime) -> IdempotencyRecord:
+        if claim.claim is None or claim.claimed_until is None:
+            raise ValueError("a claim needs its id and lease")
+        for _ in range(3):  # a record that expires between our write and our read
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=to_attributes(
+                        {
+                            ts.PARTITION_KEY: ts.idempotency_pk(claim.key),
+                            ts.SORT_KEY: ts.IDEMPOTENCY_SK,
+                            "entity": "idempotency",
+                            "request_hash": claim.request_hash,
+                            "claim": claim.claim,
+                            "claimed_until": claim.claimed_until.isoformat(),
+                            ts.TTL_ATTRIBUTE: int((now + IDEMPOTENCY_TTL).timestamp()),
+                        }
+                    ),
+                    # New, or an unfinished claim whose lease lapsed (its attempt died).
+                    ConditionExpression="attribute_not_exists(#pk) OR "
+                    "(attribute_not_exists(#card) AND #until < :now)",
+                    ExpressionAttributeNames={
+                        "#pk": ts.PARTITION_KEY,
+                        "#card": "card_number",
+                        "#until": "claimed_until",
+                    },
+                    ExpressionAttributeValues={":now": {"S": now.isoformat()}},
+                )
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                standing = self.find_idempotent(claim.key)
+                if standing is not None:
+                    return standing
+                continue
+            return claim
+        raise ConflictError(f"the idempotency key {claim.key} keeps changing")
+
+    def release_idempotent(self, claim: IdempotencyRecord) -> None:
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=self._idempotency_key(claim.key),
+                ConditionExpression="#claim = :claim AND attribute_not_exists(#card)",
+                ExpressionAttributeNames={"#claim": "claim", "#card": "card_number"},
+                ExpressionAttributeValues={":claim": {"S": claim.claim or ""}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise  # not ours any more: nothing to give up
+
+    def _idempotency_key(self, key: str) -> dict[str, Any]:
+        return {
+            ts.PARTITION_KEY: {"S": ts.idempotency_pk(key)},
+            ts.SORT_KEY: {"S": ts.IDEMPOTENCY_SK},
+        }
 
     def create(
         self,
@@ -103,21 +157,26 @@ class DynamoCardRepository:
             *(new_outbox_put(self._table, m) for m in messages),
         ]
         if idempotency is not None:
-            expires = int((card.created_at + IDEMPOTENCY_TTL).timestamp())
+            # Completes our claim: if it lapsed and another attempt took the key, the whole
+            # write fails and that attempt's card stands.
             writes.append(
-                self._put_new(
-                    to_attributes(
-                        {
-                            ts.PARTITION_KEY: ts.idempotency_pk(idempotency.key),
-                            ts.SORT_KEY: ts.IDEMPOTENCY_SK,
-                            "entity": "idempotency",
-                            "request_hash": idempotency.request_hash,
-                            "card_number": card.number,
-                            "access_token": idempotency.access_token,
-                            ts.TTL_ATTRIBUTE: expires,
-                        }
-                    )
-                )
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": self._idempotency_key(idempotency.key),
+                        "UpdateExpression": "SET #card = :card REMOVE #claim, #until",
+                        "ConditionExpression": "#claim = :claim AND attribute_not_exists(#card)",
+                        "ExpressionAttributeNames": {
+                            "#card": "card_number",
+                            "#claim": "claim",
+                            "#until": "claimed_until",
+                        },
+                        "ExpressionAttributeValues": {
+                            ":card": {"S": card.number},
+                            ":claim": {"S": idempotency.claim or ""},
+                        },
+                    }
+                }
             )
         try:
             self._db.transact_write_items(TransactItems=writes)

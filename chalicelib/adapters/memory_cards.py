@@ -46,6 +46,28 @@ class InMemoryCardRepository:
     def find_idempotent(self, key: str) -> IdempotencyRecord | None:
         return self._idempotency.get(key)
 
+    def claim_idempotent(self, claim: IdempotencyRecord, *, now: datetime) -> IdempotencyRecord:
+        if claim.claim is None or claim.claimed_until is None:
+            raise ValueError("a claim needs its id and lease")
+        with self._lock:
+            standing = self._idempotency.get(claim.key)
+            lapsed = (
+                standing is not None
+                and not standing.done
+                and standing.claimed_until is not None
+                and standing.claimed_until < now
+            )
+            if standing is not None and not lapsed:
+                return standing
+            self._idempotency[claim.key] = claim
+            return claim
+
+    def release_idempotent(self, claim: IdempotencyRecord) -> None:
+        with self._lock:
+            standing = self._idempotency.get(claim.key)
+            if standing is not None and not standing.done and standing.claim == claim.claim:
+                del self._idempotency[claim.key]
+
     def create(
         self,
         card: Card,
@@ -54,12 +76,20 @@ class InMemoryCardRepository:
         messages: Sequence[OutboxMessage] = (),
     ) -> None:
         with self._lock:
-            if card.number in self._cards or (idempotency and idempotency.key in self._idempotency):
-                raise ConflictError(f"card {card.number} or its idempotency key exists")
+            if card.number in self._cards:
+                raise ConflictError(f"card {card.number} exists")
+            if idempotency is not None:
+                standing = self._idempotency.get(idempotency.key)
+                if standing is None or standing.done or standing.claim != idempotency.claim:
+                    raise ConflictError(f"the idempotency key {idempotency.key} is not ours")
             self.outbox.add_all(messages)
             self._put(card, entry)
             if idempotency is not None:
-                self._idempotency[idempotency.key] = idempotency
+                self._idempotency[idempotency.key] = IdempotencyRecord(
+                    key=idempotency.key,
+                    request_hash=idempotency.request_hash,
+                    card_number=card.number,
+                )
 
     def get(self, number: str) -> Card:
         try:

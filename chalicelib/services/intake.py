@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import Card, Channel, Consent, Location, Requester, format_card_number
@@ -60,6 +61,10 @@ def receipts_within(limit: RateLimit, limiter: RateLimiter, write: ReceiptWriter
     return within_limit
 
 
+# How long a first attempt holds its Idempotency-Key before a retry may take over (an attempt
+# that died mid-way: a Lambda times out long before this).
+CLAIM_LEASE = timedelta(seconds=60)
+
 # Channels where the requester ticks the consent box themselves; others record consent elsewhere
 # (e.g. the operator reads the notice on the phone) and are handled by their own issues.
 CONSENT_REQUIRED = frozenset({Channel.WEB, Channel.API})
@@ -85,8 +90,14 @@ def submit_request(
     route: Router,
     receipt: ReceiptWriter | None = None,
     name_known: bool = True,
+    replay_token: Callable[[str], str] | None = None,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
+
+    The key is claimed before a number is taken, so retries of one request (however many,
+    however parallel) take one number: the first registers, a retry after it gets the same
+    card with a fresh status key from ``replay_token`` (the receipt's own token is never
+    stored), a retry during it is told to retry shortly.
 
     ``channel`` is set by the entry point (web route, mail handler, IVR), never by the body;
     so is ``name_known`` (False: the form's name is a placeholder, nobody gave one).
@@ -95,32 +106,34 @@ def submit_request(
     """
     _check_business_rules(form, channel, directory, policy)
     request_hash = _request_hash(form)
+    claim = None
     if idempotency_key:
-        existing = cards.find_idempotent(idempotency_key)
-        if existing is not None:
-            return _replay(existing, request_hash, cards)
-    token = new_access_token()
-    card = _new_card(form, channel, cards, clock, policy, token, route, name_known)
-    record = (
-        IdempotencyRecord(
+        now = clock.now()
+        claim = IdempotencyRecord(
             key=idempotency_key,
             request_hash=request_hash,
-            card_number=card.number,
-            access_token=token,
+            claim=uuid.uuid4().hex,
+            claimed_until=now + CLAIM_LEASE,
         )
-        if idempotency_key
-        else None
-    )
-    entry = _created_entry(card)
-    messages = receipt(card, entry, token) if receipt else ()
+        standing = cards.claim_idempotent(claim, now=now)
+        if standing.claim != claim.claim or standing.done:
+            return _replay(standing, request_hash, cards, replay_token)
+    token = new_access_token()
     try:
-        cards.create(card, entry, record, messages)
+        card = _new_card(form, channel, cards, clock, policy, token, route, name_known)
+        entry = _created_entry(card)
+        messages = receipt(card, entry, token) if receipt else ()
+        cards.create(card, entry, claim, messages)
     except ConflictError:
-        # A concurrent retry with the same key won the race: answer with its card.
+        # Our claim lapsed and a later attempt took the key: answer with its card.
         winner = cards.find_idempotent(idempotency_key) if idempotency_key else None
-        if winner is None:
+        if winner is None or not winner.done:
             raise
-        return _replay(winner, request_hash, cards)
+        return _replay(winner, request_hash, cards, replay_token)
+    except Exception:
+        if claim is not None:
+            cards.release_idempotent(claim)  # a corrected retry need not wait the lease
+        raise
     logger.set_correlation_id(card.number)
     logger.info(
         "card registered",
@@ -242,13 +255,27 @@ def _request_hash(form: CardCreate) -> str:
     return hashlib.sha256(form.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, request_hash: str, cards: CardRepository) -> IntakeReceipt:
+def _replay(
+    record: IdempotencyRecord,
+    request_hash: str,
+    cards: CardRepository,
+    replay_token: Callable[[str], str] | None,
+) -> IntakeReceipt:
     if record.request_hash != request_hash:
         raise IdempotencyMismatch(
             "this Idempotency-Key was already used with a different request; use a new key"
         )
+    if record.card_number is None:
+        raise ConflictError(
+            "a request with this Idempotency-Key is still being registered; "
+            "retry in a few seconds with the same key"
+        )
+    if replay_token is None:
+        raise RuntimeError("this channel cannot answer a repeated request")
     return IntakeReceipt(
-        card=cards.get(record.card_number), access_token=record.access_token, replayed=True
+        card=cards.get(record.card_number),
+        access_token=replay_token(record.card_number),
+        replayed=True,
     )
 
 
@@ -263,6 +290,8 @@ class Intake:
     policy: IntakePolicy
     route: Router
     receipt: ReceiptWriter | None
+    # A fresh status key for a repeated request's card (the first answer's is not kept).
+    replay_token: Callable[[str], str]
 
     def submit(
         self,
@@ -285,4 +314,5 @@ class Intake:
             policy=self.policy,
             route=self.route,
             receipt=self.receipt,
+            replay_token=self.replay_token,
         )

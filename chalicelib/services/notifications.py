@@ -157,10 +157,11 @@ class Notifier:
 
     def status_url(self, number: str, *, at: datetime, access_token: str | None = None) -> str:
         """The private status link: the receipt's own token, later a signed one."""
-        token = access_token or self._status_token(number, at)
+        token = access_token or self.status_token(number, at)
         return status_page_url(self._policy.public_base_url, number, token)
 
-    def _status_token(self, number: str, at: datetime) -> str:
+    def status_token(self, number: str, at: datetime) -> str:
+        """A signed key to the status page, valid for the policy's days from ``at``."""
         expires = at + timedelta(days=self._policy.status_link_days)
         return sign(self._policy.link_secret, LinkPurpose.STATUS, number, expires)
 
@@ -176,7 +177,7 @@ class Notifier:
     def objection_url(self, number: str, *, at: datetime) -> str:
         """The status page opened at the objection form (a signed status link: the objection
         needs what opens the status page)."""
-        token = self._status_token(number, at)
+        token = self.status_token(number, at)
         return status_page_url(self._policy.public_base_url, number, token, objection=True)
 
     def _render(

@@ -206,7 +206,7 @@ def attach_words(call: Call, transcript: str, recording: str, *, ports: PhonePor
     """Add what arrived after the call (Connect's transcript, or where the recording is kept)
     to the card the call made, found by its ContactId; a repeated delivery adds nothing."""
     record = ports.cards.find_idempotent(f"{CONTACT_KEY_PREFIX}{call.contact_id}")
-    if record is None:
+    if record is None or record.card_number is None:  # none, or still being registered
         return {"result": "not_found"}
     card, history = ports.cards.get_with_history(record.card_number)
     now = ports.clock.now()

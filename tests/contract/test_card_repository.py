@@ -84,24 +84,63 @@ def test_creating_an_existing_number_or_key_conflicts_and_writes_nothing(cards, 
     card = submit(cards, clock, directory, key="k-1").card
     _, entries = cards.get_with_history(card.number)
     other = card.model_copy(update={"number": "2026-000777", "id": "other"})
-    record = IdempotencyRecord(
-        key="k-1", request_hash="h", card_number=other.number, access_token="t"
+    stale = IdempotencyRecord(
+        key="k-1", request_hash="h", claim="lapsed", claimed_until=clock.now()
     )
     with pytest.raises(ConflictError):
-        cards.create(other, entries[0], record)
+        cards.create(other, entries[0], stale)  # the key is done: the claim is not ours
     with pytest.raises(NotFound):
         cards.get("2026-000777")  # the transaction wrote nothing
     with pytest.raises(ConflictError):
         cards.create(card, entries[0])
 
 
-def test_idempotency_records_are_found_by_key(cards, clock, directory):
+def test_idempotency_records_are_found_by_key_and_keep_no_token(cards, clock, directory):
     receipt = submit(cards, clock, directory, key="client-key-9")
     record = cards.find_idempotent("client-key-9")
     assert record is not None
     assert record.card_number == receipt.card.number
-    assert record.access_token == receipt.access_token
+    assert record.done
+    assert receipt.access_token not in repr(record)
     assert cards.find_idempotent("never-used") is None
+
+
+def _claim(key: str, claim: str, until) -> IdempotencyRecord:
+    return IdempotencyRecord(key=key, request_hash="h", claim=claim, claimed_until=until)
+
+
+def test_a_key_is_claimed_once_until_its_lease_lapses_and_released_only_by_its_claim(cards, clock):
+    now = clock.now()
+    first = _claim("k", "first", now + timedelta(seconds=60))
+    assert cards.claim_idempotent(first, now=now) == first
+    second = _claim("k", "second", now + timedelta(seconds=60))
+    standing = cards.claim_idempotent(second, now=now + timedelta(seconds=30))
+    assert (standing.claim, standing.done) == ("first", False)
+    cards.release_idempotent(second)  # not its claim: nothing happens
+    assert cards.find_idempotent("k").claim == "first"
+    later = now + timedelta(seconds=61)
+    assert cards.claim_idempotent(_claim("k", "third", later), now=later).claim == "third"
+    cards.release_idempotent(_claim("k", "third", later))
+    assert cards.find_idempotent("k") is None
+
+
+def test_parallel_claims_of_one_key_have_one_winner(cards, clock):
+    now = clock.now()
+    winners: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def claim(n: int) -> None:
+        mine = _claim("race", f"c{n}", now + timedelta(seconds=60))
+        barrier.wait()
+        if cards.claim_idempotent(mine, now=now).claim == mine.claim:
+            winners.append(mine.claim)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
 
 
 def test_queue_puts_urgent_first_then_earliest_deadline_and_paginates(cards, clock, directory):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,15 +12,15 @@ from pydantic import ValidationError
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.adapters.telemetry import RecordingTelemetry
-from chalicelib.domain.access_tokens import token_matches
+from chalicelib.domain.access_tokens import StatusKey, token_matches
 from chalicelib.domain.card import Channel, Status
-from chalicelib.domain.errors import IdempotencyMismatch, NotFound, ValidationFailed
+from chalicelib.domain.errors import ConflictError, IdempotencyMismatch, ValidationFailed
 from chalicelib.ports import IdempotencyRecord
 from chalicelib.services import intake
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
 from tests.conftest import card_form
-from tests.factories import memory_router, submit
+from tests.factories import LINK_SECRET, memory_router, submit
 
 
 @pytest.fixture
@@ -106,14 +106,51 @@ def test_shape_errors_name_the_field(change, field):
     assert field in locations
 
 
-def test_same_idempotency_key_returns_the_same_card_and_token(cards, clock, directory):
+def test_same_idempotency_key_returns_the_same_card_with_a_fresh_key(cards, clock, directory):
     first = submit(cards, clock, directory, key="retry-1")
     again = submit(cards, clock, directory, key="retry-1")
     assert again.replayed
     assert not first.replayed
     assert again.card.number == first.card.number
-    assert again.access_token == first.access_token
+    # The first answer's token is nowhere kept: the repeat gets a signed key to the card.
+    record = cards.find_idempotent("retry-1")
+    assert record is not None
+    assert first.access_token not in repr(record)
+    assert again.access_token != first.access_token
+    key = StatusKey(again.access_token, link_secret=LINK_SECRET, now=clock.now())
+    assert key.opens(again.card.number, again.card.access_token_hash)
     assert cards.next_number(2026) == 2  # the replay took no number
+
+
+def test_a_retry_while_the_first_attempt_registers_is_told_to_retry_and_takes_no_number(
+    cards, clock, directory
+):
+    form = CardCreate.model_validate(card_form())
+    at_work = IdempotencyRecord(
+        key="busy",
+        request_hash=intake._request_hash(form),
+        claim="first-attempt",
+        claimed_until=clock.now() + intake.CLAIM_LEASE,
+    )
+    assert cards.claim_idempotent(at_work, now=clock.now()) == at_work
+    with pytest.raises(ConflictError, match="still being registered"):
+        submit(cards, clock, directory, key="busy")
+    assert cards.numbers_taken([2026]) == 0
+    # The first attempt died: after its lease a retry takes the key over and registers.
+    clock.advance(intake.CLAIM_LEASE + timedelta(seconds=1))
+    taken_over = submit(cards, clock, directory, key="busy")
+    assert not taken_over.replayed
+    assert cards.numbers_taken([2026]) == 1
+
+
+def test_a_failed_attempt_gives_its_key_back(cards, clock, directory):
+    def refusing(arrival):
+        raise ValidationFailed.single("location.district", "not served by the town")
+
+    with pytest.raises(ValidationFailed):
+        submit(cards, clock, directory, key="refused", route=refusing)
+    assert cards.find_idempotent("refused") is None  # a corrected retry need not wait
+    assert not submit(cards, clock, directory, key="refused").replayed
 
 
 def test_reusing_a_key_for_a_different_request_is_refused(cards, clock, directory):
@@ -156,32 +193,23 @@ def test_channels_that_record_consent_elsewhere_do_not_need_the_checkbox(cards, 
     assert history[0].actor.kind.value == "system"
 
 
-class _RacingRepository(InMemoryCardRepository):
-    """The twin, with a rival request's card written between our key check and our create."""
+def test_fifty_parallel_retries_of_one_request_take_one_number(cards, clock, directory):
+    answers: list[str] = []
+    barrier = threading.Barrier(50)
 
-    def __init__(self, rival: Callable[[], None]) -> None:
-        super().__init__()
-        self._rival = rival
-        self._raced = False
+    def retry() -> None:
+        barrier.wait()
+        try:
+            receipt = submit(cards, clock, directory, key="race")
+            answers.append("replayed" if receipt.replayed else "created")
+        except ConflictError:
+            answers.append("retry later")
 
-    def find_idempotent(self, key: str) -> IdempotencyRecord | None:
-        found = super().find_idempotent(key)
-        if found is None and not self._raced:
-            self._raced = True
-            self._rival()
-            return None  # what we saw before the rival's write landed
-        return found
-
-
-def test_a_concurrent_retry_with_the_same_key_gets_the_winners_card(clock, directory):
-    def rival() -> None:
-        winner.append(submit(cards, clock, directory, key="race").card)
-
-    winner: list = []
-    cards = _RacingRepository(rival)
-    receipt = submit(cards, clock, directory, key="race")
-    assert receipt.replayed
-    assert receipt.card.number == winner[0].number
-    assert cards.get_with_history(winner[0].number)[0] == winner[0]
-    with pytest.raises(NotFound):
-        cards.get("2026-000002")  # the loser's number was taken but never written
+    threads = [threading.Thread(target=retry) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers.count("created") == 1
+    assert cards.numbers_taken([2026]) == 1
+    assert submit(cards, clock, directory, key="race").replayed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,6 +14,7 @@ from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
 from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.inbound_mail import MailClaim
 from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.rate_limits import Allowance, RateLimit
@@ -482,8 +483,9 @@ class MailRecord:
 class MailLog(Protocol):
     """Which mail was already handled, and which card a Message-ID belongs to."""
 
-    def claim(self, message_id: str, *, at: datetime) -> bool:
-        """Mark a received mail as being handled; False if it already was (duplicate delivery)."""
+    def claim(self, message_id: str, digest: str, *, at: datetime, lease: timedelta) -> MailClaim:
+        """Mark the received mail with content ``digest`` as being handled until ``at`` +
+        ``lease``; what stands in the way otherwise (see MailClaim)."""
         ...
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:

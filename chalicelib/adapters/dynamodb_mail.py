@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters import table_schema as ts
-from chalicelib.adapters.boto_calls import put_if_absent
+from chalicelib.adapters.boto_calls import error_code
+from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.inbound_mail import MailClaim, standing_claim
 from chalicelib.ports import MailRecord
 
 MAIL_RECORD_TTL = timedelta(days=3 * 365)
+PROCESSING = "processing"
 _BATCH = 100
 
 
@@ -18,10 +23,45 @@ class DynamoMailLog:
         self._db = client
         self._table = table_name
 
-    def claim(self, message_id: str, *, at: datetime) -> bool:
-        return put_if_absent(
-            self._db, self._table, self._item(message_id, "processing", None, "in", at)
-        )
+    def claim(self, message_id: str, digest: str, *, at: datetime, lease: timedelta) -> MailClaim:
+        item = {
+            **self._item(message_id, PROCESSING, None, "in", at),
+            "digest": {"S": digest},
+            "lease_until": {"S": (at + lease).isoformat()},
+        }
+        for _ in range(3):  # a record that expires between our write and our read
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    # New; or the same mail, claimed by a delivery whose lease lapsed.
+                    ConditionExpression="attribute_not_exists(#pk) OR (#outcome = :processing "
+                    "AND #digest = :digest AND #lease < :now)",
+                    ExpressionAttributeNames={
+                        "#pk": ts.PARTITION_KEY,
+                        "#outcome": "outcome",
+                        "#digest": "digest",
+                        "#lease": "lease_until",
+                    },
+                    ExpressionAttributeValues={
+                        ":processing": {"S": PROCESSING},
+                        ":digest": {"S": digest},
+                        ":now": {"S": at.isoformat()},
+                    },
+                )
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                found = self._db.get_item(
+                    TableName=self._table, ConsistentRead=True, Key=self._key(message_id)
+                ).get("Item")
+                if found is None:
+                    continue
+                return standing_claim(
+                    found["outcome"]["S"], found.get("digest", {}).get("S"), digest
+                )
+            return MailClaim.OURS
+        raise ConflictError(f"the record of {message_id} keeps changing")
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
         names = {"#outcome": "outcome"}

@@ -4,11 +4,12 @@ suites as their AWS adapters."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.utils import parseaddr
 
 from chalicelib.domain.errors import DeliveryFailed, NotFound, PayloadTooLarge
+from chalicelib.domain.inbound_mail import MailClaim, standing_claim
 from chalicelib.ports import MailRecord, OutgoingMail, ShelvedMail
 
 
@@ -17,13 +18,21 @@ class InMemoryMailLog:
         self._lock = threading.Lock()
         self.records: dict[str, MailRecord] = {}
         self.undeliverable: set[str] = set()
+        # A received mail's content digest and the end of its claim's lease.
+        self._claims: dict[str, tuple[str, datetime]] = {}
 
-    def claim(self, message_id: str, *, at: datetime) -> bool:
+    def claim(self, message_id: str, digest: str, *, at: datetime, lease: timedelta) -> MailClaim:
         with self._lock:
-            if message_id in self.records:
-                return False
+            found = self.records.get(message_id)
+            if found is not None:
+                stored, until = self._claims.get(message_id) or (None, None)
+                standing = standing_claim(found.outcome, stored, digest)
+                lapsed = until is not None and until < at
+                if not (standing == MailClaim.AT_WORK and lapsed):
+                    return standing
             self.records[message_id] = MailRecord(message_id, None, "processing")
-            return True
+            self._claims[message_id] = (digest, at + lease)
+            return MailClaim.OURS
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
         with self._lock:
@@ -34,6 +43,7 @@ class InMemoryMailLog:
     def release(self, message_id: str) -> None:
         with self._lock:
             self.records.pop(message_id, None)
+            self._claims.pop(message_id, None)
 
     def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
         with self._lock:

@@ -183,4 +183,3 @@ def figures_scope(principal: Principal, department: str | None) -> frozenset[str
             return frozenset({department})
         raise PermissionDenied(f"you manage {', '.join(sorted(mine)) or 'no department'}")
     raise PermissionDenied("for managers (their departments), controllers and administrators")
-

@@ -6,6 +6,7 @@ read the result (RFC 3834 for automatic replies, plus what helpdesks learned abo
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -216,3 +217,36 @@ def strip_quoted_history(text: str) -> str:
             continue
         kept.append(line.rstrip())
     return "\n".join(kept).strip()
+
+
+class MailClaim(StrEnum):
+    """What claiming a received mail found."""
+
+    OURS = "ours"  # handle it (new, or a claim whose lease lapsed: its delivery died)
+    HANDLED = "handled"  # the same mail was handled already: a duplicate delivery
+    AT_WORK = "at_work"  # the same mail is being handled by another delivery right now
+    OTHER_MAIL = "other_mail"  # the Message-ID is taken by a different mail (or one of ours)
+
+
+def standing_claim(outcome: str, recorded_digest: str | None, digest: str) -> MailClaim:
+    """What the record in a claim's way means, for a mail with content ``digest``."""
+    if outcome == "sent":
+        return MailClaim.OTHER_MAIL  # a Message-ID of our own, reused by the sender
+    if recorded_digest is None:  # recorded before digests were kept
+        return MailClaim.OTHER_MAIL if outcome == "processing" else MailClaim.HANDLED
+    if recorded_digest != digest:
+        return MailClaim.OTHER_MAIL
+    return MailClaim.AT_WORK if outcome == "processing" else MailClaim.HANDLED
+
+
+def content_digest(mail: InboundMail) -> str:
+    """What makes two deliveries the same mail: who wrote what, with which files. Not the
+    transport headers, which differ between deliveries of one mail to two town addresses."""
+    digest = hashlib.sha256()
+    for part in (mail.sender or "", mail.subject, mail.text):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    for attachment in mail.attachments:
+        digest.update(attachment.filename.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(hashlib.sha256(attachment.content).digest())
+    return digest.hexdigest()

@@ -191,14 +191,14 @@ class MailIntake:
             mail = self.parse(
                 self.raw_mail.read(message_id, max_bytes=self.policies.mail.max_raw_bytes)
             )
-            result = card_from_mail(mail, ports=self.ports, policies=self.policies)
+            key = mail.message_id or f"<{message_id}@ses>"
+            result = card_from_mail(mail, key, ports=self.ports, policies=self.policies)
         except Exception:
             self._set_aside_again(shelved, shelved.reason)
             raise
         if result.card_number is None:  # refused (no sender, a field no card takes): kept
             self._set_aside_again(shelved, result.reason or result.outcome.value)
             return result
-        key = mail.message_id or f"<{message_id}@ses>"
         self.ports.mail_log.settle(
             key, outcome=result.outcome.value, card_number=result.card_number
         )

@@ -1,7 +1,13 @@
 """An email becomes a card, or a follow-up on one; the sender gets one polite, loop-safe reply.
 
-Every mail ends in exactly one recorded outcome. The same delivery handled twice is a
-duplicate; a failure releases the claim so that a re-run can handle the mail again.
+Every mail ends in exactly one recorded outcome. A mail is claimed by its Message-ID and a
+digest of its content, with a lease: the same mail delivered twice is a duplicate; a
+delivery that died mid-way (a timeout, a crash) leaves a claim that lapses, and Lambda's
+retry takes it over; a failure releases the claim so that a re-run can handle the mail
+again. A different mail reusing a Message-ID (senders choose them) is handled under its
+digest, never dropped. Each step a retry repeats finds its own earlier work: the card is
+made under the mail's key, files keep ids derived from it, a follow-up already on the card
+is not added twice.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from chalicelib.domain.errors import (
     TransitionForbidden,
     ValidationFailed,
 )
-from chalicelib.domain.history import REQUESTER, SYSTEM, HistoryEntry
+from chalicelib.domain.history import REQUESTER, SYSTEM, HistoryEntry, MessageAuthor
 from chalicelib.domain.inbound_mail import (
     InboundMail,
+    MailClaim,
+    content_digest,
     is_bounce,
     reply_address,
     strip_quoted_history,
@@ -56,6 +64,14 @@ from chalicelib.services.notifications import Notifier
 from chalicelib.services.outgoing_mail import staff_notice
 from chalicelib.services.policies import AttachmentPolicy, IntakePolicy, MailPolicy
 from chalicelib.services.routing import Router
+
+# How long a delivery holds a mail: longer than the handler's 60-second timeout, so a retry
+# of a delivery that died (Lambda's first comes a minute after the timeout) takes it over.
+MAIL_LEASE = timedelta(seconds=90)
+
+
+class MailAtWork(Exception):
+    """The same mail is being handled by another delivery right now."""
 
 
 class MailOutcome(StrEnum):
@@ -126,12 +142,21 @@ def receive_mail(
     ports: MailPorts,
     policies: MailPolicies,
 ) -> MailResult:
-    """Handle one received mail exactly once; raises only on infrastructure failure."""
+    """Handle one received mail exactly once; raises on infrastructure failure, and while
+    another delivery of the same mail is at work (the caller shelves it to run again)."""
+    digest = content_digest(mail)
     key = mail.message_id or f"<{delivery_id}@ses>"
-    if not ports.mail_log.claim(key, at=ports.clock.now()):
+    claim = ports.mail_log.claim(key, digest, at=ports.clock.now(), lease=MAIL_LEASE)
+    if claim == MailClaim.OTHER_MAIL:
+        logger.warning("a different mail reuses a Message-ID: handled under its digest")
+        key = f"{key}#{digest[:16]}"
+        claim = ports.mail_log.claim(key, digest, at=ports.clock.now(), lease=MAIL_LEASE)
+    if claim == MailClaim.HANDLED:
         return MailResult(MailOutcome.DUPLICATE, reason="this mail was already handled")
+    if claim != MailClaim.OURS:
+        raise MailAtWork("another delivery of this mail is being handled; run it again later")
     try:
-        result = _route(mail, verdicts, ports, policies)
+        result = _route(mail, verdicts, ports, policies, key)
     except Exception:
         ports.mail_log.release(key)
         raise
@@ -145,7 +170,7 @@ def receive_mail(
 
 
 def _route(
-    mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts, policies: MailPolicies
+    mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts, policies: MailPolicies, key: str
 ) -> MailResult:
     if verdicts.quarantine:
         return MailResult(
@@ -167,19 +192,22 @@ def _route(
     if existing is not None and automated:
         return _note_automated(existing, mail, ports)
     if existing is not None:
-        return _follow_up(existing, mail, ports, policies)
+        return _follow_up(existing, mail, ports, policies, key)
     if automated:
         # Not a request: it would breach and escalate like one. Staff can make it a card.
         return MailResult(MailOutcome.AUTOMATED, reason=f"automated mail ({automated})")
-    return _new_card(mail, ports, policies, related_to=None)
+    return _new_card(mail, ports, policies, key, related_to=None)
 
 
-def card_from_mail(mail: InboundMail, *, ports: MailPorts, policies: MailPolicies) -> MailResult:
+def card_from_mail(
+    mail: InboundMail, key: str, *, ports: MailPorts, policies: MailPolicies
+) -> MailResult:
     """A card made by hand from a mail set aside as automated (staff judged a person wrote it).
-    It is answered like any mail, unless its headers forbid an automatic answer (loop rules)."""
+    It is answered like any mail, unless its headers forbid an automatic answer (loop rules).
+    Asked twice, it answers with the card the first time made."""
     if mail.sender is None:
         return MailResult(MailOutcome.REJECTED, reason="no usable sender address")
-    return _new_card(mail, ports, policies, related_to=None)
+    return _new_card(mail, ports, policies, key, related_to=None)
 
 
 def _note_automated(card: Card, mail: InboundMail, ports: MailPorts) -> MailResult:
@@ -235,13 +263,13 @@ def _card(number: str, ports: MailPorts) -> Card | None:
 
 
 def _follow_up(
-    card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies
+    card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies, key: str
 ) -> MailResult:
     now = ports.clock.now()
     outcome = MailOutcome.THREADED
     if card.status == Status.CLOSED:
         if now - card.updated_at > timedelta(days=policies.mail.reopen_within_days):
-            return _new_card(mail, ports, policies, related_to=card.number)
+            return _new_card(mail, ports, policies, key, related_to=card.number)
         reopened = lifecycle.transition(
             card,
             lifecycle.back_in_work(card),
@@ -251,16 +279,27 @@ def _follow_up(
         )
         ports.cards.save(reopened.card, reopened.entry)
         card, outcome = reopened.card, MailOutcome.REOPENED
-    text = strip_quoted_history(mail.text) or "(attachments only)"
+    text = (strip_quoted_history(mail.text) or "(attachments only)")[:5000]
+    if _last_requester_words(ports, card.number) == text:
+        # A retry of a delivery that died after adding these words: not added twice.
+        return MailResult(outcome, _attach(card, mail, ports, policies, key).number)
     try:
-        change = lifecycle.requester_message(card, text[:5000], actor=REQUESTER, at=now)
+        change = lifecycle.requester_message(card, text, actor=REQUESTER, at=now)
     except TransitionForbidden as refused:
         return MailResult(MailOutcome.REJECTED, card.number, reason=refused.message)
     # A card that was waiting for this answer tells the requester work resumed.
     ports.cards.save(change.card, change.entry, ports.notify.for_change(card, change))
-    updated = _attach(change.card, mail, ports, policies)
+    updated = _attach(change.card, mail, ports, policies, key)
     _tell_executor(updated, ports, policies, reopened=outcome == MailOutcome.REOPENED)
     return MailResult(outcome, card.number)
+
+
+def _last_requester_words(ports: MailPorts, number: str) -> str | None:
+    _, history = ports.cards.get_with_history(number)
+    for entry in reversed(history):
+        if entry.public_message and entry.public_message.author == MessageAuthor.REQUESTER:
+            return entry.public_message.text
+    return None
 
 
 def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reopened: bool) -> None:
@@ -281,7 +320,7 @@ def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reop
 
 
 def _new_card(
-    mail: InboundMail, ports: MailPorts, policies: MailPolicies, *, related_to: str | None
+    mail: InboundMail, ports: MailPorts, policies: MailPolicies, key: str, *, related_to: str | None
 ) -> MailResult:
     recipient = reply_address(mail, policies.mail.own_addresses) or mail.sender
     try:
@@ -290,7 +329,8 @@ def _new_card(
         receipt = intake.submit_request(
             form,
             channel=Channel.EMAIL,
-            idempotency_key=None,
+            # Under the mail's key: a retry of a delivery that died finds the card it made.
+            idempotency_key=f"MAIL:{key}",
             cards=ports.cards,
             directory=ports.directory,
             clock=ports.clock,
@@ -298,6 +338,7 @@ def _new_card(
             policy=policies.intake,
             route=ports.route,
             receipt=_reply_writer(mail, answer, ports.notify, policies.mail),
+            replay_token=lambda number: ports.notify.status_token(number, ports.clock.now()),
         )
     except (ValidationError, ValidationFailed) as invalid:
         # Field names only: the problems' own text may quote the sender's data.
@@ -305,9 +346,9 @@ def _new_card(
             MailOutcome.REJECTED, reason=f"cannot make a card: invalid {_fields_of(invalid)}"
         )
     card = receipt.card
-    if related_to:
+    if related_to and card.related_to != related_to:
         card = _link(card, related_to, ports)
-    card = _attach(card, mail, ports, policies)
+    card = _attach(card, mail, ports, policies, key)
     return MailResult(MailOutcome.CREATED, card.number, replied=answer is not None)
 
 
@@ -351,16 +392,23 @@ def _link(card: Card, related_to: str, ports: MailPorts) -> Card:
     return change.card
 
 
-def _attach(card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies) -> Card:
+def _attach(
+    card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies, mail_key: str
+) -> Card:
+    """The mail's files on the card. Each file's id derives from the mail's key and its place
+    in the mail, so a retry of a delivery that died recognises the files already there."""
     rules, now = policies.attachments, ports.clock.now()
     room = rules.max_per_card - len(card.attachments)
+    present = {a.id for a in card.attachments}
     files: list[Attachment] = []
-    for part in mail.attachments:
+    for place, part in enumerate(mail.attachments):
+        attachment_id = uuid.uuid5(uuid.NAMESPACE_URL, f"mail:{mail_key}/{place}").hex
+        if attachment_id in present:
+            continue
         if len(files) >= room or part.content_type not in rules.allowed_types:
             continue
         if not 0 < part.size <= rules.max_bytes:
             continue
-        attachment_id = uuid.uuid4().hex
         name = safe_filename(part.filename)
         key = f"attachments/{card.number}/{attachment_id}/{name}"
         stored = ports.blobs.put(key, part.content, content_type=part.content_type)

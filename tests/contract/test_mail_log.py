@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
 from chalicelib.adapters.dynamodb_mail import DynamoMailLog
 from chalicelib.adapters.memory_mail import InMemoryMailLog
+from chalicelib.domain.inbound_mail import MailClaim
 from tests.conftest import AWS_FIXTURES
 
 
@@ -19,26 +21,56 @@ def backend(request, settings):
     return DynamoMailLog(aws["dynamodb"], settings.table_name)
 
 
+LEASE = timedelta(seconds=90)
+
+
+def _claim(log, message_id: str, clock, digest: str = "d1") -> MailClaim:
+    return log.claim(message_id, digest, at=clock.now(), lease=LEASE)
+
+
 def test_a_mail_is_claimed_once_even_under_concurrent_delivery(backend, clock):
     log = backend
-    wins: list[bool] = []
+    wins: list[MailClaim] = []
     barrier = threading.Barrier(4)
 
     def deliver() -> None:
         barrier.wait()
-        wins.append(log.claim("<dup@example.org>", at=clock.now()))
+        wins.append(_claim(log, "<dup@example.org>", clock))
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(wins) == [False, False, False, True]
+    assert sorted(wins) == sorted([MailClaim.OURS] + [MailClaim.AT_WORK] * 3)
+
+
+def test_a_claim_whose_delivery_died_is_taken_over_after_its_lease(backend, clock):
+    log = backend
+    assert _claim(log, "<m@example.org>", clock) == MailClaim.OURS
+    clock.advance(LEASE - timedelta(seconds=1))
+    assert _claim(log, "<m@example.org>", clock) == MailClaim.AT_WORK
+    clock.advance(timedelta(seconds=2))
+    assert _claim(log, "<m@example.org>", clock) == MailClaim.OURS  # the retry takes over
+    log.settle("<m@example.org>", outcome="created", card_number="2026-000001")
+    clock.advance(LEASE * 2)
+    assert _claim(log, "<m@example.org>", clock) == MailClaim.HANDLED  # settled: a duplicate
+
+
+def test_a_different_mail_or_one_of_ours_behind_a_message_id_is_told_apart(backend, clock):
+    log = backend
+    assert _claim(log, "<reused@example.org>", clock, "first") == MailClaim.OURS
+    assert _claim(log, "<reused@example.org>", clock, "second") == MailClaim.OTHER_MAIL
+    log.settle("<reused@example.org>", outcome="created", card_number="2026-000001")
+    assert _claim(log, "<reused@example.org>", clock, "second") == MailClaim.OTHER_MAIL
+    assert _claim(log, "<reused@example.org>", clock, "first") == MailClaim.HANDLED
+    log.remember_sent("<ours@town.example>", "2026-000001", at=clock.now())
+    assert _claim(log, "<ours@town.example>", clock) == MailClaim.OTHER_MAIL
 
 
 def test_settled_and_sent_records_are_found_in_the_order_asked(backend, clock):
     log = backend
-    assert log.claim("<in-1@example.org>", at=clock.now())
+    assert _claim(log, "<in-1@example.org>", clock) == MailClaim.OURS
     log.settle("<in-1@example.org>", outcome="created", card_number="2026-000001")
     log.remember_sent("<out-1@town.example>", "2026-000001", at=clock.now())
     found = log.find(
@@ -53,9 +85,9 @@ def test_settled_and_sent_records_are_found_in_the_order_asked(backend, clock):
 
 def test_a_released_claim_can_be_claimed_again(backend, clock):
     log = backend
-    assert log.claim("<retry@example.org>", at=clock.now())
+    assert _claim(log, "<retry@example.org>", clock) == MailClaim.OURS
     log.release("<retry@example.org>")
-    assert log.claim("<retry@example.org>", at=clock.now())
+    assert _claim(log, "<retry@example.org>", clock) == MailClaim.OURS
 
 
 def test_bounced_addresses_are_remembered_case_insensitively(backend, clock):

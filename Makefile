@@ -12,7 +12,7 @@ SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 TIME_FACTOR ?= 1
 
-.PHONY: run test lint typecheck unit synth bench bench-town clean system-deps mail-reprocess
+.PHONY: run test lint typecheck unit fuzz synth bench bench-town clean system-deps mail-reprocess
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -49,6 +49,11 @@ test: lint typecheck
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit tests/contract
+
+# The schema-driven fuzzing deeper than `make test` runs it (12 cases a route there).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	CIVICDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/integration/test_api_fuzz.py
 
 synth: $(STAMP)
 	cd infrastructure && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python app.py

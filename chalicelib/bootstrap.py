@@ -358,6 +358,15 @@ class Container:
     def limits(self) -> Limits:
         return Limits.overridden(self.settings.limits)
 
+    def api_document(self) -> dict[str, Any]:
+        """The served OpenAPI document, with the codes the town's directory defines in force
+        (built per request: the directory changes while a function stays warm)."""
+        from chalicelib.api.openapi import openapi_document
+
+        return openapi_document(
+            directory=self.directory, consent_version=self.settings.consent_version
+        )
+
     @cached_property
     def admission(self) -> Admission:
         from chalicelib.services.admission import Admission

@@ -11,6 +11,6 @@ docs = Blueprint(__name__)
 
 @docs.route("/openapi.json", methods=["GET"], cors=True)
 def openapi() -> Response:
-    from chalicelib.api.openapi import openapi_document
+    from chalicelib.bootstrap import container
 
-    return json_response(openapi_document())
+    return json_response(container().api_document())

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from chalicelib.api.http import OPERATIONS, Operation
+from chalicelib.api.http import MAX_IDEMPOTENCY_KEY, OPERATIONS, Operation
+
+if TYPE_CHECKING:
+    from chalicelib.ports import Directory
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -44,11 +47,46 @@ ERROR_TEXT = {
 }
 
 
-def openapi_document(title: str = "CivicDesk API", version: str = "1") -> dict[str, Any]:
+# Headers with rules of their own (``http.idempotency_key``): printable ASCII, no padding.
+HEADERS: dict[str, dict[str, Any]] = {
+    "Idempotency-Key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_IDEMPOTENCY_KEY,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
+}
+
+
+def openapi_document(
+    title: str = "CivicDesk API",
+    version: str = "1",
+    *,
+    directory: Directory | None = None,
+    consent_version: str | None = None,
+) -> dict[str, Any]:
+    """The document of every registered route. With the town's ``directory``, the codes it
+    defines (categories, departments) are listed as the values each such field accepts, so
+    a client generated from the document sends what the server takes."""
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas)
+    paths, schemas = _visible_minimum(paths), _visible_minimum(schemas)
+    if directory is not None:
+        tree, districts = directory.categories(), directory.territory().districts
+        codes = {
+            "categories": sorted(tree.leaf_codes),
+            "topics_and_categories": sorted(
+                {*tree.leaf_codes, *(topic.code for topic in tree.categories)}
+            ),
+            "districts": sorted(d.id for d in districts),
+            # A place's district: its id, or its name in either language.
+            "district_names": sorted({n for d in districts for n in (d.id, d.name.en, d.name.ru)}),
+            "departments": sorted(d.id for d in directory.departments()),
+            "consent_version": [consent_version] if consent_version else [],
+        }
+        paths, schemas = _with_codes(paths, codes), _with_codes(schemas, codes)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -68,6 +106,43 @@ def openapi_document(title: str = "CivicDesk API", version: str = "1") -> dict[s
             },
         },
     }
+
+
+# Not a space in Python's sense (what the server strips) nor in JSON Schema's (ECMA).
+_VISIBLE = r"[^\s\x1c-\x1f\x85]"
+
+
+def _visible_minimum(schema: Any) -> Any:
+    """Texts are stripped before their minimum length is checked ("   " is no subject): each
+    string with a minimum gets a pattern saying so, spaces at either end not counting."""
+    if isinstance(schema, list):
+        return [_visible_minimum(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    tightened = {k: _visible_minimum(v) for k, v in schema.items()}
+    least = schema.get("minLength")
+    plain = not any(k in schema for k in ("pattern", "enum", "const", "format"))
+    if schema.get("type") == "string" and isinstance(least, int) and least > 0 and plain:
+        span = _VISIBLE if least == 1 else f"{_VISIBLE}[\\s\\S]{{{least - 2},}}{_VISIBLE}"
+        tightened["pattern"] = span
+    return tightened
+
+
+def _with_codes(schema: Any, codes: dict[str, list[str]]) -> Any:
+    """``schema`` with each ``x-directory`` mark replaced by the values it stands for."""
+    if isinstance(schema, list):
+        return [_with_codes(item, codes) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    filled = {k: _with_codes(v, codes) for k, v in schema.items() if k != "x-directory"}
+    values = codes[schema["x-directory"]] if "x-directory" in schema else []
+    if values:
+        # On an optional field the list belongs to the string branch (null stays allowed).
+        strings = [b for b in filled.get("anyOf", []) if b.get("type") == "string"]
+        for target in strings or [filled]:
+            target.pop("pattern", None)  # the list says it all
+            target["enum"] = values
+    return filled
 
 
 def _query_parameters(op: Operation) -> list[dict[str, Any]]:
@@ -104,7 +179,7 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     ]
     parameters += _query_parameters(op)
     parameters += [
-        {"name": n, "in": "header", "required": False, "schema": {"type": "string"}}
+        {"name": n, "in": "header", "required": False, "schema": HEADERS.get(n, {"type": "string"})}
         for n in op.headers
     ]
     responses: dict[str, Any] = {str(op.status): {"description": "OK"}}

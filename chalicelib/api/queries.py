@@ -12,18 +12,20 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from chalicelib.api.http import QueryParams
 from chalicelib.domain.card import Channel, Status
-from chalicelib.domain.search import SearchFilters, SearchQuery
+from chalicelib.domain.search import MAX_PAGE, SearchFilters, SearchQuery
+from chalicelib.services.casework import MAX_QUEUE_PAGE
+from chalicelib.services.commands import Category, DepartmentId
 
 DEFAULT_PAGE = 25
 Locale = Literal["en", "ru"]
 
 
 class DepartmentQuery(QueryParams):
-    department: str = Field(min_length=1, description="The department's id (roads, lighting...).")
+    department: DepartmentId = Field(description="The department's id (roads, lighting...).")
 
 
 class CardListQuery(DepartmentQuery):
-    limit: int = DEFAULT_PAGE
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_QUEUE_PAGE)
     cursor: str | None = None
 
 
@@ -32,12 +34,14 @@ class QueueQuery(CardListQuery):
 
 
 class BreachReviewQuery(QueryParams):
-    week: str | None = None
+    week: str | None = Field(
+        default=None, pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="e.g. 2026-W47"
+    )
     locale: str = "en"  # the labels' language; the review falls back to English
 
 
 class CallScriptQuery(QueryParams):
-    category: str = ""
+    category: Category
     locale: Locale | None = None
 
     @field_validator("locale", mode="before")
@@ -49,15 +53,15 @@ class CallScriptQuery(QueryParams):
 class ScopeQuery(QueryParams):
     """A template's scope: one department's, or the town's when none is named."""
 
-    department: str | None = None
+    department: DepartmentId | None = None
 
 
 class PeriodQuery(QueryParams):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
-    department: str | None = None
+    department: DepartmentId | None = None
 
-    @field_validator("department", mode="after")
+    @field_validator("department", mode="before")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -75,7 +79,7 @@ class SearchParams(QueryParams):
     created_from: date | None = Field(default=None, alias="from")
     created_to: date | None = Field(default=None, alias="to")
     overdue: bool | None = None
-    size: int = 20
+    size: int = Field(default=20, ge=1, le=MAX_PAGE)
     cursor: str | None = None
 
     @field_validator("q", mode="before")

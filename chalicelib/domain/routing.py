@@ -44,15 +44,20 @@ class Assignment(StrEnum):
 class Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # ``x-directory``: the served API document lists the town's codes in force for these.
     id: RuleId
-    categories: tuple[str, ...] = Field(
-        default=(), description="Topics (roads) or subtopics (roads.potholes); empty: any."
+    categories: tuple[
+        Annotated[str, Field(json_schema_extra={"x-directory": "topics_and_categories"})], ...
+    ] = Field(default=(), description="Topics (roads) or subtopics (roads.potholes); empty: any.")
+    districts: tuple[Annotated[str, Field(json_schema_extra={"x-directory": "districts"})], ...] = (
+        Field(default=(), description="District ids; empty: anywhere.")
     )
-    districts: tuple[str, ...] = Field(default=(), description="District ids; empty: anywhere.")
     when: TimeWindow = TimeWindow.ANY
     requester_kinds: tuple[RequesterKind, ...] = ()
     department: str | None = Field(
-        default=None, description="Where the card goes; empty: its category's own department."
+        default=None,
+        description="Where the card goes; none: its category's own department.",
+        json_schema_extra={"x-directory": "departments"},
     )
     assign: Assignment = Assignment.FEWEST_OPEN
     raise_priority_to: Priority | None = None

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -26,11 +27,15 @@ from chalicelib.domain.card import (
     RequesterKind,
     Status,
 )
+from chalicelib.domain.notifications import TEMPLATE_KINDS
 from chalicelib.domain.routing import MAX_RULES, Rule
 from chalicelib.domain.sla_overdue import NextStep, OverdueReason
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-PHONE_PATTERN = r"^\+?[0-9 ()\-]{5,20}$"
+# No spaces of any kind, in Python's sense and in JSON Schema's (ECMA) alike: the document
+# must refuse exactly what the server refuses.
+_NOT_AT_OR_SPACE = r"[^@\s\x1c-\x1f\x85\ufeff]"
+EMAIL_PATTERN = rf"^{_NOT_AT_OR_SPACE}+@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}+$"
+PHONE_PATTERN = r"^\+?[0-9()\-][0-9 ()\-]{3,18}[0-9()\-]$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
@@ -67,6 +72,18 @@ class ContactIn(_Command):
         default=None, description="Language of the messages we send (default: the town's)."
     )
 
+    # The same rule for the document: a text message needs a phone, the rest an email.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"preferred_channel": {"enum": ["sms", "phone"]}},
+                "required": ["preferred_channel"],
+            },
+            "then": {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+            "else": {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        }
+    )
+
     @model_validator(mode="after")
     def _reachable_on_preferred_channel(self) -> Self:
         needs = "email" if self.preferred_channel == ContactChannel.EMAIL else "phone"
@@ -85,17 +102,50 @@ class RequesterIn(ContactIn):
 
 
 class ConsentIn(_Command):
-    accepted: bool = Field(description="The requester agreed to personal-data processing.")
+    accepted: bool = Field(
+        description="The requester agreed to personal-data processing (required: true).",
+        json_schema_extra={"const": True},
+    )
     text_version: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
-    ]
+    ] = Field(
+        description="The version of the notice they agreed to: the one in force.",
+        json_schema_extra={"x-directory": "consent_version"},
+    )
 
 
 class LocationIn(_Command):
+    # Coordinates come in pairs, for the document too (``_coordinates_in_pairs``).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {one: {"type": "number"}}, "required": [one]},
+                    "then": {"required": [other], "properties": {other: {"type": "number"}}},
+                }
+                for one, other in (("latitude", "longitude"), ("longitude", "latitude"))
+            ]
+        }
+    )
+
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
-    district: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    district: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=100),
+            Field(json_schema_extra={"x-directory": "district_names"}),
+        ]
+        | None
+    ) = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("latitude", "longitude")
+    @classmethod
+    def _to_a_centimetre(cls, degrees: float | None) -> float | None:
+        # Seven decimals are about a centimetre; finer is noise (and 1e-300 is no number a
+        # table can store).
+        return None if degrees is None else round(degrees, 7)
 
     @model_validator(mode="after")
     def _coordinates_in_pairs(self) -> LocationIn:
@@ -104,7 +154,18 @@ class LocationIn(_Command):
         return self
 
 
-Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
+# Codes the town's directory defines: the served OpenAPI document lists the values in force
+# (``api/openapi.py`` fills in every field marked ``x-directory``).
+Category = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$"),
+    Field(json_schema_extra={"x-directory": "categories"}),
+]
+DepartmentId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(json_schema_extra={"x-directory": "departments"}),
+]
 DANGER = "Danger to people: the department's manager reviews it first (not a priority)."
 
 
@@ -119,7 +180,7 @@ class RequestCreate(_Command):
         description="Leaf code of the two-level category tree, e.g. roads.potholes"
     )
     requester: ContactIn
-    consent: ConsentIn | None = None
+    consent: ConsentIn = Field(description="Required on the web form and the API.")
     location: LocationIn | None = None
     danger: bool = Field(default=False, description=DANGER)
 
@@ -132,6 +193,8 @@ class CardCreate(RequestCreate):
     only channels staff speak through set (priority, the requester's kind)."""
 
     requester: RequesterIn
+    # Recorded elsewhere on channels staff speak through (the operator reads the notice).
+    consent: ConsentIn | None = None  # type: ignore[assignment]
     priority: Priority = Priority.NORMAL
     participants: list[
         Annotated[
@@ -225,6 +288,31 @@ class CallRecord(_Command):
     """An operator's record of a call: who, the essence, what was checked, how it ended, and
     the details still missing (the card then waits for them, with the questions)."""
 
+    # What each outcome needs, for the document too (``_outcome_has_what_it_needs``).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"outcome": {"const": "consultation"}}},
+                    "then": {
+                        "required": ["answer"],
+                        "properties": {
+                            "answer": {"type": "string", "pattern": r"\S"},
+                            "missing": {"maxItems": 0},
+                        },
+                    },
+                },
+                {
+                    "if": {"properties": {"outcome": {"const": "forwarded"}}},
+                    "then": {
+                        "required": ["forwarded_to"],
+                        "properties": {"forwarded_to": {"type": "string"}},
+                    },
+                },
+            ]
+        }
+    )
+
     caller: RequesterIn
     essence: LongText
     category: Category = Field(description="The topic: a leaf code, e.g. roads.potholes")
@@ -237,7 +325,7 @@ class CallRecord(_Command):
     answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
         Field(default=None, description="The consultation given (outcome consultation).")
     )
-    forwarded_to: Text | None = Field(
+    forwarded_to: DepartmentId | None = Field(
         default=None, description="The department the call was handed to (outcome forwarded)."
     )
     missing: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]] = Field(
@@ -285,8 +373,20 @@ class TemplateUpdate(_Command):
 
 
 class TemplatePreview(_Command):
-    kind: Text = Field(description="Which template the draft is for (its variables and samples).")
+    kind: Text = Field(
+        description="Which template the draft is for (its variables and samples).",
+        json_schema_extra={"enum": list[JsonValue](sorted(TEMPLATE_KINDS))},
+    )
+
     source: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+    @field_validator("kind")
+    @classmethod
+    def _a_known_kind(cls, kind: str) -> str:
+        if kind not in TEMPLATE_KINDS:
+            known = ", ".join(sorted(TEMPLATE_KINDS))
+            raise ValueError(f"no template {kind!r}; there are: {known}")
+        return kind
 
 
 class SurveyCreate(_Command):
@@ -336,9 +436,9 @@ class RiskFlags(_Command):
 class SubtaskCreate(_Command):
     """Ask another department for part of the work; the requester still sees one request."""
 
-    department: Text
+    department: DepartmentId
     text: LongText = Field(description="What the other department is asked to do.")
-    category: Text | None = Field(
+    category: Category | None = Field(
         default=None,
         description="The subtask's topic, one of that department's; default: its first topic.",
     )
@@ -364,14 +464,14 @@ class RulesUpdate(_Command):
     """A new version of the routing rules: the whole ordered list, based on ``version``."""
 
     version: Annotated[int, Field(ge=1, description="The rules version you read; stale is 409.")]
-    triage_department: Text = Field(description="Where cards no rule matches go.")
+    triage_department: DepartmentId = Field(description="Where cards no rule matches go.")
     rules: list[Rule] = Field(max_length=MAX_RULES)
 
 
 class RoutingPreview(_Command):
     """A card as routing sees it, to try the rules in force without creating anything."""
 
-    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
+    category: Category
     priority: Priority = Priority.NORMAL
     requester_kind: RequesterKind = RequesterKind.INDIVIDUAL
     requester_email: (
@@ -396,8 +496,7 @@ class ExportCommand(_Command):
     formats: list[ExportFormat] = Field(
         default_factory=lambda: [ExportFormat.CSV, ExportFormat.PARQUET], min_length=1
     )
-    department: str | None = Field(
+    department: DepartmentId | None = Field(
         default=None,
-        max_length=64,
         description="one department; without it, every department you may report on",
     )

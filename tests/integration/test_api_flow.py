@@ -311,6 +311,19 @@ def test_the_openapi_document_is_valid_and_lists_every_route(api):
     report = {p["name"]: p for p in document["paths"]["/staff/reports"]["get"]["parameters"]}
     assert report["from"]["required"]
     assert report["from"]["schema"]["format"] == "date"
+    # The town's codes in force are the values the fields take, so a generated client sends
+    # what the server accepts; a stripped text's minimum does not count spaces.
+    assert queue["department"]["schema"]["enum"] == sorted(
+        d.id for d in api.container.directory.departments()
+    )
+    assert "x-directory" not in json.dumps(document)
+    form = document["components"]["schemas"]["RequestCreate"]
+    assert "roads.potholes" in form["properties"]["category"]["enum"]
+    assert form["properties"]["subject"]["pattern"]
+    consent = document["components"]["schemas"]["ConsentIn"]["properties"]
+    assert consent["text_version"]["enum"] == [api.container.settings.consent_version]
+    limited = document["paths"]["/requests"]["post"]["responses"]
+    assert "429" in limited
 
 
 def test_categories_are_public_and_bilingual(api):

@@ -64,3 +64,14 @@ def test_a_non_ascii_signed_token_is_a_wrong_token(api):
     for token in ("s1.9999999999.ЖЖЖ", "s1.99999999999.\u00e9t\u00e9", "ключ"):
         answer = api.get(f"/requests/{number}", headers={"X-Access-Token": token})
         assert answer.status_code == 404, (token, answer.status_code)
+
+
+def test_coordinates_too_fine_for_the_table_are_kept_to_a_centimetre(api):
+    # Found by the schema-driven fuzzing: 1e-200 is a valid JSON number and a valid latitude,
+    # and DynamoDB cannot store it (a decimal underflow: 500).
+    place = {"address": "Lenina 5", "latitude": 55.7510000000001, "longitude": 1e-200}
+    answer = api.post("/requests", card_form(location=place))
+    assert answer.status_code == 201, answer.body
+    stored = api.container.cards.get(body(answer)["number"]).location
+    assert stored is not None
+    assert (stored.latitude, stored.longitude) == (55.751, 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -169,6 +169,16 @@ DepartmentId = Annotated[
 DANGER = "Danger to people: the department's manager reviews it first (not a priority)."
 
 
+def _consent_required(schema: dict[str, Any]) -> None:
+    """The document says what intake checks: consent is given, not null."""
+    given = schema["properties"]["consent"]
+    schema["properties"]["consent"] = {
+        **next(b for b in given["anyOf"] if b.get("type") != "null"),
+        "description": "Required: the requester's consent to personal-data processing.",
+    }
+    schema["required"] = [*schema.get("required", []), "consent"]
+
+
 class RequestCreate(_Command):
     """A new request as the public web form (or an API client) sends it. Priority comes from
     the routing rules and staff, the requester's kind from staff: a citizen sets neither, but
@@ -180,9 +190,12 @@ class RequestCreate(_Command):
         description="Leaf code of the two-level category tree, e.g. roads.potholes"
     )
     requester: ContactIn
-    consent: ConsentIn = Field(description="Required on the web form and the API.")
+    # Required on the web form and the API; checked with the business rules, so that a form
+    # missing it hears of every other problem in the same answer.
+    consent: ConsentIn | None = None
     location: LocationIn | None = None
     danger: bool = Field(default=False, description=DANGER)
+    model_config = ConfigDict(json_schema_extra=_consent_required)
 
     def as_card(self) -> CardCreate:
         return CardCreate.model_validate(self.model_dump())
@@ -192,9 +205,9 @@ class CardCreate(RequestCreate):
     """A new request as intake takes it from any channel: the public form's fields, and what
     only channels staff speak through set (priority, the requester's kind)."""
 
+    model_config = ConfigDict(json_schema_extra=None)
     requester: RequesterIn
     # Recorded elsewhere on channels staff speak through (the operator reads the notice).
-    consent: ConsentIn | None = None  # type: ignore[assignment]
     priority: Priority = Priority.NORMAL
     participants: list[
         Annotated[

@@ -1,0 +1,275 @@
+"""Abuse and loss, measured: what the limits cost per public write, what a flood from one
+address gets through, how many numbers a 50-way retry race takes, and whether a thousand mails
+delivered twice, some killed mid-way, make a thousand cards.
+
+Everything runs the product's own container over DynamoDB and S3 under moto (in-process), with
+a manual clock so leases and windows pass without waiting. Prints figures; asserts nothing but
+what a broken run would make meaningless.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.api_calls import CallCounter
+
+FLOOD = 1_000
+RACE = 50
+MAILS = 1_000
+KILLED_EVERY = 10  # one mail in ten is killed mid-way on its first delivery
+
+
+class Killed(BaseException):
+    """What a Lambda timeout does to a handler: no except clause of ours runs."""
+
+
+def _form(n: int, consent_version: str) -> dict[str, Any]:
+    return {
+        "subject": f"Pothole number {n}",
+        "description": "A deep pothole by the bus stop",
+        "category": "roads.potholes",
+        "requester": {"full_name": "Anna Ivanova", "email": f"resident{n}@example.org"},
+        "consent": {"accepted": True, "text_version": consent_version},
+    }
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore", message="CognitoUserPoolAuthorizer")
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters.clock import ManualClock
+    from chalicelib.settings import Settings
+    from infrastructure.local.resources import ensure_resources
+
+    settings = Settings.from_env(
+        {"CIVICDESK_AUTH_MODE": "dev", "CIVICDESK_DEV_TOKEN_SECRET": "bench" * 8}
+    )
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    with mock_aws():
+        dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+        ensure_resources(settings, dynamodb=dynamodb, s3=s3)
+        counter = CallCounter()
+        counter.attach(dynamodb)
+        c = bootstrap.build(settings, dynamodb_client=dynamodb, s3_client=s3, clock=clock)
+        bootstrap.use(c)
+        from app import app
+
+        headers = {"Content-Type": "application/json"}
+        with Client(app) as client:
+
+            def post(path: str, body: Any, **extra: str) -> Any:
+                return client.http.post(path, body=json.dumps(body), headers={**headers, **extra})
+
+            post("/requests", _form(0, settings.consent_version))  # stores directory, rules
+            counter.take()
+            rows: list[tuple[str, dict[str, int]]] = []
+            plain = post("/requests", _form(1, settings.consent_version))
+            rows.append(("web intake (2 client limits, receipt limit)", counter.take()[0]))
+            post("/requests", _form(2, settings.consent_version), **{"Idempotency-Key": "k-1"})
+            rows.append(("web intake with Idempotency-Key (+ claim)", counter.take()[0]))
+            post("/requests", _form(2, settings.consent_version), **{"Idempotency-Key": "k-1"})
+            rows.append(("retried intake (replay, fresh key)", counter.take()[0]))
+            number = json.loads(plain.body)["number"]
+            post(f"/requests/{number}/access-code", {})
+            rows.append(("access code, known number", counter.take()[0]))
+            post("/requests/2026-099999/access-code", {})
+            rows.append(("access code, unknown number", counter.take()[0]))
+            client.http.get(f"/requests/{number}", headers={"X-Access-Token": "wrong"})
+            rows.append(("status view (reads are not limited)", counter.take()[0]))
+
+            # A flood from one address within the hour.
+            clock.advance(timedelta(hours=2))
+            answers = [
+                post("/requests", _form(100 + n, settings.consent_version)) for n in range(FLOOD)
+            ]
+            flood_calls = counter.take()[0]
+            accepted = sum(a.status_code == 201 for a in answers)
+            refused = [a for a in answers if a.status_code == 429]
+            waits = sorted({int(a.headers["Retry-After"]) for a in refused})
+            codes = [post(f"/requests/2026-{500000 + n:06d}/access-code", {}) for n in range(200)]
+
+        # Codes sprayed at one person across their cards, each number asked once.
+        clock.advance(timedelta(hours=2))
+        person = [
+            c.intake.submit(
+                _card(settings.consent_version, "sprayed@example.org", n), key=None
+            ).card.number
+            for n in range(50)
+        ]
+        for card_number in person:
+            c.requester.send_code(card_number)
+        codes_to_person = sum(m.kind == "access_code" for n in person for m in c.outbox.for_card(n))
+
+        # Fifty parallel retries of one submission.
+        before = c.cards.numbers_taken([2026])
+        race = _race(c, settings.consent_version)
+        numbers_in_race = c.cards.numbers_taken([2026]) - before
+
+        mail = _mail_run(c, clock)
+
+    print("Abuse limits and lost-nothing guarantees (moto, in-process)")
+    print("AWS calls per public operation (DynamoDB)")
+    for name, calls in rows:
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+        print(f"  {name:<46} {sum(calls.values())} calls   ({detail})")
+    print(
+        f"flood: {FLOOD} new requests from one address in an hour -> {accepted} registered, "
+        f"{len(refused)} refused with 429 (Retry-After {waits[0] if waits else '-'}"
+        f"..{waits[-1] if waits else '-'} s); DynamoDB calls for the whole flood "
+        f"{sum(flood_calls.values())} ({sum(flood_calls.values()) / FLOOD:.2f} a request)"
+    )
+    print(
+        f"codes: 200 numbers asked from one address -> {sum(a.status_code == 202 for a in codes)} "
+        f"answered, {sum(a.status_code == 429 for a in codes)} refused; one person with 50 "
+        f"requests, a code asked on each -> {codes_to_person} codes reached them"
+    )
+    print(
+        f"race: {RACE} parallel retries of one keyed submission -> {race['created']} created, "
+        f"{race['replayed']} replayed, {race['retry later']} told to retry; numbers taken "
+        f"{numbers_in_race}"
+    )
+    print(
+        f"mail: {MAILS} mails delivered twice, every {KILLED_EVERY}th killed mid-way on its "
+        f"first delivery -> {mail['cards']} cards, {mail['duplicates']} duplicates answered, "
+        f"{mail['at work']} told another delivery was at work, {mail['taken over']} taken over "
+        f"after the lease; files stored {mail['files']} for {MAILS} mails with one file; "
+        f"{mail['seconds']:.1f} s"
+    )
+
+
+def _card(consent_version: str, email: str, n: int) -> Any:
+    from chalicelib.services.commands import CardCreate
+
+    form = _form(n, consent_version)
+    form["requester"]["email"] = email
+    return CardCreate.model_validate(form)
+
+
+def _race(c: Any, consent_version: str) -> dict[str, int]:
+    from chalicelib.domain.errors import ConflictError
+
+    form = _card(consent_version, "racer@example.org", 7)
+    answers: list[str] = []
+    barrier = threading.Barrier(RACE)
+
+    def retry() -> None:
+        barrier.wait()
+        try:
+            answers.append("replayed" if c.intake.submit(form, key="race").replayed else "created")
+        except ConflictError:
+            answers.append("retry later")
+
+    threads = [threading.Thread(target=retry) for _ in range(RACE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {kind: answers.count(kind) for kind in ("created", "replayed", "retry later")}
+
+
+def _mail_run(c: Any, clock: Any) -> dict[str, float]:
+    from dataclasses import replace
+
+    from chalicelib.adapters.mime import parse_mail
+    from chalicelib.services.mail_intake import (
+        MAIL_LEASE,
+        MailAtWork,
+        MailOutcome,
+        MailVerdicts,
+        receive_mail,
+    )
+
+    class Dying:
+        """The attachment store, dying on the first store of every KILLED_EVERY-th mail."""
+
+        def __init__(self, blobs: Any) -> None:
+            self._blobs = blobs
+            self.doomed: set[bytes] = set()
+            self.stored = 0
+
+        def put(self, key: str, content: bytes, *, content_type: str) -> Any:
+            stored = self._blobs.put(key, content, content_type=content_type)
+            self.stored += 1
+            if content in self.doomed:
+                self.doomed.discard(content)
+                raise Killed()
+            return stored
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._blobs, name)
+
+    blobs = Dying(c.mail_ports.blobs)
+    ports = replace(c.mail_ports, blobs=blobs)
+    tally = {"cards": 0.0, "duplicates": 0.0, "at work": 0.0, "taken over": 0.0}
+    killed: list[bytes] = []
+    before = c.cards.numbers_taken([2026])
+    started = time.perf_counter()
+    for n in range(MAILS):
+        raw = _raw_mail(n)
+        if n % KILLED_EVERY == 0:
+            blobs.doomed.add(_photo(n))
+        for _ in range(2):  # SES delivers at least once: here, twice
+            try:
+                result = receive_mail(
+                    parse_mail(raw),
+                    MailVerdicts(),
+                    delivery_id=f"d{n}",
+                    ports=ports,
+                    policies=c.mail_policies,
+                )
+            except Killed:
+                killed.append(raw)
+                continue
+            except MailAtWork:
+                tally["at work"] += 1
+                continue
+            if result.outcome == MailOutcome.DUPLICATE:
+                tally["duplicates"] += 1
+    clock.advance(MAIL_LEASE + timedelta(seconds=1))
+    for raw in killed:  # Lambda's retry, after the lease
+        result = receive_mail(
+            parse_mail(raw),
+            MailVerdicts(),
+            delivery_id="retry",
+            ports=ports,
+            policies=c.mail_policies,
+        )
+        tally["taken over"] += result.outcome == MailOutcome.CREATED
+    tally["seconds"] = time.perf_counter() - started
+    tally["files"] = blobs.stored
+    tally["cards"] = c.cards.numbers_taken([2026]) - before
+    return tally
+
+
+def _photo(n: int) -> bytes:
+    return b"\xff\xd8\xff photo " + str(n).encode()
+
+
+def _raw_mail(n: int) -> bytes:
+    import base64
+
+    photo = base64.b64encode(_photo(n)).decode()
+    return (
+        f"From: Resident {n} <mailer{n}@example.org>\r\nTo: requests@town.example\r\n"
+        f"Subject: Broken streetlight {n}\r\nMessage-ID: <bench-{n}@example.org>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe light is out again.\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; "
+        f"filename=light.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n{photo}\r\n--B--\r\n"
+    ).encode()
+
+
+if __name__ == "__main__":
+    main()

@@ -92,8 +92,8 @@ class EmailChannel(Construct):
                 resources=[table.table_arn, f"{table.table_arn}/index/{ts.REQUESTER_INDEX}"],
             )
         )
-        # Deleting is only ever a released mail claim.
-        delete_only(role, table.table_arn, ts.MAIL_PREFIX)
+        # Deleting is only ever a released claim: of a mail, or of the key its card is made under.
+        delete_only(role, table.table_arn, ts.MAIL_PREFIX, ts.IDEMPOTENCY_PREFIX)
         shelves = [self.bucket.arn_for_objects(f"{prefix}*") for prefix in SHELF_RETENTION_DAYS]
         role.add_to_policy(
             iam.PolicyStatement(

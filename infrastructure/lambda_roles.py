@@ -54,14 +54,18 @@ TABLE_READ_WRITE = [
 ]
 
 
-def delete_only(role: iam.Role, table_arn: str, key_prefix: str) -> None:
-    """Deleting items whose partition key starts with ``key_prefix`` (released claims), nothing
-    else."""
+def delete_only(role: iam.Role, table_arn: str, *key_prefixes: str) -> None:
+    """Deleting items whose partition key starts with one of ``key_prefixes`` (released
+    claims), nothing else."""
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["dynamodb:DeleteItem"],
             resources=[table_arn],
-            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{key_prefix}*"]}},
+            conditions={
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": [f"{prefix}*" for prefix in key_prefixes]
+                }
+            },
         )
     )
 

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
-from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
 
 # Connect waits at most 8 seconds for a Lambda; the function must answer well inside it.
 CONNECT_TIMEOUT = cdk.Duration.seconds(7)
@@ -51,6 +51,8 @@ class PhoneChannel(Construct):
                 ],
             )
         )
+        # A call's card is made under its ContactId: a failed attempt releases that claim.
+        delete_only(role, table.table_arn, ts.IDEMPOTENCY_PREFIX)
         link_secret.grant_read(role)
         self.failures.grant_send_messages(role)
         self.function = python_function(

@@ -26,7 +26,7 @@ from chalicelib.domain.directory import Role
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import lambda_package
-from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
 from infrastructure.notifications import Notifications
 from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.portal import Portal
@@ -300,6 +300,8 @@ class CivicDeskStack(cdk.Stack):
                 ],
             )
         )
+        # Deleting is only ever an intake's released Idempotency-Key claim (the attempt failed).
+        delete_only(role, self.table.table_arn, ts.IDEMPOTENCY_PREFIX)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],

@@ -104,8 +104,11 @@ def counter_pk(year: int) -> str:
     return f"COUNTER#{year}"
 
 
+IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
+
+
 def idempotency_pk(key: str) -> str:
-    return f"IDEMPOTENCY#{key}"
+    return f"{IDEMPOTENCY_PREFIX}{key}"
 
 
 def notice_pk(number: str) -> str:

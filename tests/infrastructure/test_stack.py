@@ -153,8 +153,15 @@ def test_every_role_names_its_actions_and_resources(template, role):
 
 
 def test_the_api_role_is_least_privilege(template):
-    granted = {a for s in _statements(template, "ApiRole") for a in _actions(s)}
-    assert "dynamodb:DeleteItem" not in granted
+    statements = _statements(template, "ApiRole")
+    granted = {a for s in statements for a in _actions(s)}
+    # Deleting is only an intake's released Idempotency-Key claim.
+    (delete,) = [s for s in statements if "dynamodb:DeleteItem" in _actions(s)]
+    assert _actions(delete) == ["dynamodb:DeleteItem"]
+    assert delete["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.IDEMPOTENCY_PREFIX}*"]}
+    }
+    assert "dynamodb:Scan" not in granted
     assert "ses:SendRawEmail" not in granted
     (function,) = _of_type(template, "AWS::Serverless::Function")
     assert "Fn::GetAtt" in function["Role"]
@@ -198,7 +205,9 @@ def test_the_email_role_deletes_only_mail_claims_and_sends_only_as_the_town(temp
     (delete,) = [s for s in statements if "dynamodb:DeleteItem" in _actions(s)]
     assert _actions(delete) == ["dynamodb:DeleteItem"]
     assert delete["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.MAIL_PREFIX}*"]}
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [f"{ts.MAIL_PREFIX}*", f"{ts.IDEMPOTENCY_PREFIX}*"]
+        }
     }
     (send,) = [s for s in statements if "ses:SendRawEmail" in _actions(s)]
     assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "requests@town.example"}}

@@ -519,6 +519,11 @@ class RateLimiter(Protocol):
         otherwise count nothing and say when the fullest window opens again."""
         ...
 
+    def take_all(self, uses: Sequence[tuple[RateLimit, str]], *, at: datetime) -> Allowance:
+        """``take`` for several (limit, subject) pairs at once: all counted, or none (and
+        ``refused_by`` names the limit that was full)."""
+        ...
+
 
 @dataclass(frozen=True)
 class OutgoingMail:

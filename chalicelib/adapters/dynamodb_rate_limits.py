@@ -6,6 +6,7 @@ nowhere; the transaction's cancellation reasons say which window was full.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,20 @@ class DynamoRateLimiter:
         self._table = table_name
 
     def take(self, limit: RateLimit, subject: str, *, at: datetime) -> Allowance:
-        pk = ts.rate_limit_pk(limit.name, subject_digest(subject))
+        return self.take_all([(limit, subject)], at=at)
+
+    def take_all(self, uses: Sequence[tuple[RateLimit, str]], *, at: datetime) -> Allowance:
+        counted = [(limit, window, subject) for limit, subject in uses for window in limit.windows]
         updates = [
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": {ts.PARTITION_KEY: {"S": pk}, ts.SORT_KEY: {"S": window.slot(at)}},
+                    "Key": {
+                        ts.PARTITION_KEY: {
+                            "S": ts.rate_limit_pk(limit.name, subject_digest(subject))
+                        },
+                        ts.SORT_KEY: {"S": window.slot(at)},
+                    },
                     "UpdateExpression": "ADD #count :one SET #ttl = :ttl",
                     "ConditionExpression": "attribute_not_exists(#count) OR #count < :most",
                     "ExpressionAttributeNames": {"#count": "count", "#ttl": ts.TTL_ATTRIBUTE},
@@ -41,7 +50,7 @@ class DynamoRateLimiter:
                     },
                 }
             }
-            for window in limit.windows
+            for limit, window, subject in counted
         ]
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
@@ -51,13 +60,17 @@ class DynamoRateLimiter:
                     raise
                 reasons = error.response.get("CancellationReasons") or []
                 full = [
-                    window
-                    for window, reason in zip(limit.windows, reasons, strict=False)
+                    (limit, window)
+                    for (limit, window, _), reason in zip(counted, reasons, strict=False)
                     if reason.get("Code") == "ConditionalCheckFailed"
                 ]
                 if full or not reasons:
                     # The longest full window decides when a try can succeed again.
-                    return refused(max(full or limit.windows, key=lambda w: w.ends(at)), at)
+                    limit, window = max(
+                        full or [(lim, win) for lim, win, _ in counted],
+                        key=lambda pair: pair[1].ends(at),
+                    )
+                    return refused(window, at, limit)
                 if attempt == CONFLICT_RETRIES:
                     raise  # still colliding with other uses: the caller's retry takes over
                 continue  # another use of the same counter won the race: count again

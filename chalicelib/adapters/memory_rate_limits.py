@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.domain.rate_limits import Allowance, RateLimit, refused, subject_digest
@@ -15,16 +16,19 @@ class InMemoryRateLimiter:
         self._lock = threading.Lock()
 
     def take(self, limit: RateLimit, subject: str, *, at: datetime) -> Allowance:
-        digest = subject_digest(subject)
-        keys = [(limit.name, digest, window.slot(at)) for window in limit.windows]
+        return self.take_all([(limit, subject)], at=at)
+
+    def take_all(self, uses: Sequence[tuple[RateLimit, str]], *, at: datetime) -> Allowance:
+        counted = [
+            ((limit.name, subject_digest(subject), window.slot(at)), limit, window)
+            for limit, subject in uses
+            for window in limit.windows
+        ]
         with self._lock:
-            full = [
-                window
-                for key, window in zip(keys, limit.windows, strict=True)
-                if self._counts[key] >= window.most
-            ]
+            full = [(lim, win) for key, lim, win in counted if self._counts[key] >= win.most]
             if full:
-                return refused(max(full, key=lambda w: w.ends(at)), at)
-            for key in keys:
+                limit, window = max(full, key=lambda pair: pair[1].ends(at))
+                return refused(window, at, limit)
+            for key, _, _ in counted:
                 self._counts[key] += 1
         return Allowance(True)

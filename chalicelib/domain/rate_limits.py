@@ -57,14 +57,16 @@ class Allowance:
 
     granted: bool
     retry_after: timedelta = timedelta(0)
+    # Which limit refused (its name), when several were asked at once.
+    refused_by: str | None = None
 
     @property
     def retry_after_seconds(self) -> int:
         return max(1, -(-int(self.retry_after.total_seconds()) // 1))
 
 
-def refused(window: Window, at: datetime) -> Allowance:
-    return Allowance(False, window.ends(at) - at)
+def refused(window: Window, at: datetime, limit: RateLimit | None = None) -> Allowance:
+    return Allowance(False, window.ends(at) - at, limit.name if limit else None)
 
 
 def subject_digest(subject: str) -> str:

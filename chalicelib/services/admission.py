@@ -31,16 +31,18 @@ class Admission:
     def admit(self, client: str, kinds: Sequence[ClientLimit]) -> None:
         """Count this request for ``client``; TooManyRequests (with when to come back) once a
         limit is used up."""
-        now = self.clock.now()
-        for kind in kinds:
-            allowance = self.limiter.take(self.limits.for_client(kind), client, at=now)
-            if not allowance.granted:
-                logger.warning("client over a limit", extra={"limit": kind.value})
-                wait = allowance.retry_after_seconds
-                raise TooManyRequests(
-                    f"too many {WHAT[kind]} for now; try again in {_readable(wait)}",
-                    retry_after=wait,
-                )
+        limits = {self.limits.for_client(kind).name: kind for kind in kinds}
+        allowance = self.limiter.take_all(
+            [(self.limits.for_client(kind), client) for kind in kinds], at=self.clock.now()
+        )  # one write for all of them: counted together or not at all
+        if not allowance.granted:
+            kind = limits.get(allowance.refused_by or "", kinds[0])
+            logger.warning("client over a limit", extra={"limit": kind.value})
+            wait = allowance.retry_after_seconds
+            raise TooManyRequests(
+                f"too many {WHAT[kind]} for now; try again in {_readable(wait)}",
+                retry_after=wait,
+            )
 
 
 def _readable(seconds: int) -> str:

@@ -84,3 +84,17 @@ def test_concurrent_uses_never_pass_the_limit(limiter):
     for thread in threads:
         thread.join()
     assert granted.count(True) == 5
+
+
+def test_several_limits_are_counted_together_or_not_at_all(limiter):
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    loose = RateLimit("loose", (Window(timedelta(hours=1), 10),))
+    tight = RateLimit("tight", (Window(timedelta(minutes=10), 1), Window(timedelta(days=1), 5)))
+    assert limiter.take_all([(loose, "client"), (tight, "client")], at=at).granted
+    again = limiter.take_all([(loose, "client"), (tight, "client")], at=at)
+    assert not again.granted
+    assert again.refused_by == "tight"
+    assert again.retry_after == timedelta(minutes=10)
+    for _ in range(9):  # the refused use counted nowhere: nine more fit the loose limit
+        assert limiter.take(loose, "client", at=at).granted
+    assert not limiter.take(loose, "client", at=at).granted

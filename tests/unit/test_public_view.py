@@ -21,12 +21,18 @@ from tests.factories import EXECUTOR, new_card
 SECRET = "INTERNAL-7f3a"  # a marker that must never surface
 DIRECTORY = StaticDirectory.from_file()
 
+STAFF_MARKERS = ("ex-ivan", "ex-maria", EXECUTOR.name, "executor_id", "department")
+# Words written for the public may say anything; a generated "Update: department" once made
+# the scan for staff markers below fail on the words themselves, not on a leak.
+public_words = st.text(min_size=3, max_size=30).filter(
+    lambda text: not any(marker in text for marker in STAFF_MARKERS)
+)
 step = st.one_of(
     st.tuples(st.just("note"), st.text(min_size=3, max_size=30)),
-    st.tuples(st.just("public"), st.text(min_size=3, max_size=30)),
+    st.tuples(st.just("public"), public_words),
     st.tuples(st.just("assign"), st.sampled_from(["ex-ivan", "ex-maria"])),
     st.tuples(st.just("move"), st.sampled_from(list(Status))),
-    st.tuples(st.just("requester"), st.text(min_size=3, max_size=30)),
+    st.tuples(st.just("requester"), public_words),
 )
 
 
@@ -69,7 +75,7 @@ def test_internal_notes_and_staff_identities_never_reach_the_public_view(steps):
     view = public_view(card, history, category_label="Roads › Potholes")
     text = view.model_dump_json(by_alias=True)
     assert SECRET not in text
-    for staff_marker in ("ex-ivan", "ex-maria", EXECUTOR.name, "executor_id", "department"):
+    for staff_marker in STAFF_MARKERS:
         assert staff_marker not in text
     assert "access_token" not in text
     assert card.requester.full_name not in text

@@ -210,12 +210,12 @@ def parse_body(request: Request, model: type[M], *, max_bytes: int) -> M:
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed.single("body", "is not valid JSON") from None
+        raise ValidationFailed.single("body", "is not valid JSON", "not_json") from None
     except RecursionError:
         # Thousands of nested brackets: no request of ours nests more than a few levels.
-        raise ValidationFailed.single("body", "is nested too deeply") from None
+        raise ValidationFailed.single("body", "is nested too deeply", "too_deep") from None
     if not isinstance(data, dict):
-        raise ValidationFailed.single("body", "must be a JSON object")
+        raise ValidationFailed.single("body", "must be a JSON object", "not_an_object")
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -288,7 +288,7 @@ def idempotency_key(name: str = "Idempotency-Key") -> str | None:
     key = value.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise ValidationFailed.single(
-            name, f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
+            name, f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters", "bad_format"
         )
     return key
 
@@ -319,5 +319,5 @@ def _by_parameter(invalid: ValidationFailed) -> ValidationFailed:
     seen: dict[str, FieldProblem] = {}
     for problem in invalid.problems:
         name = problem.field.split(".")[0]
-        seen.setdefault(name, FieldProblem(name, problem.problem))
+        seen.setdefault(name, FieldProblem(name, problem.problem, problem.code))
     return ValidationFailed(list(seen.values()))

@@ -26,8 +26,17 @@ ERROR_SCHEMA: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["field", "problem"],
-                        "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+                        "required": ["field", "problem", "code"],
+                        "properties": {
+                            "field": {"type": "string"},
+                            "problem": {"type": "string", "description": "In English."},
+                            "code": {
+                                "type": "string",
+                                "description": "Stable, for clients to translate: required, "
+                                "too_short, too_long, bad_format, not_one_of, wrong_type, "
+                                "not_a_topic, needs_email_for_email_updates, ...",
+                            },
+                        },
                     },
                 },
                 "current_version": {"type": ["integer", "null"]},

@@ -106,6 +106,8 @@ def _naming_rules(invalid: ValidationFailed, raw: str | bytes | None) -> Validat
             index = int(parts[1])
             rule = drafted[index] if index < len(drafted) else None
             if isinstance(rule, dict) and isinstance(rule.get("id"), str):
-                problem = FieldProblem(problem.field, f"rule {rule['id']!r}: {problem.problem}")
+                problem = FieldProblem(
+                    problem.field, f"rule {rule['id']!r}: {problem.problem}", problem.code
+                )
         problems.append(problem)
     return ValidationFailed(problems)

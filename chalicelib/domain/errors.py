@@ -21,10 +21,13 @@ class DomainError(Exception):
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One invalid field: a dotted path (``requester.email``) and what is wrong with it."""
+    """One invalid field: a dotted path (``requester.email``), what is wrong with it in
+    English, and a stable ``code`` for it (``required``, ``too_short``, ``not_a_topic``...)
+    that clients translate: the English text may change, the code does not."""
 
     field: str
     problem: str
+    code: str = "invalid"
 
 
 class ValidationFailed(DomainError):
@@ -38,8 +41,8 @@ class ValidationFailed(DomainError):
         self.problems = problems
 
     @classmethod
-    def single(cls, field: str, problem: str) -> ValidationFailed:
-        return cls([FieldProblem(field, problem)])
+    def single(cls, field: str, problem: str, code: str = "invalid") -> ValidationFailed:
+        return cls([FieldProblem(field, problem, code)])
 
 
 class NotFound(DomainError):

@@ -402,10 +402,16 @@ def _mentionable(staff_ids: list[str], card: Card, directory: Directory) -> tupl
     for index, staff_id in enumerate(staff_ids):
         member = directory.staff_member(staff_id)
         if member is None:
-            problems.append(FieldProblem(f"mentions.{index}", f"no staff member {staff_id!r}"))
+            problems.append(
+                FieldProblem(f"mentions.{index}", f"no staff member {staff_id!r}", "not_staff")
+            )
         elif not access.can_view(as_principal(member), card):
             problems.append(
-                FieldProblem(f"mentions.{index}", f"{staff_id!r} cannot see card {card.number}")
+                FieldProblem(
+                    f"mentions.{index}",
+                    f"{staff_id!r} cannot see card {card.number}",
+                    "cannot_see_card",
+                )
             )
     if problems:
         raise ValidationFailed(problems)

@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.card import (
     ContactChannel,
@@ -88,7 +89,14 @@ class ContactIn(_Command):
     def _reachable_on_preferred_channel(self) -> Self:
         needs = "email" if self.preferred_channel == ContactChannel.EMAIL else "phone"
         if getattr(self, needs) is None:
-            raise ValueError(f"preferred_channel {self.preferred_channel.value} needs {needs}")
+            code = (
+                "needs_email_for_email_updates"
+                if needs == "email"
+                else "needs_phone_for_phone_updates"
+            )
+            raise PydanticCustomError(
+                code, f"preferred_channel {self.preferred_channel.value} needs {needs}"
+            )
         return self
 
 
@@ -150,7 +158,7 @@ class LocationIn(_Command):
     @model_validator(mode="after")
     def _coordinates_in_pairs(self) -> LocationIn:
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("latitude and longitude go together")
+            raise PydanticCustomError("coordinates_in_pairs", "latitude and longitude go together")
         return self
 
 

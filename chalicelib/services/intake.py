@@ -153,7 +153,9 @@ def _check_business_rules(
 ) -> None:
     problems: list[FieldProblem] = []
     if form.category not in directory.categories():
-        problems.append(FieldProblem("category", f"unknown category {form.category!r}"))
+        problems.append(
+            FieldProblem("category", f"unknown category {form.category!r}", "not_a_topic")
+        )
     if form.location is not None:
         try:
             place(Location(**form.location.model_dump()), directory.territory())
@@ -162,7 +164,11 @@ def _check_business_rules(
     if channel in CONSENT_REQUIRED:
         if form.consent is None or not form.consent.accepted:
             problems.append(
-                FieldProblem("consent.accepted", "consent to personal-data processing is required")
+                FieldProblem(
+                    "consent.accepted",
+                    "consent to personal-data processing is required",
+                    "consent_required",
+                )
             )
         elif form.consent.text_version != policy.consent_version:
             problems.append(
@@ -170,6 +176,7 @@ def _check_business_rules(
                     "consent.text_version",
                     f"consent was given to version {form.consent.text_version!r}; "
                     f"the current text is {policy.consent_version!r}",
+                    "consent_text_changed",
                 )
             )
     if problems:

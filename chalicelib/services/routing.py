@@ -105,7 +105,9 @@ def place(location: Location | None, territory: Territory) -> Location | None:
         if location.district and territory.districts:
             known = ", ".join(d.name.en for d in territory.districts)
             raise ValidationFailed.single(
-                "location.district", f"unknown district {location.district!r}; known: {known}"
+                "location.district",
+                f"unknown district {location.district!r}; known: {known}",
+                "not_a_district",
             )
         return location.model_copy(update={"district": None})
     return location.model_copy(update={"district": placed.district.id})

@@ -77,7 +77,11 @@ def test_a_mention_must_name_someone_who_may_see_the_card(api):
     )
     assert refused.status_code == 400
     assert body(refused)["error"]["fields"] == [
-        {"field": "mentions.0", "problem": f"'ex-pavel' cannot see card {number}"}
+        {
+            "field": "mentions.0",
+            "problem": f"'ex-pavel' cannot see card {number}",
+            "code": "cannot_see_card",
+        }
     ]
     ok = _post(
         api, number, "comments", {"text": "Maria, your crew?", "mentions": ["ex-maria"]}, "ex-ivan"

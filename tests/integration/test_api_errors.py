@@ -250,3 +250,34 @@ def test_requester_message_to_a_closed_card_is_refused(api, card):
         f"/requests/{number}/messages", {"text": "Still there"}, headers={"X-Access-Token": token}
     )
     assert response.status_code == 422
+
+
+def test_every_field_problem_carries_a_stable_code_a_client_can_translate(api):
+    form = card_form(
+        subject=" a ",
+        category="roads.unicorns",
+        requester={"full_name": "Anna", "preferred_channel": "email", "phone": "+7 900 1"},
+        location={"latitude": 55.75},
+        consent={"accepted": False, "text_version": "2026-01"},
+        surprise=True,
+    )
+    shape = api.post("/requests", form)
+    assert shape.status_code == 400
+    codes = {f["field"]: f["code"] for f in body(shape)["error"]["fields"]}
+    assert codes == {
+        "subject": "too_short",
+        "requester": "needs_email_for_email_updates",
+        "location": "coordinates_in_pairs",
+        "surprise": "unknown_field",
+    }
+    rules = api.post(
+        "/requests",
+        card_form(
+            category="roads.unicorns", consent={"accepted": False, "text_version": "2026-01"}
+        ),
+    )
+    codes = {f["field"]: f["code"] for f in body(rules)["error"]["fields"]}
+    assert codes == {"category": "not_a_topic", "consent.accepted": "consent_required"}
+    for raw, code in (("{", "not_json"), ("[1]", "not_an_object")):
+        answer = api.post("/requests", raw)
+        assert [f["code"] for f in body(answer)["error"]["fields"]] == [code]

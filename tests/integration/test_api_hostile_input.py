@@ -56,7 +56,7 @@ def test_json_nested_beyond_reason_is_a_400_not_a_crash(api):
         refused = api.post(path, deep, staff=staff)
         assert refused.status_code == 400, (path, refused.status_code)
         (problem,) = body(refused)["error"]["fields"]
-        assert problem == {"field": "body", "problem": "is nested too deeply"}
+        assert problem == {"field": "body", "problem": "is nested too deeply", "code": "too_deep"}
 
 
 def test_a_non_ascii_signed_token_is_a_wrong_token(api):

@@ -591,26 +591,13 @@ def test_a_follow_up_killed_after_its_words_were_added_is_not_added_twice(ports,
 
 def test_a_different_mail_reusing_a_message_id_is_handled_not_dropped(ports):
     first = receive(mail(), ports)
-    other = receive(
-        mail(
-            subject="Broken bench",
-            body="The bench in the park is broken.",
-            sender="boris@example.org",
-        ),
-        ports,
-    )
+    bench = {"subject": "Broken bench", "body": "The bench is broken.", "sender": "b@example.org"}
+    other = receive(mail(**bench), ports)
     assert other.outcome == MailOutcome.CREATED
     assert other.card_number != first.card_number
     assert ports.cards.get(other.card_number).subject == "Broken bench"
     # Its own repeat is a duplicate; the original's thread still leads to the first card.
-    again = receive(
-        mail(
-            subject="Broken bench",
-            body="The bench in the park is broken.",
-            sender="boris@example.org",
-        ),
-        ports,
-    )
+    again = receive(mail(**bench), ports)
     assert again.outcome == MailOutcome.DUPLICATE
     (record,) = ports.mail_log.find(("<m1@example.org>",))
     assert record.card_number == first.card_number

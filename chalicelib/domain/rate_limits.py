@@ -13,6 +13,7 @@ that dashboards and key statistics show.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -62,7 +63,8 @@ class Allowance:
 
     @property
     def retry_after_seconds(self) -> int:
-        return max(1, -(-int(self.retry_after.total_seconds()) // 1))
+        """Whole seconds, rounded up: a client that waits this long is not refused again."""
+        return max(1, math.ceil(self.retry_after.total_seconds()))
 
 
 def refused(window: Window, at: datetime, limit: RateLimit | None = None) -> Allowance:

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.adapters.dynamodb_rate_limits import DynamoRateLimiter
 from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
-from chalicelib.domain.rate_limits import Limits, RateLimit, Window
+from chalicelib.domain.rate_limits import Allowance, Limits, RateLimit, Window
 from tests.conftest import AWS_FIXTURES
 
 AUTO_REPLIES = Limits().auto_replies
@@ -98,3 +98,8 @@ def test_several_limits_are_counted_together_or_not_at_all(limiter):
     for _ in range(9):  # the refused use counted nowhere: nine more fit the loose limit
         assert limiter.take(loose, "client", at=at).granted
     assert not limiter.take(loose, "client", at=at).granted
+
+
+def test_the_wait_is_rounded_up_to_a_whole_second():
+    assert Allowance(False, timedelta(seconds=59.2)).retry_after_seconds == 60
+    assert Allowance(False, timedelta(0)).retry_after_seconds == 1

@@ -493,7 +493,8 @@ class MailLog(Protocol):
         ...
 
     def release(self, message_id: str) -> None:
-        """Forget a claim whose handling failed, so that a re-run may handle it."""
+        """End a claim whose handling failed at once (its lease lapses now), so that a re-run
+        takes it over at once, as a retry of a work left half done (``TAKEN_OVER``)."""
         ...
 
     def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:

@@ -92,8 +92,9 @@ class EmailChannel(Construct):
                 resources=[table.table_arn, f"{table.table_arn}/index/{ts.REQUESTER_INDEX}"],
             )
         )
-        # Deleting is only ever a released claim: of a mail, or of the key its card is made under.
-        delete_only(role, table.table_arn, ts.MAIL_PREFIX, ts.IDEMPOTENCY_PREFIX)
+        # Deleting is only ever a released claim of the key a mail's card is made under (a
+        # mail's own claim is released by ending its lease, not deleted).
+        delete_only(role, table.table_arn, ts.IDEMPOTENCY_PREFIX)
         shelves = [self.bucket.arn_for_objects(f"{prefix}*") for prefix in SHELF_RETENTION_DAYS]
         role.add_to_policy(
             iam.PolicyStatement(

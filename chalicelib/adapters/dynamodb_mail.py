@@ -15,6 +15,7 @@ from chalicelib.ports import MailRecord
 
 MAIL_RECORD_TTL = timedelta(days=3 * 365)
 PROCESSING = "processing"
+LAPSED = "0001-01-01T00:00:00+00:00"  # before any moment: a released claim's lease
 _BATCH = 100
 
 
@@ -31,9 +32,10 @@ class DynamoMailLog:
         }
         for _ in range(3):  # a record that expires between our write and our read
             try:
-                self._db.put_item(
+                replaced = self._db.put_item(
                     TableName=self._table,
                     Item=item,
+                    ReturnValues="ALL_OLD",
                     # New; or the same mail, claimed by a delivery whose lease lapsed.
                     ConditionExpression="attribute_not_exists(#pk) OR (#outcome = :processing "
                     "AND #digest = :digest AND #lease < :now)",
@@ -60,7 +62,7 @@ class DynamoMailLog:
                 return standing_claim(
                     found["outcome"]["S"], found.get("digest", {}).get("S"), digest
                 )
-            return MailClaim.OURS
+            return MailClaim.TAKEN_OVER if replaced.get("Attributes") else MailClaim.OURS
         raise ConflictError(f"the record of {message_id} keeps changing")
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
@@ -80,7 +82,21 @@ class DynamoMailLog:
         )
 
     def release(self, message_id: str) -> None:
-        self._db.delete_item(TableName=self._table, Key=self._key(message_id))
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(message_id),
+                UpdateExpression="SET #lease = :lapsed",
+                ConditionExpression="#outcome = :processing",
+                ExpressionAttributeNames={"#lease": "lease_until", "#outcome": "outcome"},
+                ExpressionAttributeValues={
+                    ":lapsed": {"S": LAPSED},
+                    ":processing": {"S": PROCESSING},
+                },
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise  # settled meanwhile, or gone: nothing to release
 
     def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
         self._db.put_item(

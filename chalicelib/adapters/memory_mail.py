@@ -4,7 +4,7 @@ suites as their AWS adapters."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.utils import parseaddr
 
@@ -32,7 +32,7 @@ class InMemoryMailLog:
                     return standing
             self.records[message_id] = MailRecord(message_id, None, "processing")
             self._claims[message_id] = (digest, at + lease)
-            return MailClaim.OURS
+            return MailClaim.OURS if found is None else MailClaim.TAKEN_OVER
 
     def settle(self, message_id: str, *, outcome: str, card_number: str | None) -> None:
         with self._lock:
@@ -42,8 +42,10 @@ class InMemoryMailLog:
 
     def release(self, message_id: str) -> None:
         with self._lock:
-            self.records.pop(message_id, None)
-            self._claims.pop(message_id, None)
+            claimed = self._claims.get(message_id)
+            found = self.records.get(message_id)
+            if claimed is not None and found is not None and found.outcome == "processing":
+                self._claims[message_id] = (claimed[0], datetime.min.replace(tzinfo=UTC))
 
     def remember_sent(self, message_id: str, card_number: str, *, at: datetime) -> None:
         with self._lock:

@@ -222,7 +222,8 @@ def strip_quoted_history(text: str) -> str:
 class MailClaim(StrEnum):
     """What claiming a received mail found."""
 
-    OURS = "ours"  # handle it (new, or a claim whose lease lapsed: its delivery died)
+    OURS = "ours"  # handle it: a mail not seen before
+    TAKEN_OVER = "taken_over"  # handle it: its earlier delivery died; look for what it did
     HANDLED = "handled"  # the same mail was handled already: a duplicate delivery
     AT_WORK = "at_work"  # the same mail is being handled by another delivery right now
     OTHER_MAIL = "other_mail"  # the Message-ID is taken by a different mail (or one of ours)

@@ -153,10 +153,10 @@ def receive_mail(
         claim = ports.mail_log.claim(key, digest, at=ports.clock.now(), lease=MAIL_LEASE)
     if claim == MailClaim.HANDLED:
         return MailResult(MailOutcome.DUPLICATE, reason="this mail was already handled")
-    if claim != MailClaim.OURS:
+    if claim not in (MailClaim.OURS, MailClaim.TAKEN_OVER):
         raise MailAtWork("another delivery of this mail is being handled; run it again later")
     try:
-        result = _route(mail, verdicts, ports, policies, key)
+        result = _route(mail, verdicts, ports, policies, key, claim == MailClaim.TAKEN_OVER)
     except Exception:
         ports.mail_log.release(key)
         raise
@@ -170,8 +170,14 @@ def receive_mail(
 
 
 def _route(
-    mail: InboundMail, verdicts: MailVerdicts, ports: MailPorts, policies: MailPolicies, key: str
+    mail: InboundMail,
+    verdicts: MailVerdicts,
+    ports: MailPorts,
+    policies: MailPolicies,
+    key: str,
+    retried: bool,
 ) -> MailResult:
+    """``retried``: an earlier delivery of this mail died mid-way (its work may be there)."""
     if verdicts.quarantine:
         return MailResult(
             MailOutcome.QUARANTINED, reason=f"spam {verdicts.spam}, virus {verdicts.virus}"
@@ -192,7 +198,7 @@ def _route(
     if existing is not None and automated:
         return _note_automated(existing, mail, ports)
     if existing is not None:
-        return _follow_up(existing, mail, ports, policies, key)
+        return _follow_up(existing, mail, ports, policies, key, retried=retried)
     if automated:
         # Not a request: it would breach and escalate like one. Staff can make it a card.
         return MailResult(MailOutcome.AUTOMATED, reason=f"automated mail ({automated})")
@@ -263,7 +269,13 @@ def _card(number: str, ports: MailPorts) -> Card | None:
 
 
 def _follow_up(
-    card: Card, mail: InboundMail, ports: MailPorts, policies: MailPolicies, key: str
+    card: Card,
+    mail: InboundMail,
+    ports: MailPorts,
+    policies: MailPolicies,
+    key: str,
+    *,
+    retried: bool,
 ) -> MailResult:
     now = ports.clock.now()
     outcome = MailOutcome.THREADED
@@ -280,8 +292,9 @@ def _follow_up(
         ports.cards.save(reopened.card, reopened.entry)
         card, outcome = reopened.card, MailOutcome.REOPENED
     text = (strip_quoted_history(mail.text) or "(attachments only)")[:5000]
-    if _last_requester_words(ports, card.number) == text:
-        # A retry of a delivery that died after adding these words: not added twice.
+    if retried and _last_requester_words(ports, card.number) == text:
+        # The delivery that died had added these words already: not added twice. (Read only
+        # on a retry: a first delivery does not pay for the history.)
         return MailResult(outcome, _attach(card, mail, ports, policies, key).number)
     try:
         change = lifecycle.requester_message(card, text, actor=REQUESTER, at=now)

@@ -200,14 +200,12 @@ def test_the_api_function_is_wired_to_the_stacks_resources(template):
     assert "CIVICDESK_DEV_TOKEN_SECRET" not in env
 
 
-def test_the_email_role_deletes_only_mail_claims_and_sends_only_as_the_town(template):
+def test_the_email_role_deletes_only_released_card_keys_and_sends_only_as_the_town(template):
     statements = _statements(template, "EmailRole")
     (delete,) = [s for s in statements if "dynamodb:DeleteItem" in _actions(s)]
     assert _actions(delete) == ["dynamodb:DeleteItem"]
     assert delete["Condition"] == {
-        "ForAllValues:StringLike": {
-            "dynamodb:LeadingKeys": [f"{ts.MAIL_PREFIX}*", f"{ts.IDEMPOTENCY_PREFIX}*"]
-        }
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.IDEMPOTENCY_PREFIX}*"]}
     }
     (send,) = [s for s in statements if "ses:SendRawEmail" in _actions(s)]
     assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "requests@town.example"}}

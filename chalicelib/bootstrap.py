@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.phone import PhoneConfig
     from chalicelib.domain.routing import RuleSet
     from chalicelib.domain.sla import SlaMatrix, Timer
+    from chalicelib.services.access_codes import CodeSender
     from chalicelib.services.admission import Admission
     from chalicelib.services.calls import Calls
     from chalicelib.services.card_changes import CardShowing
@@ -368,6 +369,20 @@ class Container:
         )
 
     @cached_property
+    def codes_sent(self) -> CodeSender:
+        from chalicelib.services.access_codes import CodeSender
+
+        return CodeSender(
+            cards=self.cards,
+            codes=self.access_codes,
+            outbox=self.outbox,
+            notify=self.notifier,
+            clock=self.clock,
+            limiter=self.limiter,
+            limits=self.limits,
+        )
+
+    @cached_property
     def admission(self) -> Admission:
         from chalicelib.services.admission import Admission
 
@@ -509,13 +524,11 @@ class Container:
         return PhonePorts(
             cards=self.cards,
             codes=self.access_codes,
-            outbox=self.outbox,
             directory=self.directory,
             clock=self.clock,
             notify=self.notifier,
             intake=self.intake,
-            limiter=self.limiter,
-            limits=self.limits,
+            codes_sent=self.codes_sent,
         )
 
     @cached_property
@@ -612,13 +625,11 @@ class Container:
             blobs=self.blobs,
             surveys=self.surveys,
             codes=self.access_codes,
-            outbox=self.outbox,
             clock=self.clock,
             notify=self.notifier,
             attachments=self.attachment_policy,
             link_secret=lambda: self.link_secret,
-            limiter=self.limiter,
-            limits=self.limits,
+            codes_sent=self.codes_sent,
         )
 
     @cached_property

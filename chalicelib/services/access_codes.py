@@ -92,3 +92,29 @@ def open_with_code(
     return Access(
         token=sign(link_secret, LinkPurpose.STATUS, card.number, expires), expires_at=expires
     )
+
+
+@dataclass(frozen=True)
+class CodeSender:
+    """``send_code`` wired to its ports (built once by the container): the status page's
+    "lost the link?" and the phone line send codes alike."""
+
+    cards: CardRepository
+    codes: AccessCodes
+    outbox: Outbox
+    notify: Notifier
+    clock: Clock
+    limiter: RateLimiter
+    limits: Limits
+
+    def send(self, number: str) -> None:
+        send_code(
+            number,
+            cards=self.cards,
+            codes=self.codes,
+            outbox=self.outbox,
+            notify=self.notify,
+            clock=self.clock,
+            limiter=self.limiter,
+            limits=self.limits,
+        )

@@ -25,10 +25,9 @@ from chalicelib.domain.phone import (
     same_caller,
     spoken_number,
 )
-from chalicelib.domain.rate_limits import Limits
 from chalicelib.observability import logger
-from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory, Outbox, RateLimiter
-from chalicelib.services import access_codes as code_service
+from chalicelib.ports import AccessCodes, CardRepository, Clock, Directory
+from chalicelib.services.access_codes import CodeSender
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.intake import Intake
 from chalicelib.services.notifications import Notifier
@@ -60,13 +59,11 @@ class Call:
 class PhonePorts:
     cards: CardRepository
     codes: AccessCodes
-    outbox: Outbox
     directory: Directory
     clock: Clock
     notify: Notifier
     intake: Intake  # a call's card is made like every other channel's
-    limiter: RateLimiter
-    limits: Limits
+    codes_sent: CodeSender
 
 
 @dataclass(frozen=True)
@@ -135,16 +132,7 @@ def send_code(call: Call, keyed: str, *, ports: PhonePorts, policy: PhonePolicy)
     if number is None:
         return {"result": "invalid_number"}
     try:
-        code_service.send_code(
-            number,
-            cards=ports.cards,
-            codes=ports.codes,
-            outbox=ports.outbox,
-            notify=ports.notify,
-            clock=ports.clock,
-            limiter=ports.limiter,
-            limits=ports.limits,
-        )
+        ports.codes_sent.send(number)
     except TooManyRequests:
         # Known and unknown numbers alike; the flow hands the caller to an operator.
         return {"result": "limited"}

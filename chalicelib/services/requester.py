@@ -14,7 +14,6 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.history import REQUESTER, HistoryEntry
 from chalicelib.domain.public_view import CardPublicView, public_view
-from chalicelib.domain.rate_limits import Limits
 from chalicelib.domain.satisfaction import SurveyAnswer
 from chalicelib.domain.signed_links import is_signed
 from chalicelib.observability import logger
@@ -24,8 +23,6 @@ from chalicelib.ports import (
     CardRepository,
     Clock,
     Directory,
-    Outbox,
-    RateLimiter,
     SurveyResults,
 )
 from chalicelib.services import access_codes
@@ -211,12 +208,10 @@ class Requester:
     blobs: BlobStore
     surveys: SurveyResults
     codes: AccessCodes
-    outbox: Outbox
     clock: Clock
     notify: Notifier
     attachments: AttachmentPolicy
-    limiter: RateLimiter
-    limits: Limits
+    codes_sent: access_codes.CodeSender
     # Looked up when a signed link or a code needs it: a status view by the receipt's own
     # token never fetches the secret.
     link_secret: Callable[[], bytes]
@@ -294,16 +289,7 @@ class Requester:
         )
 
     def send_code(self, number: str) -> None:
-        access_codes.send_code(
-            number,
-            cards=self.cards,
-            codes=self.codes,
-            outbox=self.outbox,
-            notify=self.notify,
-            clock=self.clock,
-            limiter=self.limiter,
-            limits=self.limits,
-        )
+        self.codes_sent.send(number)
 
     def open_with_code(self, number: str, code: str) -> access_codes.Access:
         return access_codes.open_with_code(

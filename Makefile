@@ -44,8 +44,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app.py chalicelib functions infrastructure bench
 
+# Both cores (or all a CI runner has); one worker takes a whole file, so a file's fixtures are built once.
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit tests/contract

@@ -86,8 +86,8 @@ class Settings:
             public_base_url=env.get("CIVICDESK_PUBLIC_BASE_URL", defaults.public_base_url).rstrip(
                 "/"
             ),
-            consent_version=env.get("CIVICDESK_CONSENT_VERSION", defaults.consent_version),
-            timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE") or _calendar_timezone()),
+            consent_version=env.get("CIVICDESK_CONSENT_VERSION") or _town()["consent"]["version"],
+            timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE") or calendar_timezone()),
             max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
             schedule_group=env.get("CIVICDESK_SCHEDULE_GROUP", ""),
             timer_function_arn=env.get("CIVICDESK_TIMER_FUNCTION_ARN", ""),
@@ -128,7 +128,8 @@ def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
     return {
         "inbound_bucket": env.get("CIVICDESK_INBOUND_BUCKET", defaults.inbound_bucket),
         "mail_from": mail_from,
-        "town_name": env.get("CIVICDESK_TOWN_NAME", defaults.town_name),
+        "town_name": env.get("CIVICDESK_TOWN_NAME")
+        or _town()["name"][env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale)],
         "own_addresses": frozenset(own | {mail_from}),
         "mail_reopen_days": int(env.get("CIVICDESK_MAIL_REOPEN_DAYS", defaults.mail_reopen_days)),
         "default_locale": env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale),
@@ -137,7 +138,15 @@ def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
     }
 
 
-def _calendar_timezone() -> str:
+def _town() -> dict[str, Any]:
+    """The town's name and consent version are its face's (``seed/town.json``); read as JSON
+    here, checked by ``domain/town.py`` where the portal's copy is made."""
+    seed = Path(__file__).resolve().parent / "seed" / "town.json"
+    document: dict[str, Any] = json.loads(seed.read_text("utf-8"))
+    return document
+
+
+def calendar_timezone() -> str:
     """The town's zone is its business calendar's; only that field is read (no holiday data)."""
     seed = Path(__file__).resolve().parent / "seed" / "calendar.json"
     return str(json.loads(seed.read_text("utf-8"))["timezone"])

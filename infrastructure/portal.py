@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from infrastructure import portal_site
 from infrastructure.lambda_package import depend_on_policy_only
 
 # The id CDK gives the singleton function every BucketDeployment shares.
@@ -71,9 +72,15 @@ class Portal(Construct):
             self,
             "Upload",
             # The console's sign-in settings replace the local stack's ("auth": "dev").
+            # The town's face and the language list are made from the town's files (as the
+            # local stack serves them).
             sources=[
                 s3deploy.Source.asset(str(pages), exclude=[CONSOLE_CONFIG]),
                 s3deploy.Source.json_data(CONSOLE_CONFIG, console_config),
+                *(
+                    s3deploy.Source.json_data(path, content)
+                    for path, content in portal_site.generated(pages).items()
+                ),
             ],
             destination_bucket=self.bucket,
             distribution=self.distribution,

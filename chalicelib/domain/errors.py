@@ -49,6 +49,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class WrongAccessCode(NotFound):
+    """A one-time code that does not open the request (wrong, used or expired): its own code,
+    so the status page can say "ask for a new one" in the reader's language."""
+
+    code = "wrong_access_code"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain import access_codes
-from chalicelib.domain.errors import NotFound, TooManyRequests
+from chalicelib.domain.errors import NotFound, TooManyRequests, WrongAccessCode
 from chalicelib.domain.rate_limits import Limits
 from chalicelib.domain.signed_links import LinkPurpose, sign
 from chalicelib.observability import logger
@@ -86,7 +86,7 @@ def open_with_code(
     if changed is not None:
         codes.put(changed)
     if not right:
-        raise NotFound(WRONG_CODE)
+        raise WrongAccessCode(WRONG_CODE)
     card = cards.get(number)
     expires = now + ACCESS_FOR
     return Access(

@@ -16,7 +16,9 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-PORTAL_DIR = Path(__file__).resolve().parents[2] / "templates" / "portal"
+from infrastructure import portal_site
+
+PORTAL_DIR = portal_site.PAGES
 STATIC_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".svg", ".png", ".ico"})
 DEV_STAFF = "/dev/staff"
 DEV_SIGN_IN = "/dev/sign-in"
@@ -52,6 +54,10 @@ class PortalAndApiHandler(ChaliceRequestHandler):
         if self.dev_sign_in is not None and self.path == DEV_STAFF:
             self._send(200, "application/json", json.dumps(self.dev_sign_in.staff()).encode())
             return
+        made = made_file(self.path)
+        if made is not None:
+            self._send(200, "application/json", made)
+            return
         page = static_file(self.path)
         if page is None:
             super().do_GET()
@@ -82,6 +88,13 @@ class PortalAndApiHandler(ChaliceRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         self.wfile.write(body)
+
+
+def made_file(request_path: str) -> bytes | None:
+    """A portal file made from the town's files (``portal_site``), as a deploy uploads it."""
+    name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+    content = portal_site.generated(PORTAL_DIR).get(name)
+    return None if content is None else json.dumps(content, ensure_ascii=False).encode()
 
 
 def static_file(request_path: str) -> Path | None:

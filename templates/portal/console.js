@@ -224,7 +224,7 @@
     const known = me?.queues.find((d) => d.id === id);
     return known ? named(known.name) : id;
   };
-  const when = (iso) => iso ? new Date(iso).toLocaleString(i18n.lang) : "—";
+  const when = (iso) => i18n.when(iso);
   const named = (name) => name[i18n.lang] || name.en;
 
   function fillDepartments() {
@@ -847,5 +847,5 @@
 
   fetch("/categories").then((r) => r.json()).then((answer) => { tree = answer.categories; fillTopics(); })
     .catch(() => say(t("error.generic"), true));
-  document.addEventListener("DOMContentLoaded", signIn);
+  document.addEventListener("DOMContentLoaded", () => i18n.ready.then(signIn));
 })();

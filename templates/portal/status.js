@@ -10,7 +10,7 @@
   let number = params.get("n");
   let token = new URLSearchParams(location.hash.slice(1)).get("t");
   let shown = null;
-  const when = (iso) => new Date(iso).toLocaleString(i18n.lang);
+  const when = (iso) => i18n.when(iso);
   const state = (status) => t("state." + status);
 
   function say(text, isError) {
@@ -20,7 +20,7 @@
 
   function render(view) {
     shown = view;
-    $("title").textContent = t("status.title_number") + view.number;
+    title();
     $("subject").textContent = view.subject;
     $("category").textContent = view.category;
     $("status").textContent = state(view.status);
@@ -72,11 +72,20 @@
     return item;
   }
 
+  // A refusal is said in the reader's words, by its code (never the server's English).
   async function call(path, options) {
-    const response = await fetch(api + path, { ...options,
-      headers: { "Content-Type": "application/json", "X-Access-Token": token } });
+    let response;
+    try {
+      response = await fetch(api + path, { ...options,
+        headers: { "Content-Type": "application/json", "X-Access-Token": token,
+                   "Accept-Language": i18n.lang } });
+    } catch (error) { throw new Error(i18n.refusal({}, 0)); }
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error?.message || t("error.generic"));
+    if (!response.ok) {
+      const field = body.error?.fields?.[0];
+      throw new Error(field ? i18n.problem(field.field, field.code) :
+        i18n.refusal(body, response.status, response.headers.get("Retry-After")));
+    }
     return body;
   }
 
@@ -92,18 +101,28 @@
   }
 
   function title() {
-    // The heading names the request once its number is known (it is not a data-i18n text).
-    $("title").textContent = number ? t("status.title_number") + number : t("status.title");
+    // The heading names the request once its number is known (it is not a data-i18n text);
+    // the number never breaks in two.
+    const shownNumber = shown ? shown.number : number;
+    if (!shownNumber) { $("title").textContent = t("status.title"); return; }
+    const part = document.createElement("span");
+    part.className = "nowrap";
+    part.textContent = shownNumber;
+    $("title").replaceChildren(t("status.title_number"), part);
   }
   $("lang").addEventListener("click", () => i18n.toggle());
-  document.addEventListener("civicdesk:lang", () => { if (shown) render(shown); else title(); });
+  // The topic's name comes from the server in the reader's language: ask again on a switch.
+  document.addEventListener("civicdesk:lang", () => {
+    if (shown) { render(shown); call("/requests/" + encodeURIComponent(number)).then(render, () => {}); }
+    else title();
+  });
   $("send-code").addEventListener("click", async () => {
     number = $("number").value.trim();
     if (!number) { say(t("lookup.number_first"), true); $("number").focus(); return; }
     try {
       const sent = await call("/requests/" + encodeURIComponent(number) + "/access-code",
         { method: "POST", body: "{}" });
-      say(sent.message);
+      say(t("lookup.code_sent"));
       $("token").focus();
     } catch (error) { say(error.message, true); }
   });
@@ -148,9 +167,12 @@
       say(t("survey.thanks"));
     } catch (error) { say(error.message, true); }
   });
-  if (number && token && params.get("survey") === "1") {
-    // The survey link rates the request; it does not open the status page.
-    title();
-    $("survey").hidden = false;
-  } else if (number && token) load(); else $("lookup").hidden = false;
+  function start() {
+    if (number && token && params.get("survey") === "1") {
+      // The survey link rates the request; it does not open the status page.
+      title();
+      $("survey").hidden = false;
+    } else if (number && token) load(); else $("lookup").hidden = false;
+  }
+  i18n.ready.then(start);
 })();

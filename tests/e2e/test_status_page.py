@@ -80,7 +80,8 @@ def test_a_wrong_code_shows_a_plain_message_and_the_lookup_form(local_stack, bro
     receipt = requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).json()
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{stack.url}/status.html?n={receipt['number']}#t=wrong-code")
-    page.get_by_text("no request with this number and access token").wait_for()
+    # The portal's own words for the refusal (its code), never the server's English.
+    page.get_by_text("No request with this number and access code.").wait_for()
     assert page.locator("#lookup").is_visible()
     page.get_by_label("Request number").fill(receipt["number"])
     page.get_by_label("Access code").fill(receipt["access_token"])
@@ -205,7 +206,7 @@ def test_a_requester_without_the_link_asks_for_a_code_and_gets_in(local_stack, b
         "000000" if _code_from_sms(stack) != "000000" else "111111"
     )
     page.get_by_role("button", name="Show status").click()
-    page.get_by_text("the code is wrong or has expired").wait_for()
+    page.get_by_text("The code is wrong or has expired").wait_for()
     page.get_by_label("Access code").fill(_code_from_sms(stack))
     page.get_by_role("button", name="Show status").click()
     page.locator("#status").get_by_text("Received").wait_for()

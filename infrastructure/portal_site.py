@@ -1,0 +1,39 @@
+"""The portal's files made from the town's own, the same way for the local stack and a deploy:
+``i18n/languages.json`` (one entry per ``i18n/<code>.json``: adding a language is adding its
+file) and ``town.json`` (the town's face, checked, with its time zone and, deployed, the tile
+service)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.town_config import shipped_town
+from chalicelib.domain.town import TileService
+from chalicelib.settings import calendar_timezone
+
+PAGES = Path(__file__).resolve().parents[1] / "templates" / "portal"
+LANGUAGES = "i18n/languages.json"
+TOWN = "town.json"
+FALLBACK_LANGUAGE = "en"
+
+
+def languages(pages: Path = PAGES) -> list[dict[str, str]]:
+    """Every language file, English first (the fallback), each named in its own words."""
+    found = []
+    for path in sorted((pages / "i18n").glob("*.json")):
+        if path.name == Path(LANGUAGES).name:
+            continue
+        texts = json.loads(path.read_text("utf-8"))
+        found.append({"code": path.stem, "name": str(texts["lang.name"])})
+    return sorted(found, key=lambda lang: lang["code"] != FALLBACK_LANGUAGE)
+
+
+def town_page(tiles: TileService | None = None) -> dict[str, Any]:
+    return shipped_town().for_portal(time_zone=calendar_timezone(), tiles=tiles)
+
+
+def generated(pages: Path = PAGES, tiles: TileService | None = None) -> dict[str, Any]:
+    """Path in the portal → its JSON content."""
+    return {LANGUAGES: languages(pages), TOWN: town_page(tiles)}

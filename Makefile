@@ -12,7 +12,7 @@ SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 TIME_FACTOR ?= 1
 
-.PHONY: run test lint typecheck unit fuzz synth bench bench-town clean system-deps mail-reprocess
+.PHONY: run test lint typecheck unit fuzz synth bench bench-town clean system-deps mail-reprocess vendor-leaflet
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -44,9 +44,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app.py chalicelib functions infrastructure bench
 
-# Both cores (or all a CI runner has); one worker takes a whole file, so a file's fixtures are built once.
+# Both cores (or all a CI runner has). Tests are handed out one by one (`--dist load`): the
+# schema fuzzing's cases share one test id, which a per-file or per-scope split runs only once.
 test: lint typecheck
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist load
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit tests/contract
@@ -87,3 +88,10 @@ mail-reprocess: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .build chalicelib/templates chalice.out infrastructure/cdk.out infrastructure/chalice.out .pytest_cache .mypy_cache .ruff_cache
+
+# Vendored browser libraries come from npm, checked against the registry's integrity; the
+# files are committed (the portal needs no CDN and CI no npm). Run to refresh one.
+LEAFLET_VERSION ?= 1.9.4
+vendor-leaflet:
+	@command -v npm >/dev/null || { echo "npm is required to refresh vendored libraries"; exit 1; }
+	$(BIN)/python -m infrastructure.vendor leaflet $(LEAFLET_VERSION) templates/portal/vendor/leaflet

@@ -11,6 +11,7 @@ from chalicelib.api.exports import exports
 from chalicelib.api.mail_triage import mail_triage
 from chalicelib.api.middleware import observe_request
 from chalicelib.api.outbox_admin import outbox_admin
+from chalicelib.api.places import places
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
 from chalicelib.api.routing_admin import routing_admin
@@ -20,6 +21,7 @@ from chalicelib.api.template_admin import template_admin
 
 app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
+app.register_blueprint(places)
 app.register_blueprint(casework)
 app.register_blueprint(replies)
 app.register_blueprint(staff_files)

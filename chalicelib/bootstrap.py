@@ -25,6 +25,7 @@ from chalicelib.ports import (
     EscalationWorkflow,
     ExportRunner,
     ExportStore,
+    Geocoder,
     Mailer,
     MailLog,
     NoticeLog,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from chalicelib.services.notifications import Notifier, NotifyPolicy
     from chalicelib.services.outbox_dispatch import DispatchPorts, OutboxDispatch
     from chalicelib.services.phone import Phone, PhonePolicy, PhonePorts
+    from chalicelib.services.places import Places
     from chalicelib.services.replies import Replies
     from chalicelib.services.reports import Reports
     from chalicelib.services.requester import Requester
@@ -690,6 +692,33 @@ class Container:
         from chalicelib.services.reports import Reports
 
         return Reports(store=self.export_store, cards=self.cards, directory=self.directory)
+
+    @cached_property
+    def geocoder(self) -> Geocoder:
+        from chalicelib.adapters.street_geocoder import StreetTableGeocoder
+
+        streets = StreetTableGeocoder(self.directory)
+        if self.settings.geocoding != "amazon":
+            return streets
+        from chalicelib.adapters.amazon_location_geocoder import AmazonLocationGeocoder
+        from chalicelib.adapters.town_config import shipped_town
+
+        return AmazonLocationGeocoder(
+            lambda: self.geo_places_client,
+            self.directory,
+            bias=shipped_town().map.center,
+            fallback=streets,
+        )
+
+    @cached_property
+    def geo_places_client(self) -> Any:
+        return _aws_client("geo-places")
+
+    @cached_property
+    def places(self) -> Places:
+        from chalicelib.services.places import Places
+
+        return Places(geocoder=self.geocoder, directory=self.directory)
 
     @cached_property
     def search(self) -> Search:

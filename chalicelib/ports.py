@@ -17,6 +17,7 @@ from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.inbound_mail import MailClaim
 from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.outbox import OutboxMessage
+from chalicelib.domain.places import Place
 from chalicelib.domain.rate_limits import Allowance, RateLimit
 from chalicelib.domain.routing import RuleSet
 from chalicelib.domain.satisfaction import SurveyAnswer
@@ -457,6 +458,18 @@ class Directory(Protocol):
         ...
 
     def duty_shifts(self) -> list[DutyShift]: ...
+
+
+class Geocoder(Protocol):
+    """Addresses and points (the portal's map). Never on the intake path."""
+
+    def search(self, text: str, *, locale: str) -> list[Place]:
+        """Points for an address, best first (at most a few)."""
+        ...
+
+    def reverse(self, latitude: float, longitude: float, *, locale: str) -> Place:
+        """The address at a point (``address`` None when no street is near), its district."""
+        ...
 
 
 class Telemetry(Protocol):

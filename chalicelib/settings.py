@@ -67,6 +67,9 @@ class Settings:
     # Rate limits changed from their defaults (domain/rate_limits.py), as JSON:
     # {"new_requests": [[3600, 20], [86400, 60]]} (window seconds, most uses).
     limits: dict[str, list[list[int]]] = field(default_factory=dict)
+    # Geocoding for the portal's map: "amazon" (Amazon Location's Places API, the API's role
+    # may call it), else the town's street table.
+    geocoding: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -106,6 +109,7 @@ class Settings:
             export_function=env.get("CIVICDESK_EXPORT_FUNCTION", ""),
             export_secret_arn=env.get("CIVICDESK_EXPORT_SECRET_ARN", ""),
             limits=json.loads(env.get("CIVICDESK_LIMITS") or "{}"),
+            geocoding=env.get("CIVICDESK_GEOCODING", ""),
             **_mail_settings(env, defaults),
         )
 

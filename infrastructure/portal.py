@@ -20,7 +20,7 @@ from infrastructure.lambda_package import depend_on_policy_only
 UPLOADER_UUID = "8693BB64968944B69AAFB0CC9EB8756C"
 CONSOLE_CONFIG = "console-config.json"
 # Paths CloudFront sends to the API rather than the bucket.
-API_PATHS = ("/requests*", "/categories", "/staff/*", "/admin/*", "/openapi.json")
+API_PATHS = ("/requests*", "/categories", "/places/*", "/staff/*", "/admin/*", "/openapi.json")
 
 
 class Portal(Construct):

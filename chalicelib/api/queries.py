@@ -141,3 +141,14 @@ def offset_of(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise ValueError("not a cursor this API returned")
+
+
+class PlaceSearchQuery(QueryParams):
+    q: str = Field(min_length=2, max_length=200, description="An address or landmark.")
+    locale: Locale = "en"
+
+
+class ReverseQuery(QueryParams):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    locale: Locale = "en"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,7 @@ from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import next_statuses
 from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
 from chalicelib.domain.personal_data import Shown
+from chalicelib.domain.places import Place, Precision
 from chalicelib.domain.routing import Naming, Rule, RuleSet, describe
 from chalicelib.domain.search import Facet
 from chalicelib.domain.sla import Timer, TimerKind, TimerState
@@ -672,3 +673,43 @@ class MailCardView(_View):
     outcome: str
     number: str | None = Field(description="The card made, if one was.")
     reason: str | None
+
+
+class DistrictView(_View):
+    id: str
+    name: LocalizedName
+
+
+class PlaceView(_View):
+    address: str | None = Field(description="Street and house (or street) in the asked language.")
+    latitude: float
+    longitude: float
+    district: DistrictView | None = Field(description="The town's district the point lies in.")
+    precision: Precision = Field(
+        description="house: interpolated along its street; street: the street's middle; "
+        "point: no street near (only the point and its district)."
+    )
+
+    @classmethod
+    def of(cls, place: Place) -> PlaceView:
+        district = place.district
+        return cls(
+            address=place.address,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            district=DistrictView(id=district.id, name=district.name) if district else None,
+            precision=place.precision,
+        )
+
+
+class PlacesView(_View):
+    places: list[PlaceView]
+
+
+class TownMapView(BaseModel):
+    """GeoJSON: the town's districts (``kind`` district) and streets (``kind`` street)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]

@@ -82,6 +82,7 @@ class ClientLimit(StrEnum):
     WRITES = "writes"  # every public write: implied by any public route that is not a read
     NEW_REQUESTS = "new_requests"
     ACCESS_CODES = "access_codes"
+    PLACE_LOOKUPS = "place_lookups"  # geocoding: a paid service when deployed
 
 
 def _ten_minutes(most: int) -> Window:
@@ -105,6 +106,8 @@ class Limits:
     writes: RateLimit = RateLimit("client-writes", (_ten_minutes(60), _day(600)))
     new_requests: RateLimit = RateLimit("client-requests", (_hour(10), _day(30)))
     access_codes: RateLimit = RateLimit("client-codes", (_hour(10), _day(30)))
+    # Looking up addresses and points on the form's map (each pin drop or typed address is one).
+    place_lookups: RateLimit = RateLimit("client-places", (_ten_minutes(120), _day(1000)))
     # Per card number, asked for whether or not the card exists (the answer must not tell).
     codes_per_number: RateLimit = RateLimit("number-codes", (_hour(3), _day(10)))
     # Per contact, across all the contact's cards (numbers are sequential).
@@ -136,4 +139,5 @@ class Limits:
             ClientLimit.WRITES: self.writes,
             ClientLimit.NEW_REQUESTS: self.new_requests,
             ClientLimit.ACCESS_CODES: self.access_codes,
+            ClientLimit.PLACE_LOOKUPS: self.place_lookups,
         }[kind]

@@ -71,6 +71,12 @@ class StreetEntry(BaseModel):
     houses: tuple[int, int] | None = Field(
         default=None, description="First and last house number; all houses when absent."
     )
+    path: tuple[tuple[float, float], ...] | None = Field(
+        default=None,
+        min_length=2,
+        description="The stretch's centre line, longitude first, from its first house to its "
+        "last: where geocoding by the street table puts a house (domain/places.py).",
+    )
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,8 @@ class Territory:
             for alias in (d.id, d.name.en, d.name.ru):
                 self._by_name[" ".join(street_words(alias)) or alias.lower()] = d
         self._streets: dict[tuple[str, ...], list[StreetEntry]] = {}
-        for entry in streets:
+        self.streets = tuple(streets)
+        for entry in self.streets:
             if entry.district not in self._by_id:
                 raise ValueError(f"street {entry.names[0]!r} names unknown district")
             for name in entry.names:
@@ -130,13 +137,18 @@ class Territory:
         return None
 
     def by_address(self, address: str) -> District | None:
+        found = self.street_in(address)
+        return None if found is None else _street_district(*found, self._by_id)
+
+    def street_in(self, address: str) -> tuple[list[StreetEntry], int | None] | None:
+        """The longest known street name in the address (its stretches), and the house number
+        the rest of the address gives, if any."""
         words = street_words(address)
         for size in range(min(self._longest_street, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 entries = self._streets.get(words[start : start + size])
                 if entries:
-                    house = _house_number(words[:start] + words[start + size :])
-                    return _street_district(entries, house, self._by_id)
+                    return entries, _house_number(words[:start] + words[start + size :])
         return None
 
     def place(

@@ -111,3 +111,12 @@ def local_stack(tmp_path) -> Iterator[RunningStack]:
     if stack.process is not None and stack.process.poll() is None:
         stack.process.kill()
         stack.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def module_stack(tmp_path_factory) -> Iterator[RunningStack]:
+    """One local stack for a module whose tests do not disturb each other's cards."""
+    stack = RunningStack(data_dir=tmp_path_factory.mktemp("stack") / "data", port=free_port())
+    stack.start()
+    yield stack
+    stack.stop()

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack, free_port
+from tests.e2e.conftest import RunningStack
 from tests.e2e.test_portal import DESKTOP, serious_violations, shoot
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
 
@@ -26,11 +25,8 @@ VALIDATOR_WORDING = re.compile(
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    running = RunningStack(data_dir=tmp_path_factory.mktemp("words") / "data", port=free_port())
-    running.start()
-    yield running
-    running.stop()
+def stack(module_stack: RunningStack) -> RunningStack:
+    return module_stack
 
 
 def shown_errors(page: Any) -> list[str]:

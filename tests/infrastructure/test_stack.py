@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters import table_schema as ts
+from infrastructure import portal_site
 
 pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
@@ -470,7 +471,8 @@ def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template)
     # The deployed console reads its settings from a file the deployment writes, not the
     # local stack's ("auth": "dev"), which the page upload leaves out.
     (upload,) = _of_type(template, "Custom::CDKBucketDeployment")
-    assert len(upload["SourceObjectKeys"]) == 2
+    # The pages, the console's settings, and the files made from the town's (portal_site).
+    assert len(upload["SourceObjectKeys"]) == 2 + len(portal_site.generated())
     markers = json.dumps(upload.get("SourceMarkers", []))
     assert "SignIn" in markers
     assert "Console" in markers

@@ -1,0 +1,157 @@
+"""The form's map in real Chromium: a pin dropped or dragged fills the address and shows the
+district; a typed address moves the pin; without a tile service the town's own districts and
+streets are drawn; with one, its tiles are. The place reaches the card."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_portal import DESKTOP, serious_violations, shoot
+from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.e2e
+TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def open_form(browser: Any, stack: RunningStack, viewport: dict[str, int]) -> Any:  # noqa: F811
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(stack.url + "/")
+    page.locator("#map.ready").wait_for(state="attached")
+    return page
+
+
+def tap_map_at(page: Any, latitude: float, longitude: float) -> None:
+    """Click the map where the point is (the map is first scrolled into view)."""
+    page.locator("#map").scroll_into_view_if_needed()
+    page.evaluate(
+        "([lat, lng]) => civicdeskMap.map.setView([lat, lng], 16, {animate: false})",
+        [latitude, longitude],
+    )
+    point = page.evaluate(
+        "([lat, lng]) => { const p = civicdeskMap.map.latLngToContainerPoint([lat, lng]);"
+        " const box = document.getElementById('map').getBoundingClientRect();"
+        " return [box.left + p.x, box.top + p.y]; }",
+        [latitude, longitude],
+    )
+    page.mouse.click(point[0], point[1])
+
+
+def test_a_pin_fills_the_address_and_a_typed_address_moves_the_pin(browser, module_stack):  # noqa: F811
+    page = open_form(browser, module_stack, PHONE)
+    # No tile service: the town's own districts and streets are drawn.
+    page.locator(".leaflet-overlay-pane path").nth(8).wait_for(state="attached")
+    assert page.locator(".leaflet-tile").count() == 0
+    tap_map_at(page, 55.7755, 37.625)  # on Lenina, half-way along
+    page.get_by_text("District: District 3").wait_for()
+    assert page.get_by_label("Address or landmark").input_value() == "Lenina 60"
+    assert page.get_by_label("Latitude").input_value().startswith("55.775")
+    assert serious_violations(page) == []
+    shoot(page, "map-pin-360")
+    # Typing another address moves the pin there (the address is the citizen's, kept as typed).
+    page.get_by_label("Address or landmark").fill("Sadovaya 120")
+    page.get_by_label("Address or landmark").press("Tab")
+    page.get_by_text("District: District 2").wait_for()
+    assert page.get_by_label("Latitude").input_value() == "55.726533"
+    assert page.get_by_label("Longitude").input_value() == "37.575000"
+    assert page.get_by_label("Address or landmark").input_value() == "Sadovaya 120"
+    # Dragging the pin along the street renumbers the house.
+    marker = page.locator(".leaflet-marker-icon").bounding_box()
+    assert marker is not None
+    x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] - 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 60, steps=8)
+    page.mouse.up()
+    page.wait_for_function("document.getElementById('address').value !== 'Sadovaya 120'")
+    assert page.get_by_label("Address or landmark").input_value().startswith("Sadovaya ")
+    # In Russian the district and the pin's words follow.
+    page.get_by_role("button", name="Русский").click()
+    page.get_by_text("Район: Район 2").wait_for()
+    shoot(page, "map-pin-ru-360")
+    page.context.close()
+
+
+def test_an_unknown_address_says_so_and_the_request_keeps_it(browser, module_stack):  # noqa: F811
+    page = open_form(browser, module_stack, PHONE)
+    page.get_by_label("Address or landmark").fill("Behind the old mill")
+    page.get_by_label("Address or landmark").press("Tab")
+    page.get_by_text("not on the town's map").wait_for()
+    assert page.get_by_label("Latitude").input_value() == ""
+    page.context.close()
+
+
+def test_a_town_with_a_tile_service_gets_its_tiles(browser, module_stack):  # noqa: F811
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    asked: list[str] = []
+    tiles = {"url": "https://tiles.town.example/{z}/{x}/{y}.png", "attribution": "Town tiles"}
+
+    def town(route: Any) -> None:
+        answer = route.fetch()
+        document = answer.json()
+        document["map"]["tiles"] = {**tiles, "max_zoom": 19}
+        route.fulfill(response=answer, json=document)
+
+    page.route("**/town.json", town)
+    page.route(
+        "https://tiles.town.example/**", lambda r: r.fulfill(body=TILE, content_type="image/png")
+    )
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(module_stack.url + "/")
+    page.locator(".leaflet-tile-loaded").first.wait_for(state="attached")
+    assert any(u.startswith("https://tiles.town.example/13/") for u in asked)
+    assert not any("/places/map" in u for u in asked)  # no need for the town's own drawing
+    assert page.get_by_text("Town tiles").is_visible()
+    tap_map_at(page, 55.7755, 37.625)
+    page.get_by_text("District: District 3").wait_for()
+    assert serious_violations(page) == []
+    shoot(page, "map-tiles-1280")
+    context.close()
+
+
+def test_the_pinned_place_reaches_the_card(browser, module_stack, tmp_path):  # noqa: F811
+    page = open_form(browser, module_stack, PHONE)
+    page.get_by_label("Topic").select_option(label="Roads")
+    page.get_by_label("What exactly").select_option(label="Potholes")
+    page.get_by_label("Short title").fill("Pothole on Lenina")
+    page.get_by_label("What happened").fill("A deep pothole in the middle of the road.")
+    tap_map_at(page, 55.7755, 37.625)
+    page.get_by_text("District: District 3").wait_for()
+    page.get_by_label("Your name").fill("Anna Ivanova")
+    page.get_by_label("Email").fill("anna@example.org")
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_role("heading", name="Your request is registered").wait_for()
+    number = page.locator("#number").inner_text()
+    staff = {"Authorization": f"Bearer {module_stack.tokens['op-olga']}"}
+    card = requests.get(
+        f"{module_stack.url}/staff/cards/{number}", headers=staff, timeout=10
+    ).json()
+    assert card["location"]["address"] == "Lenina 60"
+    assert card["location"]["district"] == "d3"
+    assert round(card["location"]["latitude"], 3) == 55.776
+    page.context.close()
+
+
+def test_the_place_routes_answer_plainly_to_bad_input(module_stack):
+    url = module_stack.url
+    bad = requests.get(f"{url}/places/reverse?latitude=95&longitude=37", timeout=10)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["fields"][0]["field"] == "latitude"
+    short = requests.get(f"{url}/places/search?q=a", timeout=10)
+    assert short.status_code == 400
+    assert short.json()["error"]["fields"][0]["code"] == "too_short"
+    town_map = requests.get(f"{url}/places/map", timeout=10)
+    assert town_map.headers["Cache-Control"] == "public, max-age=3600"
+    kinds = [f["properties"]["kind"] for f in town_map.json()["features"]]
+    assert kinds.count("district") == 6
+    assert kinds.count("street") == 9
+    assert "@" not in json.dumps(town_map.json())  # geodata only

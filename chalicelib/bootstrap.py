@@ -718,7 +718,9 @@ class Container:
     def places(self) -> Places:
         from chalicelib.services.places import Places
 
-        return Places(geocoder=self.geocoder, directory=self.directory)
+        return Places(
+            geocoder=self.geocoder, directory=self.directory, cards=self.cards, clock=self.clock
+        )
 
     @cached_property
     def search(self) -> Search:

@@ -16,6 +16,7 @@ from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.inbound_mail import MailClaim
 from chalicelib.domain.message_templates import TemplateVersion
+from chalicelib.domain.nearby import PlacedCard
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.places import Place
 from chalicelib.domain.rate_limits import Allowance, RateLimit
@@ -202,6 +203,11 @@ class CardRepository(Protocol):
     def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
         """The latest cards registered with this phone number (compared by its last ten
         digits), newest first."""
+        ...
+
+    def placed_in(self, cells: Sequence[str], *, since: datetime, limit: int) -> list[PlacedCard]:
+        """Public pins in these geohash cells: open cards, and cards finished since ``since``;
+        at most ``limit`` a cell. One Query a cell, whatever the number of cards."""
         ...
 
 

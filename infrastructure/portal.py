@@ -64,6 +64,21 @@ class Portal(Construct):
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                # /r/<number> is the request's public page (one file for every number).
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                        function=cloudfront.Function(
+                            self,
+                            "PublicPagePaths",
+                            code=cloudfront.FunctionCode.from_inline(
+                                portal_site.PUBLIC_PAGE_REWRITE
+                            ),
+                            runtime=cloudfront.FunctionRuntime.JS_2_0,
+                            comment="/r/<number> serves request.html",
+                        ),
+                    )
+                ],
             ),
             additional_behaviors=dict.fromkeys(API_PATHS, to_api),
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,

@@ -6,6 +6,7 @@ service)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,15 @@ PAGES = Path(__file__).resolve().parents[1] / "templates" / "portal"
 LANGUAGES = "i18n/languages.json"
 TOWN = "town.json"
 FALLBACK_LANGUAGE = "en"
+# A request's public page lives at /r/<number>: one page serves every number.
+PUBLIC_PAGE = re.compile(r"^/r/[^/]+/?$")
+PUBLIC_PAGE_FILE = "request.html"
+# CloudFront's viewer-request function doing the same rewrite (cloudfront-js-2.0).
+PUBLIC_PAGE_REWRITE = """function handler(event) {
+  var request = event.request;
+  if (/^\\/r\\/[^\\/]+\\/?$/.test(request.uri)) { request.uri = '/request.html'; }
+  return request;
+}"""
 
 
 def languages(pages: Path = PAGES) -> list[dict[str, str]]:

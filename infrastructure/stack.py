@@ -193,6 +193,7 @@ class CivicDeskStack(cdk.Stack):
                 ),
                 sort_key=dynamodb.Attribute(name=keys["RANGE"], type=dynamodb.AttributeType.STRING),
                 projection_type=dynamodb.ProjectionType(index["Projection"]["ProjectionType"]),
+                non_key_attributes=index["Projection"].get("NonKeyAttributes"),
             )
         return table
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.adapters import table_schema as ts
-from chalicelib.domain.card import Card, ReplyStatus
+from chalicelib.domain import geo
+from chalicelib.domain.card import Card, ReplyStatus, Status
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
+from chalicelib.domain.nearby import PlacedCard, placed
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -87,6 +90,41 @@ def caller_keys(card: Card) -> dict[str, str]:
     }
 
 
+def place_keys(card: Card) -> dict[str, Any]:
+    """Where "what is near here" finds the card, with the only summary that index holds."""
+    pin = placed(card)
+    if pin is None:
+        return {}
+    return {
+        ts.PLACE_PARTITION_KEY: ts.place_pk(geo.encode(pin.latitude, pin.longitude)),
+        ts.PLACE_SORT_KEY: ts.place_sort_key(
+            finished_at=pin.finished_at, created_at=pin.created_at, number=pin.number
+        ),
+        ts.PLACE_VIEW: {
+            "number": pin.number,
+            "category": pin.category,
+            "status": pin.status.value,
+            "created_at": pin.created_at.isoformat(),
+            "finished_at": pin.finished_at.isoformat() if pin.finished_at else None,
+            "latitude": pin.latitude,
+            "longitude": pin.longitude,
+        },
+    }
+
+
+def placed_card(view: dict[str, Any]) -> PlacedCard:
+    finished = view.get("finished_at")
+    return PlacedCard(
+        number=view["number"],
+        category=view["category"],
+        status=Status(view["status"]),
+        created_at=datetime.fromisoformat(view["created_at"]),
+        finished_at=datetime.fromisoformat(finished) if finished else None,
+        latitude=float(view["latitude"]),
+        longitude=float(view["longitude"]),
+    )
+
+
 def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
     """The card as written with ``entry``: its milestones moved on by the entry."""
     card = card.model_copy(update={"milestones": advance(card.milestones, entry)})
@@ -102,6 +140,7 @@ def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
             **requester_keys(card),
             **caller_keys(card),
             **approval_keys(card),
+            **place_keys(card),
             # No overdue keys: a write makes the card due for a check at once, and the check
             # puts them back while a deadline stays missed (set_next_check).
         }

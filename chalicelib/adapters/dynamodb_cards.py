@@ -18,12 +18,15 @@ from chalicelib.adapters.card_items import (
     card_item,
     entry_from_item,
     entry_item,
+    from_attributes,
+    placed_card,
     to_attributes,
 )
 from chalicelib.adapters.dynamodb_outbox import new_outbox_put
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
+from chalicelib.domain.nearby import PlacedCard
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -436,6 +439,31 @@ class DynamoCardRepository:
         for item in response.get("Items", []):
             created, number = item[ts.CALLER_SORT_KEY]["S"].rsplit("#", 1)
             found.append(PriorCard(number=number, created_at=datetime.fromisoformat(created)))
+        return found
+
+    def placed_in(self, cells: Sequence[str], *, since: datetime, limit: int) -> list[PlacedCard]:
+        found = []
+        for cell in cells:
+            response = self._db.query(
+                TableName=self._table,
+                IndexName=ts.PLACE_INDEX,
+                KeyConditionExpression="#ppk = :ppk AND #psk >= :since",
+                ExpressionAttributeNames={
+                    "#ppk": ts.PLACE_PARTITION_KEY,
+                    "#psk": ts.PLACE_SORT_KEY,
+                },
+                ExpressionAttributeValues={
+                    ":ppk": {"S": ts.place_pk(cell)},
+                    ":since": {"S": ts.place_since(since)},
+                },
+                # Open cards sort last: newest first reads them before recent closures.
+                ScanIndexForward=False,
+                Limit=limit,
+            )
+            found += [
+                placed_card(from_attributes(item)[ts.PLACE_VIEW])
+                for item in response.get("Items", [])
+            ]
         return found
 
     def _workload_updates(self, card: Card, entry: HistoryEntry) -> list[dict[str, Any]]:

@@ -12,10 +12,12 @@ from datetime import datetime
 from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.card_items import approval_keys, due_keys, queue_keys
 from chalicelib.adapters.memory_outbox import InMemoryOutbox
+from chalicelib.domain import geo
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
+from chalicelib.domain.nearby import PlacedCard, placed
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -149,6 +151,22 @@ class InMemoryCardRepository:
             ]
         mine.sort(key=lambda c: (c.created_at, c.number), reverse=True)
         return [PriorCard(number=c.number, created_at=c.created_at) for c in mine[:limit]]
+
+    def placed_in(self, cells: Sequence[str], *, since: datetime, limit: int) -> list[PlacedCard]:
+        with self._lock:
+            pins = [p for c in self._cards.values() if (p := placed(c)) is not None]
+        found = []
+        for cell in cells:
+            here = [
+                p
+                for p in pins
+                if geo.encode(p.latitude, p.longitude) == cell
+                and (p.finished_at is None or p.finished_at >= since)
+            ]
+            # The index's order: open cards (newest first), then the latest finished.
+            here.sort(key=lambda p: (p.finished_at is None, p.finished_at or p.created_at))
+            found += list(reversed(here))[:limit]
+        return found
 
     def _put(self, card: Card, entry: HistoryEntry) -> None:
         self._cards[card.number] = card.model_copy(

@@ -79,6 +79,12 @@ OVERDUE_SORT_KEY = "overdue_sk"
 APPROVAL_INDEX = "approvals"
 APPROVAL_PARTITION_KEY = "approval_pk"
 APPROVAL_SORT_KEY = "approval_sk"
+# Cards by place (geohash cell): open ones and recent closures, for "what is near here".
+PLACE_INDEX = "place"
+PLACE_PARTITION_KEY = "place_pk"
+PLACE_SORT_KEY = "place_sk"
+PLACE_VIEW = "place_view"  # the only attribute the index copies: nothing personal
+OPEN_PLACE_PREFIX = "~OPEN#"  # sorts after every date: open cards pass any "since"
 WORKLOAD_SK = "#WORKLOAD"
 RULES_PK = "RULES"
 RULES_CURRENT_SK = "#CURRENT"
@@ -155,6 +161,22 @@ def caller_pk(phone_digits: str) -> str:
 
 def caller_sort_key(created_at: datetime, number: str) -> str:
     return f"{_utc_stamp(created_at)}#{number}"
+
+
+def place_pk(cell: str) -> str:
+    return f"GEO#{cell}"
+
+
+def place_sort_key(*, finished_at: datetime | None, created_at: datetime, number: str) -> str:
+    """Open cards after every date; a finished one at the time it finished, so a Query for
+    "since" reads open cards and those finished since, never the years of closures before."""
+    if finished_at is None:
+        return f"{OPEN_PLACE_PREFIX}{_utc_stamp(created_at)}#{number}"
+    return f"{_utc_stamp(finished_at)}#{number}"
+
+
+def place_since(at: datetime) -> str:
+    return _utc_stamp(at)
 
 
 def overdue_pk(department: str) -> str:
@@ -236,6 +258,8 @@ ATTRIBUTE_DEFINITIONS = [
         OVERDUE_SORT_KEY,
         APPROVAL_PARTITION_KEY,
         APPROVAL_SORT_KEY,
+        PLACE_PARTITION_KEY,
+        PLACE_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -287,6 +311,15 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             {"AttributeName": APPROVAL_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
+    },
+    # Public look-ups read this index: it holds a summary without personal data, not the card.
+    {
+        "IndexName": PLACE_INDEX,
+        "KeySchema": [
+            {"AttributeName": PLACE_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": PLACE_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [PLACE_VIEW]},
     },
 ]
 

@@ -152,3 +152,11 @@ class ReverseQuery(QueryParams):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     locale: Locale = "en"
+
+
+class NearbyQuery(ReverseQuery):
+    radius: int = Field(default=300, ge=10, le=600, description="Metres around the point.")
+
+
+class LocaleQuery(QueryParams):
+    locale: Locale = "en"

@@ -713,3 +713,20 @@ class TownMapView(BaseModel):
 
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]]
+
+
+class NearbyRequestView(_View):
+    """A request near the point, as anyone may see it: no words, no person."""
+
+    number: str
+    category: str
+    topic: str = Field(description="The topic's name in the asked language.")
+    status: Status
+    age_days: int
+    latitude: float
+    longitude: float
+    distance_metres: int
+
+
+class NearbyView(_View):
+    requests: list[NearbyRequestView]

@@ -101,3 +101,56 @@ def _step(entry: HistoryEntry) -> PublicStep:
         message=message.text if message else None,
         from_=message.author if message else None,
     )
+
+
+class PublicStatusStep(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    status: Status
+
+
+class PublicPage(BaseModel):
+    """A request as anyone may see it (its page at /r/<number>, a pin on the map): the topic,
+    the place, the status and when it changed. Nothing the requester or staff wrote, no
+    person; a sensitive topic has no page at all (``public_page`` gives None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str
+    category: str
+    topic: str
+    status: Status
+    status_since: datetime
+    submitted_at: datetime
+    address: str | None
+    district: str | None = Field(description="The district's name in the asked language.")
+    latitude: float | None
+    longitude: float | None
+    steps: list[PublicStatusStep]
+
+
+def public_page(
+    card: Card, history: list[HistoryEntry], *, topic: str, district: str | None
+) -> PublicPage | None:
+    if card.sensitive or card.is_subtask:
+        return None
+    changes = [
+        PublicStatusStep(at=entry.at, status=entry.status_after)
+        for entry in history
+        if entry.status_after is not None
+    ]
+    where = card.location
+    return PublicPage(
+        number=card.number,
+        category=card.category,
+        topic=topic,
+        status=card.status,
+        status_since=changes[-1].at if changes else card.created_at,
+        submitted_at=card.created_at,
+        address=where.address if where else None,
+        district=district,
+        latitude=where.latitude if where else None,
+        longitude=where.longitude if where else None,
+        steps=changes,
+    )

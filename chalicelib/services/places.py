@@ -6,14 +6,70 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain import geo
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.nearby import FINISHED_SHOWN, PlacedCard
 from chalicelib.domain.places import Place, street_name
-from chalicelib.ports import Directory, Geocoder
+from chalicelib.domain.public_view import PublicPage, public_page
+from chalicelib.ports import CardRepository, Clock, Directory, Geocoder
+
+NO_PAGE = "no public request with this number"
+# Pins read from one geohash cell at most; the map shows the nearest of them.
+MOST_A_CELL = 100
+MOST_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class NearbyPin:
+    pin: PlacedCard
+    distance_metres: float
+    age_days: int
 
 
 @dataclass(frozen=True)
 class Places:
     geocoder: Geocoder
     directory: Directory
+    cards: CardRepository
+    clock: Clock
+
+    def nearby(self, latitude: float, longitude: float, radius_metres: float) -> list[NearbyPin]:
+        """Open requests within the radius (capped at what nine cells reach) and those finished
+        in the last weeks, nearest first; never a sensitive one (they carry no pin)."""
+        now = self.clock.now()
+        radius = min(radius_metres, geo.reach_metres(latitude))
+        found = self.cards.placed_in(
+            geo.around(latitude, longitude), since=now - FINISHED_SHOWN, limit=MOST_A_CELL
+        )
+        near = []
+        for pin in found:
+            distance = geo.distance_metres(latitude, longitude, pin.latitude, pin.longitude)
+            if distance <= radius:
+                near.append(NearbyPin(pin, distance, max(0, (now - pin.created_at).days)))
+        near.sort(key=lambda n: n.distance_metres)
+        return near[:MOST_SHOWN]
+
+    def public_page(self, number: str, *, locale: str) -> PublicPage:
+        """A request's public page; an unknown number and a sensitive topic read the same."""
+        try:
+            card, history = self.cards.get_with_history(number)
+        except NotFound:
+            raise NotFound(NO_PAGE) from None
+        where = card.location
+        district = (
+            self.directory.territory().district(where.district)
+            if where and where.district
+            else None
+        )
+        page = public_page(
+            card,
+            history,
+            topic=self.directory.categories().label(card.category, locale),
+            district=district.name.get(locale) if district else None,
+        )
+        if page is None:
+            raise NotFound(NO_PAGE)
+        return page
 
     def search(self, text: str, *, locale: str) -> list[Place]:
         return self.geocoder.search(text, locale=locale)

@@ -100,6 +100,8 @@ def made_file(request_path: str) -> bytes | None:
 def static_file(request_path: str) -> Path | None:
     """The portal file a GET path names, or None; never anything outside the portal folder."""
     name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/") or "index.html"
+    if portal_site.PUBLIC_PAGE.match("/" + name):
+        name = portal_site.PUBLIC_PAGE_FILE  # /r/<number>, as CloudFront rewrites it
     if Path(name).suffix not in STATIC_SUFFIXES:
         return None
     candidate = (PORTAL_DIR / name).resolve()

@@ -109,8 +109,10 @@
   }
   // Pages with texts of their own (the staff console) add them: {en: {...}, ru: {...}}.
   function add(more) { for (const l of Object.keys(more)) extra[l] = { ...extra[l], ...more[l] }; }
+  // A file of the portal by its path from the portal's root (pages may live deeper: /r/<n>).
+  function asset(path) { return new URL("../" + path, folder).href; }
   window.civicdeskI18n = {
-    t, problem, refusal, when, apply, toggle, add, ready,
+    t, problem, refusal, when, apply, toggle, add, ready, asset,
     get lang() { return lang; }, get town() { return town; },
   };
   const started = new Promise((resolve) => {

@@ -1,8 +1,7 @@
 // The place on a map (Leaflet, vendored): drop or drag a pin, or "where I am", and the address
 // fills from it; type an address and the pin moves; the pin's district is shown before sending.
 // The map is never the only way: the address and the coordinates stay fields of their own.
-// Tiles come from the town's tile service when town.json names one; without one the map draws
-// the town's own geodata (districts and streets, GET /places/map) as vector layers.
+// What the map stands on (tiles or the town's own geodata) is basemap.js's.
 (() => {
   const api = document.querySelector('meta[name="civicdesk-api"]')?.content || "";
   const i18n = window.civicdeskI18n;
@@ -12,6 +11,8 @@
   let filled = "";        // the address the pin wrote (a typed one is never overwritten)
   let district = undefined;
   let asked = 0;          // answers to older questions are dropped
+  let near = [];          // requests near the pin (topic, status, age: nothing personal)
+  let nearLayer = null;
 
   async function get(path) {
     const answer = await fetch(api + path, { headers: { "Accept-Language": i18n.lang } });
@@ -26,29 +27,10 @@
     const settings = i18n.town.map || { center: [0, 0], zoom: 2 };
     map = L.map("map", { keyboard: true, tapTolerance: 20 })
       .setView([settings.center[1], settings.center[0]], settings.zoom);
-    map.attributionControl.setPrefix(false);
-    if (settings.tiles) {
-      L.tileLayer(settings.tiles.url, { maxZoom: settings.tiles.max_zoom,
-        attribution: settings.tiles.attribution }).addTo(map);
-    } else {
-      drawTownGeodata().catch(() => {});
-    }
+    window.civicdeskBasemap(map);
     map.on("click", (event) => place(event.latlng, true));
     $("map").classList.add("ready");
     describe();
-  }
-
-  async function drawTownGeodata() {
-    const geodata = await get("/places/map");
-    const primary = getComputedStyle(document.documentElement).getPropertyValue("--primary").trim();
-    L.geoJSON(geodata, {
-      style: (feature) => feature.geometry.type.endsWith("LineString")
-        ? { color: "#555", weight: 5, opacity: 0.7 }
-        : { color: primary || "#1d4f91", weight: 2, fillOpacity: 0.06 },
-      onEachFeature: (feature, layer) => layer.bindTooltip(() => local(feature.properties.name),
-        { sticky: true }),
-    }).addTo(map);
-    map.attributionControl.addAttribution(local(i18n.town.name));
   }
 
   function place(latlng, lookUp) {
@@ -61,6 +43,43 @@
     $("longitude").value = Number(latlng.lng).toFixed(6);
     document.dispatchEvent(new CustomEvent("civicdesk:place", { detail: latlng }));
     if (lookUp) addressOf(latlng);
+    nearby(latlng);
+  }
+
+  // Requests already reported around the pin: on the map and as a list (the list is what a
+  // screen reader or keyboard user meets); each opens its public page.
+  async function nearby(latlng) {
+    try {
+      const found = await get("/places/nearby?" + new URLSearchParams({
+        latitude: Number(latlng.lat).toFixed(6), longitude: Number(latlng.lng).toFixed(6),
+        radius: 300, locale: i18n.lang }));
+      near = found.requests;
+    } catch (error) { near = []; }
+    drawNearby();
+  }
+  function nearbyText(item) {
+    const age = item.age_days === 0 ? i18n.t("age.today") : i18n.t("age.days", { n: item.age_days });
+    return i18n.t("nearby.item", { topic: item.topic, status: i18n.t("state." + item.status), age });
+  }
+  function drawNearby() {
+    if (nearLayer) nearLayer.remove();
+    nearLayer = L.layerGroup(near.map((item) => {
+      const dot = L.circleMarker([item.latitude, item.longitude],
+        { radius: 7, color: "#7a3e00", weight: 2, fillOpacity: 0.5 });
+      const link = document.createElement("a");
+      link.href = "/r/" + encodeURIComponent(item.number);
+      link.textContent = nearbyText(item);
+      return dot.bindPopup(link);
+    })).addTo(map);
+    $("nearby").hidden = !near.length;
+    $("nearby-list").replaceChildren(...near.slice(0, 5).map((item) => {
+      const entry = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = "/r/" + encodeURIComponent(item.number);
+      link.textContent = nearbyText(item);
+      entry.append(link);
+      return entry;
+    }));
   }
 
   async function addressOf(latlng) {
@@ -125,6 +144,7 @@
       }
     }
     show(district);
+    if (near.length && pin) nearby(pin.getLatLng());  // the topics' names in the new language
   }
 
   $("address").addEventListener("change", pointOf);

@@ -13,7 +13,7 @@
     document.documentElement.style.setProperty("--focus", town.colours.focus);
     const name = local(town.name);
     if ($("town-name")) $("town-name").textContent = name;
-    if ($("town-logo") && town.logo) { $("town-logo").src = town.logo; $("town-logo").hidden = false; }
+    if ($("town-logo") && town.logo) { $("town-logo").src = i18n.asset(town.logo); $("town-logo").hidden = false; }
     const page = document.querySelector("h1")?.textContent;
     document.title = page ? page + " — " + name : name;
     const footer = $("town-footer");
@@ -42,7 +42,7 @@
     for (const link of town.links || []) {
       const item = document.createElement("li");
       const a = document.createElement("a");
-      a.href = link.url;
+      a.href = link.url.startsWith("https://") ? link.url : i18n.asset(link.url);
       a.textContent = local(link.label);
       item.append(a);
       links.append(item);

@@ -443,3 +443,36 @@ def test_a_written_card_carries_its_milestones(cards, clock, directory):
     cards.save(bare, change.entry)
     assert cards.get(card.number).milestones.first_reply_at == clock.now()
     assert cards.get_with_history(card.number)[0].milestones == change.card.milestones
+
+
+def test_pins_near_a_point_are_open_cards_and_recent_closures_without_the_sensitive(
+    cards, clock, directory
+):
+    from chalicelib.domain import geo
+
+    here = {"address": "Lenina 60", "latitude": 55.7755, "longitude": 37.625}
+    old = submit(cards, clock, directory, location=here).card
+    closing = lifecycle.transition(
+        old,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Repaired"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    cards.save(closing.card, closing.entry)
+    clock.advance(timedelta(weeks=6))
+    still_open = submit(cards, clock, directory, location=here).card
+    submit(cards, clock, directory, location=here, category="social.benefits")  # sensitive
+    submit(cards, clock, directory, location={"address": "Lenina 60"})  # no point
+    far = {"latitude": 55.70, "longitude": 37.55}
+    submit(cards, clock, directory, location=far)
+    cells = geo.around(55.7755, 37.625)
+    recent = cards.placed_in(cells, since=clock.now() - timedelta(weeks=4), limit=50)
+    assert [p.number for p in recent] == [still_open.number]
+    pin = recent[0]
+    assert (pin.category, pin.status, pin.finished_at) == ("roads.potholes", Status.RECEIVED, None)
+    assert (pin.latitude, pin.longitude) == (55.7755, 37.625)
+    everything = cards.placed_in(cells, since=clock.now() - timedelta(weeks=8), limit=50)
+    assert [p.number for p in everything] == [still_open.number, old.number]
+    assert everything[1].status == Status.CLOSED
+    assert everything[1].finished_at == closing.card.updated_at

@@ -155,3 +155,56 @@ def test_the_place_routes_answer_plainly_to_bad_input(module_stack):
     assert kinds.count("district") == 6
     assert kinds.count("street") == 9
     assert "@" not in json.dumps(town_map.json())  # geodata only
+
+
+def test_requests_nearby_show_without_anything_personal_and_open_their_public_page(
+    browser,  # noqa: F811
+    module_stack,
+):
+    from tests.conftest import card_form
+
+    url = module_stack.url
+    here = {"address": "Lenina 61", "latitude": 55.7757, "longitude": 37.6252}
+    shown = requests.post(
+        f"{url}/requests",
+        json=card_form(subject="Deep pothole by my house", location=here),
+        timeout=10,
+    ).json()["number"]
+    hidden = requests.post(
+        f"{url}/requests", json=card_form(category="social.benefits", location=here), timeout=10
+    ).json()["number"]
+    far = {"latitude": 55.701, "longitude": 37.551}
+    requests.post(f"{url}/requests", json=card_form(location=far), timeout=10)
+    page = open_form(browser, module_stack, PHONE)
+    tap_map_at(page, 55.7755, 37.625)
+    listed = page.locator("#nearby-list a")
+    listed.first.wait_for()
+    texts = listed.all_inner_texts()
+    assert f"/r/{shown}" in [listed.nth(i).get_attribute("href") for i in range(listed.count())]
+    assert not any(
+        hidden in (listed.nth(i).get_attribute("href") or "") for i in range(listed.count())
+    )
+    assert any(t.startswith("Roads › Potholes — Received, today") for t in texts)
+    assert "Anna" not in page.locator("#nearby").inner_text()
+    assert serious_violations(page) == []
+    page.locator(f"#nearby-list a[href='/r/{shown}']").click()
+    page.get_by_role("heading", name=f"Request № {shown}").wait_for()
+    page.locator("#status").get_by_text("Received").wait_for()
+    body = page.locator("main").inner_text()
+    for private in ("Anna", "Deep pothole by my house", "bus stop", "anna@example.org"):
+        assert private not in body
+    assert "Lenina 61, District 3" in body
+    assert serious_violations(page) == []
+    shoot(page, "public-page-360")
+    page.get_by_role("button", name="Русский").click()
+    page.get_by_text("Дороги › Ямы на дороге").wait_for()
+    page.get_by_text("Район 3").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A sensitive request has no public page: it reads as an unknown number does.
+    page.goto(f"{url}/r/{hidden}")
+    page.get_by_text("Публичного обращения с таким номером нет.").wait_for()
+    api = requests.get(f"{url}/places/requests/{hidden}", timeout=10)
+    unknown = requests.get(f"{url}/places/requests/2026-999999", timeout=10)
+    assert api.status_code == unknown.status_code == 404
+    assert api.json() == unknown.json()
+    page.context.close()

@@ -44,10 +44,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app.py chalicelib functions infrastructure bench
 
-# Both cores (or all a CI runner has). Tests are handed out one by one (`--dist load`): the
-# schema fuzzing's cases share one test id, which a per-file or per-scope split runs only once.
+# Both cores (or all a CI runner has); one worker takes a whole file, so a file's fixtures
+# (a synthesized stack, a local stack) are built once.
 test: lint typecheck
-	$(BIN)/pytest -n auto --dist load
+	$(BIN)/pytest -n auto --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit tests/contract

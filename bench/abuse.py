@@ -202,6 +202,7 @@ def _memory_mail(clock: Any) -> tuple[Any, Any]:
     from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
     from chalicelib.adapters.memory_rules import InMemoryRoutingRules
     from chalicelib.adapters.memory_templates import InMemoryTemplates
+    from chalicelib.adapters.pillow_thumbnails import PillowThumbnails
     from chalicelib.adapters.rules_config import load_seed_rules
     from chalicelib.adapters.static_directory import StaticDirectory
     from chalicelib.adapters.telemetry import RecordingTelemetry
@@ -234,6 +235,7 @@ def _memory_mail(clock: Any) -> tuple[Any, Any]:
         route,
         cards.outbox,
         notify,
+        PillowThumbnails(),
     )
     return ports, MailPolicies(MailPolicy(), IntakePolicy(), AttachmentPolicy())
 

@@ -71,6 +71,7 @@ def main() -> None:
     from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
     from chalicelib.adapters.memory_templates import InMemoryTemplates
     from chalicelib.adapters.mime import parse_mail
+    from chalicelib.adapters.pillow_thumbnails import PillowThumbnails
     from chalicelib.adapters.static_directory import StaticDirectory
     from chalicelib.adapters.telemetry import RecordingTelemetry
     from chalicelib.services.mail_intake import MailPolicies, MailPorts, MailVerdicts, receive_mail
@@ -121,6 +122,7 @@ def main() -> None:
                 templates=InMemoryTemplates(lambda: start),
                 policy=NotifyPolicy(link_secret=b"bench-link-secret-of-32-bytes-or-more"),
             ),
+            PillowThumbnails(),
         )
         for index, raw in enumerate(CORPUS):
             receive_mail(

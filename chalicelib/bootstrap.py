@@ -38,6 +38,7 @@ from chalicelib.ports import (
     SurveyResults,
     Telemetry,
     TemplateStore,
+    Thumbnailer,
     TimerScheduler,
 )
 from chalicelib.services.policies import (
@@ -418,6 +419,7 @@ class Container:
             route=self.router,
             outbox=self.outbox,
             notify=self.notifier,
+            thumbnails=self.thumbnails,
         )
 
     @cached_property
@@ -615,7 +617,14 @@ class Container:
             clock=self.clock,
             policy=self.attachment_policy,
             show=self.card_showing,
+            thumbnails=self.thumbnails,
         )
+
+    @cached_property
+    def thumbnails(self) -> Thumbnailer:
+        from chalicelib.adapters.pillow_thumbnails import PillowThumbnails
+
+        return PillowThumbnails()
 
     @cached_property
     def requester(self) -> Requester:
@@ -632,6 +641,7 @@ class Container:
             attachments=self.attachment_policy,
             link_secret=lambda: self.link_secret,
             codes_sent=self.codes_sent,
+            thumbnails=self.thumbnails,
         )
 
     @cached_property

@@ -429,10 +429,20 @@ class BlobStore(Protocol):
         ...
 
     def put(self, key: str, content: bytes, *, content_type: str) -> StoredObject:
-        """Store bytes the system itself received (mail attachments)."""
+        """Store bytes the system itself received (mail attachments) or made (thumbnails)."""
+        ...
+
+    def read(self, key: str) -> bytes:
+        """A stored object's bytes (a photo, to make its thumbnail). Raises NotFound."""
         ...
 
     def delete(self, key: str) -> None: ...
+
+
+class Thumbnailer(Protocol):
+    def thumbnail(self, content: bytes, content_type: str) -> bytes | None:
+        """A small JPEG of a photo, without its metadata; None for anything else."""
+        ...
 
 
 class DirectoryPublisher(Protocol):

@@ -45,5 +45,10 @@ class InMemoryBlobStore:
         self.objects[key] = (content, content_type)
         return self.inspect(key)
 
+    def read(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound("no stored file under this key")
+        return self.objects[key][0]
+
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

@@ -70,5 +70,15 @@ class S3BlobStore:
             size=len(content), content_type=content_type, sha256=hashlib.sha256(content).hexdigest()
         )
 
+    def read(self, key: str) -> bytes:
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise NotFound("no stored file under this key") from error
+            raise
+        content: bytes = response["Body"].read()
+        return content
+
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)

@@ -10,8 +10,10 @@ from chalicelib.api.http import (
     header,
     idempotency_key,
     json_response,
+    query,
     route,
 )
+from chalicelib.api.queries import FileQuery
 from chalicelib.api.schemas import (
     AccessCodeSentView,
     AccessGrantedView,
@@ -190,12 +192,16 @@ def confirm_upload(number: str, attachment_id: str) -> Response:
     "GET",
     summary="A short-lived link to download a file of your request (yours, or one we sent)",
     tag=TAG,
+    query=FileQuery,
     response=DownloadLinkView,
     headers=(TOKEN_HEADER,),
 )
 def file_link(number: str, attachment_id: str) -> Response:
     c = container()
-    url = c.requester.file_link(_number(number), header(TOKEN_HEADER), attachment_id)
+    thumbnail = query(FileQuery).variant == "thumbnail"
+    url = c.requester.file_link(
+        _number(number), header(TOKEN_HEADER), attachment_id, thumbnail=thumbnail
+    )
     return json_response(
         DownloadLinkView(url=url, expires_in=c.attachment_policy.download_url_ttl_seconds),
         headers={"Cache-Control": "no-store"},

@@ -160,3 +160,9 @@ class NearbyQuery(ReverseQuery):
 
 class LocaleQuery(QueryParams):
     locale: Locale = "en"
+
+
+class FileQuery(QueryParams):
+    variant: Literal["original", "thumbnail"] = Field(
+        default="original", description="thumbnail: a photo's small JPEG preview."
+    )

@@ -167,6 +167,8 @@ class Attachment(_Frozen):
     key: str
     uploaded_at: datetime
     source: AttachmentSource
+    # A photo's small JPEG beside it (made once when it was recorded); None for other files.
+    thumbnail_key: str | None = None
 
 
 def safe_filename(name: str) -> str:

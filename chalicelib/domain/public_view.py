@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.card import AttachmentSource, Card, ReplyStatus, Status
+from chalicelib.domain.card import Attachment, AttachmentSource, Card, ReplyStatus, Status
 from chalicelib.domain.history import HistoryEntry, MessageAuthor
 
 
@@ -30,6 +30,18 @@ class PublicFile(BaseModel):
     filename: str
     content_type: str
     size: int
+    thumbnail: bool = Field(
+        default=False, description="A photo with a small preview: its link has ?variant=thumbnail."
+    )
+
+
+class PublicPlace(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str | None
+    district: str | None = Field(description="The district's name in the asked language.")
+    latitude: float | None
+    longitude: float | None
 
 
 class CardPublicView(BaseModel):
@@ -37,7 +49,9 @@ class CardPublicView(BaseModel):
 
     number: str
     subject: str
+    description: str = Field(description="What the requester wrote, as sent.")
     category: str
+    place: PublicPlace | None
     status: Status
     status_since: datetime = Field(description="When the request reached its current status.")
     submitted_at: datetime
@@ -56,20 +70,27 @@ class CardPublicView(BaseModel):
         "(POST .../objection); after it the request closes by itself."
     )
     your_attachments: list[str]
+    your_files: list[PublicFile] = Field(
+        description="The files the requester added (photos with a preview), by their id."
+    )
     town_files: list[PublicFile] = Field(
         description="Files the town sent with its answers; download each by its id."
     )
     steps: list[PublicStep]
 
 
-def public_view(card: Card, history: list[HistoryEntry], *, category_label: str) -> CardPublicView:
+def public_view(
+    card: Card, history: list[HistoryEntry], *, category_label: str, district: str | None = None
+) -> CardPublicView:
     changes = [entry.at for entry in history if entry.status_after is not None]
     answers = [r for r in card.replies if r.status == ReplyStatus.SENT and r.next_step]
     last = answers[-1] if answers and not card.status.is_final else None
     return CardPublicView(
         number=card.number,
         subject=card.subject,
+        description=card.description,
         category=category_label,
+        place=_place(card, district),
         status=card.status,
         status_since=changes[-1] if changes else card.created_at,
         submitted_at=card.created_at,
@@ -84,12 +105,31 @@ def public_view(card: Card, history: list[HistoryEntry], *, category_label: str)
         your_attachments=[
             a.filename for a in card.attachments if a.source == AttachmentSource.REQUESTER
         ],
-        town_files=[
-            PublicFile(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
-            for a in card.public_files
-            if a.source == AttachmentSource.STAFF
-        ],
+        your_files=[_file(a) for a in card.attachments if a.source == AttachmentSource.REQUESTER],
+        town_files=[_file(a) for a in card.public_files if a.source == AttachmentSource.STAFF],
         steps=[_step(entry) for entry in history if entry.is_public],
+    )
+
+
+def _file(attachment: Attachment) -> PublicFile:
+    return PublicFile(
+        id=attachment.id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        thumbnail=attachment.thumbnail_key is not None,
+    )
+
+
+def _place(card: Card, district: str | None) -> PublicPlace | None:
+    where = card.location
+    if where is None:
+        return None
+    return PublicPlace(
+        address=where.address,
+        district=district,
+        latitude=where.latitude,
+        longitude=where.longitude,
     )
 
 

@@ -12,7 +12,8 @@ from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Attachment, AttachmentSource, Card, safe_filename
 from chalicelib.domain.errors import PayloadTooLarge, TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import Actor
-from chalicelib.ports import BlobStore, Clock, StoredObject, UploadTicket
+from chalicelib.observability import logger
+from chalicelib.ports import BlobStore, Clock, StoredObject, Thumbnailer, UploadTicket
 from chalicelib.services.commands import AttachmentRequest
 from chalicelib.services.policies import AttachmentPolicy
 
@@ -49,6 +50,31 @@ def attachment_key(number: str, attachment_id: str, filename: str) -> str:
     return f"attachments/{number}/{attachment_id}/{quote(safe_filename(filename))}"
 
 
+THUMBNAIL_SUFFIX = ".thumbnail.jpg"
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+def with_thumbnail(
+    attachment: Attachment,
+    *,
+    blobs: BlobStore,
+    thumbnails: Thumbnailer,
+    content: bytes | None = None,
+) -> Attachment:
+    """A photo gets its thumbnail stored beside it, once; a picture that cannot be read keeps
+    no thumbnail (the file itself stays). ``content``: the photo's bytes when already at hand."""
+    if attachment.content_type not in PHOTO_TYPES or attachment.thumbnail_key:
+        return attachment
+    photo = blobs.read(attachment.key) if content is None else content
+    small = thumbnails.thumbnail(photo, attachment.content_type)
+    if small is None:
+        logger.warning("no thumbnail: the picture could not be read", extra={"id": attachment.id})
+        return attachment
+    key = attachment.key + THUMBNAIL_SUFFIX
+    blobs.put(key, small, content_type="image/jpeg")
+    return attachment.model_copy(update={"thumbnail_key": key})
+
+
 def start_upload(
     card: Card, request: AttachmentRequest, *, blobs: BlobStore, policy: AttachmentPolicy
 ) -> PendingUpload:
@@ -74,9 +100,10 @@ def finish_upload(
     blobs: BlobStore,
     clock: Clock,
     policy: AttachmentPolicy,
+    thumbnails: Thumbnailer,
 ) -> lifecycle.Change | None:
-    """The uploaded file recorded on the card (None: it already is), measured by storage;
-    a file breaking the rules is deleted and refused."""
+    """The uploaded file recorded on the card (None: it already is), measured by storage,
+    a photo with its thumbnail; a file breaking the rules is deleted and refused."""
     if any(a.id == attachment_id for a in card.attachments):
         return None
     object_key = attachment_key(card.number, attachment_id, filename)
@@ -88,6 +115,7 @@ def finish_upload(
     attachment = stored_attachment(
         attachment_id, safe_filename(filename), object_key, stored, at=now, source=source
     )
+    attachment = with_thumbnail(attachment, blobs=blobs, thumbnails=thumbnails)
     return lifecycle.attach(card, (attachment,), actor=actor, at=now)
 
 

@@ -56,9 +56,10 @@ from chalicelib.ports import (
     Outbox,
     RateLimiter,
     Telemetry,
+    Thumbnailer,
 )
 from chalicelib.services import intake
-from chalicelib.services.attachments import stored_attachment
+from chalicelib.services.attachments import stored_attachment, with_thumbnail
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.outgoing_mail import staff_notice
@@ -125,6 +126,7 @@ class MailPorts:
     route: Router
     outbox: Outbox
     notify: Notifier
+    thumbnails: Thumbnailer
 
 
 @dataclass(frozen=True)
@@ -425,7 +427,12 @@ def _attach(
         name = safe_filename(part.filename)
         key = f"attachments/{card.number}/{attachment_id}/{name}"
         stored = ports.blobs.put(key, part.content, content_type=part.content_type)
-        files.append(stored_attachment(attachment_id, name, key, stored, at=now))
+        recorded = stored_attachment(attachment_id, name, key, stored, at=now)
+        files.append(
+            with_thumbnail(
+                recorded, blobs=ports.blobs, thumbnails=ports.thumbnails, content=part.content
+            )
+        )
     if not files:
         return card
     change = lifecycle.attach(card, tuple(files), actor=REQUESTER, at=now)

@@ -24,6 +24,7 @@ from chalicelib.ports import (
     Clock,
     Directory,
     SurveyResults,
+    Thumbnailer,
 )
 from chalicelib.services import access_codes
 from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
@@ -50,8 +51,13 @@ def view_status(
 ) -> CardPublicView:
     """The requester's status page. One read: card and history come back together."""
     card, history = _authorized_with_history(number, key, cards)
+    where = card.location
+    district = directory.territory().district(where.district) if where and where.district else None
     return public_view(
-        card, history, category_label=directory.categories().label(card.category, locale)
+        card,
+        history,
+        category_label=directory.categories().label(card.category, locale),
+        district=district.name.get(locale) if district else None,
     )
 
 
@@ -113,6 +119,7 @@ def confirm_upload(
     blobs: BlobStore,
     clock: Clock,
     policy: AttachmentPolicy,
+    thumbnails: Thumbnailer,
 ) -> Card:
     """Record an uploaded file on the card, with the size and sha256 storage actually holds."""
     card = _authorized(number, key, cards)
@@ -125,6 +132,7 @@ def confirm_upload(
         blobs=blobs,
         clock=clock,
         policy=policy,
+        thumbnails=thumbnails,
     )
     if change is None:
         return card
@@ -186,13 +194,21 @@ def file_link(
     cards: CardRepository,
     blobs: BlobStore,
     policy: AttachmentPolicy,
+    thumbnail: bool = False,
 ) -> str:
     """A short-lived download link for a file the requester may have: their own, or one the
-    town sent with a reply. Any other id is "not found", like a wrong token."""
+    town sent with a reply (or its thumbnail). Any other id is "not found", like a wrong
+    token."""
     card = _authorized(number, key, cards)
     found = next((a for a in card.public_files if a.id == attachment_id), None)
-    if found is None:
+    if found is None or (thumbnail and found.thumbnail_key is None):
         raise NotFound("no such file on this request")
+    if thumbnail and found.thumbnail_key:
+        return blobs.download_url(
+            found.thumbnail_key,
+            filename=found.filename.rsplit(".", 1)[0] + "-small.jpg",
+            expires_in=policy.download_url_ttl_seconds,
+        )
     return blobs.download_url(
         found.key, filename=found.filename, expires_in=policy.download_url_ttl_seconds
     )
@@ -212,6 +228,7 @@ class Requester:
     notify: Notifier
     attachments: AttachmentPolicy
     codes_sent: access_codes.CodeSender
+    thumbnails: Thumbnailer
     # Looked up when a signed link or a code needs it: a status view by the receipt's own
     # token never fetches the secret.
     link_secret: Callable[[], bytes]
@@ -265,10 +282,13 @@ class Requester:
             blobs=self.blobs,
             clock=self.clock,
             policy=self.attachments,
+            thumbnails=self.thumbnails,
         )
         return view_status(number, key, cards=self.cards, directory=self.directory)
 
-    def file_link(self, number: str, token: str | None, attachment_id: str) -> str:
+    def file_link(
+        self, number: str, token: str | None, attachment_id: str, *, thumbnail: bool = False
+    ) -> str:
         return file_link(
             number,
             self.key(token),
@@ -276,6 +296,7 @@ class Requester:
             cards=self.cards,
             blobs=self.blobs,
             policy=self.attachments,
+            thumbnail=thumbnail,
         )
 
     def rate(self, number: str, token: str | None, survey: SurveyCreate) -> SurveyAnswer:

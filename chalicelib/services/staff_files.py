@@ -10,7 +10,7 @@ from chalicelib.domain import access
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import AttachmentSource
 from chalicelib.domain.errors import NotFound
-from chalicelib.ports import BlobStore, CardRepository, Clock
+from chalicelib.ports import BlobStore, CardRepository, Clock, Thumbnailer
 from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
 from chalicelib.services.card_changes import CardShowing, CardWithHistory, StaffCard, save
 from chalicelib.services.commands import AttachmentRequest
@@ -61,6 +61,7 @@ def finish_staff_upload(
     blobs: BlobStore,
     clock: Clock,
     policy: AttachmentPolicy,
+    thumbnails: Thumbnailer,
 ) -> CardWithHistory:
     card, history = cards.get_with_history(number)
     access.require_working_on(principal, card, "add files")
@@ -73,6 +74,7 @@ def finish_staff_upload(
         blobs=blobs,
         clock=clock,
         policy=policy,
+        thumbnails=thumbnails,
     )
     if change is None:
         return card, history
@@ -88,6 +90,7 @@ class StaffFiles:
     clock: Clock
     policy: AttachmentPolicy
     show: CardShowing
+    thumbnails: Thumbnailer
 
     def download_link(self, principal: Principal, number: str, attachment_id: str) -> str:
         return attachment_link(
@@ -113,5 +116,6 @@ class StaffFiles:
             blobs=self.blobs,
             clock=self.clock,
             policy=self.policy,
+            thumbnails=self.thumbnails,
         )
         return self.show(principal, changed)

@@ -23,6 +23,10 @@
     title();
     $("subject").textContent = view.subject;
     $("category").textContent = view.category;
+    $("description").textContent = view.description;
+    drawPlace(view.place);
+    drawYourFiles(view.your_files);
+    $("add-file").hidden = ["resolved", "closed"].includes(view.status);
     $("status").textContent = state(view.status);
     $("since").textContent = "(" + t("status.since") + " " + when(view.status_since) + ")";
     $("due").textContent = t("status.due") + " " + when(view.first_response_due);
@@ -56,18 +60,62 @@
     $("lookup").hidden = true;
   }
 
+  let placeMap = null;
+  function drawPlace(place) {
+    const words = place ? [place.address, place.district].filter(Boolean).join(", ") : "";
+    $("place").textContent = words;
+    $("place").hidden = !words;
+    const pinned = place && place.latitude !== null && place.longitude !== null && window.L;
+    $("place-map").hidden = !pinned;
+    if (!pinned) return;
+    $("place-map").setAttribute("aria-label", t("request.map"));
+    if (!placeMap) {
+      placeMap = L.map("place-map", { keyboard: true }).setView([place.latitude, place.longitude], 16);
+      window.civicdeskBasemap(placeMap);
+      L.circleMarker([place.latitude, place.longitude], { radius: 10, weight: 3 }).addTo(placeMap);
+    }
+  }
+
+  // The requester's own files: a photo shows its preview (opening the original), others a
+  // download button. Preview links are short-lived: fetched each time the list is drawn.
+  const previews = {};
+  function drawYourFiles(files) {
+    $("your-files").replaceChildren(...files.map((file) => {
+      const item = document.createElement("li");
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "link";
+      open.addEventListener("click", () => download(file));
+      if (file.thumbnail) {
+        const image = document.createElement("img");
+        image.alt = file.filename;
+        image.width = 160;
+        if (previews[file.id]) image.src = previews[file.id];
+        else {
+          call(filePath(file) + "?variant=thumbnail").then((link) => {
+            previews[file.id] = link.url;
+            image.src = link.url;
+          }, () => {});
+        }
+        open.append(image);
+      } else open.textContent = t("status.download") + file.filename;
+      item.append(open);
+      return item;
+    }));
+  }
+  function filePath(file) {
+    return "/requests/" + encodeURIComponent(number) + "/files/" + encodeURIComponent(file.id);
+  }
+  async function download(file) {
+    try { location.href = (await call(filePath(file))).url; } catch (error) { say(error.message, true); }
+  }
+
   function fileItem(file) {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = t("status.download") + file.filename;
-    button.addEventListener("click", async () => {
-      try {
-        const link = await call("/requests/" + encodeURIComponent(number) + "/files/" +
-          encodeURIComponent(file.id));
-        location.href = link.url;
-      } catch (error) { say(error.message, true); }
-    });
+    button.addEventListener("click", () => download(file));
     item.append(button);
     return item;
   }
@@ -111,10 +159,11 @@
     $("title").replaceChildren(t("status.title_number"), part);
   }
   $("lang").addEventListener("click", () => i18n.toggle());
-  // The topic's name comes from the server in the reader's language: ask again on a switch.
+  // The topic's and district's names come from the server in the reader's language (a
+  // change answers in the town's): ask again after a change and on a switch.
+  function refresh() { call("/requests/" + encodeURIComponent(number)).then(render, () => {}); }
   document.addEventListener("civicdesk:lang", () => {
-    if (shown) { render(shown); call("/requests/" + encodeURIComponent(number)).then(render, () => {}); }
-    else title();
+    if (shown) { render(shown); refresh(); } else title();
   });
   $("send-code").addEventListener("click", async () => {
     number = $("number").value.trim();
@@ -139,11 +188,36 @@
     }
     load();
   });
+  $("add-file").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = $("file").files[0];
+    $("file-error").textContent = "";
+    $("file").removeAttribute("aria-invalid");
+    if (!chosen) {
+      $("file-error").textContent = t("problem.file.required");
+      $("file").setAttribute("aria-invalid", "true");
+      $("file").focus();
+      return;
+    }
+    $("upload").disabled = true;
+    try {
+      render(await window.civicdeskPhotos.upload(api, number, token, chosen));
+      refresh();
+      $("file").value = "";
+      say(t("status.file_added"));
+    } catch (error) {
+      const field = error.answer?.error?.fields?.[0];
+      $("file-error").textContent = field ? i18n.problem("file." + field.field, field.code)
+        : i18n.refusal(error.answer, error.status);
+      $("file").setAttribute("aria-invalid", "true");
+    } finally { $("upload").disabled = false; }
+  });
   $("reply").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       render(await call("/requests/" + encodeURIComponent(number) + "/messages",
         { method: "POST", body: JSON.stringify({ text: $("text").value }) }));
+      refresh();
       $("text").value = "";
       say(t("status.added"));
     } catch (error) { say(error.message, true); }
@@ -153,6 +227,7 @@
     try {
       render(await call("/requests/" + encodeURIComponent(number) + "/objection",
         { method: "POST", body: JSON.stringify({ text: $("objection-text").value }) }));
+      refresh();
       $("objection-text").value = "";
       say(t("objection.done"));
     } catch (error) { say(error.message, true); }

@@ -174,20 +174,9 @@
   async function uploadPhoto(answer) {
     const original = $("photo").files[0];
     if (!original) return true;
-    const file = window.civicdeskPhotos ? await window.civicdeskPhotos.shrink(original) : original;
-    const headers = { "Content-Type": "application/json", "X-Access-Token": answer.access_token };
-    const path = "/requests/" + encodeURIComponent(answer.number) + "/attachments";
     try {
-      const ticket = await (await fetch(api + path, { method: "POST", headers,
-        body: JSON.stringify({ filename: file.name, content_type: file.type, size: file.size }) })).json();
-      const form = new FormData();
-      for (const [k, v] of Object.entries(ticket.fields)) form.append(k, v);
-      form.append("file", file);
-      const stored = await fetch(ticket.url, { method: "POST", body: form });
-      if (!stored.ok) return false;
-      const confirmed = await fetch(api + ticket.confirm_path, { method: "PUT", headers,
-        body: JSON.stringify({ filename: file.name }) });
-      return confirmed.ok;
+      await window.civicdeskPhotos.upload(api, answer.number, answer.access_token, original);
+      return true;
     } catch (error) { return false; }
   }
 
@@ -230,6 +219,17 @@
     }
   }
 
+  // A photo that knows where it was taken places the pin, when the form has no place yet
+  // (the location itself never leaves the browser inside the file: shrinking drops it).
+  $("photo").addEventListener("change", async () => {
+    const file = $("photo").files[0];
+    if (!file || !window.civicdeskPhotos || $("latitude").value || $("longitude").value) return;
+    const found = await window.civicdeskPhotos.gpsOf(file);
+    if (!found || !window.civicdeskMap?.map) return;
+    window.civicdeskMap.place({ lat: found[0], lng: found[1] }, true);
+    window.civicdeskMap.map.setView(found, 16);
+    $("locate-status").textContent = i18n.t("map.from_photo");
+  });
   $("topic").addEventListener("change", fillLeaves);
   $("request").addEventListener("submit", submit);
   $("lang").addEventListener("click", () => i18n.toggle());

@@ -103,3 +103,10 @@ def test_put_stores_what_the_system_received(store):
     stored = store.blobs.put("mail/2026-000001/a/photo.jpg", PHOTO, content_type="image/jpeg")
     assert stored.sha256 == hashlib.sha256(PHOTO).hexdigest()
     assert store.blobs.inspect("mail/2026-000001/a/photo.jpg") == stored
+
+
+def test_read_gives_back_the_stored_bytes_and_a_missing_key_is_not_found(store):
+    store.blobs.put("attachments/x/1/photo.jpg", b"\xff\xd8 photo bytes", content_type="image/jpeg")
+    assert store.blobs.read("attachments/x/1/photo.jpg") == b"\xff\xd8 photo bytes"
+    with pytest.raises(NotFound):
+        store.blobs.read("attachments/x/1/nothing.jpg")

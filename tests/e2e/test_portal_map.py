@@ -208,3 +208,78 @@ def test_requests_nearby_show_without_anything_personal_and_open_their_public_pa
     assert api.status_code == unknown.status_code == 404
     assert api.json() == unknown.json()
     page.context.close()
+
+
+def test_a_6_mb_photo_arrives_small_shows_its_preview_and_a_second_file_is_added(
+    browser,  # noqa: F811
+    module_stack,
+    tmp_path,
+):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.e2e.photos import camera_photo
+
+    photo = camera_photo(tmp_path / "IMG_0042.jpg")
+    assert photo.stat().st_size > 5_000_000
+    page = open_form(browser, module_stack, PHONE)
+    sent: list[int] = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(len(r.post_data_buffer or b""))
+            if r.method == "POST" and "/requests" not in r.url
+            else None
+        ),
+    )
+    page.get_by_label("Topic").select_option(label="Roads")
+    page.get_by_label("What exactly").select_option(label="Potholes")
+    page.get_by_label("Short title").fill("Pothole with a photo")
+    page.get_by_label("What happened").fill("A deep pothole; see the photo.")
+    page.get_by_label("Photo").set_input_files(str(photo))
+    # The photo knows where it was taken: the pin and the address follow it.
+    page.get_by_text("The place was taken from the photo").wait_for()
+    page.get_by_text("District: District 3").wait_for()
+    page.get_by_label("Your name").fill("Anna Ivanova")
+    page.get_by_label("Email").fill("anna@example.org")
+    page.get_by_label("I agree").check()
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_role("heading", name="Your request is registered").wait_for()
+    assert page.locator("#photo-failed").is_hidden()
+    number = page.locator("#number").inner_text()
+    assert len(sent) == 1
+    assert sent[0] < 1_000_000  # the upload to storage: a few hundred KB, not 6 MB
+    staff = {"Authorization": f"Bearer {module_stack.tokens['op-olga']}"}
+    card = requests.get(
+        f"{module_stack.url}/staff/cards/{number}", headers=staff, timeout=10
+    ).json()
+    (stored,) = card["attachments"]
+    assert stored["content_type"] == "image/jpeg"
+    assert stored["size"] < 1_000_000
+    page.get_by_role("link", name="Follow your request").click()
+    preview = page.get_by_role("img", name="IMG_0042.jpg")
+    preview.wait_for()
+    page.wait_for_function("document.querySelector('#your-files img').naturalWidth > 0")
+    shown = page.evaluate("document.querySelector('#your-files img').src")
+    small = Image.open(BytesIO(requests.get(shown, timeout=10).content))
+    assert max(small.size) == 480
+    assert dict(small.getexif()) == {}
+    assert page.locator("#description").inner_text() == "A deep pothole; see the photo."
+    assert "Lenina" in page.locator("#place").inner_text()
+    assert serious_violations(page) == []
+    shoot(page, "status-photo-360")
+    # A second file from the status page; its problem, if any, is said in the reader's words.
+    page.get_by_role("button", name="Add it").click()
+    page.locator("#file-error").filter(has_text="Choose a photo or a file first.").wait_for()
+    page.get_by_role("button", name="Русский").click()
+    scan = tmp_path / "act.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% the act of repair\n%%EOF\n")
+    page.get_by_label("Добавить фото или файл").set_input_files(str(scan))
+    page.get_by_role("button", name="Добавить", exact=True).click()
+    page.get_by_text("Спасибо, файл добавлен.").wait_for()
+    page.get_by_role("button", name="Скачать act.pdf").wait_for()
+    page.locator("#category").filter(has_text="Дороги › Ямы на дороге").wait_for()
+    assert serious_violations(page) == []
+    shoot(page, "status-files-ru-360")
+    page.context.close()

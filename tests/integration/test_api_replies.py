@@ -277,6 +277,7 @@ def test_a_file_sent_with_the_final_answer_is_the_requesters_to_download(api):
             "filename": "repair act.pdf",
             "content_type": "application/pdf",
             "size": len(scan),
+            "thumbnail": False,  # a PDF has no preview
         }
     ]
     link = api.get(f"/requests/{number}/files/{file['id']}", headers=header)

@@ -15,6 +15,7 @@ from chalicelib.adapters.memory_cards import InMemoryCardRepository
 from chalicelib.adapters.memory_mail import InMemoryMailLog, RecordingMailer
 from chalicelib.adapters.memory_rate_limits import InMemoryRateLimiter
 from chalicelib.adapters.mime import parse_mail
+from chalicelib.adapters.pillow_thumbnails import PillowThumbnails
 from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Channel, Status
@@ -53,6 +54,7 @@ def ports(clock, directory) -> MailPorts:
         route=memory_router(cards, directory),
         outbox=cards.outbox,
         notify=notifier(directory),
+        thumbnails=PillowThumbnails(),
     )
 
 

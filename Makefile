@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ivr.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000
 
 # The local stack up to 100,000 requests (about an hour and a half: the seeding).

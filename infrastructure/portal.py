@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from chalicelib.domain.town import TileService
 from infrastructure import portal_site
 from infrastructure.lambda_package import depend_on_policy_only
 
@@ -33,6 +34,7 @@ class Portal(Construct):
         api_domain: str,
         api_stage: str,
         console_config: dict[str, str],
+        tiles: TileService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -94,7 +96,7 @@ class Portal(Construct):
                 s3deploy.Source.json_data(CONSOLE_CONFIG, console_config),
                 *(
                     s3deploy.Source.json_data(path, content)
-                    for path, content in portal_site.generated(pages).items()
+                    for path, content in portal_site.generated(pages, tiles).items()
                 ),
             ],
             destination_bucket=self.bucket,

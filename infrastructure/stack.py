@@ -27,6 +27,7 @@ from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import lambda_package
 from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
+from infrastructure.maps import TownMaps
 from infrastructure.notifications import Notifications
 from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.portal import Portal
@@ -78,6 +79,8 @@ class CivicDeskStack(cdk.Stack):
         self.search.grant_search(self.api_role)
         self.exports = ExportsBucket(self, "Exports", key=self.key)
         self.exports.grant_requests(self.api_role)
+        self.maps = TownMaps(self, "Maps", portal_url=portal_url)
+        self.maps.grant_geocoding(self.api_role)
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
             "CIVICDESK_TABLE": self.table.table_name,
@@ -90,6 +93,8 @@ class CivicDeskStack(cdk.Stack):
             "CIVICDESK_SEARCH_ENDPOINT": self.search.endpoint,
             "CIVICDESK_EXPORTS_BUCKET": self.exports.bucket.bucket_name,
             "CIVICDESK_EXPORT_FUNCTION": self.exports.function_name,
+            # The portal's map looks addresses up with Amazon Location (the API's role may).
+            "CIVICDESK_GEOCODING": "amazon",
             "POWERTOOLS_METRICS_NAMESPACE": "CivicDesk",
         }
         copy_templates(PROJECT_DIR)
@@ -140,6 +145,7 @@ class CivicDeskStack(cdk.Stack):
                 "client_id": self.console_client.user_pool_client_id,
                 "redirect_uri": self.console_url,
             },
+            tiles=self.maps.tiles,
         )
         self.search_indexer = SearchIndexer(
             self,

@@ -515,6 +515,8 @@ def _print_welcome(stack: Any, urls: Any) -> None:
     api = urls.api
     lines = [
         "CivicDesk is running (local stack, no AWS account needed)",
+        f"  Citizen portal:   {api}/   (the request form with its map; status pages)",
+        f"  Staff console:    {api}/console.html",
         f"  API:              {api}",
         f"  OpenAPI document: {api}/openapi.json",
         f"  Categories:       {api}/categories",

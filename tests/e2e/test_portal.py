@@ -4,6 +4,7 @@ Playwright), with an accessibility scan (axe-core) and screenshots at 360 and 12
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,29 @@ PNG = base64.b64decode(
 )
 
 
+# What pydantic, a regex or the API's English would put on screen; none may reach a citizen.
+VALIDATOR_WORDING = re.compile(
+    r"String should|Value error|Field required|should match pattern|Input should|"
+    r"\^\[|\\d|validation|preferred_channel|text_version|must be|is not one of|"
+    r"no request with this number and access token|the code is wrong",
+)
+
+
 def serious_violations(page: Any) -> list[str]:
+    """axe's serious and critical findings; on a citizen's page, also any error or notice on
+    screen in a validator's or the API's words (the portal says its own)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [
+    found = [
         f"{v['id']}: {v['help']}"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+    if "console.html" not in page.url:
+        shown = page.locator(".error, .summary, #message, #notice, [role=alert]").all_inner_texts()
+        found += [f"API wording on screen: {t!r}" for t in shown if VALIDATOR_WORDING.search(t)]
+    return found
 
 
 def shoot(page: Any, name: str) -> None:

@@ -12,16 +12,10 @@ import pytest
 import requests
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_portal import DESKTOP, serious_violations, shoot
+from tests.e2e.test_portal import DESKTOP, VALIDATOR_WORDING, serious_violations, shoot
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
-# What pydantic, a regex or the API's English would put on screen; none may reach a citizen.
-VALIDATOR_WORDING = re.compile(
-    r"String should|Value error|Field required|should match pattern|Input should|"
-    r"\^\[|\\d|validation|preferred_channel|text_version|must be|is not one of",
-    re.IGNORECASE,
-)
 
 
 @pytest.fixture(scope="module")

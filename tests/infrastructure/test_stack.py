@@ -551,3 +551,46 @@ def test_exports_run_nightly_into_a_private_bucket_athena_reads_without_a_crawle
         s for s in _statements(template, "ApiRole") if "lambda:InvokeFunction" in _actions(s)
     ]
     assert "export-cards" in json.dumps(invoke["Resource"])
+
+
+def test_the_portal_map_key_fetches_tiles_only_from_the_portal_and_only_the_api_geocodes(
+    template,
+):
+    (key,) = _of_type(template, "AWS::Location::APIKey")
+    rules = key["Restrictions"]
+    assert rules["AllowActions"] == ["geo-maps:GetTile"]
+    assert rules["AllowReferers"] == ["https://requests.town.example/*"]
+    (resource,) = rules["AllowResources"]
+    assert "geo-maps:" in json.dumps(resource)
+    assert "provider/default" in json.dumps(resource)
+    geocoding = [
+        s
+        for s in _statements(template, "ApiRole")
+        if any(a.startswith("geo-places:") for a in _actions(s))
+    ]
+    (statement,) = geocoding
+    assert sorted(_actions(statement)) == ["geo-places:Geocode", "geo-places:ReverseGeocode"]
+    assert "geo-places:" in json.dumps(statement["Resource"])
+    (function,) = _of_type(template, "AWS::Serverless::Function")
+    assert function["Environment"]["Variables"]["CIVICDESK_GEOCODING"] == "amazon"
+
+
+def test_cards_are_found_by_place_from_an_index_without_personal_data(template):
+    (table,) = _of_type(template, "AWS::DynamoDB::Table")
+    (place,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == ts.PLACE_INDEX]
+    assert place["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": [ts.PLACE_VIEW],
+    }
+
+
+def test_a_request_s_public_page_path_is_rewritten_at_the_edge(template):
+    (function,) = _of_type(template, "AWS::CloudFront::Function")
+    assert "request.html" in function["FunctionCode"]
+    assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution")
+    default = distribution["DistributionConfig"]["DefaultCacheBehavior"]
+    (association,) = default["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    behaviours = distribution["DistributionConfig"]["CacheBehaviors"]
+    assert "/places/*" in [b["PathPattern"] for b in behaviours]

@@ -33,12 +33,7 @@ class S3BlobStore:
         return UploadTicket(url=post["url"], fields=dict(post["fields"]), expires_in=expires_in)
 
     def inspect(self, key: str) -> StoredObject:
-        try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise NotFound("no uploaded file for this attachment") from error
-            raise
+        response = self._get(key, missing="no uploaded file for this attachment")
         digest = hashlib.sha256()
         body = response["Body"]
         for chunk in iter(lambda: body.read(_CHUNK), b""):
@@ -71,14 +66,16 @@ class S3BlobStore:
         )
 
     def read(self, key: str) -> bytes:
+        content: bytes = self._get(key, missing="no stored file under this key")["Body"].read()
+        return content
+
+    def _get(self, key: str, *, missing: str) -> Any:
         try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+            return self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise NotFound("no stored file under this key") from error
+                raise NotFound(missing) from error
             raise
-        content: bytes = response["Body"].read()
-        return content
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)

@@ -13,6 +13,7 @@ import requests
 
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_portal import DESKTOP, serious_violations, shoot
+from tests.e2e.test_portal_words import fill_a_valid_form
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
@@ -119,15 +120,9 @@ def test_a_town_with_a_tile_service_gets_its_tiles(browser, module_stack):  # no
 
 def test_the_pinned_place_reaches_the_card(browser, module_stack, tmp_path):  # noqa: F811
     page = open_form(browser, module_stack, PHONE)
-    page.get_by_label("Topic").select_option(label="Roads")
-    page.get_by_label("What exactly").select_option(label="Potholes")
-    page.get_by_label("Short title").fill("Pothole on Lenina")
-    page.get_by_label("What happened").fill("A deep pothole in the middle of the road.")
+    fill_a_valid_form(page, "Pothole on Lenina", "A deep pothole in the middle of the road.")
     tap_map_at(page, 55.7755, 37.625)
     page.get_by_text("District: District 3").wait_for()
-    page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
-    page.get_by_label("I agree").check()
     page.get_by_role("button", name="Send request").click()
     page.get_by_role("heading", name="Your request is registered").wait_for()
     number = page.locator("#number").inner_text()
@@ -233,17 +228,11 @@ def test_a_6_mb_photo_arrives_small_shows_its_preview_and_a_second_file_is_added
             else None
         ),
     )
-    page.get_by_label("Topic").select_option(label="Roads")
-    page.get_by_label("What exactly").select_option(label="Potholes")
-    page.get_by_label("Short title").fill("Pothole with a photo")
-    page.get_by_label("What happened").fill("A deep pothole; see the photo.")
+    fill_a_valid_form(page, "Pothole with a photo", "A deep pothole; see the photo.")
     page.get_by_label("Photo").set_input_files(str(photo))
     # The photo knows where it was taken: the pin and the address follow it.
     page.get_by_text("The place was taken from the photo").wait_for()
     page.get_by_text("District: District 3").wait_for()
-    page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
-    page.get_by_label("I agree").check()
     page.get_by_role("button", name="Send request").click()
     page.get_by_role("heading", name="Your request is registered").wait_for()
     assert page.locator("#photo-failed").is_hidden()

@@ -23,6 +23,19 @@ def stack(module_stack: RunningStack) -> RunningStack:
     return module_stack
 
 
+def fill_a_valid_form(
+    page: Any, subject: str = "Pothole", description: str = "A deep pothole at the stop."
+) -> None:
+    """Everything a request needs but its place and photo."""
+    page.get_by_label("Topic").select_option(label="Roads")
+    page.get_by_label("What exactly").select_option(label="Potholes")
+    page.get_by_label("Short title").fill(subject)
+    page.get_by_label("What happened").fill(description)
+    page.get_by_label("Your name").fill("Anna Ivanova")
+    page.get_by_label("Email").fill("anna@example.org")
+    page.get_by_label("I agree").check()
+
+
 def shown_errors(page: Any) -> list[str]:
     texts = page.locator(".error, .summary").all_inner_texts()
     return [t for t in texts if t.strip()]
@@ -90,13 +103,7 @@ def test_a_problem_only_the_server_sees_is_the_portal_s_sentence_by_its_code(bro
     )
     page.reload()
     page.get_by_role("option", name="Roads").wait_for(state="attached")
-    page.get_by_label("Topic").select_option(label="Roads")
-    page.get_by_label("What exactly").select_option(label="Potholes")
-    page.get_by_label("Short title").fill("Pothole")
-    page.get_by_label("What happened").fill("A deep pothole at the stop.")
-    page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
-    page.get_by_label("I agree").check()
+    fill_a_valid_form(page)
     with page.expect_response("**/requests") as answered:
         page.get_by_role("button", name="Send request").click()
     assert answered.value.status == 400
@@ -118,13 +125,7 @@ def test_too_many_requests_is_said_with_the_wait_in_the_reader_s_language(browse
             body=json.dumps({"error": {"code": "too_many_requests", "message": "x", "fields": []}}),
         ),
     )
-    page.get_by_label("Topic").select_option(label="Roads")
-    page.get_by_label("What exactly").select_option(label="Potholes")
-    page.get_by_label("Short title").fill("Pothole")
-    page.get_by_label("What happened").fill("A deep pothole at the stop.")
-    page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
-    page.get_by_label("I agree").check()
+    fill_a_valid_form(page)
     page.get_by_role("button", name="Send request").click()
     page.locator("#notice").filter(has_text="try again in 10 min").wait_for()
     page.get_by_role("button", name="Русский").click()

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -442,29 +443,28 @@ class DynamoCardRepository:
         return found
 
     def placed_in(self, cells: Sequence[str], *, since: datetime, limit: int) -> list[PlacedCard]:
-        found = []
-        for cell in cells:
-            response = self._db.query(
-                TableName=self._table,
-                IndexName=ts.PLACE_INDEX,
-                KeyConditionExpression="#ppk = :ppk AND #psk >= :since",
-                ExpressionAttributeNames={
-                    "#ppk": ts.PLACE_PARTITION_KEY,
-                    "#psk": ts.PLACE_SORT_KEY,
-                },
-                ExpressionAttributeValues={
-                    ":ppk": {"S": ts.place_pk(cell)},
-                    ":since": {"S": ts.place_since(since)},
-                },
-                # Open cards sort last: newest first reads them before recent closures.
-                ScanIndexForward=False,
-                Limit=limit,
-            )
-            found += [
-                placed_card(from_attributes(item)[ts.PLACE_VIEW])
-                for item in response.get("Items", [])
-            ]
-        return found
+        # The cells are read side by side: a look-up takes one round trip, not nine.
+        with ThreadPoolExecutor(max_workers=max(1, len(cells))) as pool:
+            per_cell = list(pool.map(lambda cell: self._placed_in(cell, since, limit), cells))
+        return [pin for pins in per_cell for pin in pins]
+
+    def _placed_in(self, cell: str, since: datetime, limit: int) -> list[PlacedCard]:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName=ts.PLACE_INDEX,
+            KeyConditionExpression="#ppk = :ppk AND #psk >= :since",
+            ExpressionAttributeNames={"#ppk": ts.PLACE_PARTITION_KEY, "#psk": ts.PLACE_SORT_KEY},
+            ExpressionAttributeValues={
+                ":ppk": {"S": ts.place_pk(cell)},
+                ":since": {"S": ts.place_since(since)},
+            },
+            # Open cards sort last: newest first reads them before recent closures.
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            placed_card(from_attributes(item)[ts.PLACE_VIEW]) for item in response.get("Items", [])
+        ]
 
     def _workload_updates(self, card: Card, entry: HistoryEntry) -> list[dict[str, Any]]:
         return [

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+# The town's face (seed/town.json, checked by domain/town.py): its name and consent version.
+from chalicelib.adapters.town_config import shipped_town
+
 
 class AuthMode(StrEnum):
     # API Gateway's Cognito authorizer verified the token; the app reads its claims.
@@ -89,7 +92,7 @@ class Settings:
             public_base_url=env.get("CIVICDESK_PUBLIC_BASE_URL", defaults.public_base_url).rstrip(
                 "/"
             ),
-            consent_version=env.get("CIVICDESK_CONSENT_VERSION") or _town()["consent"]["version"],
+            consent_version=env.get("CIVICDESK_CONSENT_VERSION") or shipped_town().consent.version,
             timezone=ZoneInfo(env.get("CIVICDESK_TIMEZONE") or calendar_timezone()),
             max_body_bytes=int(env.get("CIVICDESK_MAX_BODY_BYTES", defaults.max_body_bytes)),
             schedule_group=env.get("CIVICDESK_SCHEDULE_GROUP", ""),
@@ -133,21 +136,13 @@ def _mail_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
         "inbound_bucket": env.get("CIVICDESK_INBOUND_BUCKET", defaults.inbound_bucket),
         "mail_from": mail_from,
         "town_name": env.get("CIVICDESK_TOWN_NAME")
-        or _town()["name"][env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale)],
+        or shipped_town().name.get(env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale)),
         "own_addresses": frozenset(own | {mail_from}),
         "mail_reopen_days": int(env.get("CIVICDESK_MAIL_REOPEN_DAYS", defaults.mail_reopen_days)),
         "default_locale": env.get("CIVICDESK_DEFAULT_LOCALE", defaults.default_locale),
         "email_category": env.get("CIVICDESK_EMAIL_CATEGORY", defaults.email_category),
         "mail_max_bytes": int(env.get("CIVICDESK_MAIL_MAX_BYTES", defaults.mail_max_bytes)),
     }
-
-
-def _town() -> dict[str, Any]:
-    """The town's name and consent version are its face's (``seed/town.json``); read as JSON
-    here, checked by ``domain/town.py`` where the portal's copy is made."""
-    seed = Path(__file__).resolve().parent / "seed" / "town.json"
-    document: dict[str, Any] = json.loads(seed.read_text("utf-8"))
-    return document
 
 
 def calendar_timezone() -> str:

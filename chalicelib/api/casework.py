@@ -33,6 +33,7 @@ from chalicelib.bootstrap import container
 from chalicelib.services.casework import CardList, ShownPage
 from chalicelib.services.commands import (
     Assign,
+    CardCorrection,
     CommentCreate,
     OverdueExplain,
     RiskFlags,
@@ -215,6 +216,20 @@ def comment(number: str) -> Response:
 )
 def flags(number: str) -> Response:
     return card_read(container().casework.flag(principal(), card_number(number), body(RiskFlags)))
+
+
+@card_action(
+    casework,
+    "/staff/cards/{number}/corrections",
+    summary="Correct what intake recorded (topic, priority, place, requester's name), with why: "
+    "each change in the history, deadlines recomputed for a new topic or priority",
+    tag=TAG,
+    request=CardCorrection,
+)
+def corrections(number: str) -> Response:
+    return card_read(
+        container().casework.correct(principal(), card_number(number), body(CardCorrection))
+    )
 
 
 @card_action(

@@ -104,6 +104,14 @@ def require_working_on(principal: Principal, card: Card, what: str) -> None:
         )
 
 
+def require_correct(principal: Principal, card: Card, *, priority: bool) -> None:
+    """What intake recorded is corrected by those working the card; its priority (what the
+    queue and the deadlines follow) only by an operator or the department's manager."""
+    require_working_on(principal, card, "correct it")
+    if priority and not (principal.manages(card.department) or principal.has(R.OPERATOR)):
+        raise PermissionDenied("only an operator or the department's manager can change priority")
+
+
 def require_transition(principal: Principal, card: Card, target: Status) -> None:
     require_view(principal, card)
     is_executor = card.executor_id == principal.staff_id

@@ -50,6 +50,7 @@ class Action(StrEnum):
     REPLY_REJECTED = "reply_rejected"
     REPLY_SENT = "reply_sent"
     REQUESTER_REMINDED = "requester_reminded"
+    CORRECTED = "corrected"
 
 
 class MessageAuthor(StrEnum):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.card import Attachment, Card, Status
-from chalicelib.domain.errors import TransitionForbidden
+from chalicelib.domain.card import Attachment, Card, Location, Priority, Status
+from chalicelib.domain.errors import TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import (
     REQUESTER,
     SYSTEM,
@@ -395,3 +395,82 @@ def requester_message(card: Card, text: str, *, actor: Actor, at: datetime) -> C
         public_message=PublicMessage(text=body, author=MessageAuthor.REQUESTER),
     )
     return Change(card=card.model_copy(update=updates), entry=entry)
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """What staff correct after intake; None leaves a field as it is. The caller derives what
+    follows from the town's rules (``sensitive``, ``first_response_due`` for a new topic or
+    priority; the district for a new place)."""
+
+    category: str | None = None
+    sensitive: bool | None = None
+    priority: Priority | None = None
+    location: Location | None = None
+    full_name: str | None = None
+    first_response_due: datetime | None = None
+
+
+def correct(
+    card: Card, corrections: Corrections, *, actor: Actor, at: datetime, reason: str
+) -> Change:
+    """Intake's record put right (a mail card's topic, a misheard address, a priority), each
+    field's before and after in the history with who and why (internal). A closed card is
+    reopened first; a correction that changes nothing is refused."""
+    if card.status == S.CLOSED:
+        raise TransitionForbidden("a closed card cannot be corrected; reopen it first")
+    if len(reason.strip()) < MIN_TEXT:
+        raise TransitionForbidden("a correction needs a reason (what was wrong)", field="reason")
+    update: dict[str, object] = {}
+    changes: list[FieldChange] = []
+
+    def changed(field: str, before: object, after: object, value: object) -> None:
+        if after is not None and after != before:
+            changes.append(FieldChange(field=field, before=_text(before), after=_text(after)))
+            update[field.split(".")[0]] = value
+
+    changed("category", card.category, corrections.category, corrections.category)
+    changed("priority", card.priority, corrections.priority, corrections.priority)
+    changed("location", card.location, corrections.location, corrections.location)
+    requester = card.requester.model_copy(update={"full_name": corrections.full_name})
+    changed("requester.full_name", card.requester.full_name, corrections.full_name, requester)
+    if not changes:
+        raise ValidationFailed.single(
+            "body", "nothing to correct: every value given is what the card has", "nothing_changed"
+        )
+    if corrections.sensitive is not None and corrections.sensitive != card.sensitive:
+        update["sensitive"] = corrections.sensitive
+    due = corrections.first_response_due
+    if due is not None and due != card.first_response_due:
+        changes.append(
+            FieldChange(
+                field="first_response_due",
+                before=card.first_response_due.isoformat(),
+                after=due.isoformat(),
+            )
+        )
+        update["first_response_due"] = due
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.CORRECTED,
+        changes=tuple(changes),
+        internal_note=InternalNote(text=reason.strip()),
+    )
+    return Change(
+        card=card.model_copy(update={**update, "updated_at": at, "version": card.version + 1}),
+        entry=entry,
+    )
+
+
+def _text(value: object) -> str | None:
+    """A field's value as the history keeps it (a place as its address and point)."""
+    if value is None:
+        return None
+    if isinstance(value, Location):
+        parts = [value.address, value.district]
+        if value.latitude is not None and value.longitude is not None:
+            parts.append(f"{value.latitude}, {value.longitude}")
+        return "; ".join(p for p in parts if p)
+    return str(value.value if isinstance(value, Priority) else value)

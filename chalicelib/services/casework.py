@@ -19,7 +19,7 @@ from typing import Any
 from chalicelib.domain import access, collaboration, lifecycle, replies, sla_overdue
 from chalicelib.domain.access import Principal
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
-from chalicelib.domain.card import RISK_FLAGS, Card, Status, format_card_number
+from chalicelib.domain.card import RISK_FLAGS, Card, Location, Status, format_card_number
 from chalicelib.domain.directory import CategoryTree, Department, Role, StaffMember
 from chalicelib.domain.errors import (
     FieldProblem,
@@ -44,6 +44,7 @@ from chalicelib.services.card_changes import (
 )
 from chalicelib.services.commands import (
     Assign,
+    CardCorrection,
     CommentCreate,
     OverdueExplain,
     RiskFlags,
@@ -52,6 +53,7 @@ from chalicelib.services.commands import (
 )
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import IntakePolicy, SlaPolicy
+from chalicelib.services.routing import place
 
 # Who may own a card: executors, and managers (cards under manual control).
 OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
@@ -267,6 +269,52 @@ def comment_on_card(
         actor=principal.actor,
         at=clock.now(),
         mentions=mentions,
+    )
+    return save(change, history, cards)
+
+
+def correct_card(
+    principal: Principal,
+    number: str,
+    command: CardCorrection,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+    sla: SlaPolicy,
+) -> CardWithHistory:
+    """Intake's record put right. A new topic brings its sensitivity and, with a new
+    priority, the first-response deadline the SLA gives it counted from registration (the
+    timers follow the card's topic and priority at every check)."""
+    card, history = current(principal, number, command.version, cards)
+    access.require_correct(principal, card, priority=command.priority is not None)
+    if command.full_name is not None:
+        access.require_personal_data(principal, card)
+    tree = directory.categories()
+    if command.category is not None and command.category not in tree:
+        raise ValidationFailed.single(
+            "category", f"unknown category {command.category!r}", "not_a_topic"
+        )
+    location = (
+        place(Location(**command.location.model_dump()), directory.territory())
+        if command.location is not None
+        else None
+    )
+    category = command.category or card.category
+    priority = command.priority or card.priority
+    retimed = command.category is not None or command.priority is not None
+    corrections = lifecycle.Corrections(
+        category=command.category,
+        sensitive=tree.is_sensitive(category) if command.category else None,
+        priority=command.priority,
+        location=location,
+        full_name=command.full_name,
+        first_response_due=(
+            sla.first_response_due(category, priority, card.created_at) if retimed else None
+        ),
+    )
+    change = lifecycle.correct(
+        card, corrections, actor=principal.actor, at=clock.now(), reason=command.reason
     )
     return save(change, history, cards)
 
@@ -573,6 +621,18 @@ class Casework:
 
     def comment(self, principal: Principal, number: str, command: CommentCreate) -> StaffCard:
         return self._change(comment_on_card, principal, number, command)
+
+    def correct(self, principal: Principal, number: str, command: CardCorrection) -> StaffCard:
+        changed = correct_card(
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            sla=self.sla,
+        )
+        return self.show(principal, changed)
 
     def flag(self, principal: Principal, number: str, command: RiskFlags) -> StaffCard:
         return self._change(flag_card, principal, number, command)

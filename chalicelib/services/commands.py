@@ -521,3 +521,23 @@ class ExportCommand(_Command):
         default=None,
         description="one department; without it, every department you may report on",
     )
+
+
+class CardCorrection(_Command):
+    """What intake recorded, put right by staff: give only what changes, and why."""
+
+    category: Category | None = Field(
+        default=None, description="The right topic (leaf code); deadlines follow the new one."
+    )
+    priority: Priority | None = Field(
+        default=None, description="Operators and the department's manager only."
+    )
+    location: LocationIn | None = Field(
+        default=None, description="The right place; its district is found again."
+    )
+    full_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+        | None
+    ) = Field(default=None, description="The requester's name, as they gave it.")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
+    version: Version

@@ -102,6 +102,7 @@ window.civicdeskI18n.add({
     "action.subtask_created": "subtask", "action.reply_drafted": "reply drafted",
     "action.reply_approved": "reply approved", "action.reply_rejected": "reply rejected", "action.reply_sent": "reply sent",
     "action.requester_reminded": "requester reminded",
+    "action.corrected": "corrected",
   },
   ru: {
     "c.title": "Консоль CivicDesk", "c.skip": "К содержимому", "c.sign_out": "Выйти",
@@ -205,5 +206,6 @@ window.civicdeskI18n.add({
     "action.subtask_created": "подзадача", "action.reply_drafted": "подготовлен ответ",
     "action.reply_approved": "ответ утверждён", "action.reply_rejected": "ответ отклонён", "action.reply_sent": "ответ отправлен",
     "action.requester_reminded": "заявителю напомнили",
+    "action.corrected": "исправлено",
   },
 });

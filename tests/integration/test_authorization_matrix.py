@@ -72,6 +72,18 @@ MATRIX = [
     ),
     (
         "POST",
+        "/staff/cards/{n}/corrections",
+        {"location": {"address": "Lenina 60"}, "reason": "The caller said Lenina", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 200)),
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/corrections",
+        {"priority": "high", "reason": "A school is next to it", "version": 2},
+        only({"op-olga": 200, "mgr-sergey": 200, "adm-dmitry": 200}),
+    ),
+    (
+        "POST",
         "/staff/cards/{n}/subtasks",
         {"department": "lighting", "text": "Light the place for the night crew", "version": 2},
         only(dict.fromkeys(WORKS_ON_IT, 201)),

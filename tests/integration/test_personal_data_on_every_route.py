@@ -159,6 +159,9 @@ CASES: dict[tuple[str, str], Callable[[Api, dict[str, Any]], Any]] = {
     ("POST", "/staff/cards/{number}/flags"): _post(
         "/staff/cards/{n}/flags", {"flags": ["safety"], "reason": "No insulin left"}
     ),
+    ("POST", "/staff/cards/{number}/corrections"): _post(
+        "/staff/cards/{n}/corrections", {"priority": "high", "reason": "She has no insulin left"}
+    ),
     ("POST", "/staff/cards/{number}/subtasks"): _post(
         "/staff/cards/{n}/subtasks",
         {"department": "housing", "text": "Check the ramp at the clinic"},

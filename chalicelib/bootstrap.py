@@ -592,6 +592,7 @@ class Container:
             intake=self.intake_policy,
             show=self.card_showing,
             sla=self.sla_policy,
+            route=self.router,
         )
 
     @cached_property

@@ -25,6 +25,7 @@ from chalicelib.api.schemas import (
     OutboxMessagesView,
     OutboxMessageView,
     QueueView,
+    RoutingPreviewView,
     StaffMeView,
     WorkloadRowView,
     WorkloadView,
@@ -230,6 +231,22 @@ def corrections(number: str) -> Response:
     return card_read(
         container().casework.correct(principal(), card_number(number), body(CardCorrection))
     )
+
+
+@route(
+    casework,
+    "/staff/cards/{number}/routing",
+    "GET",
+    summary="Where the routing rules would send the card now, and why (offered after a "
+    "correction of its topic or place; apply it with an assignment)",
+    tag=TAG,
+    staff=True,
+    response=RoutingPreviewView,
+    errors=(401, 403, 404),
+)
+def routing_now(number: str) -> Response:
+    routed = container().casework.routing_now(principal(), card_number(number))
+    return json_response(RoutingPreviewView.of(routed), headers={"Cache-Control": "no-store"})
 
 
 @card_action(

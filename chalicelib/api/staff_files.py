@@ -12,8 +12,10 @@ from chalicelib.api.http import (
     card_read,
     json_response,
     principal,
+    query,
     route,
 )
+from chalicelib.api.queries import FileQuery
 from chalicelib.api.schemas import AttachmentConfirm, CardRead, DownloadLinkView, UploadTicketView
 from chalicelib.bootstrap import container
 from chalicelib.services.commands import AttachmentRequest
@@ -29,12 +31,16 @@ TAG = "Staff"
     summary="A short-lived download link for one of the card's files",
     tag=TAG,
     staff=True,
+    query=FileQuery,
     response=DownloadLinkView,
     errors=STAFF_ERRORS,
 )
 def download_link(number: str, attachment_id: str) -> Response:
     c = container()
-    url = c.staff_files.download_link(principal(), card_number(number), attachment_id)
+    thumbnail = query(FileQuery).variant == "thumbnail"
+    url = c.staff_files.download_link(
+        principal(), card_number(number), attachment_id, thumbnail=thumbnail
+    )
     return json_response(
         DownloadLinkView(url=url, expires_in=c.attachment_policy.download_url_ttl_seconds),
         headers={"Cache-Control": "no-store"},

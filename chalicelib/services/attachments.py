@@ -10,7 +10,12 @@ from urllib.parse import quote
 
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Attachment, AttachmentSource, Card, safe_filename
-from chalicelib.domain.errors import PayloadTooLarge, TransitionForbidden, ValidationFailed
+from chalicelib.domain.errors import (
+    NotFound,
+    PayloadTooLarge,
+    TransitionForbidden,
+    ValidationFailed,
+)
 from chalicelib.domain.history import Actor
 from chalicelib.observability import logger
 from chalicelib.ports import BlobStore, Clock, StoredObject, Thumbnailer, UploadTicket
@@ -117,6 +122,23 @@ def finish_upload(
     )
     attachment = with_thumbnail(attachment, blobs=blobs, thumbnails=thumbnails)
     return lifecycle.attach(card, (attachment,), actor=actor, at=now)
+
+
+def download_link(
+    attachment: Attachment, *, blobs: BlobStore, policy: AttachmentPolicy, thumbnail: bool
+) -> str:
+    """A short-lived link to the file, or to its thumbnail (a file without one: not found)."""
+    if not thumbnail:
+        return blobs.download_url(
+            attachment.key, filename=attachment.filename, expires_in=policy.download_url_ttl_seconds
+        )
+    if attachment.thumbnail_key is None:
+        raise NotFound("this file has no preview")
+    return blobs.download_url(
+        attachment.thumbnail_key,
+        filename=attachment.filename.rsplit(".", 1)[0] + "-small.jpg",
+        expires_in=policy.download_url_ttl_seconds,
+    )
 
 
 def _check_upload(card: Card, request: AttachmentRequest, policy: AttachmentPolicy) -> None:

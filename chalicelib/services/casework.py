@@ -53,7 +53,7 @@ from chalicelib.services.commands import (
 )
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.policies import IntakePolicy, SlaPolicy
-from chalicelib.services.routing import place
+from chalicelib.services.routing import Arrival, Routed, Router, place
 
 # Who may own a card: executors, and managers (cards under manual control).
 OWNER_ROLES = frozenset({Role.EXECUTOR, Role.MANAGER})
@@ -319,6 +319,25 @@ def correct_card(
     return save(change, history, cards)
 
 
+def routing_now(
+    principal: Principal, number: str, *, cards: CardRepository, route: Router, clock: Clock
+) -> Routed:
+    """Where the rules would send the card now (after a correction of its topic or place, the
+    re-routing staff are offered); nothing is written: staff apply it with an assignment."""
+    card = cards.get(number)
+    access.require_working_on(principal, card, "see where the rules send it")
+    return route(
+        Arrival(
+            category=card.category,
+            priority=card.priority,
+            requester=card.requester,
+            location=card.location,
+            at=clock.now(),
+            card_number=card.number,
+        )
+    )
+
+
 def flag_card(
     principal: Principal,
     number: str,
@@ -543,6 +562,7 @@ class Casework:
     intake: IntakePolicy
     show: CardShowing
     sla: SlaPolicy
+    route: Router
 
     def queues_of(self, principal: Principal) -> list[Department]:
         """The departments whose queues the caller may open."""
@@ -633,6 +653,9 @@ class Casework:
             sla=self.sla,
         )
         return self.show(principal, changed)
+
+    def routing_now(self, principal: Principal, number: str) -> Routed:
+        return routing_now(principal, number, cards=self.cards, route=self.route, clock=self.clock)
 
     def flag(self, principal: Principal, number: str, command: RiskFlags) -> StaffCard:
         return self._change(flag_card, principal, number, command)

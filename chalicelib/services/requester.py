@@ -27,7 +27,12 @@ from chalicelib.ports import (
     Thumbnailer,
 )
 from chalicelib.services import access_codes
-from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
+from chalicelib.services.attachments import (
+    PendingUpload,
+    download_link,
+    finish_upload,
+    start_upload,
+)
 from chalicelib.services.commands import (
     AttachmentRequest,
     MessageCreate,
@@ -201,17 +206,9 @@ def file_link(
     token."""
     card = _authorized(number, key, cards)
     found = next((a for a in card.public_files if a.id == attachment_id), None)
-    if found is None or (thumbnail and found.thumbnail_key is None):
+    if found is None:
         raise NotFound("no such file on this request")
-    if thumbnail and found.thumbnail_key:
-        return blobs.download_url(
-            found.thumbnail_key,
-            filename=found.filename.rsplit(".", 1)[0] + "-small.jpg",
-            expires_in=policy.download_url_ttl_seconds,
-        )
-    return blobs.download_url(
-        found.key, filename=found.filename, expires_in=policy.download_url_ttl_seconds
-    )
+    return download_link(found, blobs=blobs, policy=policy, thumbnail=thumbnail)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ class Arrival:
     location: Location | None
     at: datetime
     danger: bool = False  # the requester says people are in danger: the manager looks first
+    # A card routed again (after a correction): it is no repeat of itself.
+    card_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,8 @@ def _manual_control(
     contact = arrival.requester.contact_key
     if contact and not directory.categories().is_general(arrival.category):
         prior = cards.latest_from(contact, arrival.category)
-        if prior and arrival.at - prior.created_at <= policy.repeat_window:
+        itself = prior is not None and prior.number == arrival.card_number
+        if prior and not itself and arrival.at - prior.created_at <= policy.repeat_window:
             reasons.append(ControlReason.REPEATED)
             repeat_of = prior.number
     return tuple(reasons), repeat_of

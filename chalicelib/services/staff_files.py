@@ -11,7 +11,12 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.card import AttachmentSource
 from chalicelib.domain.errors import NotFound
 from chalicelib.ports import BlobStore, CardRepository, Clock, Thumbnailer
-from chalicelib.services.attachments import PendingUpload, finish_upload, start_upload
+from chalicelib.services.attachments import (
+    PendingUpload,
+    download_link,
+    finish_upload,
+    start_upload,
+)
 from chalicelib.services.card_changes import CardShowing, CardWithHistory, StaffCard, save
 from chalicelib.services.commands import AttachmentRequest
 from chalicelib.services.policies import AttachmentPolicy
@@ -25,16 +30,16 @@ def attachment_link(
     cards: CardRepository,
     blobs: BlobStore,
     policy: AttachmentPolicy,
+    thumbnail: bool = False,
 ) -> str:
-    """A short-lived download link for one of the card's files, for staff who may see the card."""
+    """A short-lived download link for one of the card's files (or a photo's thumbnail), for
+    staff who may see the card."""
     card = cards.get(number)
     access.require_personal_data(principal, card)
     attachment = next((a for a in card.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound(f"card {number} has no attachment {attachment_id}")
-    return blobs.download_url(
-        attachment.key, filename=attachment.filename, expires_in=policy.download_url_ttl_seconds
-    )
+    return download_link(attachment, blobs=blobs, policy=policy, thumbnail=thumbnail)
 
 
 def start_staff_upload(
@@ -92,9 +97,17 @@ class StaffFiles:
     show: CardShowing
     thumbnails: Thumbnailer
 
-    def download_link(self, principal: Principal, number: str, attachment_id: str) -> str:
+    def download_link(
+        self, principal: Principal, number: str, attachment_id: str, *, thumbnail: bool = False
+    ) -> str:
         return attachment_link(
-            principal, number, attachment_id, cards=self.cards, blobs=self.blobs, policy=self.policy
+            principal,
+            number,
+            attachment_id,
+            cards=self.cards,
+            blobs=self.blobs,
+            policy=self.policy,
+            thumbnail=thumbnail,
         )
 
     def start_upload(

@@ -47,6 +47,30 @@ def test_a_general_question_gets_its_real_topic_and_the_deadlines_that_go_with_i
     assert changed["location"][1] == "ул. Ленина, д. 60; d3"
 
 
+def test_after_a_new_topic_staff_are_offered_where_the_rules_send_it_now(api):
+    card = _card(api, category="other.question")
+    assert card["department"] == "front_office"
+    after = body(_correct(api, card, category="roads.potholes"))
+    offered = api.get(f"/staff/cards/{card['number']}/routing", staff="op-olga")
+    assert offered.status_code == 200
+    routing = body(offered)
+    assert routing["department"] == "roads"
+    assert routing["executor_id"] == "ex-ivan"
+    assert "Road Service" in routing["reason"]
+    assert body(api.get(f"/staff/cards/{card['number']}", staff="op-olga")) == after  # unwritten
+    applied = api.post(
+        f"/staff/cards/{card['number']}/assign",
+        {
+            "executor_id": routing["executor_id"],
+            "department": routing["department"],
+            "reason": "Routed again after the topic was corrected",
+            "version": after["version"],
+        },
+        staff="op-olga",
+    )
+    assert body(applied)["department"] == "roads"
+
+
 def test_an_urgent_priority_brings_the_urgent_first_reply(api):
     card = _card(api)
     after = body(_correct(api, card, who="mgr-sergey", priority="urgent"))

@@ -365,3 +365,48 @@ def test_staff_see_each_timer_with_due_time_share_and_state(api, clock):
     assert paused["first_reply"]["state"] == "met"  # the question was our first reply
     assert paused["decision"]["state"] == "paused"
     assert paused["decision"]["due_at"] is None
+
+
+def test_a_photo_gets_one_thumbnail_for_the_requester_and_staff_a_pdf_none(api):
+    from io import BytesIO
+
+    from PIL import Image
+
+    receipt = body(api.post("/requests", card_form()))
+    number, token = receipt["number"], receipt["access_token"]
+    headers = {"X-Access-Token": token}
+    camera = BytesIO()
+    Image.linear_gradient("L").resize((2000, 1500)).convert("RGB").save(camera, "JPEG")
+
+    def upload(name: str, content: bytes, kind: str) -> str:
+        ticket = body(
+            api.post(
+                f"/requests/{number}/attachments",
+                {"filename": name, "content_type": kind, "size": len(content)},
+                headers=headers,
+            )
+        )
+        requests.post(
+            ticket["url"], data=ticket["fields"], files={"file": (name, content, kind)}, timeout=10
+        )
+        confirmed = api.put(ticket["confirm_path"], {"filename": name}, headers=headers)
+        assert confirmed.status_code == 200, confirmed.body
+        return str(ticket["confirm_path"].rsplit("/", 1)[1])
+
+    photo = upload("street.jpg", camera.getvalue(), "image/jpeg")
+    scan = upload("act.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    status = body(api.get(f"/requests/{number}", headers=headers))
+    assert [(f["filename"], f["thumbnail"]) for f in status["your_files"]] == [
+        ("street.jpg", True),
+        ("act.pdf", False),
+    ]
+    for link in (
+        api.get(f"/requests/{number}/files/{photo}?variant=thumbnail", headers=headers),
+        api.get(f"/staff/cards/{number}/attachments/{photo}?variant=thumbnail", staff="ex-ivan"),
+    ):
+        small = Image.open(BytesIO(requests.get(body(link)["url"], timeout=10).content))
+        assert (small.format, small.size) == ("JPEG", (480, 360))
+    none = api.get(f"/staff/cards/{number}/attachments/{scan}?variant=thumbnail", staff="ex-ivan")
+    assert none.status_code == 404
+    odd = api.get(f"/requests/{number}/files/{photo}?variant=huge", headers=headers)
+    assert body(odd)["error"]["fields"][0]["field"] == "variant"

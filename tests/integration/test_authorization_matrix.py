@@ -70,6 +70,7 @@ MATRIX = [
         {"flags": ["safety"], "reason": "Open manhole nearby", "version": 2},
         only(dict.fromkeys(WORKS_ON_IT, 200)),
     ),
+    ("GET", "/staff/cards/{n}/routing", None, only(dict.fromkeys(WORKS_ON_IT, 200))),
     (
         "POST",
         "/staff/cards/{n}/corrections",

@@ -319,6 +319,42 @@
     } catch (error) { say(error.message, true); }
   }
 
+  // The card's files, whoever brought them: a photo's preview (made once when it was
+  // recorded), name, type and size; each opens through a short-lived link.
+  const previews = {};
+  function renderFiles() {
+    const files = card.attachments || [];
+    $("card-files").hidden = !files.length;
+    const path = (file) => "/staff/cards/" + encodeURIComponent(card.number) + "/attachments/" +
+      encodeURIComponent(file.id);
+    $("card-file-list").replaceChildren(...files.map((file) => {
+      const item = document.createElement("li");
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "link";
+      open.addEventListener("click", async () => {
+        try { location.href = (await call(path(file))).url; } catch (error) { say(error.message, true); }
+      });
+      if (file.content_type === "image/jpeg" || file.content_type === "image/png") {
+        const image = document.createElement("img");
+        image.alt = file.filename;
+        image.width = 160;
+        const show = (url) => { previews[file.id] = url; image.src = url; };
+        if (previews[file.id]) image.src = previews[file.id];
+        else call(path(file) + "?variant=thumbnail").then((link) => show(link.url), () => image.remove());
+        open.append(image);
+      }
+      const words = document.createElement("span");
+      words.textContent = file.filename;
+      open.append(words);
+      const facts = document.createElement("small");
+      const from = t("c.file_from." + file.source);
+      facts.textContent = [file.content_type, Math.max(1, Math.round(file.size / 1024)) + " KB", from].join(" · ");
+      item.append(open, facts);
+      return item;
+    }));
+  }
+
   function renderCard(keepForms) {
     $("card-title").textContent = t("c.card") + " " + card.number;
     $("card-subject").textContent = card.subject;
@@ -348,6 +384,7 @@
       return [dt, dd];
     }));
     $("card-description").textContent = card.description;
+    renderFiles();
     $("card-timers").replaceChildren(...card.timers.map((timer) => {
       const item = document.createElement("li");
       const tone = timer.state === "breached" ? "due-overdue" :

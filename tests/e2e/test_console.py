@@ -85,6 +85,11 @@ def test_a_request_from_the_form_to_the_rating_through_the_console(
     row.get_by_role("link").click()
     console.get_by_role("heading", name=f"Card {number}").wait_for()
     assert console.locator("#history-public").inner_text() != ""
+    # The resident's photo is on the card: its preview, its name, type, size and who sent it.
+    files = console.get_by_role("region", name="Files")
+    files.get_by_role("img", name="pothole.png").wait_for()
+    console.wait_for_function("document.querySelector('#card-file-list img').naturalWidth > 0")
+    assert "image/png · 1 KB · from the requester" in files.inner_text()
     scan_and_shoot(console, "console-card-1280")
 
     # Routing gave the card an owner, so moving it to Maria needs a reason: asked for next to

@@ -226,6 +226,9 @@
   };
   const when = (iso) => i18n.when(iso);
   const named = (name) => name[i18n.lang] || name.en;
+  // District names from the town's geodata (the map's; cached by the browser for an hour).
+  let districts = {};
+  const districtName = (id) => (districts[id] ? named(districts[id]) : id);
 
   function fillDepartments() {
     for (const id of ["queue-department", "manager-department"]) {
@@ -365,11 +368,11 @@
       ["c.priority", t("priority." + card.priority)],
       ["c.department", departmentName(card.department)],
       ["c.owner", card.executor_id ? staffName(card.executor_id) : t("c.unassigned")],
-      ["c.channel", card.channel],
+      ["c.channel", t("c.via." + card.channel)],
       ["c.received", when(card.created_at)],
       ["c.requester", card.personal_data_hidden ? t("c.hidden") :
         [r.full_name, r.email, r.phone].filter(Boolean).join(", ")],
-      ["c.place", card.location ? [card.location.address, card.location.district].filter(Boolean).join(", ") : "—"],
+      ["c.place", card.location ? [card.location.address, card.location.district && districtName(card.location.district)].filter(Boolean).join(", ") : "—"],
     ];
     if (card.open_question) facts.push(["c.question", card.open_question]);
     if (card.reply_by) facts.push(["c.reply_by_fact", when(card.reply_by)]);
@@ -882,6 +885,11 @@
     } catch (error) { showError("reply", error); }
   });
 
+  fetch("/places/map").then((r) => r.json()).then((geodata) => {
+    districts = Object.fromEntries(geodata.features.filter((f) => f.properties.kind === "district")
+      .map((f) => [f.properties.id, f.properties.name]));
+    if (card && view === "card") renderCard(true);
+  }).catch(() => {});
   fetch("/categories").then((r) => r.json()).then((answer) => { tree = answer.categories; fillTopics(); })
     .catch(() => say(t("error.generic"), true));
   document.addEventListener("DOMContentLoaded", () => i18n.ready.then(signIn));

@@ -90,6 +90,10 @@ def test_a_request_from_the_form_to_the_rating_through_the_console(
     files.get_by_role("img", name="pothole.png").wait_for()
     console.wait_for_function("document.querySelector('#card-file-list img').naturalWidth > 0")
     assert "image/png · 1 KB · from the requester" in files.inner_text()
+    # Names, not codes: the district by its name, the channel in words.
+    facts = console.locator("#card-facts")
+    facts.get_by_text("Lenina 5, District 3").wait_for()
+    assert "web form" in facts.inner_text()
     scan_and_shoot(console, "console-card-1280")
 
     # Routing gave the card an owner, so moving it to Maria needs a reason: asked for next to

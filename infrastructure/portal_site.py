@@ -17,6 +17,7 @@ from chalicelib.settings import calendar_timezone
 PAGES = Path(__file__).resolve().parents[1] / "templates" / "portal"
 LANGUAGES = "i18n/languages.json"
 TOWN = "town.json"
+MADE = frozenset({LANGUAGES, TOWN})  # what generated() makes: asked for by name
 FALLBACK_LANGUAGE = "en"
 # A request's public page lives at /r/<number>: one page serves every number.
 PUBLIC_PAGE = re.compile(r"^/r/[^/]+/?$")

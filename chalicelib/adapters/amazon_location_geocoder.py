@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.domain.places import Place, Precision
 from chalicelib.observability import logger
-from chalicelib.ports import Directory
+from chalicelib.ports import Directory, Geocoder
 
 HOUSE_TYPES = frozenset({"PointAddress", "InterpolatedAddress", "SecondaryAddress"})
 STREET_TYPES = frozenset({"Street", "Intersection"})
@@ -30,7 +30,7 @@ class AmazonLocationGeocoder:
         directory: Directory,
         *,
         bias: tuple[float, float],
-        fallback: Any,
+        fallback: Geocoder,
     ) -> None:
         self._client = client
         self._directory = directory
@@ -44,8 +44,7 @@ class AmazonLocationGeocoder:
             )
         except Exception as error:
             logger.warning("geocoding service failed", extra={"error": type(error).__name__})
-            result: list[Place] = self._fallback.search(text, locale=locale)
-            return result
+            return self._fallback.search(text, locale=locale)
         return [self._place(item) for item in answer.get("ResultItems", [])]
 
     def reverse(self, latitude: float, longitude: float, *, locale: str) -> Place:
@@ -55,8 +54,7 @@ class AmazonLocationGeocoder:
             )
         except Exception as error:
             logger.warning("reverse geocoding failed", extra={"error": type(error).__name__})
-            place: Place = self._fallback.reverse(latitude, longitude, locale=locale)
-            return place
+            return self._fallback.reverse(latitude, longitude, locale=locale)
         items = answer.get("ResultItems", [])
         if not items:
             district = self._directory.territory().at_point(longitude, latitude)

@@ -125,6 +125,11 @@ class Territory:
     def district(self, district_id: str) -> District | None:
         return self._by_id.get(district_id)
 
+    def district_name(self, district_id: str | None, locale: str) -> str | None:
+        """A card's district as readers see it ("District 3", "Район 3"); None when unknown."""
+        found = self._by_id.get(district_id) if district_id else None
+        return found.name.get(locale) if found else None
+
     def named(self, text: str) -> District | None:
         """A district by its id or its name in either language ("District 3", "Район 3")."""
         return self._by_name.get(" ".join(street_words(text)) or text.lower())

@@ -55,17 +55,12 @@ class Places:
             card, history = self.cards.get_with_history(number)
         except NotFound:
             raise NotFound(NO_PAGE) from None
-        where = card.location
-        district = (
-            self.directory.territory().district(where.district)
-            if where and where.district
-            else None
-        )
+        district = card.location.district if card.location else None
         page = public_page(
             card,
             history,
             topic=self.directory.categories().label(card.category, locale),
-            district=district.name.get(locale) if district else None,
+            district=self.directory.territory().district_name(district, locale),
         )
         if page is None:
             raise NotFound(NO_PAGE)

@@ -56,13 +56,12 @@ def view_status(
 ) -> CardPublicView:
     """The requester's status page. One read: card and history come back together."""
     card, history = _authorized_with_history(number, key, cards)
-    where = card.location
-    district = directory.territory().district(where.district) if where and where.district else None
+    district = card.location.district if card.location else None
     return public_view(
         card,
         history,
         category_label=directory.categories().label(card.category, locale),
-        district=district.name.get(locale) if district else None,
+        district=directory.territory().district_name(district, locale),
     )
 
 

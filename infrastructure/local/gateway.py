@@ -93,8 +93,10 @@ class PortalAndApiHandler(ChaliceRequestHandler):
 def made_file(request_path: str) -> bytes | None:
     """A portal file made from the town's files (``portal_site``), as a deploy uploads it."""
     name = request_path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
-    content = portal_site.generated(PORTAL_DIR).get(name)
-    return None if content is None else json.dumps(content, ensure_ascii=False).encode()
+    if name not in portal_site.MADE:  # every other GET (the API's too) reads no file here
+        return None
+    content = portal_site.generated(PORTAL_DIR)[name]
+    return json.dumps(content, ensure_ascii=False).encode()
 
 
 def static_file(request_path: str) -> Path | None:

@@ -116,3 +116,9 @@ def test_the_language_list_is_made_from_the_folder_english_first(tmp_path):
     for code, name in (("ru", "Русский"), ("en", "English"), ("de", "Deutsch")):
         (tmp_path / "i18n" / f"{code}.json").write_text(json.dumps({"lang.name": name}))
     assert [lang["code"] for lang in languages(tmp_path)] == ["en", "de", "ru"]
+
+
+def test_the_local_stack_serves_by_name_exactly_what_a_deploy_writes():
+    from infrastructure.portal_site import MADE, generated
+
+    assert set(generated()) == MADE

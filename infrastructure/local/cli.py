@@ -475,12 +475,16 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import faulthandler
     import logging
 
     from infrastructure.local.stack import LocalStack
 
     # moto's server logs every emulated AWS call; the API's own log lines are what matter here.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # `kill -USR1 <pid>` prints what every thread is doing: a stack that will not stop or
+    # answer tells you why without a debugger.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stack = LocalStack(
         args.data_dir,
         host=args.host,
@@ -503,7 +507,10 @@ def _run(args: argparse.Namespace) -> int:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+        # Waited in steps: Python runs a signal's handler only when the main thread runs, and a
+        # wait without a timeout may never wake when the signal lands on another thread.
+        while not stopped.wait(timeout=0.5):
+            pass
     stack.stop()
     print("CivicDesk stopped; data kept in", args.data_dir, flush=True)
     return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 STARTUP_SECONDS = 60
+STOP_SECONDS = 20
 
 
 def free_port() -> int:
@@ -101,7 +102,17 @@ class RunningStack:
     def stop(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
+        try:
+            return self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            # What each thread is doing, for the failure's report (the stack dumps on USR1).
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+            self.process.kill()
+            self.process.wait(timeout=10)
+            raise RuntimeError(
+                f"the stack did not stop within {STOP_SECONDS} s:\n" + "".join(self.output[-200:])
+            ) from None
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.calls import calls
 from chalicelib.api.casework import casework
+from chalicelib.api.desk import desk
 from chalicelib.api.docs import docs
 from chalicelib.api.exports import exports
 from chalicelib.api.mail_triage import mail_triage
@@ -23,6 +24,7 @@ app = Chalice(app_name="civicdesk")
 app.register_blueprint(public)
 app.register_blueprint(places)
 app.register_blueprint(casework)
+app.register_blueprint(desk)
 app.register_blueprint(replies)
 app.register_blueprint(staff_files)
 app.register_blueprint(calls)

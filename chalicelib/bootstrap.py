@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from chalicelib.services.calls import Calls
     from chalicelib.services.card_changes import CardShowing
     from chalicelib.services.casework import Casework
+    from chalicelib.services.desk import Desk
     from chalicelib.services.exports import ExportPolicy, ExportPorts, Exports
     from chalicelib.services.intake import Intake
     from chalicelib.services.mail_delivery import MailIntake
@@ -593,6 +594,14 @@ class Container:
             show=self.card_showing,
             sla=self.sla_policy,
             route=self.router,
+        )
+
+    @cached_property
+    def desk(self) -> Desk:
+        from chalicelib.services.desk import Desk
+
+        return Desk(
+            cards=self.cards, directory=self.directory, clock=self.clock, casework=self.casework
         )
 
     @cached_property

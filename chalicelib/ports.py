@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access_codes import AccessCode
 from chalicelib.domain.card import Card, Status
+from chalicelib.domain.desk import DeskRow
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
 from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
@@ -162,10 +163,17 @@ class CardRepository(Protocol):
         version: int,
         at: datetime | None,
         missed: MissedDeadline | None = None,
+        *,
+        deadline: datetime | None = None,
     ) -> bool:
-        """Move the card's next check to ``at`` (``None``: nothing left to watch) and put it on
-        its department's overdue list while ``missed`` is set, if it is still at ``version``;
-        False when the card changed meanwhile (that write made it due again)."""
+        """Move the card's next check to ``at`` (``None``: nothing left to watch), put it on
+        its department's overdue list while ``missed`` is set and show ``deadline`` (the
+        nearest one still running) on its desk line, if it is still at ``version``; False
+        when the card changed meanwhile (that write made it due again)."""
+        ...
+
+    def desk(self, department: str) -> list[DeskRow]:
+        """Every open card of the department as a queue line (``domain.desk``)."""
         ...
 
     def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:

@@ -11,7 +11,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain import geo
-from chalicelib.domain.card import Card, ReplyStatus, Status
+from chalicelib.domain.card import Card, Channel, Priority, ReplyStatus, Status
+from chalicelib.domain.desk import DeskRow, desk_row
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
@@ -112,6 +113,71 @@ def place_keys(card: Card) -> dict[str, Any]:
     }
 
 
+def desk_keys(card: Card) -> dict[str, Any]:
+    """The card's line on its department's desk while it is open (see ``domain.desk``)."""
+    row = desk_row(card)
+    if row is None:
+        return {}
+    return {
+        ts.DESK_PARTITION_KEY: ts.desk_pk(row.department),
+        ts.DESK_SORT_KEY: ts.desk_sort_key(row.created_at, row.number),
+        ts.DESK_VIEW: {
+            "number": row.number,
+            "subject": row.subject,
+            "category": row.category,
+            "priority": row.priority.value,
+            "status": row.status.value,
+            "department": row.department,
+            "executor_id": row.executor_id,
+            "channel": row.channel.value,
+            "district": row.district,
+            "address": row.address,
+            "created_at": row.created_at.isoformat(),
+            "version": row.version,
+            "sensitive": row.sensitive,
+            "awaiting_approval": row.awaiting_approval,
+            "deadline": _stamp(row.deadline),
+            "reply_by": _stamp(row.reply_by),
+            "no_answer_at": _stamp(row.no_answer_at),
+        },
+    }
+
+
+def desk_line(item: dict[str, Any]) -> DeskRow:
+    """A ``desk`` index item: the line, with what the last deadline check said of it."""
+    view = from_attributes({ts.DESK_VIEW: item[ts.DESK_VIEW]})[ts.DESK_VIEW]
+    checked = item.get(ts.DESK_DEADLINE, {}).get("S")
+    overdue = item.get(ts.OVERDUE_SORT_KEY, {}).get("S")
+    return DeskRow(
+        number=view["number"],
+        subject=view["subject"],
+        category=view["category"],
+        priority=Priority(view["priority"]),
+        status=Status(view["status"]),
+        department=view["department"],
+        executor_id=view.get("executor_id"),
+        channel=Channel(view["channel"]),
+        district=view.get("district"),
+        address=view.get("address"),
+        created_at=datetime.fromisoformat(view["created_at"]),
+        version=int(view["version"]),
+        sensitive=bool(view.get("sensitive")),
+        awaiting_approval=bool(view.get("awaiting_approval")),
+        deadline=_time(checked) if checked else _time(view.get("deadline")),
+        overdue_since=ts.time_of_sort_key(overdue) if overdue else None,
+        reply_by=_time(view.get("reply_by")),
+        no_answer_at=_time(view.get("no_answer_at")),
+    )
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def placed_card(view: dict[str, Any]) -> PlacedCard:
     finished = view.get("finished_at")
     return PlacedCard(
@@ -141,6 +207,7 @@ def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
             **caller_keys(card),
             **approval_keys(card),
             **place_keys(card),
+            **desk_keys(card),
             # No overdue keys: a write makes the card due for a check at once, and the check
             # puts them back while a deadline stays missed (set_next_check).
         }

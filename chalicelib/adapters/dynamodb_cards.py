@@ -17,6 +17,7 @@ from chalicelib.adapters.boto_calls import error_code, query_all
 from chalicelib.adapters.card_items import (
     card_from_item,
     card_item,
+    desk_line,
     entry_from_item,
     entry_item,
     from_attributes,
@@ -25,6 +26,7 @@ from chalicelib.adapters.card_items import (
 )
 from chalicelib.adapters.dynamodb_outbox import new_outbox_put
 from chalicelib.domain.card import Card, Status
+from chalicelib.domain.desk import DeskRow
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.nearby import PlacedCard
@@ -338,6 +340,8 @@ class DynamoCardRepository:
         version: int,
         at: datetime | None,
         missed: MissedDeadline | None = None,
+        *,
+        deadline: datetime | None = None,
     ) -> bool:
         names = {
             "#version": "version",
@@ -345,10 +349,16 @@ class DynamoCardRepository:
             "#dsk": ts.DUE_SORT_KEY,
             "#opk": ts.OVERDUE_PARTITION_KEY,
             "#osk": ts.OVERDUE_SORT_KEY,
+            "#deadline": ts.DESK_DEADLINE,
         }
         values: dict[str, Any] = {":version": {"N": str(version)}}
         sets: list[str] = []
         removes: list[str] = []
+        if deadline is None:
+            removes.append("#deadline")
+        else:
+            sets.append("#deadline = :deadline")
+            values[":deadline"] = {"S": deadline.isoformat()}
         if at is None:
             removes += ["#dpk", "#dsk"]
         else:
@@ -383,6 +393,16 @@ class DynamoCardRepository:
                 raise
             return False
         return True
+
+    def desk(self, department: str) -> list[DeskRow]:
+        request = {
+            "TableName": self._table,
+            "IndexName": ts.DESK_INDEX,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": ts.DESK_PARTITION_KEY},
+            "ExpressionAttributeValues": {":pk": {"S": ts.desk_pk(department)}},
+        }
+        return [desk_line(item) for item in query_all(self._db, request)]
 
     def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
         counts = dict.fromkeys(staff_ids, 0)

@@ -7,6 +7,7 @@ import binascii
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
@@ -14,6 +15,7 @@ from chalicelib.adapters.card_items import approval_keys, due_keys, queue_keys
 from chalicelib.adapters.memory_outbox import InMemoryOutbox
 from chalicelib.domain import geo
 from chalicelib.domain.card import Card, Status
+from chalicelib.domain.desk import DeskRow, desk_row
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
@@ -34,6 +36,7 @@ class InMemoryCardRepository:
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._due: dict[str, str] = {}  # number -> due sort key, like the sparse index
         self._overdue: dict[str, MissedDeadline] = {}  # number -> missed deadline, likewise
+        self._deadline: dict[str, datetime] = {}  # number -> the desk line's checked deadline
         self._open: dict[str, int] = defaultdict(int)  # staff id -> open cards owned
 
     def next_number(self, year: int) -> int:
@@ -176,6 +179,7 @@ class InMemoryCardRepository:
         self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
         # The item is replaced as a whole: its deadline check puts it back on the list.
         self._overdue.pop(card.number, None)
+        self._deadline.pop(card.number, None)
         for staff_id, delta in workload_delta(card, entry).items():
             self._open[staff_id] += delta
 
@@ -217,11 +221,17 @@ class InMemoryCardRepository:
         version: int,
         at: datetime | None,
         missed: MissedDeadline | None = None,
+        *,
+        deadline: datetime | None = None,
     ) -> bool:
         with self._lock:
             stored = self._cards.get(number)
             if stored is None or stored.version != version:
                 return False
+            if deadline is None:
+                self._deadline.pop(number, None)
+            else:
+                self._deadline[number] = deadline
             if at is None:
                 self._due.pop(number, None)
             else:
@@ -231,6 +241,24 @@ class InMemoryCardRepository:
             else:
                 self._overdue[number] = missed
             return True
+
+    def desk(self, department: str) -> list[DeskRow]:
+        with self._lock:
+            cards = [c for c in self._cards.values() if c.department == department]
+            rows = []
+            for card in sorted(cards, key=lambda c: (c.created_at, c.number)):
+                row = desk_row(card)
+                if row is None:
+                    continue
+                missed = self._overdue.get(card.number)
+                rows.append(
+                    replace(
+                        row,
+                        deadline=self._deadline.get(card.number, row.deadline),
+                        overdue_since=missed.due_at if missed else None,
+                    )
+                )
+            return rows
 
     def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:
         with self._lock:

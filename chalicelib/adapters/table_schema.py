@@ -83,6 +83,12 @@ APPROVAL_SORT_KEY = "approval_sk"
 PLACE_INDEX = "place"
 PLACE_PARTITION_KEY = "place_pk"
 PLACE_SORT_KEY = "place_sk"
+DESK_INDEX = "desk"
+DESK_PARTITION_KEY = "desk_pk"
+DESK_SORT_KEY = "desk_sk"
+DESK_VIEW = "desk_view"  # the queue line of an open card: no description, no requester
+DESK_DEADLINE = "desk_deadline"  # the nearest running deadline, kept by the deadline check
+
 PLACE_VIEW = "place_view"  # the only attribute the index copies: nothing personal
 OPEN_PLACE_PREFIX = "~OPEN#"  # sorts after every date: open cards pass any "since"
 WORKLOAD_SK = "#WORKLOAD"
@@ -179,6 +185,14 @@ def place_since(at: datetime) -> str:
     return _utc_stamp(at)
 
 
+def desk_pk(department: str) -> str:
+    return f"DESK#{department}"
+
+
+def desk_sort_key(created_at: datetime, number: str) -> str:
+    return f"{_utc_stamp(created_at)}#{number}"
+
+
 def overdue_pk(department: str) -> str:
     return f"OVERDUE#{department}"
 
@@ -260,6 +274,8 @@ ATTRIBUTE_DEFINITIONS = [
         APPROVAL_SORT_KEY,
         PLACE_PARTITION_KEY,
         PLACE_SORT_KEY,
+        DESK_PARTITION_KEY,
+        DESK_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -320,6 +336,19 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             {"AttributeName": PLACE_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [PLACE_VIEW]},
+    },
+    # A department's open cards as queue lines: the line, its overdue mark and its deadline
+    # only, so the queue table reads a few hundred bytes a card, not the card.
+    {
+        "IndexName": DESK_INDEX,
+        "KeySchema": [
+            {"AttributeName": DESK_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": DESK_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {
+            "ProjectionType": "INCLUDE",
+            "NonKeyAttributes": [DESK_VIEW, DESK_DEADLINE, OVERDUE_SORT_KEY],
+        },
     },
 ]
 

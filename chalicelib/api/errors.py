@@ -41,7 +41,9 @@ def error_body(error: e.DomainError) -> dict[str, Any]:
             {"field": p.field, "problem": p.problem, "code": p.code} for p in error.problems
         ]
     if isinstance(error, e.TransitionForbidden) and error.field:
-        body["fields"] = [{"field": error.field, "problem": error.message, "code": "not_now"}]
+        body["fields"] = [
+            {"field": error.field, "problem": error.message, "code": error.field_code}
+        ]
     if isinstance(error, e.ConflictError):
         body["current_version"] = error.current_version
     return {"error": body}

@@ -6,18 +6,37 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from chalicelib.api.http import QueryParams
 from chalicelib.domain.card import Channel, Status
+from chalicelib.domain.desk import MAX_DESK_PAGE, DeskSort
 from chalicelib.domain.search import MAX_PAGE, SearchFilters, SearchQuery
 from chalicelib.services.casework import MAX_QUEUE_PAGE
 from chalicelib.services.commands import Category, DepartmentId
 
 DEFAULT_PAGE = 25
 Locale = Literal["en", "ru"]
+OpenStatus = Literal[
+    Status.RECEIVED,
+    Status.IN_PROGRESS,
+    Status.NEEDS_CLARIFICATION,
+    Status.AWAITING_REQUESTER,
+    Status.RESOLVED,
+]
+
+
+def _true_or_false(value: str) -> bool | None:
+    text = value.strip().lower()
+    if text not in ("", "true", "false"):
+        raise ValueError("true or false")
+    return {"true": True, "false": False}.get(text)
+
+
+# A yes/no filter: "true", "false", or empty (or absent) for either.
+TrueOrFalse = Annotated[bool | None, BeforeValidator(_true_or_false)]
 
 
 class DepartmentQuery(QueryParams):
@@ -78,7 +97,7 @@ class SearchParams(QueryParams):
     channel: list[Channel] = []
     created_from: date | None = Field(default=None, alias="from")
     created_to: date | None = Field(default=None, alias="to")
-    overdue: bool | None = None
+    overdue: TrueOrFalse = None
     size: int = Field(default=20, ge=1, le=MAX_PAGE)
     cursor: str | None = None
 
@@ -86,14 +105,6 @@ class SearchParams(QueryParams):
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()
-
-    @field_validator("overdue", mode="before")
-    @classmethod
-    def _true_or_false(cls, value: str) -> bool | None:
-        text = value.strip().lower()
-        if text not in ("", "true", "false"):
-            raise ValueError("true or false")
-        return {"true": True, "false": False}.get(text)
 
     @field_validator("cursor", mode="after")
     @classmethod
@@ -126,6 +137,32 @@ class SearchParams(QueryParams):
             size=self.size,
             offset=offset_of(self.cursor) if self.cursor else 0,
         )
+
+
+class DeskQuery(DepartmentQuery):
+    """``/staff/desk``: the department's open cards, filtered (lists: repeated or a,b), sorted
+    by a column and paged. Kept in the console's URL as they are given here."""
+
+    status: list[OpenStatus] = Field(
+        default=[], description="Closed cards are not on the desk: search finds them."
+    )
+    category: list[str] = Field(default=[], description="Topics: a leaf or a top-level one.")
+    district: list[str] = []
+    owner: list[str] = Field(default=[], description="Staff ids; 'none' for nobody's cards.")
+    overdue: TrueOrFalse = None
+    approval: TrueOrFalse = Field(default=None, description="A reply waits for approval.")
+    sort: DeskSort = DeskSort.DEADLINE
+    order: Literal["asc", "desc"] = "asc"
+    limit: int = Field(default=50, ge=1, le=MAX_DESK_PAGE)
+    cursor: str | None = None
+    locale: Locale = "en"
+
+    @field_validator("cursor", mode="after")
+    @classmethod
+    def _our_cursor(cls, value: str | None) -> str | None:
+        if value:
+            offset_of(value)
+        return value
 
 
 def cursor_at(offset: int) -> str:

@@ -21,6 +21,7 @@ from chalicelib.domain.card import (
     RoutingRecord,
     Status,
 )
+from chalicelib.domain.desk import DeskNames, DeskRow, DeskSort
 from chalicelib.domain.directory import CategoryTree, LocalizedName
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import next_statuses
@@ -730,3 +731,109 @@ class NearbyRequestView(_View):
 
 class NearbyView(_View):
     requests: list[NearbyRequestView]
+
+
+class DeskRowView(_View):
+    """One line of the queue table: names for the reader, ids for links and filters."""
+
+    number: str
+    subject: str
+    category: str
+    category_label: str
+    priority: Priority
+    status: Status
+    department: str
+    executor_id: str | None
+    owner_name: str | None
+    channel: Channel
+    district: str | None
+    district_name: str | None
+    address: str | None
+    created_at: datetime
+    deadline: datetime | None = Field(
+        description="The nearest deadline still running, as the last deadline check saw it."
+    )
+    overdue_since: datetime | None = Field(
+        description="Overdue: when the earliest deadline it missed (and has not met) passed."
+    )
+    reply_by: datetime | None
+    no_answer_at: datetime | None
+    awaiting_approval: bool
+    version: int
+    personal_data_hidden: bool
+
+    @classmethod
+    def of(cls, row: DeskRow, names: DeskNames, locale: str) -> Self:
+        return cls(
+            number=row.number,
+            subject=row.subject,
+            category=row.category,
+            category_label=names.topic(row.category),
+            priority=row.priority,
+            status=row.status,
+            department=row.department,
+            executor_id=row.executor_id,
+            owner_name=names.owner(row.executor_id) or None,
+            channel=row.channel,
+            district=row.district,
+            district_name=names.district(row.district) or None,
+            address=row.address,
+            created_at=row.created_at,
+            deadline=row.deadline,
+            overdue_since=row.overdue_since,
+            reply_by=row.reply_by,
+            no_answer_at=row.no_answer_at,
+            awaiting_approval=row.awaiting_approval,
+            version=row.version,
+            personal_data_hidden=row.personal_data_hidden,
+        )
+
+
+class StaffNameView(_View):
+    id: str
+    name: str
+
+
+class DeskView(_View):
+    department: str
+    total: int = Field(description="Cards matching every filter.")
+    open_total: int = Field(description="Every open card of the department, filters aside.")
+    counts: dict[Status, int] = Field(
+        description="Per status, the cards matching every filter but the status one."
+    )
+    sort: DeskSort
+    order: Literal["asc", "desc"]
+    offset: int
+    rows: list[DeskRowView]
+    cursor: str | None = Field(description="The next page; none on the last.")
+    owners: list[StaffNameView] = Field(description="Who owns cards here, for the filter.")
+
+
+class FieldProblemView(_View):
+    field: str
+    problem: str
+    code: str
+
+
+class ErrorView(_View):
+    code: str
+    message: str
+    fields: list[FieldProblemView] = []
+
+
+class BulkResultView(_View):
+    number: str
+    ok: bool
+    version: int | None = Field(default=None, description="Changed: the card's new version.")
+    status: Status | None = None
+    executor_id: str | None = None
+    error: ErrorView | None = Field(
+        default=None, description="Refused: what the card alone would have answered."
+    )
+    http_status: int | None = Field(default=None, description="Refused: that answer's status.")
+
+
+class BulkView(_View):
+    changed: int
+    refused: int
+    results: list[BulkResultView]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import Role
@@ -34,7 +35,18 @@ class Principal:
         return R.ADMIN in self.roles or (R.MANAGER in self.roles and department in self.departments)
 
 
-def can_view(principal: Principal, card: Card) -> bool:
+class Placed(Protocol):
+    """What the seeing rules read of a card: a whole card, or its queue line."""
+
+    @property
+    def department(self) -> str: ...
+    @property
+    def executor_id(self) -> str | None: ...
+    @property
+    def sensitive(self) -> bool: ...
+
+
+def can_view(principal: Principal, card: Placed) -> bool:
     if principal.has(*TOWN_WIDE):
         return True
     if card.executor_id == principal.staff_id:
@@ -57,7 +69,7 @@ def require_queue(principal: Principal, department: str) -> None:
     raise PermissionDenied(f"you cannot see the queue of department {department}")
 
 
-def can_see_personal_data(principal: Principal, card: Card) -> bool:
+def can_see_personal_data(principal: Principal, card: Placed) -> bool:
     """Health and social-support cards show the requester's data to the group they are
     assigned to only: the owner and the staff of the card's department. Everyone else who may
     see the card (controllers, administrators, operators) sees it without personal data."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.domain.card import RISK_FLAGS, Card, ControlReason
 from chalicelib.domain.errors import TransitionForbidden
 from chalicelib.domain.history import Action, Actor, FieldChange, HistoryEntry, InternalNote
-from chalicelib.domain.lifecycle import MIN_TEXT, Change
+from chalicelib.domain.lifecycle import MIN_TEXT, NEEDS_TEXT, Change
 
 
 def set_risk_flags(
@@ -27,7 +27,7 @@ def set_risk_flags(
         unknown = ", ".join(sorted(f.value for f in flags - RISK_FLAGS))
         raise TransitionForbidden(f"not a risk flag: {unknown}", field="flags")
     if len(reason.strip()) < MIN_TEXT:
-        raise TransitionForbidden("say why the flags change", field="reason")
+        raise TransitionForbidden("say why the flags change", field="reason", field_code=NEEDS_TEXT)
     kept = [c for c in card.manual_control if c not in RISK_FLAGS]
     control = (*kept, *sorted(flags, key=lambda f: f.value))
     if control == card.manual_control:

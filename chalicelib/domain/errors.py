@@ -85,9 +85,14 @@ class TransitionForbidden(DomainError):
 
     code = "transition_forbidden"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, field_code: str = "not_now"
+    ) -> None:
         super().__init__(message)
         self.field = field
+        # The field's problem as a stable code: "needs_text" when the change needs words
+        # (a reason, a resolution, a question) that were not given, else "not_now".
+        self.field_code = field_code
 
 
 class PayloadTooLarge(DomainError):

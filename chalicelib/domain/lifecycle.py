@@ -33,6 +33,7 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 MIN_TEXT = 3
+NEEDS_TEXT = "needs_text"  # the field code of a change missing the words it needs
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _requirements(
 def _required(value: str | None, field: str, message: str) -> str:
     text = (value or "").strip()
     if len(text) < MIN_TEXT:
-        raise TransitionForbidden(message, field=field)
+        raise TransitionForbidden(message, field=field, field_code=NEEDS_TEXT)
     return text
 
 
@@ -225,6 +226,7 @@ def assign(
             else "sending the card to another department's queue needs a reason (why it is "
             "not this department's)",
             field="reason",
+            field_code=NEEDS_TEXT,
         )
     changes = [FieldChange(field="executor_id", before=card.executor_id, after=executor_id)]
     transfers = card.transfers
@@ -420,7 +422,9 @@ def correct(
     if card.status == S.CLOSED:
         raise TransitionForbidden("a closed card cannot be corrected; reopen it first")
     if len(reason.strip()) < MIN_TEXT:
-        raise TransitionForbidden("a correction needs a reason (what was wrong)", field="reason")
+        raise TransitionForbidden(
+            "a correction needs a reason (what was wrong)", field="reason", field_code=NEEDS_TEXT
+        )
     update: dict[str, object] = {}
     changes: list[FieldChange] = []
 

@@ -200,7 +200,7 @@ def reject(
     """Send the draft back: it stays on the card, rejected, with the manager's why."""
     reply = _waiting(card, reply_id)
     if len(reason.strip()) < lifecycle.MIN_TEXT:
-        raise TransitionForbidden("say what to change", field="reason")
+        raise TransitionForbidden("say what to change", field="reason", field_code="needs_text")
     rejected = reply.model_copy(
         update={"status": ReplyStatus.REJECTED, "decided_by": actor.id, "decided_at": at}
     )

@@ -244,7 +244,17 @@ class AttachmentRequest(_Command):
     size: Annotated[int, Field(gt=0)]
 
 
-class Assign(_Command):
+def _one_given(*names: str, only: bool = False) -> dict[str, Any]:
+    """JSON Schema for "at least one of these, not null" (``only``: exactly one)."""
+    given = [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]
+    return {"oneOf" if only else "anyOf": given}
+
+
+class AssignChange(_Command):
+    """Who owns the card next (a bulk assignment gives it to each card)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_given("executor_id", "department"))
+
     executor_id: Text | None = Field(
         default=None, description="The new owner; none: send the card to the department's queue."
     )
@@ -254,18 +264,25 @@ class Assign(_Command):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = (
         Field(default=None, description="Required when the card already has an owner.")
     )
-    version: Version
 
     @model_validator(mode="after")
-    def _someone_or_somewhere(self) -> Assign:
+    def _someone_or_somewhere(self) -> Self:
         if self.executor_id is None and self.department is None:
             raise ValueError("name an executor_id, a department, or both")
         return self
 
+    def at(self, version: int) -> Assign:
+        return Assign(**self.model_dump(), version=version)
 
-class Transition(_Command):
-    to: Status
+
+class Assign(AssignChange):
     version: Version
+
+
+class TransitionChange(_Command):
+    """Where the card moves next (a bulk move asks it of each card)."""
+
+    to: Status
     question: Annotated[str, StringConstraints(max_length=2000)] | None = None
     resolution: Annotated[str, StringConstraints(max_length=5000)] | None = None
     closure_reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
@@ -278,6 +295,49 @@ class Transition(_Command):
         "allowance of working days. Past it the card comes back to staff marked "
         "'no answer' (or closes, as the town set).",
     )
+
+    def at(self, version: int) -> Transition:
+        return Transition(**self.model_dump(), version=version)
+
+
+class Transition(TransitionChange):
+    version: Version
+
+
+MAX_BULK = 100  # cards one bulk change may name: a street's reports, a crew's day
+
+
+class BulkCard(_Command):
+    number: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6}$")] = Field(
+        description="e.g. 2026-000042"
+    )
+    version: Version
+
+
+class BulkChange(_Command):
+    """One change asked of several cards; each card is still checked as if changed alone."""
+
+    model_config = ConfigDict(json_schema_extra=_one_given("assign", "transition", only=True))
+
+    cards: list[BulkCard] = Field(
+        min_length=1, max_length=MAX_BULK, description="Each card once, at the version you read."
+    )
+    assign: AssignChange | None = None
+    transition: TransitionChange | None = None
+
+    @field_validator("cards")
+    @classmethod
+    def _each_once(cls, cards: list[BulkCard]) -> list[BulkCard]:
+        numbers = [c.number for c in cards]
+        if len(set(numbers)) != len(numbers):
+            raise PydanticCustomError("repeated", "names a card more than once")
+        return cards
+
+    @model_validator(mode="after")
+    def _one_change(self) -> Self:
+        if (self.assign is None) == (self.transition is None):
+            raise PydanticCustomError("one_change", "give assign or transition, one of them")
+        return self
 
 
 class CommentCreate(_Command):

@@ -27,7 +27,7 @@ from chalicelib.domain.errors import ConflictError, TransitionForbidden
 from chalicelib.domain.history import SYSTEM, HistoryEntry
 from chalicelib.domain.notifications import NotificationKind, Occasion
 from chalicelib.domain.requester_waits import WaitStep, WhenUnanswered
-from chalicelib.domain.sla import Timer, TimerKind, overdue_since
+from chalicelib.domain.sla import Timer, TimerKind, TimerState, overdue_since
 from chalicelib.domain.sla_notices import (
     Audience,
     Notice,
@@ -155,7 +155,13 @@ def check_card(number: str, *, ports: SlaPorts, policies: SlaPolicies) -> CheckR
     else:
         ports.scheduler.set(number, upcoming)
     # Last, so that a failure above leaves the card due and the next sweep tries again.
-    ports.cards.set_next_check(number, card.version, upcoming, missed_deadline(card, timers))
+    ports.cards.set_next_check(
+        number,
+        card.version,
+        upcoming,
+        missed_deadline(card, timers),
+        deadline=running_deadline(timers),
+    )
     logger.info(
         "deadlines checked",
         extra={"card": number, "sent": len(sent), "escalations": len(started)},
@@ -236,6 +242,14 @@ def _why_not_closable(
     except TransitionForbidden as refused:
         return refused.message
     return None
+
+
+def running_deadline(timers: list[Timer]) -> datetime | None:
+    """The nearest deadline still running: what the card's queue line shows."""
+    return min(
+        (t.due_at for t in timers if t.state == TimerState.RUNNING and t.due_at is not None),
+        default=None,
+    )
 
 
 def missed_deadline(card: Card, timers: list[Timer]) -> MissedDeadline | None:

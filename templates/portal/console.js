@@ -21,7 +21,6 @@
   let me = null;
   let tree = [];
   let card = null;
-  let queueCursor = null;
   let overdueNumbers = new Set();
   let view = null;
 
@@ -46,8 +45,11 @@
       route();
       throw new ApiError(t("c.signin.expired"), [], 401);
     }
-    // Only the API's own plain message is shown: never a trace, whatever the server sent.
-    if (!response.ok) throw new ApiError(body.error?.message || t("error.generic"), body.error?.fields || [], response.status);
+    // The refusal in the reader's words, by its code: never the server's English or a trace.
+    if (!response.ok) {
+      throw new ApiError(i18n.refusal(body, response.status, response.headers.get("Retry-After")),
+        body.error?.fields || [], response.status);
+    }
     return body;
   }
   const post = (path, body) => call(path, { method: "POST", body: JSON.stringify(body) });
@@ -76,14 +78,34 @@
     return prefix + "-" + field.split(".").slice(0, prefix === "call" ? 2 : 1).join(".");
   }
 
+  // A field the API named, in the reader's words where the console has a label for it.
+  function fieldLabel(field) {
+    const key = "c.field." + field.split(".").pop();
+    const label = t(key);
+    return label === key ? field : label;
+  }
+
+  // A refusal body of one card in a bulk answer: its field problems, else its code's words.
+  function problemText(error) {
+    if (!error) return "";
+    const fields = (error.fields || []).map((p) => fieldLabel(p.field) + ": " + i18n.problem(p.field.split(".").pop(), p.code));
+    return fields.length ? fields.join("; ") : i18n.refusal({ error }, 400);
+  }
+
+  function showProblem(error) {
+    const fields = (error.fields || []).map((p) => fieldLabel(p.field) + ": " + i18n.problem(p.field.split(".").pop(), p.code));
+    say([error.message, ...fields].join(" — "), true);
+  }
+
   function showError(form, error) {
     clearErrors(form);
     const unplaced = [];
     for (const problem of error.fields || []) {
       const id = fieldElement(form, problem.field);
       const box = $(id + "-error");
-      if (!box) { unplaced.push(problem.field + ": " + problem.problem); continue; }
-      box.textContent = problem.problem;
+      const words = i18n.problem(problem.field.split(".").pop(), problem.code);
+      if (!box) { unplaced.push(fieldLabel(problem.field) + ": " + words); continue; }
+      box.textContent = words;
       $(id)?.setAttribute("aria-invalid", "true");
     }
     // Focus the first field in reading order, whatever order the API named them in.
@@ -111,6 +133,7 @@
       $("nav-manager").hidden = !oversees;
       $("nav-reports").hidden = !oversees;
       fillDepartments();
+      queue.fillBulkChoices();
     }
     route();
   }
@@ -200,13 +223,14 @@
   function route() {
     say("");
     if (!me) { show("signin"); showSignIn(); return; }
-    const [, name, arg] = (location.hash || "#/queue").split("/");
+    const [path, search] = (location.hash || "#/queue").split("?");
+    const [, name, arg] = path.split("/");
     if (name === "card" && arg) { show("card"); loadCard(decodeURIComponent(arg)); }
     else if (name === "call") { show("call"); }
     else if (name === "search") { show("search"); }
     else if (name === "reports") { show("reports"); loadReports(); }
     else if (name === "manager") { show("manager"); loadManager(); }
-    else { show("queue"); loadQueue(); }
+    else { show("queue"); queue.load(search); }
   }
 
   // ---- shared bits
@@ -236,9 +260,6 @@
       $(id).replaceChildren(...me.queues.map((d) => option(d.id, named(d.name))));
       if (chosen) $(id).value = chosen;
     }
-    const status = $("queue-status").value;
-    $("queue-status").replaceChildren(...STATUSES.map((s) => option(s, t("state." + s))));
-    if (status) $("queue-status").value = status;
     const reported = $("reports-department").value;
     const townWide = me.roles.some((r) => ["controller", "admin"].includes(r));
     $("reports-department").replaceChildren(
@@ -286,28 +307,6 @@
       .filter(Boolean).join(" · ");
     item.append(badge, link, meta);
     return item;
-  }
-
-  // ---- queue
-
-  async function loadQueue(more) {
-    const department = $("queue-department").value;
-    if (!department) { say(t("c.no_queues"), true); return; }
-    const query = new URLSearchParams({ department, status: $("queue-status").value });
-    if (more && queueCursor) query.set("cursor", queueCursor);
-    say(t("c.loading"));
-    try {
-      const [page, overdue] = await Promise.all([
-        call("/staff/queue?" + query),
-        call("/staff/overdue?" + new URLSearchParams({ department, limit: "100" })),
-      ]);
-      overdueNumbers = new Set(overdue.cards.map((c) => c.number));
-      queueCursor = page.cursor;
-      const items = page.cards.map(cardItem);
-      if (more) $("queue-list").append(...items); else $("queue-list").replaceChildren(...items);
-      $("queue-more").hidden = !page.cursor;
-      say(page.cards.length || more ? "" : t("c.queue.empty"));
-    } catch (error) { say(error.message, true); }
   }
 
   // ---- one card
@@ -817,6 +816,42 @@
     } catch (error) { say(error.message, true); }
   }
 
+  // ---- the queue table (console-queue.js) and the keys of the day's work
+
+  const queue = window.civicdeskQueue({
+    $, t, call, post, say, option, named, when, showProblem, problemText,
+    me: () => me, tree: () => tree, districts: () => districts, lang: () => i18n.lang,
+  });
+
+  // The cards of the queue last shown, for "next card" from a card.
+  function stepCard(step) {
+    const numbers = queue.numbers();
+    const at = numbers.indexOf(card?.number);
+    const next = numbers[at + step];
+    if (at >= 0 && next) location.hash = "#/card/" + encodeURIComponent(next);
+    else say(t(step > 0 ? "c.keys.last" : "c.keys.first"));
+  }
+
+  function onKey(event) {
+    if (event.target.closest?.("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    if ($("keys").open) return;
+    let done = false;
+    if (event.key === "?") { $("keys").showModal(); done = true; }
+    else if (view === "queue") done = queue.onKey(event);
+    else if (view === "card") {
+      const focus = (id) => { $(id).scrollIntoView({ block: "center" }); $(id).focus(); return true; };
+      if (event.key === "j") { stepCard(1); done = true; }
+      else if (event.key === "k") { stepCard(-1); done = true; }
+      else if (event.key === "a" && !$("assign").hidden) done = focus("assign-executor_id");
+      else if (event.key === "c") done = focus("comment-text");
+      else if (event.key === "u") { location.hash = queueHash; done = true; }
+    }
+    if (done) event.preventDefault();
+  }
+  // Back to the queue as it was left: its filters, order and page.
+  let queueHash = "#/queue";
+  window.addEventListener("hashchange", () => { if (location.hash.startsWith("#/queue")) queueHash = location.hash; });
+
   // ---- wiring
 
   $("lang").addEventListener("click", () => i18n.toggle());
@@ -825,13 +860,14 @@
     fillTopics();
     if (card && view === "card") renderCard(true);
     if (view === "manager") loadManager();
+    if (view === "queue") route(); // names come from the server in the reader's language
   });
+  document.addEventListener("keydown", onKey);
+  $("keys-close").addEventListener("click", () => $("keys").close());
   $("sign-out").addEventListener("click", signOut);
   $("dev-signin").addEventListener("submit", devSignIn);
   $("sso-go").addEventListener("click", startSso);
   window.addEventListener("hashchange", route);
-  $("queue-filter").addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
-  $("queue-more").addEventListener("click", () => loadQueue(true));
   $("search-form").addEventListener("submit", (e) => { e.preventDefault(); runSearch(false); });
   $("search-more").addEventListener("click", () => runSearch(true));
   $("reports-form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });
@@ -889,8 +925,13 @@
     districts = Object.fromEntries(geodata.features.filter((f) => f.properties.kind === "district")
       .map((f) => [f.properties.id, f.properties.name]));
     if (card && view === "card") renderCard(true);
+    if (view === "queue") queue.refill();
   }).catch(() => {});
-  fetch("/categories").then((r) => r.json()).then((answer) => { tree = answer.categories; fillTopics(); })
+  fetch("/categories").then((r) => r.json()).then((answer) => {
+    tree = answer.categories;
+    fillTopics();
+    if (view === "queue") queue.refill();
+  })
     .catch(() => say(t("error.generic"), true));
   document.addEventListener("DOMContentLoaded", () => i18n.ready.then(signIn));
 })();

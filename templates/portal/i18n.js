@@ -1,8 +1,8 @@
 // CivicDesk's words on screen. One file per language, i18n/<code>.json (flat keys; adding a
 // language is adding its file: i18n/languages.json is made from the folder when the portal is
-// served or deployed). Elements name their text with data-i18n (content) or
-// data-i18n-placeholder; the reader's choice is kept in localStorage. Dates are shown in the
-// town's time zone (town.json), without seconds, and say the zone when the reader's differs.
+// served or deployed). Elements name their text with data-i18n (content), data-i18n-placeholder
+// or data-i18n-label (an aria-label); the reader's choice is kept in localStorage. Dates are
+// shown in the town's time zone (town.json), without seconds, and say the zone when the reader's differs.
 (() => {
   const here = document.currentScript ? document.currentScript.src : location.href;
   const folder = new URL("i18n/", here);
@@ -89,6 +89,9 @@
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n, settings);
     for (const el of document.querySelectorAll("[data-i18n-placeholder]")) {
       el.placeholder = t(el.dataset.i18nPlaceholder);
+    }
+    for (const el of document.querySelectorAll("[data-i18n-label]")) {
+      el.setAttribute("aria-label", t(el.dataset.i18nLabel));
     }
     // The switch offers the next language, in its own words.
     const next = languages[(languages.findIndex((l) => l.code === lang) + 1) % languages.length];

@@ -476,3 +476,32 @@ def test_pins_near_a_point_are_open_cards_and_recent_closures_without_the_sensit
     assert [p.number for p in everything] == [still_open.number, old.number]
     assert everything[1].status == Status.CLOSED
     assert everything[1].finished_at == closing.card.updated_at
+
+
+def test_the_desk_holds_a_departments_open_cards_with_what_the_check_said(cards, clock, directory):
+    first = submit(cards, clock, directory).card
+    clock.advance(timedelta(minutes=1))
+    second = submit(cards, clock, directory, subject="Pothole " + "deep " * 30).card
+    elsewhere = submit(cards, clock, directory, category="lighting.streetlight_out").card
+    lines = cards.desk("roads")
+    assert [r.number for r in lines] == [first.number, second.number]
+    assert len(lines[1].subject) == 120  # the line keeps what a queue shows, not the card
+    # At intake the line shows the first reply's deadline; the check then says the nearest.
+    assert lines[0].deadline == first.first_response_due
+    assert lines[0].overdue_since is None
+    now = clock.now()
+    missed = MissedDeadline("roads", now - timedelta(hours=2))
+    assert cards.set_next_check(first.number, 1, now, missed, deadline=now + timedelta(hours=5))
+    line = cards.desk("roads")[0]
+    assert (line.deadline, line.overdue_since) == (now + timedelta(hours=5), missed.due_at)
+    assert [r.number for r in cards.desk(elsewhere.department)] == [elsewhere.number]
+    # Closing takes a card off the desk.
+    closing = lifecycle.transition(
+        second,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Duplicate"),
+        actor=EXECUTOR.actor,
+        at=now,
+    )
+    cards.save(closing.card, closing.entry)
+    assert [r.number for r in cards.desk("roads")] == [first.number]

@@ -151,6 +151,7 @@ CROSS_FIELD = {
     ("POST", "/admin/templates/preview"): "a source is a template of its kind (its blocks)",
     ("PUT", "/admin/routing/rules"): "each rule has its own id",
     ("GET", "/staff/search"): "the period's end is not before its start",
+    ("POST", "/staff/bulk"): "each card is named once",
 }
 
 

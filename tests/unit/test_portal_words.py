@@ -20,6 +20,7 @@ CODE_ARGUMENT = {
     "FieldProblem": (2, "code"),
     "single": (2, "code"),
     "PydanticCustomError": (0, None),
+    "TransitionForbidden": (99, "field_code"),  # keyword only
 }
 
 
@@ -32,15 +33,21 @@ def field_problem_codes() -> set[str]:
     """Pydantic's codes as the API names them, and every code our own code gives a problem
     (read from the source: a literal, or either side of a conditional, or a name assigned one)."""
     found = set(PYDANTIC_CODES.values()) | {"wrong_type", "invalid", "not_now"}
-    for path in (ROOT / "chalicelib").rglob("*.py"):
-        for function in ast.walk(ast.parse(path.read_text("utf-8"))):
+    constants: dict[str, list[ast.expr]] = {}
+    modules = [ast.parse(p.read_text("utf-8")) for p in (ROOT / "chalicelib").rglob("*.py")]
+    for module in modules:  # module constants (NEEDS_TEXT = "needs_text"), wherever used
+        for node in module.body:
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                constants.setdefault(node.targets[0].id, []).append(node.value)
+    for module in modules:
+        for function in ast.walk(module):
             if isinstance(function, ast.FunctionDef):
-                found |= _codes_given_in(function)
+                found |= _codes_given_in(function, constants)
     return found
 
 
-def _codes_given_in(function: ast.FunctionDef) -> set[str]:
-    assigned: dict[str, list[ast.expr]] = {}
+def _codes_given_in(function: ast.FunctionDef, constants: dict[str, list[ast.expr]]) -> set[str]:
+    assigned: dict[str, list[ast.expr]] = {k: list(v) for k, v in constants.items()}
     for node in ast.walk(function):
         target = node.targets[0] if isinstance(node, ast.Assign) else None
         if isinstance(node, ast.Assign) and isinstance(target, ast.Name):
@@ -87,6 +94,7 @@ def test_the_codes_found_include_those_the_form_meets():
         "consent_required",
         "consent_text_changed",
         "needs_email_for_email_updates",
+        "needs_text",
         "needs_phone_for_phone_updates",
         "coordinates_in_pairs",
         "not_a_district",

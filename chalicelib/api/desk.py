@@ -1,0 +1,114 @@
+"""The desk routes: a department's open cards as a table (filters, counts, sort, pages) and one
+change asked of several cards, answered card by card."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.errors import error_body, status_for
+from chalicelib.api.http import STAFF_ERRORS, body, json_response, principal, query, route
+from chalicelib.api.queries import DeskQuery, cursor_at, offset_of
+from chalicelib.api.schemas import (
+    BulkResultView,
+    BulkView,
+    DeskRowView,
+    DeskView,
+    ErrorView,
+    StaffNameView,
+)
+from chalicelib.bootstrap import container
+from chalicelib.domain.desk import DeskFilter
+from chalicelib.services.commands import BulkChange
+from chalicelib.services.desk import BulkOutcome
+from chalicelib.services.desk import DeskView as Asked
+
+desk = Blueprint(__name__)
+TAG = "Casework"
+
+
+@route(
+    desk,
+    "/staff/desk",
+    "GET",
+    summary="A department's open cards as a table: filtered, counted per status, sorted, paged",
+    tag=TAG,
+    staff=True,
+    response=DeskView,
+    query=DeskQuery,
+    errors=STAFF_ERRORS,
+)
+def desk_page() -> Response:
+    asked = query(DeskQuery)
+    service = container().desk
+    page = service.page(
+        principal(),
+        Asked(
+            department=asked.department,
+            wanted=DeskFilter(
+                statuses=frozenset(asked.status),
+                categories=frozenset(asked.category),
+                districts=frozenset(asked.district),
+                owners=frozenset(asked.owner),
+                overdue=asked.overdue,
+                awaiting_approval=asked.approval,
+            ),
+            sort=asked.sort,
+            descending=asked.order == "desc",
+            offset=offset_of(asked.cursor) if asked.cursor else 0,
+            limit=asked.limit,
+            locale=asked.locale,
+        ),
+    )
+    names = service.names(asked.locale)
+    return json_response(
+        DeskView(
+            department=asked.department,
+            total=page.total,
+            open_total=page.open_total,
+            counts=page.counts,
+            sort=asked.sort,
+            order=asked.order,
+            offset=page.offset,
+            rows=[DeskRowView.of(row, names, asked.locale) for row in page.rows],
+            cursor=cursor_at(page.next_offset) if page.next_offset is not None else None,
+            owners=[StaffNameView(id=o, name=names.owner(o)) for o in page.owners],
+        )
+    )
+
+
+@route(
+    desk,
+    "/staff/bulk",
+    "POST",
+    summary="One change (assign, or move to a status) asked of several cards; each card is "
+    "checked as if changed alone and answered on its own",
+    tag=TAG,
+    staff=True,
+    request=BulkChange,
+    response=BulkView,
+    errors=STAFF_ERRORS,
+)
+def bulk_change() -> Response:
+    outcomes = container().desk.bulk(principal(), body(BulkChange))
+    results = [_result(o) for o in outcomes]
+    changed = sum(r.ok for r in results)
+    return json_response(BulkView(changed=changed, refused=len(results) - changed, results=results))
+
+
+def _result(outcome: BulkOutcome) -> BulkResultView:
+    if outcome.card is not None:
+        card = outcome.card.card
+        return BulkResultView(
+            number=outcome.number,
+            ok=True,
+            version=card.version,
+            status=card.status,
+            executor_id=card.executor_id,
+        )
+    assert outcome.error is not None
+    return BulkResultView(
+        number=outcome.number,
+        ok=False,
+        error=ErrorView.model_validate(error_body(outcome.error)["error"]),
+        http_status=status_for(outcome.error),
+    )

@@ -1,0 +1,155 @@
+"""The queue as a table a clerk works through, in a real browser on the local stack: a sorted
+and filtered view restored from its URL, counts per status, a bulk assignment with one card
+refused, the keys of the day's work; axe-scanned at 360 and 1280 px, in English and Russian."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import card_form
+from tests.e2e.test_console import scan_and_shoot, sign_in
+from tests.e2e.test_portal import DESKTOP
+from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 30
+
+
+def _staff(stack: Any, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.tokens[who]}"}
+
+
+def _submit(stack: Any, subject: str, category: str = "roads.potholes") -> str:
+    slug = "".join(ch for ch in subject.lower() if ch.isalnum())
+    form = card_form(
+        subject=subject,
+        category=category,
+        requester={"full_name": "Anna Ivanova", "email": f"{slug}@example.org"},
+    )
+    answer = requests.post(f"{stack.url}/requests", json=form, timeout=TIMEOUT)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["number"])
+
+
+def _assign(stack: Any, number: str, executor: str) -> None:
+    card = requests.get(
+        f"{stack.url}/staff/cards/{number}", headers=_staff(stack, "mgr-sergey"), timeout=TIMEOUT
+    ).json()
+    if card["executor_id"] == executor:
+        return  # routing gave it to them already
+    answer = requests.post(
+        f"{stack.url}/staff/cards/{number}/assign",
+        json={"executor_id": executor, "reason": "Her crew is nearby", "version": card["version"]},
+        headers=_staff(stack, "mgr-sergey"),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def _comment(stack: Any, number: str, text: str) -> None:
+    card = requests.get(
+        f"{stack.url}/staff/cards/{number}", headers=_staff(stack, "op-olga"), timeout=TIMEOUT
+    ).json()
+    answer = requests.post(
+        f"{stack.url}/staff/cards/{number}/comments",
+        json={"text": text, "version": card["version"]},
+        headers=_staff(stack, "op-olga"),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def _rows(page: Any) -> list[str]:
+    return page.locator("#queue-rows tr .number").all_inner_texts()
+
+
+def test_a_sorted_filtered_queue_comes_back_from_its_url_and_a_bulk_assign_answers_per_card(
+    module_stack,
+    browser,  # noqa: F811
+):
+    stack = module_stack
+    holes = [_submit(stack, f"Pothole {letter}") for letter in "ABCD"]
+    sign = _submit(stack, "Bent sign", category="roads.signs")
+    _assign(stack, holes[0], "ex-maria")
+    for number in holes[1:]:
+        _assign(stack, number, "ex-ivan")
+
+    view = "#/queue?department=roads&topic=roads.potholes&sort=subject&order=desc"
+    manager = sign_in(browser, stack.url, "mgr-sergey", DESKTOP)
+    manager.goto(stack.url + "/console.html" + view)
+    manager.reload()
+    manager.locator("#queue-rows tr", has_text=holes[3]).wait_for()
+    # The URL's view: potholes only, subject Z→A, the filter shown in the form.
+    assert _rows(manager) == list(reversed(holes))
+    assert sign not in _rows(manager)
+    assert manager.locator("#queue-topic").input_value() == "roads.potholes"
+    subject = manager.locator("th[data-sort=subject]")
+    assert subject.get_attribute("aria-sort") == "descending"
+    assert "1–4 of 4" in manager.locator("#queue-summary").inner_text()
+    # Names, not ids: the owner, the topic and the district in words.
+    first = manager.locator("#queue-rows tr", has_text=holes[0])
+    assert "Maria Volkova" in first.inner_text()
+    assert "District 3" in first.inner_text()
+    assert "Potholes" in first.inner_text()
+    assert "ex-maria" not in manager.locator("#queue-table").inner_text()
+    # Counts per status, and one status chosen by its count.
+    manager.get_by_role("button", name="All open (4)").wait_for()
+    scan_and_shoot(manager, "console-queue-table-1280")
+
+    # A column's header sorts; the URL follows, so Back and a shared link give the same view.
+    manager.locator("th[data-sort=owner] button").click()
+    manager.wait_for_function("location.hash.includes('sort=owner')")
+    manager.wait_for_function(
+        "document.querySelector('th[data-sort=owner]').getAttribute('aria-sort') === 'ascending'"
+    )
+    shared = manager.url
+    other = sign_in(browser, stack.url, "mgr-sergey", PHONE)
+    other.goto(shared)
+    other.reload()
+    other.locator("#queue-rows tr", has_text=holes[1]).wait_for()
+    owners = other.locator("#queue-rows td[data-label=Owner]").all_inner_texts()
+    assert owners == sorted(owners)
+    assert len(owners) == 4
+    scan_and_shoot(other, "console-queue-table-360")
+
+    # Bulk: three cards to Maria's crew; one of them changed since the manager looked.
+    for number in holes[1:4]:
+        manager.locator("#queue-rows tr", has_text=number).get_by_role("checkbox").check()
+    _comment(stack, holes[3], "The crew photographed it")  # meanwhile, from elsewhere
+    bulk = manager.get_by_role("form", name="Change the chosen cards")
+    assert "3 chosen" in bulk.inner_text()
+    bulk.get_by_label("Who takes them").select_option("ex-maria")
+    bulk.get_by_label("Reason").fill("Maria's crew works on Lenina this week")
+    bulk.get_by_role("button", name="Apply").click()
+    manager.get_by_text("2 changed, 1 not changed.").wait_for()
+    results = manager.locator("#bulk-results")
+    refused = results.locator("li.refused")
+    assert refused.count() == 1
+    assert holes[3] in refused.inner_text()
+    assert "changed elsewhere" in refused.inner_text()
+    scan_and_shoot(manager, "console-queue-bulk-1280")
+
+    # The refused card stays chosen, at the version now on screen, to be tried again.
+    assert "1 chosen" in manager.locator("#bulk-chosen").inner_text()
+
+    # Keys: j to the first card (Ivan's, the refused one), x lets it go, ? lists the keys.
+    manager.locator("#queue-title").focus()
+    manager.keyboard.press("j")
+    assert manager.evaluate("document.activeElement.textContent") == holes[3]
+    manager.keyboard.press("x")
+    assert "0 chosen" in manager.locator("#bulk-chosen").inner_text()
+    manager.keyboard.press("?")
+    manager.get_by_role("dialog", name="Keys").wait_for()
+    manager.get_by_role("button", name="Close").click()
+
+    # Russian: the table, its counts and its names redrawn in place; nothing overflows a phone.
+    other.get_by_role("button", name="Русский").click()
+    other.get_by_role("button", name="Все открытые (4)").wait_for()
+    other.locator("#queue-rows", has_text="Ямы").first.wait_for()
+    assert "Район 3" in other.locator("#queue-rows").inner_text()
+    scan_and_shoot(other, "console-queue-table-ru-360")
+    assert manager.errors == []
+    assert other.errors == []

@@ -3,7 +3,7 @@ and both pass the same contract suite (tests/contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +174,10 @@ class CardRepository(Protocol):
 
     def desk(self, department: str) -> list[DeskRow]:
         """Every open card of the department as a queue line (``domain.desk``)."""
+        ...
+
+    def refresh_derived_keys(self, *, progress: Callable[[int], None] | None = None) -> int:
+        """Give cards written before an index existed the keys it reads; how many changed."""
         ...
 
     def overdue(self, department: str, *, limit: int, cursor: str | None = None) -> QueuePage:

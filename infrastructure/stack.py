@@ -304,6 +304,9 @@ class CivicDeskStack(cdk.Stack):
                     f"{self.table.table_arn}/index/{ts.APPROVAL_INDEX}",
                     # Administrators list the failed messages (the outbox's due partition).
                     f"{self.table.table_arn}/index/{ts.DUE_INDEX}",
+                    # Requests near a point (the map, a public page); the queue table.
+                    f"{self.table.table_arn}/index/{ts.PLACE_INDEX}",
+                    f"{self.table.table_arn}/index/{ts.DESK_INDEX}",
                 ],
             )
         )

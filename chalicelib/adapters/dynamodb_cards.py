@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from chalicelib.adapters.boto_calls import error_code, query_all
 from chalicelib.adapters.card_items import (
     card_from_item,
     card_item,
+    derived_keys,
     desk_line,
     entry_from_item,
     entry_item,
@@ -387,6 +388,53 @@ class DynamoCardRepository:
                 ConditionExpression="#version = :version",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def refresh_derived_keys(self, *, progress: Callable[[int], None] | None = None) -> int:
+        """Cards written before an index existed get the keys it reads (the desk line, the
+        place pin): one Scan of the card items, one UpdateItem for each card missing them, on
+        condition that its version is the one read (a card changed meanwhile got them from
+        that write). Idempotent; safe while the product runs."""
+        refreshed = scanned = 0
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "#sk = :card",
+            "ExpressionAttributeNames": {"#sk": ts.SORT_KEY},
+            "ExpressionAttributeValues": {":card": {"S": ts.CARD_SK}},
+        }
+        while True:
+            response = self._db.scan(**request)
+            items = response.get("Items", [])
+            for item in items:
+                if self._refresh(item):
+                    refreshed += 1
+            scanned += len(items)
+            if progress is not None:
+                progress(scanned)  # cards looked at so far
+            if "LastEvaluatedKey" not in response:
+                return refreshed
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _refresh(self, item: dict[str, Any]) -> bool:
+        card = card_from_item(item)
+        missing = {k: v for k, v in derived_keys(card).items() if k not in item}
+        if not missing:
+            return False
+        names = {f"#a{i}": name for i, name in enumerate(missing)}
+        values = {f":a{i}": value for i, value in enumerate(missing.values())}
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={ts.PARTITION_KEY: item[ts.PARTITION_KEY], ts.SORT_KEY: item[ts.SORT_KEY]},
+                UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(missing))),
+                ConditionExpression="#version = :version",
+                ExpressionAttributeNames={**names, "#version": "version"},
+                ExpressionAttributeValues={**values, ":version": item["version"]},
             )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":

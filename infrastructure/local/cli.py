@@ -8,6 +8,7 @@
     civicdesk outbox failed|retry [--card N] [--endpoint URL]
     civicdesk call OPERATION [NUMBER] --from PHONE [--topic K] [--say TEXT] [--code C]
     civicdesk search reindex [--endpoint URL] [--data-dir D]
+    civicdesk indexes refresh [--endpoint URL]
     civicdesk export nightly [--endpoint URL] [--data-dir D]
     civicdesk demo [--cards N] [--months M] [--endpoint URL] [--data-dir D]
 
@@ -18,6 +19,8 @@ environment (the deployed stack, with the CIVICDESK_* settings the Lambda has), 
 --endpoint a running local stack's emulated AWS. ``call`` plays one step of the IVR (what
 Amazon Connect asks during a call) against the local stack, e.g.
 ``civicdesk call create --from +79161234567 --topic 1 --say "Pothole at Lenina 5"``.
+``indexes refresh`` gives cards written before a table index existed the keys it reads (run
+once after deploying a version that adds one; the local stack does it by itself at start).
 ``demo`` fills a running local stack with a generated town: N requests over the last M months,
 from every channel, at every stage, with their histories, messages and ratings.
 """
@@ -110,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("action", choices=("reindex",))
     search.add_argument("--endpoint", help="emulated AWS of a local stack")
     search.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    indexes = commands.add_parser(
+        "indexes", help="give older cards the keys of indexes added since (safe while in use)"
+    )
+    indexes.add_argument("action", choices=("refresh",))
+    indexes.add_argument("--endpoint", help="emulated AWS of a local stack")
     demo = commands.add_parser(
         "demo", help="fill the running local stack with a generated town (N cards over M months)"
     )
@@ -128,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "outbox": _outbox,
         "call": _call,
         "search": _search,
+        "indexes": _indexes,
         "export": _export,
         "demo": _demo,
     }
@@ -455,6 +464,17 @@ def _export(args: argparse.Namespace) -> int:
     for fmt, key in done["files"].items():
         print(f"{fmt}\t{c.export_store.location(key)}")
     print(f"{done['rows']} requests exported; report figures updated")
+    return 0
+
+
+def _indexes(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    from chalicelib import bootstrap
+
+    c = bootstrap.container()
+    with Progress("cards", total=_cards_about(c)) as bar:
+        done = c.cards.refresh_derived_keys(progress=bar.step)
+    print(f"{done} cards given the keys of newer indexes")
     return 0
 
 

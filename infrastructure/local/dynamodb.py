@@ -323,7 +323,8 @@ class StoredTable(Table):
                 scan_index_forward,
                 index_name,
             )
-        with self._narrowed(candidates):
+        index = self.get_index(index_name) if index_name and candidates is not None else None
+        with self._narrowed(candidates), _already_projected(index):
             return super().query(
                 hash_key,
                 range_comparison,
@@ -411,6 +412,11 @@ class StoredTable(Table):
             rows = self.store.index_partition(
                 self.name, index_name, ihk, bounds, forward=forward, after=position
             )
+            kept = _projected_names(index)
+            if kept is not None:
+                # The index holds its projection only, as DynamoDB's does: the rest of a big
+                # item (a card, its words) is never turned into moto's types to be dropped.
+                rows = ({k: v for k, v in row.items() if k in kept} for row in rows)
         page = _Page(limit)
         for attributes in rows:
             item = self.item(attributes)
@@ -463,6 +469,32 @@ class StoredTable(Table):
             hk=self._attr_key(start, self.hash_key_attr),
             rk=self._attr_key(start, self.range_key_attr),
         )
+
+
+@contextmanager
+def _already_projected(index: Any) -> Iterator[None]:
+    """While a query reads candidates stripped to ``index``'s projection (``_query_candidates``),
+    moto's own projection (a deep copy of every item through JSON) has nothing left to do."""
+    if index is None or _projected_names(index) is None:
+        yield
+        return
+    index.project = lambda item: item
+    try:
+        yield
+    finally:
+        del index.project  # moto's method again
+
+
+def _projected_names(index: Any) -> set[str] | None:
+    """The attributes an index with a KEYS_ONLY or INCLUDE projection holds; None for ALL."""
+    projection = index.projection or {}
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return None
+    names = set(index.table_key_attrs) | set(index.schema_key_attrs)
+    if kind == "INCLUDE":
+        names |= set(projection.get("NonKeyAttributes", []))
+    return names
 
 
 class StoredItems:

@@ -12,15 +12,17 @@ from chalicelib.settings import Settings
 
 def ensure_resources(
     settings: Settings, *, dynamodb: Any, s3: Any, ses: Any = None, scheduler: Any = None
-) -> None:
+) -> list[str]:
     """Create the table, buckets, mail identity and deadline schedule group if missing
-    (idempotent: runs on every start)."""
+    (idempotent: runs on every start). Returns the indexes added to a table kept from an
+    earlier version: its cards need their keys (``refresh_derived_keys``)."""
+    added: list[str] = []
     try:
         dynamodb.create_table(**table_schema.create_table_request(settings.table_name))
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":
             raise
-        _add_missing_indexes(dynamodb, settings.table_name)
+        added = _add_missing_indexes(dynamodb, settings.table_name)
     else:
         dynamodb.update_time_to_live(
             TableName=settings.table_name,
@@ -45,16 +47,19 @@ def ensure_resources(
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConflictException":
                 raise
+    return added
 
 
-def _add_missing_indexes(dynamodb: Any, table: str) -> None:
+def _add_missing_indexes(dynamodb: Any, table: str) -> list[str]:
     """A table kept from an earlier version of the product (the local stack's data directory)
     gets the indexes added since, as a CloudFormation update would add them when deployed."""
     described = dynamodb.describe_table(TableName=table)["Table"]
     present = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+    added = []
     for index in table_schema.GLOBAL_SECONDARY_INDEXES:
         if index["IndexName"] in present:
             continue
+        added.append(index["IndexName"])
         keys = {k["AttributeName"] for k in index["KeySchema"]}
         dynamodb.update_table(
             TableName=table,
@@ -63,3 +68,4 @@ def _add_missing_indexes(dynamodb: Any, table: str) -> None:
             ],
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
+    return added

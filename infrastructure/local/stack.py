@@ -121,7 +121,7 @@ class LocalStack:
         self.cards = aws.store.count_sort_key(settings.table_name, CARD_SK.encode())
         s3 = boto3.client("s3")
         scheduler = boto3.client("scheduler")
-        ensure_resources(
+        added = ensure_resources(
             settings,
             dynamodb=boto3.client("dynamodb"),
             s3=s3,
@@ -153,6 +153,9 @@ class LocalStack:
                 export_runner=BackgroundExports(),
             )
         )
+        if added:  # a data folder from an earlier version: its cards join the new indexes
+            refreshed = bootstrap.container().cards.refresh_derived_keys()
+            logger.info("cards given new index keys", extra={"indexes": added, "cards": refreshed})
         from app import app
 
         sign_in = DevSignIn(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -167,6 +168,24 @@ def test_the_api_role_is_least_privilege(template):
     (function,) = _of_type(template, "AWS::Serverless::Function")
     assert "Fn::GetAtt" in function["Role"]
     assert function["Tracing"] == "Active"
+
+
+# Every index a route's use case queries (the API answers from these and no other).
+API_INDEXES = (
+    ts.QUEUE_INDEX,
+    ts.REQUESTER_INDEX,
+    ts.OVERDUE_INDEX,
+    ts.APPROVAL_INDEX,
+    ts.DUE_INDEX,
+    ts.PLACE_INDEX,  # requests near a point: the form's map, the public page
+    ts.DESK_INDEX,  # the queue table
+)
+
+
+def test_the_api_role_may_query_each_index_the_api_reads_and_no_other(template):
+    queries = [s for s in _statements(template, "ApiRole") if "dynamodb:Query" in _actions(s)]
+    granted = set(re.findall(r"/index/([a-z_]+)", json.dumps([s["Resource"] for s in queries])))
+    assert granted == set(API_INDEXES)
 
 
 def test_staff_routes_use_the_stacks_user_pool(template):

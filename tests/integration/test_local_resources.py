@@ -48,3 +48,59 @@ def test_directory_publish_stores_the_files_once(aws, settings, monkeypatch, cap
     )
     assert stored.stored_version() == 1
     assert stored.staff_member("ex-ivan").name == "Ivan Sokolov"
+
+
+def test_cards_written_before_the_desk_index_join_it_once_refreshed(
+    aws, settings, clock, directory
+):
+    from chalicelib.adapters import table_schema as ts
+    from chalicelib.adapters.card_items import card_item
+    from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
+    from chalicelib.adapters.memory_cards import InMemoryCardRepository
+    from infrastructure.local.resources import ensure_resources
+    from tests.factories import submit
+
+    client = aws["dynamodb"]
+    client.delete_table(TableName=settings.table_name)
+    old = ts.create_table_request(settings.table_name)
+    old["GlobalSecondaryIndexes"] = [
+        i for i in old["GlobalSecondaryIndexes"] if i["IndexName"] != ts.DESK_INDEX
+    ]
+    old["AttributeDefinitions"] = [
+        a for a in old["AttributeDefinitions"] if not a["AttributeName"].startswith("desk")
+    ]
+    client.create_table(**old)
+    # Two cards as the version before the desk wrote them: no desk line.
+    made = InMemoryCardRepository()
+    for _ in range(2):
+        receipt = submit(made, clock, directory)
+        item = card_item(receipt.card, made.get_with_history(receipt.card.number)[1][0])
+        for name in (ts.DESK_PARTITION_KEY, ts.DESK_SORT_KEY, ts.DESK_VIEW):
+            del item[name]
+        client.put_item(TableName=settings.table_name, Item=item)
+
+    added = ensure_resources(settings, dynamodb=client, s3=aws["s3"])
+    assert added == [ts.DESK_INDEX]
+    cards = DynamoCardRepository(client, settings.table_name)
+    assert cards.desk("roads") == []
+    seen: list[int] = []
+    assert cards.refresh_derived_keys(progress=seen.append) == 2
+    assert seen == [2]
+    assert len(cards.desk("roads")) == 2
+    assert cards.refresh_derived_keys() == 0  # nothing left behind: a second run writes nothing
+    assert ensure_resources(settings, dynamodb=client, s3=aws["s3"]) == []
+
+
+def test_indexes_refresh_from_the_command_line_says_how_many_cards_changed(
+    aws, settings, monkeypatch, capsys
+):
+    from chalicelib import bootstrap
+    from infrastructure.local import cli
+
+    monkeypatch.setenv("CIVICDESK_TABLE", settings.table_name)
+    bootstrap.use(None)
+    try:
+        assert cli.main(["indexes", "refresh"]) == 0
+    finally:
+        bootstrap.use(None)
+    assert capsys.readouterr().out.splitlines()[-1] == "0 cards given the keys of newer indexes"

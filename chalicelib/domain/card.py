@@ -131,12 +131,33 @@ RISK_FLAGS = frozenset(
 )
 
 
+class RoutingWhy(_Frozen):
+    """The routing sentence's parts, so that it reads in any language: the card's topic and
+    district, the rule's time window and requester kinds, where it went (``triage``: no rule
+    matched) and how its owner was chosen (``owner``: queue, manager, on_duty,
+    nobody_on_duty, fewest_open, no_executor), with their open cards then."""
+
+    category: str
+    district: str | None = None
+    window: str = "any"
+    requester_kinds: tuple[str, ...] = ()
+    department: str
+    triage: bool = False
+    owner: str
+    owner_id: str | None = None
+    owner_open: int | None = None
+    control: tuple[ControlReason, ...] = ()
+    repeat_of: str | None = None
+
+
 class RoutingRecord(_Frozen):
-    """Which rule (of which version of the rules) routed the card, and why, in one sentence."""
+    """Which rule (of which version of the rules) routed the card, and why: one English
+    sentence as recorded, and its parts (cards routed before the parts were kept have none)."""
 
     rule_id: str | None  # None: no rule matched and the card went to triage
     rules_version: int
     reason: str
+    why: RoutingWhy | None = None
 
 
 class Consent(_Frozen):

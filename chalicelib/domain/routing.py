@@ -167,6 +167,8 @@ class CompiledRules:
 class OwnerChoice:
     staff_id: str | None
     how: str  # the second half of the routing sentence
+    kind: str = "queue"  # how, as a word any language can render (``RoutingWhy.owner``)
+    open: int | None = None  # the owner's open cards when chosen
 
 
 def choose_owner(
@@ -187,25 +189,29 @@ def choose_owner(
     def named(person: str) -> str:
         return f"{name_of(person)} ({workload.get(person, 0)} open)"
 
+    def chosen(person: str, how: str, kind: str) -> OwnerChoice:
+        return OwnerChoice(person, how, kind, workload.get(person, 0))
+
     if assignment == Assignment.QUEUE:
-        return OwnerChoice(None, "the department's queue")
+        return OwnerChoice(None, "the department's queue", "queue")
     if assignment == Assignment.MANAGER:
         if managers:
             person = fewest(managers)
-            return OwnerChoice(person, f"the department's manager: {name_of(person)}")
+            return chosen(person, f"the department's manager: {name_of(person)}", "manager")
         assignment = Assignment.FEWEST_OPEN
     if assignment == Assignment.ON_DUTY:
         present = [p for p in on_duty if p in executors] or list(on_duty)
         if present:
             person = fewest(present)
-            return OwnerChoice(person, f"on duty: {named(person)}")
+            return chosen(person, f"on duty: {named(person)}", "on_duty")
         if executors:
             person = fewest(executors)
-            return OwnerChoice(person, f"nobody on duty; fewest open cards: {named(person)}")
+            how = f"nobody on duty; fewest open cards: {named(person)}"
+            return chosen(person, how, "nobody_on_duty")
     if executors:
         person = fewest(executors)
-        return OwnerChoice(person, f"fewest open cards: {named(person)}")
-    return OwnerChoice(None, "no executor there: the department's queue")
+        return chosen(person, f"fewest open cards: {named(person)}", "fewest_open")
+    return OwnerChoice(None, "no executor there: the department's queue", "no_executor")
 
 
 # ---- sentences ------------------------------------------------------------------------------

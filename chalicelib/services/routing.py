@@ -20,6 +20,7 @@ from chalicelib.domain.card import (
     Priority,
     Requester,
     RoutingRecord,
+    RoutingWhy,
 )
 from chalicelib.domain.directory import Role
 from chalicelib.domain.errors import ValidationFailed
@@ -161,7 +162,22 @@ def route_new_card(
         priority=priority,
         location=location,
         routing=RoutingRecord(
-            rule_id=rule.id if rule else None, rules_version=ruleset.version, reason=reason
+            rule_id=rule.id if rule else None,
+            rules_version=ruleset.version,
+            reason=reason,
+            why=RoutingWhy(
+                category=facts.category,
+                district=facts.district,
+                window=rule.when.value if rule else "any",
+                requester_kinds=tuple(k.value for k in rule.requester_kinds) if rule else (),
+                department=department,
+                triage=rule is None,
+                owner=owner.kind,
+                owner_id=owner.staff_id,
+                owner_open=owner.open,
+                control=control,
+                repeat_of=repeat_of,
+            ),
         ),
         manual_control=control,
         sensitive=tree.is_sensitive(arrival.category),

@@ -4,7 +4,7 @@
 // a server. A failed action keeps everything typed and names the field next to it.
 (() => {
   const i18n = window.civicdeskI18n;
-  const t = (key) => i18n.t(key);
+  const t = (key, values) => i18n.t(key, values);
   const $ = (id) => document.getElementById(id);
   const TOKEN = "civicdesk.staff-token";
   const VERIFIER = "civicdesk.pkce-verifier";
@@ -249,6 +249,38 @@
     return known ? named(known.name) : id;
   };
   const when = (iso) => i18n.when(iso);
+  // A topic in the reader's language from the tree (/categories): "Дороги › Ямы на дороге".
+  function topicLabel(code, fallback) {
+    for (const top of tree) {
+      if (top.code === code) return named(top.name);
+      const leaf = top.children.find((c) => c.code === code);
+      if (leaf) return named(top.name) + " › " + named(leaf.name);
+    }
+    return fallback || code;
+  }
+
+  // The routing sentence from its recorded parts, in the reader's language; a card routed
+  // before the parts were kept shows the English sentence it recorded.
+  function routingSentence(routing) {
+    const why = routing?.why;
+    if (!why) return routing ? routing.reason : "—";
+    let text = topicLabel(why.category);
+    if (why.district) text += t("c.route.in", { place: districtName(why.district) });
+    if (why.window && why.window !== "any") text += t("c.route.window." + why.window);
+    if (why.requester_kinds.length) {
+      text += t("c.route.from", { kinds: why.requester_kinds.map((k) => t("c.kind." + k)).join(t("c.route.or")) });
+    }
+    const department = departmentName(why.department);
+    text += why.triage ? t("c.route.no_rule", { department }) : t("c.route.to", { department });
+    const name = why.owner_id ? staffName(why.owner_id) : "";
+    text += "; " + t("c.route.owner." + why.owner, { name, n: why.owner_open ?? 0 });
+    if (why.control.length) {
+      const reasons = why.control.map((c) => t("c.flag." + c)).join(", ")
+        + (why.repeat_of ? t("c.route.after", { n: why.repeat_of }) : "");
+      text += t("c.route.control", { why: reasons });
+    }
+    return text;
+  }
   const named = (name) => name[i18n.lang] || name.en;
   // District names from the town's geodata (the map's; cached by the browser for an hour).
   let districts = {};
@@ -363,7 +395,7 @@
     const r = card.requester;
     const facts = [
       ["c.status", t("state." + card.status)],
-      ["c.category", card.category_label],
+      ["c.category", topicLabel(card.category, card.category_label)],
       ["c.priority", t("priority." + card.priority)],
       ["c.department", departmentName(card.department)],
       ["c.owner", card.executor_id ? staffName(card.executor_id) : t("c.unassigned")],
@@ -372,6 +404,7 @@
       ["c.requester", card.personal_data_hidden ? t("c.hidden") :
         [r.full_name, r.email, r.phone].filter(Boolean).join(", ")],
       ["c.place", card.location ? [card.location.address, card.location.district && districtName(card.location.district)].filter(Boolean).join(", ") : "—"],
+      ["c.routing", routingSentence(card.routing)],
     ];
     if (card.open_question) facts.push(["c.question", card.open_question]);
     if (card.reply_by) facts.push(["c.reply_by_fact", when(card.reply_by)]);
@@ -435,7 +468,12 @@
       lines.push((change.before ? t("state." + change.before) + " → " : "") + t("state." + change.after));
     }
     if (entry.public_message && !notes) lines.push("“" + entry.public_message.text + "”");
-    if (entry.internal_note && notes) lines.push(entry.internal_note.text);
+    if (entry.internal_note && notes) {
+      // Intake's note is the routing sentence: said from its parts, in the reader's language.
+      const routed = entry.action === "created" && card.routing?.why
+        && entry.internal_note.text === card.routing.reason;
+      lines.push(routed ? routingSentence(card.routing) : entry.internal_note.text);
+    }
     item.textContent = lines.join("\n");
     item.style.whiteSpace = "pre-wrap";
     return item;

@@ -4,6 +4,7 @@ refused, the keys of the day's work; axe-scanned at 360 and 1280 px, in English 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -153,3 +154,63 @@ def test_a_sorted_filtered_queue_comes_back_from_its_url_and_a_bulk_assign_answe
     scan_and_shoot(other, "console-queue-table-ru-360")
     assert manager.errors == []
     assert other.errors == []
+
+
+# Words of the console's own English that must not be left on a Russian screen (people's own
+# words — names, what a resident wrote — are theirs and are not checked).
+ENGLISH = (
+    "Status",
+    "Priority",
+    "Department",
+    "Owner",
+    "Routing",
+    "fewest open",
+    "open cards",
+    "Received",
+    "received",
+    "Assign",
+    "Comment",
+    "Deadline",
+    "History",
+    "Requester",
+    "web form",
+    "District",
+    "Roads",
+    "Potholes",
+    "queue",
+    "Reason",
+    "Executor",
+    "registered",
+    "Show",
+    "due",
+    "not assigned",
+    "Public",
+    "Internal",
+)
+
+
+def test_the_russian_card_has_no_english_left_on_screen(module_stack, browser):  # noqa: F811
+    stack = module_stack
+    form = card_form(
+        subject="Яма у остановки",
+        description="Глубокая яма на проезжей части у остановки «Школа».",
+        requester={"full_name": "Анна Иванова", "email": "anna.ru@example.org"},
+        location={"address": "ул. Ленина, д. 5"},
+    )
+    number = requests.post(f"{stack.url}/requests", json=form, timeout=TIMEOUT).json()["number"]
+    page = sign_in(browser, stack.url, "mgr-sergey", DESKTOP)
+    page.get_by_role("button", name="Русский").click()
+    page.goto(stack.url + f"/console.html#/card/{number}")
+    page.reload()
+    page.get_by_role("heading", name=f"Карточка {number}").wait_for()
+    page.locator("#card-facts", has_text="Район 3").wait_for()
+    page.locator("#card-facts", has_text="Маршрутизация").wait_for()
+    shown = page.evaluate("document.getElementById('card').innerText")
+    left = [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", shown)]
+    assert left == [], shown
+    assert "Дороги › Ямы на дороге" in shown
+    assert "меньше всего открытых карточек" in shown or "очередь подразделения" in shown
+    scan_and_shoot(page, "console-card-ru-1280")
+    page.set_viewport_size(PHONE)
+    scan_and_shoot(page, "console-card-ru-360")
+    assert page.errors == []

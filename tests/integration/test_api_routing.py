@@ -67,6 +67,21 @@ def test_an_administrator_changes_a_rule_and_the_next_card_follows(api):
     assert (card["department"], card["executor_id"]) == ("parks", "ex-maria")
     assert card["routing"]["rule_id"] == "d3-potholes-to-parks"
     assert card["routing"]["rules_version"] == 2
+    # The sentence's parts are kept beside it, so that the console says it in any language.
+    assert card["routing"]["why"] == {
+        "category": "roads.potholes",
+        "district": "d3",
+        "window": "any",
+        "requester_kinds": [],
+        "department": "parks",
+        "triage": False,
+        "owner": "fewest_open",
+        "owner_id": "ex-maria",
+        "owner_open": 0,
+        "control": [],
+        "repeat_of": None,
+    }
+    assert card["routing"]["reason"].endswith("fewest open cards: Maria Volkova (0 open)")
 
     stale = api.put("/admin/routing/rules", update, staff="adm-dmitry")
     assert stale.status_code == 409

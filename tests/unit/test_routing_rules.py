@@ -121,16 +121,22 @@ def test_owners_by_workload_duty_and_role():
         return choose_owner(assignment, **{**people, **kw}, name_of=name)
 
     assert choose(Assignment.FEWEST_OPEN, workload={"a": 3, "b": 1}) == OwnerChoice(
-        "b", "fewest open cards: B (1 open)"
+        "b", "fewest open cards: B (1 open)", "fewest_open", 1
     )
     assert choose(Assignment.FEWEST_OPEN).staff_id == "a"  # a tie goes to the first by id
-    assert choose(Assignment.ON_DUTY, on_duty=["b"]) == OwnerChoice("b", "on duty: B (0 open)")
-    assert choose(Assignment.ON_DUTY).how == "nobody on duty; fewest open cards: A (0 open)"
-    assert choose(Assignment.MANAGER) == OwnerChoice("m", "the department's manager: M")
+    assert choose(Assignment.ON_DUTY, on_duty=["b"]) == OwnerChoice(
+        "b", "on duty: B (0 open)", "on_duty", 0
+    )
+    nobody = choose(Assignment.ON_DUTY)
+    assert nobody.how == "nobody on duty; fewest open cards: A (0 open)"
+    assert nobody.kind == "nobody_on_duty"
+    assert choose(Assignment.MANAGER) == OwnerChoice(
+        "m", "the department's manager: M", "manager", 0
+    )
     assert choose(Assignment.MANAGER, managers=[]).staff_id == "a"
-    assert choose(Assignment.QUEUE) == OwnerChoice(None, "the department's queue")
+    assert choose(Assignment.QUEUE) == OwnerChoice(None, "the department's queue", "queue")
     assert choose(Assignment.FEWEST_OPEN, executors=[]) == OwnerChoice(
-        None, "no executor there: the department's queue"
+        None, "no executor there: the department's queue", "no_executor"
     )
 
 

@@ -19,6 +19,7 @@ from chalicelib.domain.card import (
     Reply,
     Requester,
     RoutingRecord,
+    RoutingWhy,
     Status,
 )
 from chalicelib.domain.desk import DeskNames, DeskRow, DeskSort
@@ -402,6 +403,9 @@ class RoutingPreviewView(_View):
     rule_id: str | None
     rules_version: int
     reason: str
+    why: RoutingWhy | None = Field(
+        default=None, description="The reason's parts, to say it in the reader's language."
+    )
     manual_control: tuple[ControlReason, ...]
     sensitive: bool
 
@@ -415,6 +419,7 @@ class RoutingPreviewView(_View):
             rule_id=routed.routing.rule_id,
             rules_version=routed.routing.rules_version,
             reason=routed.routing.reason,
+            why=routed.routing.why,
             manual_control=routed.manual_control,
             sensitive=routed.sensitive,
         )

@@ -420,6 +420,7 @@
     }));
     $("card-description").textContent = card.description;
     renderFiles();
+    fillCorrection(keepForms);
     $("card-timers").replaceChildren(...card.timers.map((timer) => {
       const item = document.createElement("li");
       const tone = timer.state === "breached" ? "due-overdue" :
@@ -575,8 +576,72 @@
       renderCard(false);
       say(t(done));
       fillExecutors();
-    } catch (error) { showError(form, error); }
+      return true;
+    } catch (error) { showError(form, error); return false; }
     finally { if (button) button.disabled = false; }
+  }
+
+  // ---- corrections of what intake recorded, and the routing they may call for
+
+  const PRIORITIES = ["low", "normal", "high", "urgent"];
+
+  // The form shows the card as recorded; redrawn in a new language, it keeps what was typed.
+  function fillCorrection(keep) {
+    const typed = keep && $("correct-category").options.length
+      ? ["correct-category", "correct-priority", "correct-location", "correct-full_name"].map((id) => $(id).value)
+      : null;
+    $("correct-category").replaceChildren(...tree.map((top) => {
+      const group = document.createElement("optgroup");
+      group.label = named(top.name);
+      group.append(...top.children.map((leaf) => option(leaf.code, named(leaf.name))));
+      return group;
+    }));
+    $("correct-category").value = card.category;
+    $("correct-priority").replaceChildren(...PRIORITIES.map((p) => option(p, t("priority." + p))));
+    $("correct-priority").value = card.priority;
+    $("correct-location").value = card.location?.address || "";
+    $("correct-full_name").value = card.personal_data_hidden ? "" : card.requester.full_name;
+    $("correct-full_name").disabled = card.personal_data_hidden;
+    if (typed) {
+      ["correct-category", "correct-priority", "correct-location", "correct-full_name"]
+        .forEach((id, i) => { $(id).value = typed[i]; });
+    }
+  }
+
+  async function correct(event) {
+    event.preventDefault();
+    const body = { version: card.version };
+    const why = $("correct-reason").value.trim();
+    if (why) body.reason = why; // left out when empty: the API says it is required
+    const category = $("correct-category").value;
+    const address = $("correct-location").value.trim();
+    const name = $("correct-full_name").value.trim();
+    if (category && category !== card.category) body.category = category;
+    if ($("correct-priority").value !== card.priority) body.priority = $("correct-priority").value;
+    if (address && address !== (card.location?.address || "")) body.location = { address };
+    if (!card.personal_data_hidden && name && name !== card.requester.full_name) body.full_name = name;
+    const moved = Boolean(body.category || body.location);
+    $("correct-offer").hidden = true;
+    if (!(await act("correct", "/corrections", body, "c.correct.done"))) return;
+    $("correct-reason").value = "";
+    if (!moved) return;
+    // A new topic or place may belong elsewhere: offer where the rules send it now.
+    try {
+      const offer = await call("/staff/cards/" + encodeURIComponent(card.number) + "/routing");
+      if (offer.department === card.department && offer.executor_id === card.executor_id) return;
+      correctOffer = offer;
+      $("correct-offer-text").textContent = t("c.correct.offer", { where: routingSentence({ reason: offer.reason, why: offer.why }) });
+      $("correct-offer").hidden = false;
+    } catch (error) { showProblem(error); }
+  }
+  let correctOffer = null;
+
+  async function routeAsOffered() {
+    if (!correctOffer) return;
+    await act("correct", "/assign", { executor_id: correctOffer.executor_id, department: correctOffer.department,
+      reason: t("c.correct.rerouted"), version: card.version }, "c.assign.done");
+    $("correct-offer").hidden = true;
+    correctOffer = null;
   }
 
   // ---- search
@@ -936,6 +1001,8 @@
     if (WAITS.includes(to) && replyBy) body.reply_by = new Date(replyBy + "T18:00").toISOString();
     act("transition", "/transition", body, "c.move.done");
   });
+  $("correct").addEventListener("submit", correct);
+  $("correct-route").addEventListener("click", routeAsOffered);
   $("comment").addEventListener("submit", (e) => {
     e.preventDefault();
     act("comment", "/comments", { text: $("comment-text").value, public: $("comment-public").checked,

@@ -214,3 +214,63 @@ def test_the_russian_card_has_no_english_left_on_screen(module_stack, browser): 
     page.set_viewport_size(PHONE)
     scan_and_shoot(page, "console-card-ru-360")
     assert page.errors == []
+
+
+def _mail_card(stack: Any) -> str:
+    """A resident's mail through the local SMTP listener; the card's number from its receipt."""
+    from tests.e2e.test_local_mail import _outbox, _send
+
+    _send(
+        stack,
+        "Яма во дворе",
+        "Здравствуйте! У дома 60 по улице Ленина глубокая яма.",
+        message_id="<pothole-correction@example.org>",
+    )
+    (receipt,) = _outbox(stack)
+    return str(receipt["Subject"].split("]")[0].strip("[#"))
+
+
+def test_a_mail_cards_topic_is_corrected_its_deadlines_follow_and_routing_is_offered(
+    module_stack,
+    browser,  # noqa: F811
+):
+    stack = module_stack
+    number = _mail_card(stack)
+    page = sign_in(browser, stack.url, "op-olga", DESKTOP)
+    page.goto(stack.url + f"/console.html#/card/{number}")
+    page.reload()
+    page.get_by_role("heading", name=f"Card {number}").wait_for()
+    facts = page.locator("#card-facts")
+    assert "email" in facts.inner_text()
+    assert "General question" in facts.inner_text() or "question" in facts.inner_text().lower()
+    decision_before = page.locator("#card-timers li", has_text="Decision").inner_text()
+
+    form = page.get_by_role("form", name="Correct what intake recorded")
+    # Nothing said about why: refused next to the field, nothing typed lost.
+    form.get_by_label("Right topic").select_option("roads.potholes")
+    form.get_by_role("button", name="Correct").click()
+    page.locator("#correct-reason-error").filter(has_text="Please").wait_for()
+    assert form.get_by_label("Right topic").input_value() == "roads.potholes"
+    form.get_by_label("Right address").fill("ул. Ленина, д. 60")
+    form.get_by_label("What was wrong").fill("The mail is about a pothole on Lenina")
+    form.get_by_role("button", name="Correct").click()
+    page.get_by_text("Corrected; the deadlines follow").wait_for()
+    assert "Roads › Potholes" in facts.inner_text()
+    assert "District 3" in facts.inner_text()
+    decision_after = page.locator("#card-timers li", has_text="Decision").inner_text()
+    assert decision_after != decision_before  # three working days for a pothole, not fifteen
+    history = page.locator("#history-internal").inner_text()
+    assert "corrected" in history
+    assert "The mail is about a pothole on Lenina" in history
+
+    # The rules now send it to the roads: offered, and applied with one press.
+    offer = page.locator("#correct-offer")
+    offer.wait_for()
+    assert "Road Service" in offer.inner_text()
+    scan_and_shoot(page, "console-card-corrected-1280")
+    offer.get_by_role("button", name="Route it there").click()
+    page.get_by_text("Assigned.").wait_for()
+    assert "Road Service" in facts.inner_text()
+    page.set_viewport_size(PHONE)
+    scan_and_shoot(page, "console-card-corrected-360")
+    assert page.errors == []

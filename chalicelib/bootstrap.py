@@ -711,7 +711,14 @@ class Container:
     def reports(self) -> Reports:
         from chalicelib.services.reports import Reports
 
-        return Reports(store=self.export_store, cards=self.cards, directory=self.directory)
+        return Reports(
+            store=self.export_store,
+            cards=self.cards,
+            directory=self.directory,
+            limiter=self.limiter,
+            clock=self.clock,
+            runner=lambda: self.export_runner,
+        )
 
     @cached_property
     def geocoder(self) -> Geocoder:

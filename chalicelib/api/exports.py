@@ -9,7 +9,13 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import STAFF_ERRORS, body, json_response, principal, query, route
 from chalicelib.api.queries import BreachReviewQuery, PeriodQuery
-from chalicelib.api.schemas import BreachGroupView, ExportView, RepeatedBreachesView, ReportView
+from chalicelib.api.schemas import (
+    BreachGroupView,
+    ExportView,
+    RefreshView,
+    RepeatedBreachesView,
+    ReportView,
+)
 from chalicelib.bootstrap import container
 from chalicelib.services.commands import ExportCommand
 
@@ -69,6 +75,23 @@ def figures() -> Response:
     period = query(PeriodQuery)
     found = container().reports.report(who, period.start, period.end, period.department)
     return json_response(ReportView.model_validate(found), headers={"Cache-Control": "no-store"})
+
+
+@route(
+    exports,
+    "/staff/reports/refresh",
+    "POST",
+    summary="Recompute the report figures now (the nightly aggregation, without its files); "
+    "once in ten minutes for the town, else 429 with Retry-After",
+    tag=TAG,
+    staff=True,
+    response=RefreshView,
+    status=202,
+    errors=(401, 403, 429),
+)
+def refresh_figures() -> Response:
+    started = container().reports.refresh(principal())
+    return json_response(RefreshView.model_validate(started), status=202)
 
 
 @route(

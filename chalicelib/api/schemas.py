@@ -642,6 +642,23 @@ class DepartmentWorkloadView(_View):
     staff: list[ReportWorkerView]
 
 
+class ReportPersonView(_View):
+    """One person once, with every department of the report they work in."""
+
+    staff_id: str
+    name: str
+    departments: list[str]
+    open: int = Field(description="Open cards they own, counted once.")
+    overdue: int
+
+
+class RefreshView(_View):
+    kind: Literal["figures"]
+    status: Literal["queued"]
+    requested_by: str
+    requested_at: datetime
+
+
 class ReportView(_View):
     """A period's figures (as of the last nightly pass) and the workload now."""
 
@@ -662,6 +679,10 @@ class ReportView(_View):
     repeat_requests: int
     satisfaction: SatisfactionView
     workload: list[DepartmentWorkloadView]
+    people: list[ReportPersonView] = Field(
+        description="The workload once per person, with their departments (a person in two "
+        "departments is in both lists of ``workload``)."
+    )
 
 
 class SetAsideMailView(_View):

@@ -799,12 +799,33 @@
         .map((d) => [d.day, bar(d.received, most, "received"), bar(d.closed, most, "closed")]));
       rows("reports-categories", r.overdue.by_category.map((c) => [
         facetLabel("category", c.category), c.received, c.overdue, percent(c.share)]));
-      rows("reports-districts", Object.entries(r.per_district));
-      rows("reports-workload", r.workload.flatMap((d) => d.staff.map((s) =>
-        [s.name + " (" + departmentName(d.department) + ")", t("c.open_cards").replace("{n}", s.open)])));
+      rows("reports-districts", Object.entries(r.per_district).map(([id, n]) => [districtName(id), n]));
+      // One line a person, with their departments: open cards are counted once.
+      rows("reports-workload", r.people.map((p) => [p.name + " (" + p.departments.map(departmentName).join(", ") + ")",
+        t("c.open_cards", { n: p.open })]));
+      reportsAsOf = r.figures_as_of;
       $("reports-body").hidden = false;
       say("");
     } catch (error) { showError("reports-form", error); }
+  }
+
+  // A manager recomputes the figures now; the page follows until the new ones are in.
+  let reportsAsOf = null;
+  async function refreshReports() {
+    const before = reportsAsOf;
+    $("reports-refresh").disabled = true;
+    try {
+      await post("/staff/reports/refresh", {});
+      $("reports-refresh-status").textContent = t("c.reports.refreshing");
+      for (let tries = 0; tries < 60 && reportsAsOf === before; tries++) {
+        await new Promise((done) => setTimeout(done, 2000));
+        await loadReports();
+      }
+      $("reports-refresh-status").textContent = reportsAsOf === before
+        ? t("c.reports.refresh_slow") : t("c.reports.refreshed");
+    } catch (error) {
+      $("reports-refresh-status").textContent = error.message;
+    } finally { $("reports-refresh").disabled = false; }
   }
 
   async function startExport() {
@@ -1003,6 +1024,7 @@
   });
   $("correct").addEventListener("submit", correct);
   $("correct-route").addEventListener("click", routeAsOffered);
+  $("reports-refresh").addEventListener("click", refreshReports);
   $("comment").addEventListener("submit", (e) => {
     e.preventDefault();
     act("comment", "/comments", { text: $("comment-text").value, public: $("comment-public").checked,

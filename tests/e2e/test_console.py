@@ -368,6 +368,24 @@ def test_a_manager_reads_the_periods_figures_and_exports_it(
     assert downloaded.status_code == 200
     assert downloaded.text.startswith("service_request_id,requested_datetime")
     assert "Anna" not in downloaded.text
+
+    # A third request arrives; the export would count it, the nightly figures do not yet: the
+    # page says so, and the manager recomputes them now.
+    assert requests.post(f"{stack.url}/requests", json=card_form(), timeout=10).ok
+    assert "an export reads the requests as they are" in page.locator("#reports").inner_text()
+    page.get_by_role("button", name="Recompute now").click()
+    page.get_by_text("The figures are up to date.").wait_for(timeout=60000)
+    assert totals.get_by_role("row", name="Received").inner_text().split()[-1] == "3"
+    # Maria works in both of Sergey's departments: one line, both departments named.
+    maria = page.locator("#reports-workload tr", has_text="Maria Volkova")
+    assert maria.count() == 1
+    assert "Road Service" in maria.inner_text()
+    # Asked again at once: told when it may be asked, in words.
+    page.get_by_role("button", name="Recompute now").click()
+    page.locator("#reports-refresh-status").filter(has_text="try again in").wait_for()
     page.set_viewport_size(PHONE)
     scan_and_shoot(page, "console-reports-360")
+    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("heading", name="Отчёты", exact=True).wait_for()
+    scan_and_shoot(page, "console-reports-ru-360")
     assert page.errors == []

@@ -156,6 +156,14 @@ MATRIX = [
         None,
         only(dict.fromkeys(("mgr-sergey", "mgr-irina", "ctl-elena", "adm-dmitry"), 200)),
     ),
+    # Recomputing the figures: who may read reports may ask; the town's one refresh in ten
+    # minutes goes to the first of them (Sergey), the others are told to wait.
+    (
+        "POST",
+        "/staff/reports/refresh",
+        {},
+        only({"mgr-sergey": 202, "mgr-irina": 429, "ctl-elena": 429, "adm-dmitry": 429}),
+    ),
     (
         "POST",
         "/staff/exports",

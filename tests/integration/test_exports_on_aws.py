@@ -241,3 +241,39 @@ def test_reports_read_the_nightly_figures_and_the_live_workload(api, clock):
         assert answer.status_code == code, (query, body(answer))
         if field:
             assert [f["field"] for f in body(answer)["error"]["fields"]] == [field]
+
+
+def test_a_manager_recomputes_the_figures_now_once_in_ten_minutes(api, clock):
+    from datetime import timedelta
+
+    day = clock.now().date().isoformat()
+    body(api.post("/requests", card_form()))
+    assert (
+        body(api.get(f"/staff/reports?from={day}&to={day}", staff="mgr-sergey"))["figures_as_of"]
+        is None
+    )
+    started = api.post("/staff/reports/refresh", {}, staff="mgr-sergey")
+    assert started.status_code == 202, started.body
+    assert body(started)["kind"] == "figures"
+    # The runner ran it at once here (on AWS: the export function, invoked asynchronously).
+    report = body(api.get(f"/staff/reports?from={day}&to={day}", staff="mgr-sergey"))
+    assert report["figures_as_of"] == clock.now().isoformat().replace("+00:00", "Z")
+    assert report["received"] == 1
+    # The whole town's one refresh in ten minutes: the next is told when.
+    again = api.post("/staff/reports/refresh", {}, staff="ctl-elena")
+    assert again.status_code == 429
+    assert 0 < int(again.headers["Retry-After"]) <= 600
+    assert body(again)["error"]["code"] == "too_many_requests"
+    assert api.post("/staff/reports/refresh", {}, staff="ex-ivan").status_code == 403
+    clock.advance(timedelta(minutes=11))
+    assert api.post("/staff/reports/refresh", {}, staff="ctl-elena").status_code == 202
+
+
+def test_a_person_in_two_departments_is_one_line_of_the_workload(api, clock):
+    day = clock.now().date().isoformat()
+    report = body(api.get(f"/staff/reports?from={day}&to={day}", staff="mgr-sergey"))
+    maria = [p for p in report["people"] if p["staff_id"] == "ex-maria"]
+    assert len(maria) == 1
+    assert sorted(maria[0]["departments"]) == ["parks", "roads"]
+    listed = [s["staff_id"] for d in report["workload"] for s in d["staff"]]
+    assert listed.count("ex-maria") == 2  # each department's list still names her

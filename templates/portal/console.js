@@ -420,6 +420,7 @@
     }));
     $("card-description").textContent = card.description;
     renderFiles();
+    renderPlace();
     fillCorrection(keepForms);
     $("card-timers").replaceChildren(...card.timers.map((timer) => {
       const item = document.createElement("li");
@@ -579,6 +580,48 @@
       return true;
     } catch (error) { showError(form, error); return false; }
     finally { if (button) button.disabled = false; }
+  }
+
+  // ---- the card's place: a small map (the portal's basemap) and the open requests around it
+
+  let placeMap = null;
+  let placeLayer = null;
+  let placeShown = null;
+  async function renderPlace() {
+    const where = card.location;
+    const pinned = where && where.latitude != null && where.longitude != null && window.L;
+    $("card-place").hidden = !pinned;
+    if (!pinned) return;
+    const key = card.number + "@" + where.latitude + "," + where.longitude + "/" + i18n.lang;
+    if (placeShown === key) return;
+    placeShown = key;
+    if (!placeMap) {
+      placeMap = L.map("card-map", { keyboard: true });
+      window.civicdeskBasemap(placeMap);
+    }
+    placeMap.setView([where.latitude, where.longitude], 16);
+    if (placeLayer) placeLayer.remove();
+    placeLayer = L.layerGroup().addTo(placeMap);
+    L.circleMarker([where.latitude, where.longitude], { radius: 11, weight: 4, color: "#a4001d" })
+      .bindTooltip(card.number).addTo(placeLayer);
+    try {
+      const query = new URLSearchParams({ latitude: where.latitude, longitude: where.longitude,
+        radius: "300", locale: i18n.lang });
+      const around = (await call("/places/nearby?" + query)).requests.filter((r) => r.number !== card.number);
+      $("card-nearby").replaceChildren(...around.map((r) => {
+        L.circleMarker([r.latitude, r.longitude], { radius: 7, weight: 2 })
+          .bindTooltip(r.number + " — " + r.topic).addTo(placeLayer);
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = "#/card/" + encodeURIComponent(r.number);
+        link.textContent = r.number;
+        item.append(link, " — " + r.topic + " · " + t("state." + r.status) + " · "
+          + t("c.nearby.metres", { n: r.distance_metres }));
+        return item;
+      }));
+      if (!around.length) $("card-nearby").replaceChildren(Object.assign(document.createElement("li"), { textContent: t("c.nearby.none") }));
+    } catch (error) { $("card-nearby").replaceChildren(); }
+    setTimeout(() => placeMap.invalidateSize(), 0); // drawn while its section was hidden
   }
 
   // ---- corrections of what intake recorded, and the routing they may call for

@@ -23,12 +23,13 @@ def _staff(stack: Any, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.tokens[who]}"}
 
 
-def _submit(stack: Any, subject: str, category: str = "roads.potholes") -> str:
+def _submit(stack: Any, subject: str, category: str = "roads.potholes", **fields: Any) -> str:
     slug = "".join(ch for ch in subject.lower() if ch.isalnum())
     form = card_form(
         subject=subject,
         category=category,
         requester={"full_name": "Anna Ivanova", "email": f"{slug}@example.org"},
+        **fields,
     )
     answer = requests.post(f"{stack.url}/requests", json=form, timeout=TIMEOUT)
     assert answer.status_code == 201, answer.text
@@ -273,4 +274,33 @@ def test_a_mail_cards_topic_is_corrected_its_deadlines_follow_and_routing_is_off
     assert "Road Service" in facts.inner_text()
     page.set_viewport_size(PHONE)
     scan_and_shoot(page, "console-card-corrected-360")
+    assert page.errors == []
+
+
+def test_the_card_shows_its_place_on_a_map_with_the_requests_around_it(
+    module_stack,
+    browser,  # noqa: F811
+):
+    stack = module_stack
+    here = {"address": "Lenina 5", "latitude": 55.7755, "longitude": 37.625}
+    near = {"address": "Lenina 7", "latitude": 55.7757, "longitude": 37.6254}
+    first = _submit(stack, "Map hole one", location=here)
+    second = _submit(stack, "Map hole two", location=near)
+    page = sign_in(browser, stack.url, "ex-ivan", DESKTOP)
+    page.goto(stack.url + f"/console.html#/card/{first}")
+    page.reload()
+    place = page.get_by_role("region", name="Place and requests nearby").first
+    page.locator("#card-nearby li", has_text=second).wait_for()
+    assert "m away" in page.locator("#card-nearby").inner_text()
+    # The map draws the town's own geodata (no tile service here) and both pins.
+    page.wait_for_function(
+        "document.querySelectorAll('#card-map path.leaflet-interactive').length >= 2"
+    )
+    assert place.is_visible()
+    scan_and_shoot(page, "console-card-map-1280")
+    page.set_viewport_size(PHONE)
+    scan_and_shoot(page, "console-card-map-360")
+    page.locator("#card-nearby a", has_text=second).click()
+    page.get_by_role("heading", name=f"Card {second}").wait_for()
+    page.locator("#card-nearby li", has_text=first).wait_for()
     assert page.errors == []

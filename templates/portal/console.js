@@ -624,6 +624,37 @@
     setTimeout(() => placeMap.invalidateSize(), 0); // drawn while its section was hidden
   }
 
+  // ---- a staff member's file onto the card (a photo is made smaller in the browser first)
+
+  async function attach(event) {
+    event.preventDefault();
+    clearErrors("attach");
+    const file = $("attach-file").files[0];
+    if (!file) {
+      $("attach-file-error").textContent = i18n.problem("file", "required");
+      $("attach-file").setAttribute("aria-invalid", "true");
+      $("attach-file").focus();
+      return;
+    }
+    const button = $("attach").querySelector("button[type=submit]");
+    button.disabled = true;
+    say(t("c.attach.sending"));
+    try {
+      const path = "/staff/cards/" + encodeURIComponent(card.number) + "/attachments";
+      card = await window.civicdeskPhotos.uploadAs(path, { Authorization: sessionStorage.getItem(TOKEN) }, file);
+      $("attach-file").value = "";
+      renderCard(true);
+      say(t("c.attach.done"));
+    } catch (error) {
+      const answer = error.answer?.error;
+      const field = answer?.fields?.[0];
+      $("attach-file-error").textContent = field ? i18n.problem(field.field, field.code)
+        : i18n.refusal(error.answer, error.status);
+      $("attach-file").setAttribute("aria-invalid", "true");
+      say("");
+    } finally { button.disabled = false; }
+  }
+
   // ---- corrections of what intake recorded, and the routing they may call for
 
   const PRIORITIES = ["low", "normal", "high", "urgent"];
@@ -1066,6 +1097,7 @@
     act("transition", "/transition", body, "c.move.done");
   });
   $("correct").addEventListener("submit", correct);
+  $("attach").addEventListener("submit", attach);
   $("correct-route").addEventListener("click", routeAsOffered);
   $("reports-refresh").addEventListener("click", refreshReports);
   $("comment").addEventListener("submit", (e) => {

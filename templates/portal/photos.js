@@ -71,12 +71,16 @@
 
   // One file onto a request: a ticket from the API, the bytes straight to storage, then the
   // API records it (a photo gets its thumbnail there). Answers the request's new view, or
-  // throws with the API's answer.
+  // throws with the API's answer. The requester's way; ``uploadAs`` is anyone's (staff).
   async function upload(api, number, token, original) {
-    const file = await shrink(original);
-    const headers = { "Content-Type": "application/json", "X-Access-Token": token };
     const path = "/requests/" + encodeURIComponent(number) + "/attachments";
-    const asked = await fetch(api + path, { method: "POST", headers,
+    return uploadAs(api + path, { "X-Access-Token": token }, original, api);
+  }
+
+  async function uploadAs(endpoint, credentials, original, api = "") {
+    const file = await shrink(original);
+    const headers = { "Content-Type": "application/json", ...credentials };
+    const asked = await fetch(endpoint, { method: "POST", headers,
       body: JSON.stringify({ filename: file.name, content_type: file.type || "application/octet-stream",
                              size: file.size }) });
     const ticket = await asked.json().catch(() => ({}));
@@ -93,5 +97,5 @@
     return view;
   }
 
-  window.civicdeskPhotos = { shrink, gpsOf, upload };
+  window.civicdeskPhotos = { shrink, gpsOf, upload, uploadAs };
 })();

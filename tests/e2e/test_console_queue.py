@@ -304,3 +304,35 @@ def test_the_card_shows_its_place_on_a_map_with_the_requests_around_it(
     page.get_by_role("heading", name=f"Card {second}").wait_for()
     page.locator("#card-nearby li", has_text=first).wait_for()
     assert page.errors == []
+
+
+def test_an_executor_adds_a_photo_of_the_work_and_sees_its_preview(
+    module_stack,
+    browser,  # noqa: F811
+    tmp_path,
+):
+    from tests.e2e.photos import camera_photo
+
+    stack = module_stack
+    number = _submit(stack, "Hole for the crew")
+    _assign(stack, number, "ex-ivan")
+    page = sign_in(browser, stack.url, "ex-ivan", PHONE)
+    page.goto(stack.url + f"/console.html#/card/{number}")
+    page.reload()
+    page.get_by_role("heading", name=f"Card {number}").wait_for()
+    form = page.get_by_role("form", name="Add a file")
+    form.get_by_role("button", name="Add the file").click()  # nothing chosen: said by the field
+    page.locator("#attach-file-error").filter(has_text="Choose a photo or a file first").wait_for()
+    photo = camera_photo(tmp_path / "patched.jpg")
+    form.get_by_label("A photo of the work").set_input_files(str(photo))
+    form.get_by_role("button", name="Add the file").click()
+    page.get_by_text("File added.").wait_for(timeout=60000)
+    files = page.get_by_role("region", name="Files")
+    files.get_by_role("img", name="patched.jpg").wait_for()
+    page.wait_for_function("document.querySelector('#card-file-list img').naturalWidth > 0")
+    text = files.inner_text()
+    assert "image/jpeg" in text
+    assert "from staff" in text
+    assert " MB" not in text  # made smaller in the browser before it was sent
+    scan_and_shoot(page, "console-card-file-360")
+    assert page.errors == []

@@ -460,6 +460,30 @@
     replyKind();
   }
 
+  // A note CivicDesk wrote itself, said again from what the entry records, in the reader's
+  // language; null for a person's own words (shown as they wrote them).
+  function systemNote(entry) {
+    const changed = (field) => entry.changes.find((c) => c.field === field || c.field.startsWith(field + "."));
+    if (entry.action === "created" && card.routing?.why && entry.internal_note.text === card.routing.reason) {
+      return routingSentence(card.routing);
+    }
+    if (entry.action === "deadline_missed" && changed("deadline_missed")) {
+      const kind = changed("deadline_missed").after.split("@")[0];
+      return t("c.note.deadline_missed", { timer: t("timer." + kind) });
+    }
+    if (entry.actor.kind === "system" && entry.action === "status_changed" && changed("no_answer_at")) {
+      return t("c.note.no_answer");
+    }
+    if (entry.action === "reply_drafted" && changed("replies")) {
+      const reply = card.replies.find((r) => "replies." + r.id === changed("replies").field);
+      if (reply) {
+        return t("c.note.reply_waits", { kind: t("c.reply.kind." + reply.kind),
+          why: reply.approval_reasons.map((r) => t("approval." + r)).join(", ") });
+      }
+    }
+    return null;
+  }
+
   function historyItem(entry, { notes }) {
     const item = document.createElement("li");
     const who = entry.actor.kind === "staff" ? staffName(entry.actor.id, entry.actor.display_name) :
@@ -470,12 +494,7 @@
       lines.push((change.before ? t("state." + change.before) + " → " : "") + t("state." + change.after));
     }
     if (entry.public_message && !notes) lines.push("“" + entry.public_message.text + "”");
-    if (entry.internal_note && notes) {
-      // Intake's note is the routing sentence: said from its parts, in the reader's language.
-      const routed = entry.action === "created" && card.routing?.why
-        && entry.internal_note.text === card.routing.reason;
-      lines.push(routed ? routingSentence(card.routing) : entry.internal_note.text);
-    }
+    if (entry.internal_note && notes) lines.push(systemNote(entry) ?? entry.internal_note.text);
     item.textContent = lines.join("\n");
     item.style.whiteSpace = "pre-wrap";
     return item;

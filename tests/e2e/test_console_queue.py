@@ -187,6 +187,8 @@ ENGLISH = (
     "not assigned",
     "Public",
     "Internal",
+    "waits for approval",
+    "refusal",
 )
 
 
@@ -199,6 +201,17 @@ def test_the_russian_card_has_no_english_left_on_screen(module_stack, browser): 
         location={"address": "ул. Ленина, д. 5"},
     )
     number = requests.post(f"{stack.url}/requests", json=form, timeout=TIMEOUT).json()["number"]
+    # The owner drafts a refusal: it waits for the manager, and the system notes why.
+    card = requests.get(
+        f"{stack.url}/staff/cards/{number}", headers=_staff(stack, "mgr-sergey"), timeout=TIMEOUT
+    ).json()
+    drafted = requests.post(
+        f"{stack.url}/staff/cards/{number}/replies",
+        json={"kind": "refusal", "text": "Эта дорога не городская.", "version": card["version"]},
+        headers=_staff(stack, card["executor_id"]),
+        timeout=TIMEOUT,
+    )
+    assert drafted.status_code == 201, drafted.text
     page = sign_in(browser, stack.url, "mgr-sergey", DESKTOP)
     page.get_by_role("button", name="Русский").click()
     page.goto(stack.url + f"/console.html#/card/{number}")
@@ -210,6 +223,7 @@ def test_the_russian_card_has_no_english_left_on_screen(module_stack, browser): 
     left = [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", shown)]
     assert left == [], shown
     assert "Дороги › Ямы на дороге" in shown
+    assert "Отказ ждёт утверждения: отказ" in shown
     assert "меньше всего открытых карточек" in shown or "очередь подразделения" in shown
     scan_and_shoot(page, "console-card-ru-1280")
     page.set_viewport_size(PHONE)

@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import error_body, status_for
 from chalicelib.api.http import STAFF_ERRORS, body, json_response, principal, query, route
-from chalicelib.api.queries import DeskQuery, cursor_at, offset_of
+from chalicelib.api.queries import DeskQuery, cursor_at
 from chalicelib.api.schemas import (
     BulkResultView,
     BulkView,
@@ -17,10 +17,8 @@ from chalicelib.api.schemas import (
     StaffNameView,
 )
 from chalicelib.bootstrap import container
-from chalicelib.domain.desk import DeskFilter
 from chalicelib.services.commands import BulkChange
 from chalicelib.services.desk import BulkOutcome
-from chalicelib.services.desk import DeskView as Asked
 
 desk = Blueprint(__name__)
 TAG = "Casework"
@@ -40,25 +38,7 @@ TAG = "Casework"
 def desk_page() -> Response:
     asked = query(DeskQuery)
     service = container().desk
-    page = service.page(
-        principal(),
-        Asked(
-            department=asked.department,
-            wanted=DeskFilter(
-                statuses=frozenset(asked.status),
-                categories=frozenset(asked.category),
-                districts=frozenset(asked.district),
-                owners=frozenset(asked.owner),
-                overdue=asked.overdue,
-                awaiting_approval=asked.approval,
-            ),
-            sort=asked.sort,
-            descending=asked.order == "desc",
-            offset=offset_of(asked.cursor) if asked.cursor else 0,
-            limit=asked.limit,
-            locale=asked.locale,
-        ),
-    )
+    page = service.page(principal(), asked.as_view())
     names = service.names(asked.locale)
     return json_response(
         DeskView(

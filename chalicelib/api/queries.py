@@ -8,14 +8,15 @@ import binascii
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from chalicelib.api.http import QueryParams
 from chalicelib.domain.card import Channel, Status
-from chalicelib.domain.desk import MAX_DESK_PAGE, DeskSort
+from chalicelib.domain.desk import MAX_DESK_PAGE, DeskFilter, DeskSort
 from chalicelib.domain.search import MAX_PAGE, SearchFilters, SearchQuery
 from chalicelib.services.casework import MAX_QUEUE_PAGE
 from chalicelib.services.commands import Category, DepartmentId
+from chalicelib.services.desk import DeskView
 
 DEFAULT_PAGE = 25
 Locale = Literal["en", "ru"]
@@ -37,6 +38,16 @@ def _true_or_false(value: str) -> bool | None:
 
 # A yes/no filter: "true", "false", or empty (or absent) for either.
 TrueOrFalse = Annotated[bool | None, BeforeValidator(_true_or_false)]
+
+
+def _our_cursor(value: str | None) -> str | None:
+    if value:
+        offset_of(value)
+    return value
+
+
+# A page's cursor as this API made it (an offset into a sorted list), else refused.
+OffsetCursor = Annotated[str | None, AfterValidator(_our_cursor)]
 
 
 class DepartmentQuery(QueryParams):
@@ -99,19 +110,12 @@ class SearchParams(QueryParams):
     created_to: date | None = Field(default=None, alias="to")
     overdue: TrueOrFalse = None
     size: int = Field(default=20, ge=1, le=MAX_PAGE)
-    cursor: str | None = None
+    cursor: OffsetCursor = None
 
     @field_validator("q", mode="before")
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()
-
-    @field_validator("cursor", mode="after")
-    @classmethod
-    def _our_cursor(cls, value: str | None) -> str | None:
-        if value:
-            offset_of(value)
-        return value
 
     @field_validator("created_to", mode="after")
     @classmethod
@@ -154,15 +158,26 @@ class DeskQuery(DepartmentQuery):
     sort: DeskSort = DeskSort.DEADLINE
     order: Literal["asc", "desc"] = "asc"
     limit: int = Field(default=50, ge=1, le=MAX_DESK_PAGE)
-    cursor: str | None = None
+    cursor: OffsetCursor = None
     locale: Locale = "en"
 
-    @field_validator("cursor", mode="after")
-    @classmethod
-    def _our_cursor(cls, value: str | None) -> str | None:
-        if value:
-            offset_of(value)
-        return value
+    def as_view(self) -> DeskView:
+        return DeskView(
+            department=self.department,
+            wanted=DeskFilter(
+                statuses=frozenset(self.status),
+                categories=frozenset(self.category),
+                districts=frozenset(self.district),
+                owners=frozenset(self.owner),
+                overdue=self.overdue,
+                awaiting_approval=self.approval,
+            ),
+            sort=self.sort,
+            descending=self.order == "desc",
+            offset=offset_of(self.cursor) if self.cursor else 0,
+            limit=self.limit,
+            locale=self.locale,
+        )
 
 
 def cursor_at(offset: int) -> str:

@@ -33,6 +33,19 @@ def test_the_whole_flow_from_submission_to_closure(api):
         "rules_version": 1,
         "reason": "Roads › Potholes in District 3 → Road Service; "
         "fewest open cards: Ivan Sokolov (0 open)",
+        "why": {
+            "category": "roads.potholes",
+            "district": "d3",
+            "window": "any",
+            "requester_kinds": [],
+            "department": "roads",
+            "triage": False,
+            "owner": "fewest_open",
+            "owner_id": "ex-ivan",
+            "owner_open": 0,
+            "control": [],
+            "repeat_of": None,
+        },
     }
     assert routed["location"]["district"] == "d3"
 

@@ -153,6 +153,19 @@ def test_preview_shows_where_a_card_would_go_without_creating_it(api):
         "rules_version": 1,
         "reason": "Housing and utilities › No heating in District 5 outside working hours → "
         "Housing and Utilities; on duty: Boris Fedorov (0 open)",
+        "why": {
+            "category": "housing.heating",
+            "district": "d5",
+            "window": "off_hours",
+            "requester_kinds": [],
+            "department": "housing",
+            "triage": False,
+            "owner": "on_duty",
+            "owner_id": "ex-boris",
+            "owner_open": 0,
+            "control": [],
+            "repeat_of": None,
+        },
         "manual_control": [],
         "sensitive": False,
     }

@@ -49,7 +49,7 @@ def desk_page() -> Response:
             sort=asked.sort,
             order=asked.order,
             offset=page.offset,
-            rows=[DeskRowView.of(row, names, asked.locale) for row in page.rows],
+            rows=[DeskRowView.of(row, names) for row in page.rows],
             cursor=cursor_at(page.next_offset) if page.next_offset is not None else None,
             owners=[StaffNameView(id=o, name=names.owner(o)) for o in page.owners],
         )

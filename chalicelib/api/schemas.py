@@ -789,7 +789,8 @@ class DeskRowView(_View):
     personal_data_hidden: bool
 
     @classmethod
-    def of(cls, row: DeskRow, names: DeskNames, locale: str) -> Self:
+    def of(cls, row: DeskRow, names: DeskNames) -> Self:
+        """``names``: in the reader's language (``Desk.names``)."""
         return cls(
             number=row.number,
             subject=row.subject,

@@ -349,4 +349,6 @@ def test_an_executor_adds_a_photo_of_the_work_and_sees_its_preview(
     assert "from staff" in text
     assert " MB" not in text  # made smaller in the browser before it was sent
     scan_and_shoot(page, "console-card-file-360")
+    page.set_viewport_size(DESKTOP)
+    scan_and_shoot(page, "console-card-file-1280")
     assert page.errors == []

@@ -138,6 +138,8 @@ window.civicdeskQueue = (ctx) => {
   function renderHeaders() {
     const sort = asked.get("sort") || "deadline";
     const order = asked.get("order") || "asc";
+    $("queue-sort").value = sort;
+    $("queue-order").value = order;
     for (const th of $("queue-table").querySelectorAll("th[data-sort]")) {
       const on = th.dataset.sort === sort;
       th.setAttribute("aria-sort", on ? (order === "asc" ? "ascending" : "descending") : "none");
@@ -299,6 +301,10 @@ window.civicdeskQueue = (ctx) => {
       const order = sort === th.dataset.sort && (asked.get("order") || "asc") === "asc" ? "desc" : "asc";
       go({ sort: th.dataset.sort, order });
     });
+  }
+  // On a phone the header row is hidden (each cell names itself): the order is chosen here.
+  for (const id of ["queue-sort", "queue-order"]) {
+    $(id).addEventListener("change", () => go({ sort: $("queue-sort").value, order: $("queue-order").value }));
   }
   $("queue-next").addEventListener("click", () => go({ cursor: page?.cursor }, true));
   $("queue-first").addEventListener("click", () => go({}));

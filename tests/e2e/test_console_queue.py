@@ -116,6 +116,13 @@ def test_a_sorted_filtered_queue_comes_back_from_its_url_and_a_bulk_assign_answe
     assert owners == sorted(owners)
     assert len(owners) == 4
     scan_and_shoot(other, "console-queue-table-360")
+    # On a phone the header row is hidden: the order is chosen from the form, kept in the URL.
+    assert other.get_by_label("Order by").input_value() == "owner"
+    other.get_by_label("Direction").select_option("desc")
+    other.wait_for_function("location.hash.includes('order=desc')")
+    other.wait_for_function(
+        "document.querySelector('#queue-rows td[data-label=Owner]').textContent.startsWith('Maria')"
+    )
 
     # Bulk: three cards to Maria's crew; one of them changed since the manager looked.
     for number in holes[1:4]:

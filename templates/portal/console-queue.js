@@ -10,6 +10,7 @@ window.civicdeskQueue = (ctx) => {
   let page = null; // the last answer
   let asked = new URLSearchParams(); // what the URL asked for
   const chosen = new Map(); // number → version, the cards chosen for a bulk change
+  let shownDepartment = null;
 
   // ---- the URL is the view
 
@@ -84,6 +85,11 @@ window.civicdeskQueue = (ctx) => {
     toForm();
     const department = $("queue-department").value;
     if (!department) { say(t("c.no_queues"), true); return; }
+    if (department !== shownDepartment) { // whoever may take this department's cards
+      shownDepartment = department;
+      chosen.clear();
+      fillBulkChoices();
+    }
     const query = new URLSearchParams({ department, locale: ctx.lang(), limit: String(PAGE) });
     for (const key of ["sort", "order", "cursor"]) if (asked.get(key)) query.set(key, asked.get(key));
     if (asked.get("status")) query.set("status", asked.get("status"));
@@ -291,7 +297,7 @@ window.civicdeskQueue = (ctx) => {
   // ---- wiring
 
   $("queue-filter").addEventListener("submit", (e) => { e.preventDefault(); go(fromForm()); });
-  $("queue-department").addEventListener("change", () => { chosen.clear(); go(fromForm()); fillBulkChoices(); });
+  $("queue-department").addEventListener("change", () => go(fromForm()));
   for (const id of ["queue-topic", "queue-district", "queue-owner", "queue-overdue", "queue-approval"]) {
     $(id).addEventListener("change", () => go(fromForm()));
   }
@@ -317,5 +323,5 @@ window.civicdeskQueue = (ctx) => {
   $("bulk-action").addEventListener("change", renderBulk);
   $("bulk").addEventListener("submit", applyBulk);
 
-  return { load, render, onKey, numbers, fillBulkChoices, refill: toForm };
+  return { load, render, onKey, numbers, refill: toForm };
 };

@@ -133,7 +133,6 @@
       $("nav-manager").hidden = !oversees;
       $("nav-reports").hidden = !oversees;
       fillDepartments();
-      queue.fillBulkChoices();
     }
     route();
   }

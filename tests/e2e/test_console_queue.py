@@ -221,6 +221,8 @@ def test_the_russian_card_has_no_english_left_on_screen(module_stack, browser): 
     assert drafted.status_code == 201, drafted.text
     page = sign_in(browser, stack.url, "mgr-sergey", DESKTOP)
     page.get_by_role("button", name="Русский").click()
+    # The language is kept once its words are in (fetched on the switch): only then move on.
+    page.get_by_role("heading", name="Очередь").wait_for()
     page.goto(stack.url + f"/console.html#/card/{number}")
     page.reload()
     page.get_by_role("heading", name=f"Карточка {number}").wait_for()

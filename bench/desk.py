@@ -89,6 +89,7 @@ def main() -> None:
 
 def _run(endpoint_url: str, args: argparse.Namespace, now: datetime, rng: random.Random) -> None:
     from chalicelib.adapters.card_items import card_item
+    from chalicelib.domain.card import Status
     from chalicelib.domain.desk import DeskFilter, DeskSort
     from chalicelib.services.casework import as_principal
     from chalicelib.services.desk import DeskView
@@ -125,7 +126,7 @@ def _run(endpoint_url: str, args: argparse.Namespace, now: datetime, rng: random
             "roads",
             DeskFilter(
                 owners=frozenset({"ex-ivan"}),
-                statuses=frozenset({_status("in_progress")}),
+                statuses=frozenset({Status.IN_PROGRESS}),
             ),
         ),
         "by owner's name, page 51": DeskView(
@@ -149,8 +150,6 @@ def _run(endpoint_url: str, args: argparse.Namespace, now: datetime, rng: random
             f"{len(page.rows)} rows of {page.total:,}; median {statistics.median(times):.2f} s"
         )
     # The same cards read whole, from the queue index (one partition per status).
-    from chalicelib.domain.card import Status
-
     times = []
     for _ in range(3):
         began = time.perf_counter()
@@ -168,12 +167,6 @@ def _run(endpoint_url: str, args: argparse.Namespace, now: datetime, rng: random
         f"{items / 3:,.0f} items, {size / 3 / 1e6:.2f} MB read; "
         f"median {statistics.median(times):.2f} s"
     )
-
-
-def _status(value: str) -> Any:
-    from chalicelib.domain.card import Status
-
-    return Status(value)
 
 
 class _Measured(CallCounter):

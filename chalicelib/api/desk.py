@@ -37,9 +37,8 @@ TAG = "Casework"
 )
 def desk_page() -> Response:
     asked = query(DeskQuery)
-    service = container().desk
-    page = service.page(principal(), asked.as_view())
-    names = service.names(asked.locale)
+    page = container().desk.page(principal(), asked.as_view())
+    names = page.names
     return json_response(
         DeskView(
             department=asked.department,

@@ -148,6 +148,7 @@ class DeskPage:
     counts: dict[Status, int]  # per status, matching every filter but the status one
     offset: int
     next_offset: int | None
+    names: DeskNames  # the words it was sorted by: the rows are shown with the same
     open_total: int = 0  # every open card of the department, filters aside
     owners: list[str] = field(default_factory=list)  # who owns cards here, for the filter
 
@@ -181,6 +182,7 @@ def desk_page(
         counts={s: counts.get(s, 0) for s in OPEN_STATUSES},
         offset=offset,
         next_offset=following if following < len(ordered) else None,
+        names=names,
         open_total=len(rows),
         owners=sorted({r.executor_id for r in rows if r.executor_id}, key=names.owner),
     )

@@ -643,16 +643,7 @@ class Casework:
         return self._change(comment_on_card, principal, number, command)
 
     def correct(self, principal: Principal, number: str, command: CardCorrection) -> StaffCard:
-        changed = correct_card(
-            principal,
-            number,
-            command,
-            cards=self.cards,
-            directory=self.directory,
-            clock=self.clock,
-            sla=self.sla,
-        )
-        return self.show(principal, changed)
+        return self._change(correct_card, principal, number, command, sla=self.sla)
 
     def routing_now(self, principal: Principal, number: str) -> Routed:
         return routing_now(principal, number, cards=self.cards, route=self.route, clock=self.clock)
@@ -666,10 +657,18 @@ class Casework:
         principal: Principal,
         number: str,
         command: Any,
+        **ports: Any,
     ) -> StaffCard:
-        """A use case of the common shape (caller, card, command; cards, directory, clock)."""
+        """A use case of the common shape (caller, card, command; cards, directory, clock, and
+        the ``ports`` it needs besides)."""
         changed = use_case(
-            principal, number, command, cards=self.cards, directory=self.directory, clock=self.clock
+            principal,
+            number,
+            command,
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            **ports,
         )
         return self.show(principal, changed)
 

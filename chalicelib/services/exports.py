@@ -286,8 +286,9 @@ def refresh_figures(*, ports: ExportPorts, policy: ExportPolicy) -> int:
     of every card, the months' figures written with the time they were computed."""
     figures = Aggregator(policy.zone)
     read = 0
-    for read, card in enumerate(every_card(ports.cards), start=1):  # noqa: B007 - counted
+    for card in every_card(ports.cards):
         figures.add_card(card)
+        read += 1
     _store_figures(figures, ports)
     logger.info("report figures recomputed", extra={"cards": read})
     return read

@@ -85,16 +85,19 @@
     return label === key ? field : label;
   }
 
+  // One field problem the API named, in the reader's words ("Reason: Please fill this in.").
+  const problemWords = (p) => i18n.problem(p.field.split(".").pop(), p.code);
+  const labelled = (p) => fieldLabel(p.field) + ": " + problemWords(p);
+
   // A refusal body of one card in a bulk answer: its field problems, else its code's words.
   function problemText(error) {
     if (!error) return "";
-    const fields = (error.fields || []).map((p) => fieldLabel(p.field) + ": " + i18n.problem(p.field.split(".").pop(), p.code));
+    const fields = (error.fields || []).map(labelled);
     return fields.length ? fields.join("; ") : i18n.refusal({ error }, 400);
   }
 
   function showProblem(error) {
-    const fields = (error.fields || []).map((p) => fieldLabel(p.field) + ": " + i18n.problem(p.field.split(".").pop(), p.code));
-    say([error.message, ...fields].join(" — "), true);
+    say([error.message, ...(error.fields || []).map(labelled)].join(" — "), true);
   }
 
   function showError(form, error) {
@@ -103,9 +106,8 @@
     for (const problem of error.fields || []) {
       const id = fieldElement(form, problem.field);
       const box = $(id + "-error");
-      const words = i18n.problem(problem.field.split(".").pop(), problem.code);
-      if (!box) { unplaced.push(fieldLabel(problem.field) + ": " + words); continue; }
-      box.textContent = words;
+      if (!box) { unplaced.push(labelled(problem)); continue; }
+      box.textContent = problemWords(problem);
       $(id)?.setAttribute("aria-invalid", "true");
     }
     // Focus the first field in reading order, whatever order the API named them in.

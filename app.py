@@ -8,6 +8,7 @@ from chalicelib.api.calls import calls
 from chalicelib.api.casework import casework
 from chalicelib.api.desk import desk
 from chalicelib.api.docs import docs
+from chalicelib.api.duplicates import duplicates
 from chalicelib.api.exports import exports
 from chalicelib.api.mail_triage import mail_triage
 from chalicelib.api.middleware import observe_request
@@ -25,6 +26,7 @@ app.register_blueprint(public)
 app.register_blueprint(places)
 app.register_blueprint(casework)
 app.register_blueprint(desk)
+app.register_blueprint(duplicates)
 app.register_blueprint(replies)
 app.register_blueprint(staff_files)
 app.register_blueprint(calls)

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from chalicelib.services.card_changes import CardShowing
     from chalicelib.services.casework import Casework
     from chalicelib.services.desk import Desk
+    from chalicelib.services.duplicates import Duplicates
     from chalicelib.services.exports import ExportPolicy, ExportPorts, Exports
     from chalicelib.services.intake import Intake
     from chalicelib.services.mail_delivery import MailIntake
@@ -572,6 +573,25 @@ class Container:
             route=self.router,
             receipt=receipts_within(self.limits.receipts, self.limiter, self.notifier.receipt),
             replay_token=lambda number: self.notifier.status_token(number, self.clock.now()),
+            find_duplicates=self.duplicates.likely_for_new,
+        )
+
+    @cached_property
+    def duplicates(self) -> Duplicates:
+        from chalicelib.adapters.word_forms import stems
+        from chalicelib.services.duplicates import Duplicates
+
+        return Duplicates(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            notify=self.notifier,
+            show=self.card_showing,
+            intake=self.intake_policy,
+            stems=stems,
+            limiter=self.limiter,
+            follows=self.limits.follows_per_contact,
+            blobs=self.blobs,
         )
 
     @cached_property
@@ -601,7 +621,11 @@ class Container:
         from chalicelib.services.desk import Desk
 
         return Desk(
-            cards=self.cards, directory=self.directory, clock=self.clock, casework=self.casework
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            casework=self.casework,
+            duplicates=self.duplicates,
         )
 
     @cached_property

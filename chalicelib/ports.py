@@ -13,6 +13,7 @@ from chalicelib.domain.access_codes import AccessCode
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.desk import DeskRow
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
+from chalicelib.domain.duplicates import Sought, Twin
 from chalicelib.domain.duty import DutyShift
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.inbound_mail import MailClaim
@@ -220,6 +221,19 @@ class CardRepository(Protocol):
     def placed_in(self, cells: Sequence[str], *, since: datetime, limit: int) -> list[PlacedCard]:
         """Public pins in these geohash cells: open cards, and cards finished since ``since``;
         at most ``limit`` a cell. One Query a cell, whatever the number of cards."""
+        ...
+
+    def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
+        """Cards filed for the duplicate look-up under ``sought``'s topic in the cells its
+        radius touches (and at its address): open ones and those finished since ``since``,
+        at most ``limit`` a key, newest first. Unfiltered by distance: the caller ranks."""
+        ...
+
+    def save_together(
+        self, changes: Sequence[tuple[Card, HistoryEntry]], messages: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """Several cards changed at once (a merge, a split), each only if it is still at the
+        version before its change (else ConflictError naming it), with the messages."""
         ...
 
 

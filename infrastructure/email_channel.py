@@ -88,8 +88,13 @@ class EmailChannel(Construct):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[*TABLE_READ_WRITE, "dynamodb:BatchGetItem"],
-                # The requester index: routing looks for a repeat of the same request.
-                resources=[table.table_arn, f"{table.table_arn}/index/{ts.REQUESTER_INDEX}"],
+                # The requester index: routing looks for a repeat of the same request; the
+                # twins index: intake notes the likely duplicates of a mailed report.
+                resources=[
+                    table.table_arn,
+                    f"{table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                    f"{table.table_arn}/index/{ts.TWIN_INDEX}",
+                ],
             )
         )
         # Deleting is only ever a released claim of the key a mail's card is made under (a

@@ -48,6 +48,8 @@ class PhoneChannel(Construct):
                     # The caller index recognises a phone; the requester index finds repeats.
                     f"{table.table_arn}/index/{ts.CALLER_INDEX}",
                     f"{table.table_arn}/index/{ts.REQUESTER_INDEX}",
+                    # Intake notes a call's likely duplicates.
+                    f"{table.table_arn}/index/{ts.TWIN_INDEX}",
                 ],
             )
         )

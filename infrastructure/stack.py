@@ -307,6 +307,8 @@ class CivicDeskStack(cdk.Stack):
                     # Requests near a point (the map, a public page); the queue table.
                     f"{self.table.table_arn}/index/{ts.PLACE_INDEX}",
                     f"{self.table.table_arn}/index/{ts.DESK_INDEX}",
+                    # Likely duplicates: intake, the card, the form's "already reported?".
+                    f"{self.table.table_arn}/index/{ts.TWIN_INDEX}",
                 ],
             )
         )

@@ -10,9 +10,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.adapters import table_schema as ts
+from chalicelib.adapters.word_forms import stems
 from chalicelib.domain import geo
 from chalicelib.domain.card import Card, Channel, Priority, ReplyStatus, Status
 from chalicelib.domain.desk import DeskRow, desk_row
+from chalicelib.domain.duplicates import Sought, Twin, twin_of
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
@@ -113,6 +115,71 @@ def place_keys(card: Card) -> dict[str, Any]:
     }
 
 
+def twin_keys(card: Card) -> dict[str, Any]:
+    """Where the duplicate look-up finds the card (its topic and cell, or its address when it
+    has no point), with the line that look-up reads (see ``domain.duplicates``)."""
+    twin = twin_of(card, stems)
+    if twin is None:
+        return {}
+    return {
+        ts.TWIN_PARTITION_KEY: twin_key(twin),
+        ts.TWIN_SORT_KEY: ts.place_sort_key(
+            finished_at=twin.finished_at, created_at=twin.created_at, number=twin.number
+        ),
+        ts.TWIN_VIEW: _compact(
+            {
+                "number": twin.number,
+                "category": twin.category,
+                "status": twin.status.value,
+                "created_at": twin.created_at.isoformat(),
+                "finished_at": _stamp(twin.finished_at),
+                "latitude": twin.latitude,
+                "longitude": twin.longitude,
+                "address": twin.address,
+                "address_key": twin.address_key,
+                "words": sorted(twin.words),
+                "photo": twin.photo,
+                "followers": twin.followers or None,
+            }
+        ),
+    }
+
+
+def twin_key(twin: Twin) -> str:
+    """The card's key: its topic in its cell, or at its address when it has no point."""
+    cell = twin.cell
+    if cell:
+        return ts.twin_cell_pk(twin.category, cell)
+    return ts.twin_address_pk(twin.category, twin.address_key or "")
+
+
+def twin_partitions(sought: Sought) -> list[str]:
+    """The keys a look-up reads: the topic in each cell its radius touches, and the topic at
+    its address (cards without a point are filed there)."""
+    keys = [ts.twin_cell_pk(sought.category, cell) for cell in sought.cells()]
+    if sought.address_key:
+        keys.append(ts.twin_address_pk(sought.category, sought.address_key))
+    return keys
+
+
+def twin_line(item: dict[str, Any]) -> Twin:
+    view = json.loads(item[ts.TWIN_VIEW]["S"])
+    return Twin(
+        number=view["number"],
+        category=view["category"],
+        status=Status(view["status"]),
+        created_at=datetime.fromisoformat(view["created_at"]),
+        finished_at=_time(view.get("finished_at")),
+        latitude=view.get("latitude"),
+        longitude=view.get("longitude"),
+        address=view.get("address"),
+        address_key=view.get("address_key"),
+        words=frozenset(view.get("words", ())),
+        photo=view.get("photo"),
+        followers=int(view.get("followers", 0)),
+    )
+
+
 def desk_keys(card: Card) -> dict[str, Any]:
     """The card's line on its department's desk while it is open (see ``domain.desk``)."""
     row = desk_row(card)
@@ -150,7 +217,7 @@ def desk_keys(card: Card) -> dict[str, Any]:
 def derived_keys(card: Card) -> dict[str, Any]:
     """The index keys added to the product after its first cards (typed for DynamoDB): what
     ``refresh_derived_keys`` gives a card written before them."""
-    return to_attributes({**desk_keys(card), **place_keys(card)})
+    return to_attributes({**desk_keys(card), **place_keys(card), **twin_keys(card)})
 
 
 def desk_line(item: dict[str, Any]) -> DeskRow:
@@ -222,6 +289,7 @@ def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
             **approval_keys(card),
             **place_keys(card),
             **desk_keys(card),
+            **twin_keys(card),
             # No overdue keys: a write makes the card due for a check at once, and the check
             # puts them back while a deadline stays missed (set_next_check).
         }

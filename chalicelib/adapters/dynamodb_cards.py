@@ -24,10 +24,13 @@ from chalicelib.adapters.card_items import (
     from_attributes,
     placed_card,
     to_attributes,
+    twin_line,
+    twin_partitions,
 )
 from chalicelib.adapters.dynamodb_outbox import new_outbox_put
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.desk import DeskRow
+from chalicelib.domain.duplicates import Sought, Twin
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.nearby import PlacedCard
@@ -224,39 +227,65 @@ class DynamoCardRepository:
             ],
         )
 
+    def save_together(
+        self, changes: Sequence[tuple[Card, HistoryEntry]], messages: Sequence[OutboxMessage] = ()
+    ) -> None:
+        self._transact_save(
+            *changes[0], [new_outbox_put(self._table, m) for m in messages], changes[1:]
+        )
+
     def _transact_save(
-        self, card: Card, entry: HistoryEntry, more: list[dict[str, Any]] | None = None
+        self,
+        card: Card,
+        entry: HistoryEntry,
+        more: list[dict[str, Any]] | None = None,
+        others: Sequence[tuple[Card, HistoryEntry]] = (),
     ) -> None:
         """Put the card at version n+1 if it is at n, its entry, the owners' counters (and
-        ``more``) in one transaction. The card's put comes first: its failure reason is read."""
-        expected = card.version - 1
-        put_card = {
+        ``more``; ``others``: more cards, each at its own version) in one transaction. A
+        card's put comes first among its items: the failed one's reason names its version."""
+        items: list[dict[str, Any]] = []
+        puts: dict[int, Card] = {}
+        for one, its_entry in ((card, entry), *others):
+            puts[len(items)] = one
+            items += [
+                self._versioned_put(one, its_entry),
+                self._put_new(entry_item(one.number, its_entry)),
+                *self._workload_updates(one, its_entry),
+            ]
+        try:
+            self._db.transact_write_items(TransactItems=[*items, *(more or [])])
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or []
+            at = next(
+                (
+                    i
+                    for i, r in enumerate(reasons)
+                    if i in puts and r.get("Code") == "ConditionalCheckFailed"
+                ),
+                0,
+            )
+            failed = puts.get(at, card)
+            current = self._stored_version(failed.number, reasons[at] if reasons else None)
+            raise ConflictError(
+                f"card {failed.number} changed since version {failed.version - 1}; "
+                f"it is now {current}",
+                current_version=current,
+            ) from error
+
+    def _versioned_put(self, card: Card, entry: HistoryEntry) -> dict[str, Any]:
+        return {
             "Put": {
                 "TableName": self._table,
                 "Item": card_item(card, entry),
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+                "ExpressionAttributeValues": {":expected": {"N": str(card.version - 1)}},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    put_card,
-                    self._put_new(entry_item(card.number, entry)),
-                    *self._workload_updates(card, entry),
-                    *(more or []),
-                ]
-            )
-        except ClientError as error:
-            if error_code(error) != "TransactionCanceledException":
-                raise
-            current = self._stored_version(card.number, error)
-            raise ConflictError(
-                f"card {card.number} changed since version {expected}; it is now {current}",
-                current_version=current,
-            ) from error
 
     def queue(
         self, department: str, status: Status, *, limit: int, cursor: str | None = None
@@ -516,6 +545,27 @@ class DynamoCardRepository:
             per_cell = list(pool.map(lambda cell: self._placed_in(cell, since, limit), cells))
         return [pin for pins in per_cell for pin in pins]
 
+    def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
+        partitions = twin_partitions(sought)
+        with ThreadPoolExecutor(max_workers=max(1, len(partitions))) as pool:
+            found = pool.map(lambda key: self._twins_in(key, since, limit), partitions)
+        return [twin for twins in found for twin in twins]
+
+    def _twins_in(self, partition: str, since: datetime, limit: int) -> list[Twin]:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName=ts.TWIN_INDEX,
+            KeyConditionExpression="#tpk = :tpk AND #tsk >= :since",
+            ExpressionAttributeNames={"#tpk": ts.TWIN_PARTITION_KEY, "#tsk": ts.TWIN_SORT_KEY},
+            ExpressionAttributeValues={
+                ":tpk": {"S": partition},
+                ":since": {"S": ts.place_since(since)},
+            },
+            ScanIndexForward=False,  # open cards first, newest first; then recent closures
+            Limit=limit,
+        )
+        return [twin_line(item) for item in response.get("Items", [])]
+
     def _placed_in(self, cell: str, since: datetime, limit: int) -> list[PlacedCard]:
         response = self._db.query(
             TableName=self._table,
@@ -571,11 +621,10 @@ class DynamoCardRepository:
         }
         return list(query_all(self._db, request))
 
-    def _stored_version(self, number: str, error: ClientError) -> int | None:
+    def _stored_version(self, number: str, reason: dict[str, Any] | None) -> int | None:
         """The version that beat us: from the cancellation reason when DynamoDB returns it."""
-        reasons = error.response.get("CancellationReasons") or []
-        if reasons and "Item" in reasons[0]:
-            return int(reasons[0]["Item"]["version"]["N"])
+        if reason and "Item" in reason:
+            return int(reason["Item"]["version"]["N"])
         try:
             return self.get(number).version
         except NotFound:

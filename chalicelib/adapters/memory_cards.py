@@ -11,11 +11,19 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.adapters import table_schema as ts
-from chalicelib.adapters.card_items import approval_keys, due_keys, queue_keys
+from chalicelib.adapters.card_items import (
+    approval_keys,
+    due_keys,
+    queue_keys,
+    twin_key,
+    twin_partitions,
+)
 from chalicelib.adapters.memory_outbox import InMemoryOutbox
+from chalicelib.adapters.word_forms import stems
 from chalicelib.domain import geo
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.desk import DeskRow, desk_row
+from chalicelib.domain.duplicates import Sought, Twin, twin_of
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
@@ -111,6 +119,36 @@ class InMemoryCardRepository:
             self._check_version(card)
             self.outbox.add_all(messages)
             self._put(card, entry)
+
+    def save_together(
+        self, changes: Sequence[tuple[Card, HistoryEntry]], messages: Sequence[OutboxMessage] = ()
+    ) -> None:
+        with self._lock:
+            for card, _ in changes:
+                self._check_version(card)
+            self.outbox.add_all(messages)
+            for card, entry in changes:
+                self._put(card, entry)
+
+    def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
+        keys = set(twin_partitions(sought))
+        with self._lock:
+            lines = [t for c in self._cards.values() if (t := twin_of(c, stems)) is not None]
+        found: dict[str, list[Twin]] = {}
+        for twin in lines:
+            key = twin_key(twin)
+            if key in keys and (twin.finished_at is None or twin.finished_at >= since):
+                found.setdefault(key, []).append(twin)
+        # The index's order per key: open cards (newest first), then the latest finished.
+        return [
+            twin
+            for here in found.values()
+            for twin in sorted(
+                here,
+                key=lambda t: (t.finished_at is None, t.finished_at or t.created_at),
+                reverse=True,
+            )[:limit]
+        ]
 
     def create_subtask(
         self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry

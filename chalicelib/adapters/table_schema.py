@@ -89,6 +89,13 @@ DESK_SORT_KEY = "desk_sk"
 DESK_VIEW = "desk_view"  # the queue line of an open card: no description, no requester
 DESK_DEADLINE = "desk_deadline"  # the nearest running deadline, kept by the deadline check
 
+# Cards by topic and place (geohash cell, or normalised address without a point): the
+# duplicate look-up. Open ones and recent closures, like the place index, one topic a key.
+TWIN_INDEX = "twins"
+TWIN_PARTITION_KEY = "twin_pk"
+TWIN_SORT_KEY = "twin_sk"
+TWIN_VIEW = "twin_view"  # topic, status, dates, place, word stems: nothing personal
+
 PLACE_VIEW = "place_view"  # the only attribute the index copies: nothing personal
 OPEN_PLACE_PREFIX = "~OPEN#"  # sorts after every date: open cards pass any "since"
 WORKLOAD_SK = "#WORKLOAD"
@@ -185,6 +192,15 @@ def place_since(at: datetime) -> str:
     return _utc_stamp(at)
 
 
+def twin_cell_pk(category: str, cell: str) -> str:
+    return f"TWIN#{category}#GEO#{cell}"
+
+
+def twin_address_pk(category: str, address_key: str) -> str:
+    digest = hashlib.sha256(address_key.encode("utf-8")).hexdigest()[:32]
+    return f"TWIN#{category}#ADDRESS#{digest}"
+
+
 def desk_pk(department: str) -> str:
     return f"DESK#{department}"
 
@@ -276,6 +292,8 @@ ATTRIBUTE_DEFINITIONS = [
         PLACE_SORT_KEY,
         DESK_PARTITION_KEY,
         DESK_SORT_KEY,
+        TWIN_PARTITION_KEY,
+        TWIN_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -349,6 +367,15 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             "ProjectionType": "INCLUDE",
             "NonKeyAttributes": [DESK_VIEW, DESK_DEADLINE, OVERDUE_SORT_KEY],
         },
+    },
+    # Likely duplicates: one topic's cards in one cell (or at one address), their line only.
+    {
+        "IndexName": TWIN_INDEX,
+        "KeySchema": [
+            {"AttributeName": TWIN_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": TWIN_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [TWIN_VIEW]},
     },
 ]
 

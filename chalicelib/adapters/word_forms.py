@@ -18,7 +18,7 @@ STOP_WORDS = frozenset(
 
 @lru_cache(maxsize=2)
 def _stemmer(language: str) -> Any:
-    # Imported here: only the embedded index (local stack, tests) needs Snowball.
+    # Imported when first needed: a cold start that reads no words does not load Snowball.
     import snowballstemmer
 
     return snowballstemmer.stemmer(language)

@@ -6,9 +6,17 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from chalicelib.api.http import QueryParams
 from chalicelib.domain.card import Channel, Status
@@ -212,6 +220,23 @@ class NearbyQuery(ReverseQuery):
 
 class LocaleQuery(QueryParams):
     locale: Locale = "en"
+
+
+class SimilarQuery(QueryParams):
+    """``/places/similar``: what the form's topic and place may already have."""
+
+    category: Category
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=300)
+    text: str = Field(default="", max_length=1000, description="The form's words so far.")
+    locale: Locale = "en"
+
+    @model_validator(mode="after")
+    def _coordinates_in_pairs(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            raise PydanticCustomError("coordinates_in_pairs", "latitude and longitude go together")
+        return self
 
 
 class FileQuery(QueryParams):

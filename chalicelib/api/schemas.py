@@ -24,6 +24,8 @@ from chalicelib.domain.card import (
 )
 from chalicelib.domain.desk import DeskNames, DeskRow, DeskSort
 from chalicelib.domain.directory import CategoryTree, LocalizedName
+from chalicelib.domain.duplicates import Likely
+from chalicelib.domain.duplicates import reason as duplicate_reason
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import next_statuses
 from chalicelib.domain.outbox import DeliveryChannel, OutboxMessage, OutboxStatus
@@ -138,6 +140,17 @@ class CardRead(CardSummary):
         default_factory=list, description="Each subtask's department, owner and status."
     )
     related_to: str | None
+    duplicate_of: str | None = Field(
+        description="Merged: the card this one joined as its duplicate (it is closed)."
+    )
+    merged: tuple[str, ...] = Field(description="Cards merged into this one as duplicates.")
+    followers: int = Field(
+        description="People told of this card's progress besides its requester (who they are "
+        "is not shown)."
+    )
+    possible_duplicates: tuple[str, ...] = Field(
+        description="What intake found this card may repeat (see /duplicates for now)."
+    )
     replies: tuple[Reply, ...] = Field(
         description="Replies written to the requester; those awaiting approval wait here."
     )
@@ -181,6 +194,10 @@ class CardRead(CardSummary):
             subtasks=card.subtasks,
             subtask_progress=[SubtaskView.of(s) for s in shown.subtasks],
             related_to=card.related_to,
+            duplicate_of=card.duplicate_of,
+            merged=card.merged,
+            followers=len(card.followers),
+            possible_duplicates=card.possible_duplicates,
             replies=card.replies,
             history=[HistoryEntryRead.of(entry) for entry in history],
             timers=[TimerRead.of(timer) for timer in shown.timers],
@@ -864,3 +881,82 @@ class BulkView(_View):
     changed: int
     refused: int
     results: list[BulkResultView]
+
+
+class LikelyDuplicateView(_View):
+    """A card that likely reports the same thing, and why we think so."""
+
+    number: str
+    category: str
+    topic: str
+    status: Status
+    created_at: datetime
+    finished_at: datetime | None
+    address: str | None
+    distance_metres: int | None = Field(description="None: the same address, no points.")
+    days_older: int = Field(description="How much older it is (negative: newer).")
+    similar_words: float = Field(description="0 to 1: how alike the words are.")
+    score: float
+    reason: str = Field(description='In English, e.g. "same topic, 40 m, 2 days older".')
+    followers: int
+
+    @classmethod
+    def of(cls, found: Likely, tree: CategoryTree, locale: str) -> LikelyDuplicateView:
+        twin = found.twin
+        return cls(
+            number=twin.number,
+            category=twin.category,
+            topic=tree.label(twin.category, locale),
+            status=twin.status,
+            created_at=twin.created_at,
+            finished_at=twin.finished_at,
+            address=twin.address,
+            distance_metres=(
+                None if found.distance_metres is None else round(found.distance_metres)
+            ),
+            days_older=found.days_older,
+            similar_words=round(found.similarity, 2),
+            score=found.score,
+            reason=duplicate_reason(found),
+            followers=twin.followers,
+        )
+
+
+class CardDuplicatesView(_View):
+    number: str
+    likely: list[LikelyDuplicateView] = Field(description="Best first.")
+    repeat_of: str | None = Field(
+        description="The same requester's earlier card on the same topic (routing's check)."
+    )
+    duplicate_of: str | None
+    merged: tuple[str, ...]
+    followers: int
+
+
+class SimilarRequestView(_View):
+    """A request the citizen may follow instead of filing: nothing personal, no words."""
+
+    number: str
+    category: str
+    topic: str
+    status: Status
+    age_days: int
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    distance_metres: int | None
+    followers: int
+    photo_url: str | None = Field(description="A short-lived link to a photo's thumbnail.")
+
+
+class SimilarView(_View):
+    requests: list[SimilarRequestView]
+
+
+class FollowView(_View):
+    number: str = Field(description="The request followed (the main one if it was merged).")
+    already: bool = Field(description="True: this contact already followed it.")
+
+
+class UnfollowView(_View):
+    number: str

@@ -245,6 +245,54 @@ class Reply(_Frozen):
     decided_at: datetime | None = None
 
 
+class FollowerSource(StrEnum):
+    ME_TOO = "me_too"  # a citizen who found the card on the form and followed it
+    MERGED = "merged"  # the requester of a card merged into this one
+
+
+class Follower(_Frozen):
+    """Someone told of a card's progress who is not its requester: a contact, a language and
+    the consent they gave. Never shown to the requester, to other followers or to the public;
+    staff see that they exist, not who they are."""
+
+    id: str  # random: the stop-following link names it
+    email: str | None = None
+    phone: str | None = None
+    preferred_channel: ContactChannel
+    locale: str | None = None
+    since: datetime
+    source: FollowerSource
+    # The card they came with: theirs when merged, the card they followed otherwise. A split
+    # gives the card back the followers that came with it.
+    origin: str
+    consent: Consent | None = None
+
+    @property
+    def contact_key(self) -> str | None:
+        return Requester(
+            full_name="-",
+            email=self.email,
+            phone=self.phone,
+            preferred_channel=self.preferred_channel,
+        ).contact_key
+
+
+class MergeRecord(_Frozen):
+    """A card merged into another: which, when, by whom, and what a split gives back (the
+    state it had, so its deadlines run on as if the merge had not been)."""
+
+    into: str
+    at: datetime
+    by: str
+    status: Status
+    executor_id: str | None = None
+    open_question: str | None = None
+    reply_by: datetime | None = None
+    objection_until: datetime | None = None
+    resolution: str | None = None
+    closure_reason: str | None = None
+
+
 class Milestones(_Frozen):
     """What reports and exports count; kept by ``domain.milestones.advance`` on every write."""
 
@@ -301,6 +349,12 @@ class Card(_Frozen):
     # The earlier card this one follows up (e.g. a reply to a card closed long ago).
     related_to: str | None = None
     replies: tuple[Reply, ...] = ()
+    # Duplicates: this card merged into another (closed as its duplicate), the cards merged
+    # into this one, who else follows it, and what intake found it may repeat.
+    merged_into: MergeRecord | None = None
+    merged: tuple[str, ...] = ()
+    followers: tuple[Follower, ...] = ()
+    possible_duplicates: tuple[str, ...] = ()
     version: int = Field(default=1, ge=1)
     # Only a hash of the requester's private access token is kept: a leaked table does not
     # reveal working status links.
@@ -311,6 +365,10 @@ class Card(_Frozen):
     def approval_required(self) -> bool:
         """Every answer on a card under manual control waits for the manager's approval."""
         return bool(self.manual_control)
+
+    @property
+    def duplicate_of(self) -> str | None:
+        return self.merged_into.into if self.merged_into else None
 
     @property
     def is_subtask(self) -> bool:

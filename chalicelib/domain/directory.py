@@ -53,6 +53,9 @@ class Subcategory(BaseModel):
     # A catch-all ("General question", where mail lands): two of them from one person are not
     # a repeat of the same topic.
     general: bool = False
+    # How far apart two reports of this topic may be and still be one fault (metres); 0: the
+    # topic is not about a place and is never looked at for duplicates.
+    duplicate_radius_m: int = Field(default=250, ge=0, le=600)
 
 
 class Category(BaseModel):
@@ -111,6 +114,10 @@ class CategoryTree:
 
     def needs_manual_control(self, code: str) -> bool:
         return code in self._leaves and self._leaves[code][1].manual_control
+
+    def duplicate_radius(self, code: str) -> int:
+        """Metres within which reports of the topic are likely one fault (0: never looked at)."""
+        return self._leaves[code][1].duplicate_radius_m if code in self._leaves else 0
 
     def is_general(self, code: str) -> bool:
         return code in self._leaves and self._leaves[code][1].general

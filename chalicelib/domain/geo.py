@@ -86,3 +86,25 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     d_lat, d_lon = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(d_lat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(d_lon / 2) ** 2
     return 2 * EARTH_RADIUS_METRES * math.asin(math.sqrt(a))
+
+
+def covering(latitude: float, longitude: float, radius_metres: float) -> list[str]:
+    """The cells a circle of ``radius_metres`` around the point touches, among the nine around
+    it (the point's own first): a point well inside its cell needs one Query, near a corner
+    four. The radius is taken at most to ``reach_metres`` (what nine cells are sure to hold)."""
+    radius = min(radius_metres, reach_metres(latitude))
+    return [
+        cell
+        for cell in around(latitude, longitude)
+        if _distance_to_cell(latitude, longitude, cell) <= radius
+    ]
+
+
+def _distance_to_cell(latitude: float, longitude: float, cell: str) -> float:
+    """Metres from the point to the nearest point of the cell (0 inside), across the date line."""
+    south, west, north, east = bounds(cell)
+    middle = (west + east) / 2
+    lon = longitude + 360 * round((middle - longitude) / 360)  # the point's copy nearest the cell
+    nearest_lat = min(max(latitude, south), north)
+    nearest_lon = min(max(lon, west), east)
+    return distance_metres(latitude, lon, nearest_lat, nearest_lon)

@@ -51,6 +51,12 @@ class Action(StrEnum):
     REPLY_SENT = "reply_sent"
     REQUESTER_REMINDED = "requester_reminded"
     CORRECTED = "corrected"
+    MERGED = "merged"  # this card closed as a duplicate of another
+    DUPLICATE_JOINED = "duplicate_joined"  # another card merged into this one
+    SPLIT = "split"  # a merge undone: the card back to the state it had
+    DUPLICATE_LEFT = "duplicate_left"  # a card merged into this one split off again
+    FOLLOWED = "followed"
+    UNFOLLOWED = "unfollowed"
 
 
 class MessageAuthor(StrEnum):

@@ -34,6 +34,7 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 MIN_TEXT = 3
 NEEDS_TEXT = "needs_text"  # the field code of a change missing the words it needs
+MERGED = "merged"  # the card is merged into another: only a split brings it back
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ def transition(
     card: Card, target: Status, details: TransitionDetails, *, actor: Actor, at: datetime
 ) -> Change:
     """Move ``card`` to ``target``, or raise :class:`TransitionForbidden` saying why not."""
+    if card.merged_into:
+        raise TransitionForbidden(
+            f"the card is merged into {card.merged_into.into}: split it off to work on it",
+            field="to",
+            field_code=MERGED,
+        )
     if target == card.status:
         raise TransitionForbidden(f"the card is already {target.value}", field="to")
     if target not in ALLOWED_TRANSITIONS[card.status]:
@@ -154,6 +161,8 @@ def next_statuses(card: Card, *, open_subtasks: bool = False) -> list[NextStatus
     """Where the card may go from here: what a console offers, with the field each needs.
     ``open_subtasks``: work asked of other departments is not done, so the card can be
     neither resolved nor closed yet."""
+    if card.merged_into:
+        return []  # a split, not a status change, brings it back
     options = []
     for target in sorted(ALLOWED_TRANSITIONS[card.status], key=list(Status).index):
         requires = _NEEDS[target][0] if target in _NEEDS else None

@@ -20,6 +20,9 @@ def advance(milestones: Milestones, entry: HistoryEntry) -> Milestones:
         updates["first_reply_at"] = entry.at
     if entry.action == Action.REOPENED:
         updates |= {"resolved_at": None, "closed_at": None}
+    elif entry.action == Action.SPLIT:
+        # Back to the state before the merge: closed only if it was closed then.
+        updates |= {"closed_at": None} if entry.status_after != Status.CLOSED else {}
     elif entry.status_after == Status.RESOLVED:
         updates["resolved_at"] = entry.at
     elif entry.status_after == Status.CLOSED:

@@ -46,6 +46,12 @@ class NotificationKind(StrEnum):
     REPLY_REMINDER = "reply_reminder"
     # The reply-by date passed: the town goes on without the answer.
     NO_ANSWER = "no_answer"
+    # Duplicates: the request joined another one about the same problem, and was split off
+    # again; to a follower: they follow now, and how a request they follow moves on.
+    MERGED = "merged"
+    SPLIT = "split"
+    FOLLOWING = "following"
+    FOLLOWER_UPDATE = "follower_update"
 
 
 class StaffNoticeKind(StrEnum):
@@ -86,6 +92,11 @@ PUBLIC_VARIABLES: dict[str, str] = {
     "survey_url": "the signed link to rate the service (surveys)",
     "code": "the one-time code that opens the status page (access code messages)",
     "town_name": "the town's name",
+    "main_number": "a merged request: the number of the request it joined",
+    "main_url": "a merged request: the public page of the request it joined",
+    "topic": "the request's topic in the message's language",
+    "public_url": "the request's public page (what anyone may see: topic, place, status)",
+    "unfollow_url": "to a follower: the signed link that stops their messages",
 }
 
 # Known to the system but never allowed in a requester's template: refused with this reason.
@@ -127,6 +138,11 @@ SAMPLE_VALUES: dict[str, object] = {
     "survey_url": "https://requests.town.example/status.html?n=2026-000042&survey=1#t=s1.1.x",
     "town_name": "Town Hall",
     "code": "428163",
+    "main_number": "2026-000040",
+    "main_url": "https://requests.town.example/r/2026-000040",
+    "topic": "Roads › Potholes",
+    "public_url": "https://requests.town.example/r/2026-000042",
+    "unfollow_url": "https://requests.town.example/unfollow.html?n=2026-000042&f=1#t=s1.1.x",
 }
 
 
@@ -154,23 +170,23 @@ class Occasion:
     code: str | None = None
     # The reply-by date a message speaks of when the card no longer carries it (no answer).
     reply_by: datetime | None = None
+    # A merge: the request the card joined.
+    main_number: str | None = None
 
 
 def destinations(card: Card) -> tuple[Destination, ...]:
     """The requester's preferred channel first, the other as fallback. A phone preference
     (call me back) is served by SMS: a notification cannot wait for a call."""
     requester = card.requester
-    email = (
-        Destination(channel=DeliveryChannel.EMAIL, address=requester.email)
-        if (requester.email)
-        else None
-    )
-    sms = (
-        Destination(channel=DeliveryChannel.SMS, address=requester.phone)
-        if (requester.phone)
-        else None
-    )
-    ordered = (sms, email) if requester.preferred_channel != ContactChannel.EMAIL else (email, sms)
+    return reach(requester.email, requester.phone, requester.preferred_channel)
+
+
+def reach(
+    email: str | None, phone: str | None, preferred: ContactChannel
+) -> tuple[Destination, ...]:
+    by_mail = Destination(channel=DeliveryChannel.EMAIL, address=email) if email else None
+    by_sms = Destination(channel=DeliveryChannel.SMS, address=phone) if phone else None
+    ordered = (by_sms, by_mail) if preferred != ContactChannel.EMAIL else (by_mail, by_sms)
     return tuple(d for d in ordered if d is not None)
 
 
@@ -181,6 +197,10 @@ def occasion_for(before: Card, after: Card, entry: HistoryEntry) -> Occasion | N
         return None  # the requester follows the parent card only
     if entry.action == Action.CREATED:
         return Occasion(NotificationKind.RECEIPT)
+    if entry.action == Action.MERGED and after.merged_into:
+        return Occasion(NotificationKind.MERGED, main_number=after.merged_into.into)
+    if entry.action == Action.SPLIT:
+        return Occasion(NotificationKind.SPLIT)
     status = entry.status_after
     if status is None:
         return None
@@ -212,6 +232,10 @@ def context(
     town_name: str,
     survey_url: str | None = None,
     objection_url: str | None = None,
+    topic: str = "",
+    public_url: str = "",
+    main_url: str = "",
+    unfollow_url: str = "",
 ) -> dict[str, object]:
     """The variables of a requester's message: the card's public facts and the occasion."""
     reply_by = occasion.reply_by or card.reply_by
@@ -236,8 +260,45 @@ def context(
         "survey_url": survey_url or "",
         "town_name": town_name,
         "code": occasion.code or "",
+        "main_number": occasion.main_number or "",
+        "main_url": main_url,
+        "topic": topic,
+        "public_url": public_url,
+        "unfollow_url": unfollow_url,
     }
+    if occasion.kind in FOLLOWER_KINDS:
+        # A follower is not the requester: nothing the requester wrote or was asked, and no
+        # private link, whatever a town's edited template asks for.
+        values |= dict.fromkeys(_REQUESTERS_OWN, "") | {"status_url": public_url}
     return values
+
+
+FOLLOWER_KINDS = frozenset({NotificationKind.FOLLOWING, NotificationKind.FOLLOWER_UPDATE})
+_REQUESTERS_OWN = (
+    "full_name",
+    "summary",
+    "question",
+    "reply_by",
+    "objection_until",
+    "objection_url",
+    "message",
+    "next_step",
+    "next_step_deadline",
+    "survey_url",
+    "code",
+)
+
+
+# The changes a follower hears of: the request taken up, solved, closed or reopened (never
+# questions, replies or reminders: those speak to the requester).
+FOLLOWED_STATUSES = frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED})
+
+
+def follower_hears(card: Card, entry: HistoryEntry) -> bool:
+    status = entry.status_after
+    if status is None or card.is_subtask or entry.action in (Action.MERGED, Action.SPLIT):
+        return False
+    return status in FOLLOWED_STATUSES or entry.action == Action.REOPENED
 
 
 def echoed(text: str, most: int) -> str:

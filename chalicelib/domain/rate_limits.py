@@ -114,6 +114,8 @@ class Limits:
     codes_per_contact: RateLimit = RateLimit("contact-codes", (_hour(5), _day(10)))
     # Per recipient: one receipt stands for every request sent within ten minutes.
     receipts: RateLimit = RateLimit("receipts", (_ten_minutes(1), _day(10)))
+    # Requests one contact starts following ("Me too"): each sends a confirmation there.
+    follows_per_contact: RateLimit = RateLimit("contact-follows", (_hour(5), _day(20)))
     # Automatic replies to one mail sender (loop protection).
     auto_replies: RateLimit = RateLimit("auto-replies", (_ten_minutes(3), _day(10)))
 

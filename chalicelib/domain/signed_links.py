@@ -17,6 +17,7 @@ VERSION = "s1"
 class LinkPurpose(StrEnum):
     STATUS = "status"
     SURVEY = "survey"
+    UNFOLLOW = "unfollow"  # the subject is "<number>/<follower id>"
 
 
 def sign(secret: bytes, purpose: LinkPurpose, number: str, expires_at: datetime) -> str:
@@ -46,6 +47,12 @@ def status_page_url(
     opened_at = ("&survey=1" if survey else "") + ("&objection=1" if objection else "")
     query = f"n={quote(number)}{opened_at}"
     return f"{base_url}/status.html?{query}#t={quote(token, safe='')}"
+
+
+def unfollow_url(base_url: str, number: str, follower_id: str, token: str) -> str:
+    """A follower's link to stop following: the portal's page asks before it stops."""
+    query = f"n={quote(number)}&f={quote(follower_id)}"
+    return f"{base_url}/unfollow.html?{query}#t={quote(token, safe='')}"
 
 
 def is_signed(token: str) -> bool:

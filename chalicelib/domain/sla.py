@@ -196,9 +196,11 @@ def _pauses(entries: list[HistoryEntry], now: datetime) -> list[Span]:
         status = entry.status_after
         if status is None:
             continue
-        if status.stops_the_clock and paused_since is None:
+        # Merged into another card: its deadlines wait for the main card (or a split).
+        stops = status.stops_the_clock or entry.action == Action.MERGED
+        if stops and paused_since is None:
             paused_since = entry.at
-        elif not status.stops_the_clock and paused_since is not None:
+        elif not stops and paused_since is not None:
             spans.append((paused_since, entry.at))
             paused_since = None
     if paused_since is not None:
@@ -230,9 +232,11 @@ def _with_agreed_deadline(
 def _registered_at(entries: list[HistoryEntry]) -> datetime | None:
     """When the card first had an owner (routing may give it one as it is created) or left
     ``received``."""
+    undone = _undone_merges(entries)
     for entry in entries:
         owner_set = any(c.field == "executor_id" and c.after for c in entry.changes)
-        if owner_set or entry.status_after not in (None, Status.RECEIVED):
+        moved = entry.status_after not in (None, Status.RECEIVED) and entry.seq not in undone
+        if owner_set or moved:
             return entry.at
     return None
 
@@ -248,10 +252,25 @@ def _first_reply_at(entries: list[HistoryEntry]) -> datetime | None:
 def _status_reached(
     entries: list[HistoryEntry], status: Status, since: datetime
 ) -> datetime | None:
+    undone = _undone_merges(entries)
     for entry in entries:
-        if entry.at >= since and entry.status_after == status and entry.action != Action.REOPENED:
+        reached = entry.at >= since and entry.status_after == status
+        if reached and entry.action != Action.REOPENED and entry.seq not in undone:
             return entry.at
     return None
+
+
+def _undone_merges(entries: list[HistoryEntry]) -> set[int]:
+    """Merges a later split undid: the card was not closed by them after all."""
+    undone: set[int] = set()
+    merge: int | None = None
+    for entry in entries:
+        if entry.action == Action.MERGED:
+            merge = entry.seq
+        elif entry.action == Action.SPLIT and merge is not None:
+            undone.add(merge)
+            merge = None
+    return undone
 
 
 def _last_reopen(entries: list[HistoryEntry]) -> datetime | None:

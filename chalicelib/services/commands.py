@@ -53,12 +53,9 @@ class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ContactIn(_Command):
-    """Who the requester is and how to reach them, as they give it."""
+class ReachIn(_Command):
+    """How to reach someone, as they give it: an address or a phone for their channel."""
 
-    full_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)
-    ]
     email: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
@@ -98,6 +95,14 @@ class ContactIn(_Command):
                 code, f"preferred_channel {self.preferred_channel.value} needs {needs}"
             )
         return self
+
+
+class ContactIn(ReachIn):
+    """Who the requester is and how to reach them, as they give it."""
+
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)
+    ]
 
 
 class RequesterIn(ContactIn):
@@ -317,13 +322,18 @@ class BulkCard(_Command):
 class BulkChange(_Command):
     """One change asked of several cards; each card is still checked as if changed alone."""
 
-    model_config = ConfigDict(json_schema_extra=_one_given("assign", "transition", only=True))
+    model_config = ConfigDict(
+        json_schema_extra=_one_given("assign", "transition", "merge", only=True)
+    )
 
     cards: list[BulkCard] = Field(
         min_length=1, max_length=MAX_BULK, description="Each card once, at the version you read."
     )
     assign: AssignChange | None = None
     transition: TransitionChange | None = None
+    merge: MergeTarget | None = Field(
+        default=None, description="Merge each card into this one as its duplicate."
+    )
 
     @field_validator("cards")
     @classmethod
@@ -335,9 +345,44 @@ class BulkChange(_Command):
 
     @model_validator(mode="after")
     def _one_change(self) -> Self:
-        if (self.assign is None) == (self.transition is None):
-            raise PydanticCustomError("one_change", "give assign or transition, one of them")
+        given = [c for c in (self.assign, self.transition, self.merge) if c is not None]
+        if len(given) != 1:
+            raise PydanticCustomError("one_change", "give assign, transition or merge, one of them")
         return self
+
+
+class MergeInto(_Command):
+    """Merge this card into another as its duplicate (the merge follows a merged card to the
+    card it joined)."""
+
+    into: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6}$")] = Field(
+        description="The main card's number, e.g. 2026-000042"
+    )
+    version: Version
+
+
+class MergeTarget(_Command):
+    into: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6}$")] = Field(
+        description="The main card's number, e.g. 2026-000042"
+    )
+
+    def at(self, version: int) -> MergeInto:
+        return MergeInto(into=self.into, version=version)
+
+
+class SplitOff(_Command):
+    """Undo a merge: the card back to the state it had, its requester back from the main card."""
+
+    version: Version
+    reason: ShortText = Field(description="Why it is not the same problem (internal).")
+
+
+class FollowCreate(ReachIn):
+    """ "Me too": follow a request someone else made, to hear of its progress."""
+
+    consent: ConsentIn = Field(
+        description="Consent to processing the contact given here (required)."
+    )
 
 
 class CommentCreate(_Command):

@@ -22,6 +22,7 @@ from chalicelib.ports import CardRepository, Clock, Directory
 from chalicelib.services.card_changes import StaffCard
 from chalicelib.services.casework import Casework
 from chalicelib.services.commands import BulkChange
+from chalicelib.services.duplicates import Duplicates
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Desk:
     directory: Directory
     clock: Clock
     casework: Casework
+    duplicates: Duplicates
 
     def page(self, principal: Principal, view: DeskView) -> DeskPage:
         access.require_queue(principal, view.department)
@@ -91,8 +93,12 @@ class Desk:
                     card = self.casework.assign(
                         principal, target.number, change.assign.at(target.version)
                     )
+                elif change.merge is not None:
+                    card = self.duplicates.merge(
+                        principal, target.number, change.merge.at(target.version)
+                    )
                 else:
-                    assert change.transition is not None  # BulkChange asks for one of the two
+                    assert change.transition is not None  # BulkChange asks for one of three
                     card = self.casework.transition(
                         principal, target.number, change.transition.at(target.version)
                     )

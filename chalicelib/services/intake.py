@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from chalicelib.domain.access_tokens import hash_access_token, new_access_token
 from chalicelib.domain.card import Card, Channel, Consent, Location, Requester, format_card_number
+from chalicelib.domain.duplicates import Likely, reason
 from chalicelib.domain.errors import (
     ConflictError,
     FieldProblem,
@@ -38,6 +39,8 @@ from chalicelib.ports import (
 from chalicelib.services.commands import CardCreate
 from chalicelib.services.policies import IntakePolicy
 from chalicelib.services.routing import Arrival, Router, place
+
+DuplicateFinder = Callable[[Card], list[Likely]]
 
 # Writes the requester's confirmation of a new card: (card, its first entry, access token).
 ReceiptWriter = Callable[[Card, HistoryEntry, str], Sequence[OutboxMessage]]
@@ -91,6 +94,7 @@ def submit_request(
     receipt: ReceiptWriter | None = None,
     name_known: bool = True,
     replay_token: Callable[[str], str] | None = None,
+    find_duplicates: DuplicateFinder | None = None,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
@@ -121,7 +125,11 @@ def submit_request(
     token = new_access_token()
     try:
         card = _new_card(form, channel, cards, clock, policy, token, route, name_known)
-        entry = _created_entry(card)
+        found = find_duplicates(card) if find_duplicates else []
+        if found:
+            numbers = tuple(f.twin.number for f in found)
+            card = card.model_copy(update={"possible_duplicates": numbers})
+        entry = _created_entry(card, found)
         messages = receipt(card, entry, token) if receipt else ()
         cards.create(card, entry, claim, messages)
     except ConflictError:
@@ -238,8 +246,9 @@ def _new_card(
     )
 
 
-def _created_entry(card: Card) -> HistoryEntry:
-    """The first entry: the status, and where routing put the card and why (internal)."""
+def _created_entry(card: Card, found: Sequence[Likely] = ()) -> HistoryEntry:
+    """The first entry: the status, where routing put the card and why, and the likely
+    duplicates intake found (internal)."""
     changes = [
         FieldChange(field="status", before=None, after=card.status.value),
         FieldChange(field="department", before=None, after=card.department),
@@ -254,8 +263,14 @@ def _created_entry(card: Card) -> HistoryEntry:
         ),
         action=Action.CREATED,
         changes=tuple(changes),
-        internal_note=InternalNote(text=card.routing.reason) if card.routing else None,
+        internal_note=_intake_note(card, found),
     )
+
+
+def _intake_note(card: Card, found: Sequence[Likely]) -> InternalNote | None:
+    lines = [card.routing.reason] if card.routing else []
+    lines += [f"likely a duplicate of {f.twin.number} ({reason(f)})" for f in found]
+    return InternalNote(text="\n".join(lines)) if lines else None
 
 
 def _request_hash(form: CardCreate) -> str:
@@ -299,6 +314,8 @@ class Intake:
     receipt: ReceiptWriter | None
     # A fresh status key for a repeated request's card (the first answer's is not kept).
     replay_token: Callable[[str], str]
+    # The likely duplicates of a new card, noted on it (every channel comes through here).
+    find_duplicates: DuplicateFinder | None = None
 
     def submit(
         self,
@@ -322,4 +339,5 @@ class Intake:
             route=self.route,
             receipt=self.receipt,
             replay_token=self.replay_token,
+            find_duplicates=self.find_duplicates,
         )

@@ -6,19 +6,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chalicelib import templating
-from chalicelib.domain.card import Card
+from chalicelib.domain.card import Card, Follower
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import Change
 from chalicelib.domain.notifications import (
+    FOLLOWER_KINDS,
     NotificationKind,
     Occasion,
     UnitContact,
     context,
     destinations,
+    follower_hears,
     occasion_for,
+    reach,
 )
 from chalicelib.domain.outbox import (
     DeliveryChannel,
@@ -27,7 +31,13 @@ from chalicelib.domain.outbox import (
     OutboxMessage,
     message_id,
 )
-from chalicelib.domain.signed_links import LinkPurpose, sign, status_page_url
+from chalicelib.domain.signed_links import (
+    LinkPurpose,
+    sign,
+    status_page_url,
+    unfollow_url,
+    verify,
+)
 from chalicelib.observability import logger
 from chalicelib.ports import Directory, NotificationTemplates
 
@@ -41,6 +51,10 @@ class NotifyPolicy:
     link_secret: bytes = b""
     status_link_days: int = 90
     survey_link_days: int = 60
+
+
+# A stop link lasts this long after the message that carried it (each message brings a new one).
+UNFOLLOW_LINK_DAYS = 365
 
 
 class Notifier:
@@ -72,7 +86,62 @@ class Notifier:
         """The message ``occasion`` warrants, or none when the requester left no contact."""
         message_key = message_id(card.number, entry.seq, occasion.kind.value)
         found = self._message(card, occasion, message_key, entry.at, access_token)
-        return [found] if found else []
+        return ([found] if found else []) + self.for_followers(card, entry)
+
+    def for_followers(self, card: Card, entry: HistoryEntry) -> list[OutboxMessage]:
+        """What the card's followers hear of ``entry``: one message each, in their language,
+        with the public page (never the requester's private link) and their own stop link."""
+        if not follower_hears(card, entry):
+            return []
+        occasion = Occasion(NotificationKind.FOLLOWER_UPDATE)
+        return [
+            self._to_follower(card, follower, occasion, entry.seq, entry.at)
+            for follower in card.followers
+        ]
+
+    def following(self, card: Card, follower: Follower, entry: HistoryEntry) -> OutboxMessage:
+        """The confirmation a new follower gets, with the link to stop."""
+        occasion = Occasion(NotificationKind.FOLLOWING)
+        return self._to_follower(card, follower, occasion, entry.seq, entry.at)
+
+    def _to_follower(
+        self, card: Card, follower: Follower, occasion: Occasion, seq: int, at: datetime
+    ) -> OutboxMessage:
+        locale = follower.locale or self._policy.default_locale
+        token = sign(
+            self._policy.link_secret,
+            LinkPurpose.UNFOLLOW,
+            f"{card.number}/{follower.id}",
+            at + timedelta(days=UNFOLLOW_LINK_DAYS),
+        )
+        rendered = self._render(
+            card,
+            occasion,
+            locale,
+            at,
+            None,
+            unfollow=unfollow_url(self._policy.public_base_url, card.number, follower.id, token),
+        )
+        return OutboxMessage(
+            id=message_id(card.number, seq, f"{occasion.kind.value}.{follower.id[:12]}"),
+            card_number=card.number,
+            kind=occasion.kind.value,
+            locale=locale,
+            destinations=reach(follower.email, follower.phone, follower.preferred_channel),
+            email=EmailContent(subject=rendered.subject, text=rendered.text, html=rendered.html),
+            sms=rendered.sms,
+            next_attempt_at=at,
+            created_at=at,
+            updated_at=at,
+        )
+
+    def unfollow_token_valid(self, number: str, follower_id: str, token: str, at: datetime) -> bool:
+        return verify(
+            self._policy.link_secret, LinkPurpose.UNFOLLOW, f"{number}/{follower_id}", token, now=at
+        )
+
+    def public_url(self, number: str) -> str:
+        return f"{self._policy.public_base_url}/r/{quote(number)}"
 
     def receipt(self, card: Card, entry: HistoryEntry, access_token: str) -> list[OutboxMessage]:
         """The confirmation of a new card, with its private link (the only time we have it)."""
@@ -187,13 +256,19 @@ class Notifier:
         locale: str,
         at: datetime,
         access_token: str | None,
+        *,
+        unfollow: str = "",
     ) -> templating.Rendered:
         variables = context(
             card,
             occasion,
             unit=self._unit(card.department, locale),
             tz=self._policy.timezone,
-            status_url=self.status_url(card.number, at=at, access_token=access_token),
+            status_url=(
+                self.public_url(card.number)
+                if occasion.kind in FOLLOWER_KINDS
+                else self.status_url(card.number, at=at, access_token=access_token)
+            ),
             town_name=self._policy.town_name,
             survey_url=(
                 self.survey_url(card.number, at=at)
@@ -201,8 +276,14 @@ class Notifier:
                 else None
             ),
             objection_url=(
-                self.objection_url(card.number, at=at) if card.objection_until else None
+                self.objection_url(card.number, at=at)
+                if card.objection_until and occasion.kind not in FOLLOWER_KINDS
+                else None
             ),
+            topic=self._directory.categories().label(card.category, locale),
+            public_url=self.public_url(card.number),
+            main_url=self.public_url(occasion.main_number) if occasion.main_number else "",
+            unfollow_url=unfollow,
         )
         return render_kind(self._templates, occasion.kind.value, locale, card.department, variables)
 

@@ -10,8 +10,9 @@ import pytest
 
 from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
 from chalicelib.adapters.memory_cards import InMemoryCardRepository
-from chalicelib.domain import lifecycle
+from chalicelib.domain import lifecycle, merging
 from chalicelib.domain.card import Priority, Reply, ReplyKind, ReplyStatus, Status
+from chalicelib.domain.duplicates import Sought, address_key
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.ports import CardRepository, IdempotencyRecord, MissedDeadline
 from tests.conftest import AWS_FIXTURES
@@ -505,3 +506,86 @@ def test_the_desk_holds_a_departments_open_cards_with_what_the_check_said(cards,
     )
     cards.save(closing.card, closing.entry)
     assert [r.number for r in cards.desk("roads")] == [first.number]
+
+
+def _sought(category: str, latitude: float | None, longitude: float | None, **more) -> Sought:
+    return Sought(
+        category=category,
+        latitude=latitude,
+        longitude=longitude,
+        address_key=more.get("address_key"),
+        words=frozenset(),
+        radius_metres=more.get("radius", 250),
+    )
+
+
+def test_twins_are_one_topic_near_a_point_open_or_recently_finished(cards, clock, directory):
+    here = {"address": "Lenina 5", "latitude": 55.7755, "longitude": 37.625}
+    first = submit(cards, clock, directory, location=here).card
+    clock.advance(timedelta(minutes=5))
+    near = {"address": "Lenina 7", "latitude": 55.7757, "longitude": 37.6252}
+    second = submit(cards, clock, directory, location=near, subject="Hole by the stop").card
+    submit(cards, clock, directory, location=here, category="lighting.streetlight_out")
+    submit(cards, clock, directory, location={"latitude": 55.70, "longitude": 37.55})
+    # Sensitive topics are never filed for the look-up (about a person, not a place).
+    submit(cards, clock, directory, location=here, category="social.benefits")
+    # Without a point, a card is filed at its address (spelled another way here).
+    no_point = submit(cards, clock, directory, location={"address": "ул. Ленина, д. 5"}).card
+    found = cards.twins(
+        _sought("roads.potholes", 55.7755, 37.625, address_key=address_key("Ленина 5")),
+        since=clock.now() - timedelta(days=30),
+        limit=50,
+    )
+    assert sorted(t.number for t in found) == sorted([first.number, second.number, no_point.number])
+    line = next(t for t in found if t.number == second.number)
+    assert (line.category, line.status, line.finished_at) == (
+        "roads.potholes",
+        Status.RECEIVED,
+        None,
+    )
+    assert (line.latitude, line.longitude, line.address) == (55.7757, 37.6252, "Lenina 7")
+    assert {"hole", "stop"} <= line.words  # stems, not the text
+    assert next(t for t in found if t.number == no_point.number).latitude is None
+    # A card finished long ago is not read; one finished lately is.
+    closing = lifecycle.transition(
+        first,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    cards.save(closing.card, closing.entry)
+    clock.advance(timedelta(days=10))
+    sought = _sought("roads.potholes", 55.7755, 37.625)
+    recent = cards.twins(sought, since=clock.now() - timedelta(days=30), limit=50)
+    assert first.number in {t.number for t in recent}
+    lately = cards.twins(sought, since=clock.now() - timedelta(days=5), limit=50)
+    assert first.number not in {t.number for t in lately}
+
+
+def test_save_together_writes_both_cards_or_neither(cards, clock, directory):
+    main = submit(cards, clock, directory).card
+    card = submit(cards, clock, directory, subject="Same pothole").card
+    pair = merging.merge(card, main, actor=EXECUTOR.actor, at=clock.now())
+    # The main card moved on meanwhile: neither card is written.
+    moved = lifecycle.comment(main, "Crew sent", public=False, actor=EXECUTOR.actor, at=clock.now())
+    cards.save(moved.card, moved.entry)
+    with pytest.raises(ConflictError) as error:
+        cards.save_together([(pair.card.card, pair.card.entry), (pair.main.card, pair.main.entry)])
+    assert error.value.current_version == 2
+    assert cards.get(card.number).merged_into is None
+    assert [e.action.value for e in cards.get_with_history(card.number)[1]] == ["created"]
+    # Read again, the merge goes through: both cards and both entries.
+    pair = merging.merge(card, cards.get(main.number), actor=EXECUTOR.actor, at=clock.now())
+    cards.save_together([(pair.card.card, pair.card.entry), (pair.main.card, pair.main.entry)])
+    merged, history = cards.get_with_history(card.number)
+    assert (merged.status, merged.duplicate_of) == (Status.CLOSED, main.number)
+    assert history[-1].action.value == "merged"
+    stored_main = cards.get(main.number)
+    assert stored_main.merged == (card.number,)
+    assert stored_main.version == 3
+    # A merged card is no longer a candidate: its main card stands for it.
+    found = cards.twins(
+        _sought("roads.potholes", 55.751, 37.618), since=clock.now() - timedelta(days=30), limit=50
+    )
+    assert [t.number for t in found] == [main.number]

@@ -179,6 +179,7 @@ API_INDEXES = (
     ts.DUE_INDEX,
     ts.PLACE_INDEX,  # requests near a point: the form's map, the public page
     ts.DESK_INDEX,  # the queue table
+    ts.TWIN_INDEX,  # likely duplicates
 )
 
 

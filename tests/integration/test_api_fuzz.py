@@ -152,6 +152,7 @@ CROSS_FIELD = {
     ("PUT", "/admin/routing/rules"): "each rule has its own id",
     ("GET", "/staff/search"): "the period's end is not before its start",
     ("POST", "/staff/bulk"): "each card is named once",
+    ("GET", "/places/similar"): "latitude and longitude come together (parameters cannot say so)",
 }
 
 

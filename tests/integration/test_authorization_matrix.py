@@ -80,6 +80,19 @@ MATRIX = [
         only(dict.fromkeys(WORKS_ON_IT, 200)),
     ),
     ("GET", "/staff/cards/{n}/routing", None, only(dict.fromkeys(WORKS_ON_IT, 200))),
+    ("GET", "/staff/cards/{n}/duplicates", None, only(dict.fromkeys(SEES_IT, 200))),
+    (
+        "POST",
+        "/staff/cards/{n}/merge",
+        {"into": "2026-999999", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 404)),  # allowed; there is no such card to join
+    ),
+    (
+        "POST",
+        "/staff/cards/{n}/split",
+        {"reason": "Another hole", "version": 2},
+        only({"mgr-sergey": 422, "adm-dmitry": 422}),  # allowed; the card is not merged
+    ),
     (
         "POST",
         "/staff/cards/{n}/corrections",

@@ -131,6 +131,25 @@ def _call(api: Api, card: dict[str, Any]) -> Any:
     return api.post("/staff/calls", recorded, staff="op-olga")
 
 
+def _merged(api: Api, card: dict[str, Any]) -> Any:
+    """Another health card of Nina's merged into this one by the operator."""
+    other = _sensitive_card(api)
+    return api.post(
+        f"/staff/cards/{other['number']}/merge",
+        {"into": card["number"], "version": other["version"]},
+        staff="op-olga",
+    )
+
+
+def _split(api: Api, card: dict[str, Any]) -> Any:
+    merged = body(_merged(api, card))
+    return api.post(
+        f"/staff/cards/{merged['number']}/split",
+        {"reason": "Another clinic", "version": merged["version"]},
+        staff="adm-dmitry",
+    )
+
+
 # (method, path) → how an operator or an administrator (both: no personal data of a health
 # card outside Social Support) gets an answer from it about the sensitive card.
 CASES: dict[tuple[str, str], Callable[[Api, dict[str, Any]], Any]] = {
@@ -175,6 +194,8 @@ CASES: dict[tuple[str, str], Callable[[Api, dict[str, Any]], Any]] = {
     ("POST", "/staff/cards/{number}/replies/{reply_id}/reject"): _approve("reject"),
     ("PUT", "/staff/cards/{number}/attachments/{attachment_id}"): _staff_file,
     ("POST", "/staff/calls"): _call,
+    ("POST", "/staff/cards/{number}/merge"): _merged,
+    ("POST", "/staff/cards/{number}/split"): _split,
 }
 
 

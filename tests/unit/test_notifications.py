@@ -52,6 +52,10 @@ def test_every_shipped_template_passes_the_save_check_and_renders_every_part(kin
         "access_code": "[code]",
         "survey": "[survey_url]",
         "final_reply": "[objection_url]",
+        # A merged request points to the one it joined; a follower's messages to stop.
+        "merged": "[main_url]",
+        "following": "[unfollow_url]",
+        "follower_update": "[unfollow_url]",
     }.get(kind, "[status_url]")
     assert link in rendered.text
     assert link in rendered.sms

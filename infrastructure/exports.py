@@ -33,7 +33,9 @@ NIGHTLY_CRON = events.Schedule.cron(minute="0", hour="1")
 # commercial region); pick the version with -c pandas_layer_version=N.
 PANDAS_LAYER_ACCOUNT = "336392948345"
 PANDAS_LAYER_VERSION = "22"
-GLUE_TYPES = {t: t for t in ("string", "timestamp", "double", "boolean")}  # Parquet to Hive
+GLUE_TYPES = {
+    t: t for t in ("string", "timestamp", "double", "boolean", "bigint")
+}  # Parquet to Hive
 
 
 class ExportsBucket(Construct):

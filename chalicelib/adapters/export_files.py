@@ -20,6 +20,7 @@ def parquet_schema() -> Any:
         "timestamp": pa.timestamp("us", tz="UTC"),
         "double": pa.float64(),
         "boolean": pa.bool_(),
+        "bigint": pa.int64(),
     }
     return pa.schema([(name, types[kind]) for name, kind in COLUMNS])
 

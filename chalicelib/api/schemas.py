@@ -676,6 +676,18 @@ class RefreshView(_View):
     requested_at: datetime
 
 
+class DuplicateTopicView(_View):
+    category: str
+    merged: int
+    followers: int
+
+
+class DuplicateFiguresView(_View):
+    merged: int
+    followers: int
+    by_category: list[DuplicateTopicView]
+
+
 class ReportView(_View):
     """A period's figures (as of the last nightly pass) and the workload now."""
 
@@ -694,6 +706,10 @@ class ReportView(_View):
     per_district: dict[str, int]
     per_channel: dict[str, int]
     repeat_requests: int
+    duplicates: DuplicateFiguresView = Field(
+        description="Reports merged into another request (not counted in received, overdue "
+        "or closed: their main request is) and people following requests."
+    )
     satisfaction: SatisfactionView
     workload: list[DepartmentWorkloadView]
     people: list[ReportPersonView] = Field(

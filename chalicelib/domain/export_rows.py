@@ -42,7 +42,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("resolved_datetime", "timestamp"),
     ("resolution_hours", "double"),
     ("overdue", "boolean"),  # missed any deadline
-    ("duplicate_of", "string"),  # the earlier request this one repeats or follows
+    ("duplicate_of", "string"),  # the request this one was merged into as its duplicate
+    ("related_to", "string"),  # the earlier request this one repeats or follows up
+    ("merged_reports", "bigint"),  # reports merged into this one
+    ("followers", "bigint"),  # people told of its progress besides the requester
     ("requester", "string"),  # keyed pseudonym
 )
 NAMES = tuple(name for name, _ in COLUMNS)
@@ -80,7 +83,10 @@ def row(
         "resolved_datetime": m.resolved_at,
         "resolution_hours": _hours(card.created_at, m.resolved_at),
         "overdue": m.missed_deadline,
-        "duplicate_of": card.related_to,
+        "duplicate_of": card.duplicate_of,
+        "related_to": card.related_to,
+        "merged_reports": len(card.merged),
+        "followers": len(card.followers),
         "requester": _pseudonym(card, pseudonym_key),
     }
 

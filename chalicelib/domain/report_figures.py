@@ -61,6 +61,11 @@ def _figures() -> dict[str, Any]:
         "first_reply": {"count": 0, "hours": 0.0, "histogram": {}},
         "resolution": {"count": 0, "hours": 0.0, "histogram": {}},
         "ratings": {},  # "1".."5" -> count
+        # Duplicates: reports merged into another card (counted there, not here) and the
+        # people told of a card's progress besides its requester, per top topic too.
+        "merged": 0,
+        "followers": 0,
+        "duplicates_by_category": {},  # top topic -> [merged, followers]
     }
 
 
@@ -77,8 +82,17 @@ class Aggregator:
             return
         m = card.milestones
         received = self.days[_day(card.created_at, self.zone)][card.department]
-        received["received"] += 1
         topic = card.category.split(".", 1)[0]
+        duplicates = received["duplicates_by_category"].setdefault(topic, [0, 0])
+        if card.merged_into:
+            # One problem, one count: a merged report is counted as such, not as a request
+            # (its main card is the request, with its volume, deadlines and closure).
+            received["merged"] += 1
+            duplicates[0] += 1
+            return
+        received["followers"] += len(card.followers)
+        duplicates[1] += len(card.followers)
+        received["received"] += 1
         per_topic = received["by_category"].setdefault(topic, [0, 0])
         per_topic[0] += 1
         if m.missed_deadline:
@@ -142,8 +156,12 @@ def summarize(
                     continue
                 received[day] += figures["received"]
                 closed[day] += figures["closed"]
-                for name in ("received", "closed", "repeat", "overdue"):
-                    totals[name] += figures[name]
+                for name in ("received", "closed", "repeat", "overdue", "merged", "followers"):
+                    totals[name] += figures.get(name, 0)  # months stored before: none
+                for topic, (merged, following) in figures.get("duplicates_by_category", {}).items():
+                    pair = totals["duplicates_by_category"].setdefault(topic, [0, 0])
+                    pair[0] += merged
+                    pair[1] += following
                 for topic, (count, missed) in figures["by_category"].items():
                     pair = totals["by_category"].setdefault(topic, [0, 0])
                     pair[0] += count
@@ -181,6 +199,15 @@ def summarize(
         "per_district": dict(sorted(totals["by_district"].items())),
         "per_channel": dict(sorted(totals["by_channel"].items())),
         "repeat_requests": totals["repeat"],
+        "duplicates": {
+            "merged": totals["merged"],
+            "followers": totals["followers"],
+            "by_category": [
+                {"category": topic, "merged": merged, "followers": following}
+                for topic, (merged, following) in sorted(totals["duplicates_by_category"].items())
+                if merged or following
+            ],
+        },
         "satisfaction": {
             "count": rated,
             "average": round(sum(int(r) * n for r, n in ratings.items()) / rated, 2)

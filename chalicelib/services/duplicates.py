@@ -206,6 +206,12 @@ class Duplicates:
     def follow(self, number: str, asked: FollowCreate) -> FollowOutcome:
         """A citizen follows a request ("Me too"). Following twice is following once; a staff
         member's address is refused (staff follow cards in the console)."""
+        if not asked.consent.accepted:
+            raise ValidationFailed.single(
+                "consent.accepted",
+                "consent to processing the contact is required",
+                "consent_required",
+            )
         if asked.consent.text_version != self.intake.consent_version:
             raise ValidationFailed.single(
                 "consent.text_version",

@@ -324,3 +324,57 @@ def test_a_manager_merges_a_streets_reports_at_once_each_answered(town, pothole)
     assert isinstance(outcomes[lamp.number].error, PermissionDenied)
     assert outcomes[first.number].error.field_code == merging.INTO_ITSELF
     assert town.cards.get(first.number).merged == (second.number, third.number)
+
+
+def test_reports_count_a_merged_report_once_and_exports_say_what_joined_what(town, pothole):
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.domain import export_rows
+    from chalicelib.domain.report_figures import Aggregator, summarize
+
+    first, second = pothole
+    _merge(town, OPERATOR, second.number, first.number)
+    _follow(town, first.number, "vera@example.org")
+    figures = Aggregator(ZoneInfo("UTC"))
+    for number in (first.number, second.number):
+        figures.add_card(town.cards.get(number))
+    months = [{"month": m, **data} for m, data in figures.months().items()]
+    report = summarize(months, date(2026, 1, 1), date(2026, 12, 31), None)
+    assert (report["received"], report["closed"]) == (1, 0)  # the merged one is not a request
+    assert report["overdue"]["by_category"][0]["received"] == 1
+    assert report["duplicates"] == {
+        "merged": 1,
+        "followers": 2,  # Boris (merged) and Vera (me too)
+        "by_category": [{"category": "roads", "merged": 1, "followers": 2}],
+    }
+    # Months stored before duplicates were counted still read.
+    old = [
+        {
+            "month": "2026-03",
+            "days": {
+                "2026-03-02": {
+                    "roads": {
+                        **{
+                            k: v
+                            for k, v in months[0]["days"][next(iter(months[0]["days"]))][
+                                "roads"
+                            ].items()
+                            if k not in ("merged", "followers", "duplicates_by_category")
+                        }
+                    }
+                }
+            },
+        }
+    ]
+    assert summarize(old, date(2026, 3, 1), date(2026, 3, 31), None)["duplicates"]["merged"] == 0
+    tree = town.directory.categories()
+    main_row = export_rows.row(town.cards.get(first.number), tree, {}, pseudonym_key=b"k")
+    merged_row = export_rows.row(town.cards.get(second.number), tree, {}, pseudonym_key=b"k")
+    assert (main_row["merged_reports"], main_row["followers"], main_row["duplicate_of"]) == (
+        1,
+        2,
+        None,
+    )
+    assert (merged_row["duplicate_of"], merged_row["status"]) == (first.number, "closed")
+    assert merged_row["status_notes"] == f"duplicate of {first.number}"

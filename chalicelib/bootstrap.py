@@ -592,6 +592,7 @@ class Container:
             limiter=self.limiter,
             follows=self.limits.follows_per_contact,
             blobs=self.blobs,
+            geocoder=self.geocoder,
         )
 
     @cached_property

@@ -8,7 +8,7 @@ touches), never the search cluster: intake must not wait for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain import access, merging
@@ -34,9 +34,10 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.history import Actor, ActorKind, HistoryEntry
 from chalicelib.domain.lifecycle import Change
+from chalicelib.domain.places import Precision
 from chalicelib.domain.rate_limits import RateLimit
 from chalicelib.observability import logger
-from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, RateLimiter
+from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, Geocoder, RateLimiter
 from chalicelib.services.card_changes import CardShowing, StaffCard, current
 from chalicelib.services.commands import FollowCreate, MergeInto, SplitOff
 from chalicelib.services.notifications import Notifier
@@ -98,6 +99,7 @@ class Duplicates:
     limiter: RateLimiter
     follows: RateLimit
     blobs: BlobStore
+    geocoder: Geocoder
 
     def radius(self, category: str) -> int:
         """How far apart reports of the topic are likely one fault; 0 for a sensitive topic
@@ -113,7 +115,7 @@ class Duplicates:
             []
             if card.merged_into or card.sensitive
             else find_likely(
-                sought_for(card, self.radius(card.category), self.stems),
+                self.sought(card),
                 cards=self.cards,
                 clock=self.clock,
                 made_at=card.created_at,
@@ -128,11 +130,31 @@ class Duplicates:
             followers=len(card.followers),
         )
 
+    def sought(self, card: Card) -> Sought:
+        """What a card's look-up is for. A card with an address and no point (a mail, a call,
+        a corrected address) is looked for at the address's point too: reports with a pin
+        are filed by their point, not their words."""
+        sought = sought_for(card, self.radius(card.category), self.stems)
+        return self._pointed(sought, card.location.address if card.location else None)
+
+    def _pointed(self, sought: Sought, address: str | None) -> Sought:
+        if sought.has_point or not address or sought.radius_metres <= 0:
+            return sought
+        try:
+            found = self.geocoder.search(address, locale="en")
+        except Exception:
+            logger.exception("no point for the address; looked for at the address only")
+            return sought
+        exact = [p for p in found if p.precision == Precision.HOUSE]
+        if not exact:
+            return sought  # a street alone is too long to stand for a place
+        return replace(sought, latitude=exact[0].latitude, longitude=exact[0].longitude)
+
     def likely_for_new(self, card: Card) -> list[Likely]:
         """What intake notes on a new card (on every channel); a failed look-up costs the
         note, never the request."""
         try:
-            sought = sought_for(card, self.radius(card.category), self.stems)
+            sought = self.sought(card)
             return find_likely(sought, cards=self.cards, clock=self.clock)[:FOUND_AT_INTAKE]
         except Exception:
             logger.exception("duplicate look-up failed; the card is registered without it")
@@ -153,13 +175,16 @@ class Duplicates:
             raise ValidationFailed.single(
                 "category", f"unknown category {category!r}", "not_a_topic"
             )
-        sought = Sought(
-            category=category,
-            latitude=latitude,
-            longitude=longitude,
-            address_key=address_key(address),
-            words=words_of(text, self.stems),
-            radius_metres=self.radius(category),
+        sought = self._pointed(
+            Sought(
+                category=category,
+                latitude=latitude,
+                longitude=longitude,
+                address_key=address_key(address),
+                words=words_of(text, self.stems),
+                radius_metres=self.radius(category),
+            ),
+            address,
         )
         return find_likely(sought, cards=self.cards, clock=self.clock)[:SHOWN_ON_FORM]
 

@@ -220,9 +220,12 @@ window.civicdeskQueue = (ctx) => {
     for (const box of document.querySelectorAll("#queue-table .pick")) box.hidden = !may;
     $("bulk").hidden = !may || !chosen.size;
     $("bulk-chosen").textContent = t("c.bulk.chosen").replace("{n}", chosen.size);
-    const assign = $("bulk-action").value === "assign";
+    const action = $("bulk-action").value;
+    const assign = action === "assign";
     $("bulk-executor-box").hidden = !assign;
-    $("bulk-to-box").hidden = assign;
+    $("bulk-to-box").hidden = action !== "transition";
+    $("bulk-into-box").hidden = action !== "merge";
+    $("bulk-text-box").hidden = action === "merge";
     $("bulk-text-label").textContent = t(assign ? "c.bulk.reason" : "c.bulk.text");
   }
 
@@ -246,6 +249,8 @@ window.civicdeskQueue = (ctx) => {
     const change = {};
     if ($("bulk-action").value === "assign") {
       change.assign = { executor_id: $("bulk-executor").value, reason: text || null };
+    } else if ($("bulk-action").value === "merge") {
+      change.merge = { into: $("bulk-into").value.trim() };
     } else {
       const to = $("bulk-to").value;
       change.transition = { to, [TEXT_FOR[to] || "note"]: text || null };

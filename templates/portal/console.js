@@ -422,6 +422,7 @@
     $("card-description").textContent = card.description;
     renderFiles();
     renderPlace();
+    duplicates.render(card);
     fillCorrection(keepForms);
     $("card-timers").replaceChildren(...card.timers.map((timer) => {
       const item = document.createElement("li");
@@ -465,8 +466,16 @@
   // language; null for a person's own words (shown as they wrote them).
   function systemNote(entry) {
     const changed = (field) => entry.changes.find((c) => c.field === field || c.field.startsWith(field + "."));
-    if (entry.action === "created" && card.routing?.why && entry.internal_note.text === card.routing.reason) {
-      return routingSentence(card.routing);
+    if (entry.action === "created" && card.routing?.why && entry.internal_note.text.split("\n")[0] === card.routing.reason) {
+      // Routing's reason, then what intake found the card may repeat.
+      return [routingSentence(card.routing),
+        ...card.possible_duplicates.map((n) => t("c.note.likely", { n }))].join("\n");
+    }
+    if (entry.action === "merged" && changed("duplicate_of")) {
+      return t("c.note.merged", { n: changed("duplicate_of").after });
+    }
+    if (entry.action === "duplicate_joined" && changed("merged")) {
+      return t("c.note.joined", { n: changed("merged").after });
     }
     if (entry.action === "deadline_missed" && changed("deadline_missed")) {
       const kind = changed("deadline_missed").after.split("@")[0];
@@ -885,6 +894,7 @@
         [t("c.reports.resolution"), timing(r.resolution)],
         [t("c.reports.overdue_share"), percent(r.overdue.share)],
         [t("c.reports.repeat"), r.repeat_requests],
+        [t("c.reports.merged"), r.duplicates.merged], [t("c.reports.followers"), r.duplicates.followers],
         [t("c.reports.satisfaction"), r.satisfaction.average == null ? "—" :
           r.satisfaction.average + " (" + r.satisfaction.count + ")"],
       ]);
@@ -1039,6 +1049,11 @@
   const queue = window.civicdeskQueue({
     $, t, call, post, say, option, named, when, showProblem, problemText,
     me: () => me, tree: () => tree, districts: () => districts, lang: () => i18n.lang,
+  });
+
+  const duplicates = window.civicdeskDuplicates({
+    $, t, call, post, say, showError, clearErrors, me: () => me,
+    show: (shown) => { card = shown; renderCard(false); fillExecutors(); },
   });
 
   // The cards of the queue last shown, for "next card" from a card.

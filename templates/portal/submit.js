@@ -230,6 +230,8 @@
     window.civicdeskMap.map.setView(found, 16);
     $("locate-status").textContent = i18n.t("map.from_photo");
   });
+  // The consent version in force, for the "Me too" form beside this one (similar.js).
+  window.civicdeskForm = { consentVersion: () => consentVersion };
   $("topic").addEventListener("change", fillLeaves);
   $("request").addEventListener("submit", submit);
   $("lang").addEventListener("click", () => i18n.toggle());

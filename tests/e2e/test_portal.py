@@ -59,7 +59,7 @@ def _fill_form(page: Any, tmp_path: Path) -> None:
     page.get_by_label("What happened").fill("A deep pothole next to the bus stop at Lenina 5.")
     page.get_by_label("Address or landmark").fill("Lenina 5")
     page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
+    page.get_by_label("Email", exact=True).fill("anna@example.org")
     photo = tmp_path / "pothole.png"
     photo.write_bytes(PNG)
     page.get_by_label("Photo").set_input_files(str(photo))

@@ -32,7 +32,7 @@ def fill_a_valid_form(
     page.get_by_label("Short title").fill(subject)
     page.get_by_label("What happened").fill(description)
     page.get_by_label("Your name").fill("Anna Ivanova")
-    page.get_by_label("Email").fill("anna@example.org")
+    page.get_by_label("Email", exact=True).fill("anna@example.org")
     page.get_by_label("I agree").check()
 
 
@@ -57,7 +57,7 @@ def test_every_problem_is_shown_at_once_before_sending_and_redrawn_in_russian(br
     page = open_form(browser, stack)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
-    page.get_by_label("Email").fill("anna at example")
+    page.get_by_label("Email", exact=True).fill("anna at example")
     page.get_by_role("button", name="Send request").click()
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     summary.wait_for()
@@ -73,7 +73,7 @@ def test_every_problem_is_shown_at_once_before_sending_and_redrawn_in_russian(br
     ]
     assert page.locator("#summary-count").inner_text() == "6 things to fix:"
     assert page.locator("#email-error").inner_text() == problems[4]
-    assert page.get_by_label("Email").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Email", exact=True).get_attribute("aria-invalid") == "true"
     assert serious_violations(page) == []
     no_validator_wording(page)
     shoot(page, "words-problems-en-360")

@@ -378,3 +378,17 @@ def test_reports_count_a_merged_report_once_and_exports_say_what_joined_what(tow
     )
     assert (merged_row["duplicate_of"], merged_row["status"]) == (first.number, "closed")
     assert merged_row["status_notes"] == f"duplicate of {first.number}"
+
+
+def test_a_report_with_an_address_and_no_pin_is_looked_for_at_the_addresss_point(town):
+    [house] = [p for p in town.places.search("Lenina 60", locale="en") if p.precision == "house"][
+        :1
+    ]
+    pinned = {"address": "Lenina 60", "latitude": house.latitude, "longitude": house.longitude}
+    first = _report(town, email="anna@example.org", location=pinned)
+    # A call or a mail: the address as said, no point.
+    second = _report(town, email="boris@example.org", location={"address": "ул. Ленина, 62"})
+    assert second.possible_duplicates == (first.number,)
+    # A street without a house is too long to stand for a place.
+    third = _report(town, email="clara@example.org", location={"address": "Lenina"})
+    assert third.possible_duplicates == ()

@@ -75,10 +75,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000
+	$(BIN)/python bench/duplicates.py --sizes 1000,100000
 
 # The local stack up to 100,000 requests (about an hour and a half: the seeding).
 bench-town: $(STAMP)
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000,100000
+	$(BIN)/python bench/duplicates.py --sizes 1000,100000,1000000
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -115,6 +115,19 @@ def main() -> None:
                 headers={**headers, "Idempotency-Key": "bench-1"},
             )
             rows.append(("retried intake (replay)", *counter.take()))
+            # With a place: intake also looks for likely duplicates (the twins index, the
+            # cells the topic's radius touches, read side by side).
+            placed = {
+                **form,
+                "requester": {"full_name": "Clara", "email": "clara@example.org"},
+                "location": {"address": "Lenina 5", "latitude": 55.7755, "longitude": 37.625},
+            }
+            client.http.post("/requests", body=json.dumps(placed), headers=headers)
+            rows.append(("web intake with a place", *counter.take()))
+            client.http.get(
+                "/places/similar?category=roads.potholes&latitude=55.7756&longitude=37.625"
+            )
+            rows.append(("form: already reported nearby?", *counter.take()))
             receipt = json.loads(plain.body)
             assert keyed.status_code == 201
             client.http.get(

@@ -422,6 +422,7 @@ class Container:
             outbox=self.outbox,
             notify=self.notifier,
             thumbnails=self.thumbnails,
+            find_duplicates=self.duplicates.likely_for_new,
         )
 
     @cached_property

@@ -51,7 +51,7 @@ STAFF_AUTHORIZER = CognitoUserPoolAuthorizer(
 
 PUBLIC_CORS = CORSConfig(
     allow_origin=os.environ.get("CIVICDESK_PORTAL_ORIGIN", "*"),
-    allow_headers=["X-Access-Token", "Idempotency-Key", "Accept-Language"],
+    allow_headers=["X-Access-Token", "X-Unfollow-Token", "Idempotency-Key", "Accept-Language"],
     max_age=600,
 )
 

@@ -127,6 +127,8 @@ class MailPorts:
     outbox: Outbox
     notify: Notifier
     thumbnails: Thumbnailer
+    # Intake's note of likely duplicates (as on every channel).
+    find_duplicates: intake.DuplicateFinder | None = None
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,7 @@ def _new_card(
             route=ports.route,
             receipt=_reply_writer(mail, answer, ports.notify, policies.mail),
             replay_token=lambda number: ports.notify.status_token(number, ports.clock.now()),
+            find_duplicates=ports.find_duplicates,
         )
     except (ValidationError, ValidationFailed) as invalid:
         # Field names only: the problems' own text may quote the sender's data.

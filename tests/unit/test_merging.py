@@ -392,3 +392,44 @@ def test_a_report_with_an_address_and_no_pin_is_looked_for_at_the_addresss_point
     # A street without a house is too long to stand for a place.
     third = _report(town, email="clara@example.org", location={"address": "Lenina"})
     assert third.possible_duplicates == ()
+
+
+def test_the_form_shows_a_reports_own_photo_through_a_short_lived_link(town, pothole):
+    from chalicelib.domain.card import Attachment, AttachmentSource
+
+    first, _ = pothole
+
+    def photo(source: AttachmentSource, name: str) -> Attachment:
+        return Attachment(
+            id=name,
+            filename=f"{name}.jpg",
+            content_type="image/jpeg",
+            size=10,
+            sha256="0" * 64,
+            key=f"attachments/{first.number}/{name}.jpg",
+            uploaded_at=first.created_at,
+            source=source,
+            thumbnail_key=f"attachments/{first.number}/{name}.jpg.thumbnail.jpg",
+        )
+
+    card = town.cards.get(first.number)
+    staff_photo = photo(AttachmentSource.STAFF, "crew")
+    own_photo = photo(AttachmentSource.REQUESTER, "hole")
+    change = lifecycle.attach(
+        card, (staff_photo, own_photo), actor=OPERATOR.actor, at=card.updated_at
+    )
+    town.cards.save(change.card, change.entry)
+    shown = town.duplicates.on_form(
+        "roads.potholes", latitude=55.75127, longitude=37.618, address=None, text=""
+    )
+    [found] = [f for f in shown if f.twin.number == first.number]
+    assert found.twin.photo == own_photo.thumbnail_key  # the requester's, not the crew's
+    link = town.duplicates.photo_link(found)
+    assert link and own_photo.thumbnail_key in link
+    # Nothing found for a sensitive topic, whatever is near.
+    assert (
+        town.duplicates.on_form(
+            "social.benefits", latitude=55.751, longitude=37.618, address=None, text=""
+        )
+        == []
+    )

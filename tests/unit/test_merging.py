@@ -425,7 +425,8 @@ def test_the_form_shows_a_reports_own_photo_through_a_short_lived_link(town, pot
     [found] = [f for f in shown if f.twin.number == first.number]
     assert found.twin.photo == own_photo.thumbnail_key  # the requester's, not the crew's
     link = town.duplicates.photo_link(found)
-    assert link and own_photo.thumbnail_key in link
+    assert link
+    assert own_photo.thumbnail_key in link
     # Nothing found for a sensitive topic, whatever is near.
     assert (
         town.duplicates.on_form(

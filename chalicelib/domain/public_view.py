@@ -69,6 +69,11 @@ class CardPublicView(BaseModel):
         description="A resolved request: you may say it is not solved until then "
         "(POST .../objection); after it the request closes by itself."
     )
+    duplicate_of: str | None = Field(
+        default=None,
+        description="Joined another request about the same problem: its number (its public "
+        "page is /r/<number>); you are told of its progress.",
+    )
     your_attachments: list[str]
     your_files: list[PublicFile] = Field(
         description="The files the requester added (photos with a preview), by their id."
@@ -102,6 +107,7 @@ def public_view(
         next_step_due=last.next_step_due if last else None,
         resolution=card.resolution if card.status.is_final else None,
         objection_until=card.objection_until if card.status == Status.RESOLVED else None,
+        duplicate_of=card.duplicate_of,
         your_attachments=[
             a.filename for a in card.attachments if a.source == AttachmentSource.REQUESTER
         ],

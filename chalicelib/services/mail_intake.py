@@ -283,6 +283,8 @@ def _follow_up(
 ) -> MailResult:
     now = ports.clock.now()
     outcome = MailOutcome.THREADED
+    if card.merged_into:
+        return _about_merged(card, mail, ports, policies, key, retried=retried)
     if card.status == Status.CLOSED:
         if now - card.updated_at > timedelta(days=policies.mail.reopen_within_days):
             return _new_card(mail, ports, policies, key, related_to=card.number)
@@ -317,6 +319,32 @@ def _last_requester_words(ports: MailPorts, number: str) -> str | None:
         if entry.public_message and entry.public_message.author == MessageAuthor.REQUESTER:
             return entry.public_message.text
     return None
+
+
+def _about_merged(
+    card: Card,
+    mail: InboundMail,
+    ports: MailPorts,
+    policies: MailPolicies,
+    key: str,
+    *,
+    retried: bool,
+) -> MailResult:
+    """A reply about a report merged into another: its words reach those working the main
+    card as an internal note there (the main card's requester never reads another's words),
+    its files stay on its own card, and nothing is reopened (a split does that)."""
+    main = ports.cards.get(card.merged_into.into) if card.merged_into else card
+    text = (strip_quoted_history(mail.text) or "(attachments only)")[:4000]
+    note = f"The requester of {card.number} (merged here) wrote by email:\n{text}"
+    _, history = ports.cards.get_with_history(main.number)
+    last = history[-1].internal_note.text if history and history[-1].internal_note else None
+    if not (retried and last == note):
+        change = lifecycle.comment(main, note, public=False, actor=REQUESTER, at=ports.clock.now())
+        ports.cards.save(change.card, change.entry)
+        main = change.card
+    _attach(card, mail, ports, policies, key)
+    _tell_executor(main, ports, policies, reopened=False)
+    return MailResult(MailOutcome.THREADED, main.number)
 
 
 def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reopened: bool) -> None:

@@ -43,6 +43,14 @@
       t("objection.intro") + when(view.objection_until) + t("objection.intro_after") : "";
     $("resolution").hidden = !view.resolution;
     $("resolution").textContent = view.resolution ? t("status.resolution") + view.resolution : "";
+    // Joined another request about the same problem: where the work goes on.
+    $("merged").hidden = !view.duplicate_of;
+    if (view.duplicate_of) {
+      const main = document.createElement("a");
+      main.href = "/r/" + encodeURIComponent(view.duplicate_of);
+      main.textContent = "№ " + view.duplicate_of;
+      $("merged").replaceChildren(t("status.merged"), main, t("status.merged_after"));
+    }
     $("files").hidden = !view.town_files.length;
     $("file-list").replaceChildren(...view.town_files.map(fileItem));
     $("steps").replaceChildren(...view.steps.map((step) => {
@@ -55,7 +63,8 @@
       return item;
     }));
     $("reply").hidden = view.status === "closed";
-    $("survey").hidden = !["resolved", "closed"].includes(view.status);
+    // A merged request is rated (if at all) with the one it joined, not closed as done here.
+    $("survey").hidden = !["resolved", "closed"].includes(view.status) || Boolean(view.duplicate_of);
     $("card").hidden = false;
     $("lookup").hidden = true;
   }

@@ -175,6 +175,15 @@ def test_a_pothole_reported_three_times_is_followed_merged_and_split(local_stack
     assert "duplicate of " + pothole in _card(stack, mailed)["closure_reason"]
     merged_notice = _wait_for_mail(stack, "boris@example.org", "joined")
     assert f"/r/{pothole}" in _text(merged_notice)
+    # His own status link says where the work goes on.
+    own = re.search(r"https?://\S+/status\.html\?n=\S+", _text(merged_notice))
+    assert own
+    status = browser.new_context(viewport=PHONE).new_page()
+    status.goto(own.group(0))
+    status.locator("#merged").get_by_role("link", name=f"№ {pothole}").wait_for()
+    assert status.locator("#survey").is_hidden()  # nothing to rate on a joined report
+    scan_and_shoot(status, "status-merged-360")
+    status.context.close()
     open_card(console, pothole)
     console.get_by_role("region", name="Duplicates").get_by_text(
         "2 more people follow it."

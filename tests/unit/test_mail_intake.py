@@ -223,6 +223,36 @@ def test_a_reply_long_after_closure_makes_a_linked_card(ports, clock):
     assert ports.cards.get(number).status == Status.CLOSED
 
 
+def test_a_reply_about_a_merged_report_reaches_the_main_card_as_a_note(ports, clock):
+    from chalicelib.domain import merging
+    from tests.factories import OPERATOR
+
+    number = receive(mail(), ports).card_number
+    other = receive(
+        mail(subject="Another report", message_id="<m8@example.org>", sender="boris@example.org"),
+        ports,
+    ).card_number
+    pair = merging.merge(
+        ports.cards.get(number), ports.cards.get(other), actor=OPERATOR.actor, at=clock.now()
+    )
+    ports.cards.save_together(
+        [(pair.card.card, pair.card.entry), (pair.main.card, pair.main.entry)]
+    )
+    clock.advance(timedelta(days=1))
+    answer = receive(
+        mail(subject=f"Re: [#{number}] still there", message_id="<m9@example.org>"), ports
+    )
+    assert (answer.outcome, answer.card_number) == (MailOutcome.THREADED, other)
+    merged = ports.cards.get(number)
+    assert (merged.status, merged.reopen_count) == (Status.CLOSED, 0)  # not reopened
+    main, history = ports.cards.get_with_history(other)
+    note = history[-1]
+    assert note.internal_note is not None
+    assert f"The requester of {number} (merged here) wrote by email" in note.internal_note.text
+    assert note.public_message is None  # the main card's requester never reads it
+    assert main.status == Status.RECEIVED
+
+
 def test_mail_failing_dmarc_cannot_attach_itself_to_a_card(ports):
     number = receive(mail(), ports).card_number
     forged = mail(

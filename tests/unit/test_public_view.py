@@ -22,10 +22,13 @@ SECRET = "INTERNAL-7f3a"  # a marker that must never surface
 DIRECTORY = StaticDirectory.from_file()
 
 STAFF_MARKERS = ("ex-ivan", "ex-maria", EXECUTOR.name, "executor_id", "department")
-# Words written for the public may say anything; a generated "Update: department" once made
-# the scan for staff markers below fail on the words themselves, not on a leak.
+# The requester's own name and address (conftest's form): what the view must not carry.
+REQUESTER_MARKERS = ("Anna Ivanova", "anna@example.org")
+# Words written for the public may say anything; a generated "Update: department" (and, since
+# Hypothesis draws strings from the code's own constants, "Update: Anna Ivanova") once made the
+# scans below fail on the words themselves, not on a leak.
 public_words = st.text(min_size=3, max_size=30).filter(
-    lambda text: not any(marker in text for marker in STAFF_MARKERS)
+    lambda text: not any(marker in text for marker in (*STAFF_MARKERS, *REQUESTER_MARKERS))
 )
 step = st.one_of(
     st.tuples(st.just("note"), st.text(min_size=3, max_size=30)),

@@ -110,54 +110,40 @@ def merge(card: Card, main: Card, *, actor: Actor, at: datetime) -> Pair:
         resolution=card.resolution,
         closure_reason=card.closure_reason,
     )
-    reason = duplicate_reason(main.number)
-    closed = card.model_copy(
-        update={
+    closed = _changed(
+        card,
+        {
             "status": Status.CLOSED,
-            "closure_reason": reason,
+            "closure_reason": duplicate_reason(main.number),
             "merged_into": record,
             "followers": (),
             "open_question": None,
             "reply_by": None,
             "objection_until": None,
             "no_answer_at": None,
-            "updated_at": at,
-            "version": card.version + 1,
-        }
-    )
-    card_entry = HistoryEntry(
-        seq=card.version + 1,
-        at=at,
-        actor=actor,
-        action=Action.MERGED,
-        changes=(
+        },
+        Action.MERGED,
+        (
             FieldChange(field="status", before=card.status.value, after=Status.CLOSED.value),
             FieldChange(field="duplicate_of", before=None, after=main.number),
         ),
-        internal_note=InternalNote(text=f"merged into {main.number} as its duplicate"),
+        f"merged into {main.number} as its duplicate",
+        actor=actor,
+        at=at,
     )
     files = len(card.attachments)
-    joined = main.model_copy(
-        update={
-            "merged": (*main.merged, card.number),
-            "followers": (*main.followers, *joining),
-            "updated_at": at,
-            "version": main.version + 1,
-        }
-    )
-    main_entry = HistoryEntry(
-        seq=main.version + 1,
-        at=at,
+    joined = _changed(
+        main,
+        {"merged": (*main.merged, card.number), "followers": (*main.followers, *joining)},
+        Action.DUPLICATE_JOINED,
+        (FieldChange(field="merged", before=None, after=card.number),),
+        f"{card.number} merged into this card ({card.channel.value}, "
+        f"{files} file{'s' if files != 1 else ''}; its history stays on it); "
+        f"{len(joining)} more to tell of progress",
         actor=actor,
-        action=Action.DUPLICATE_JOINED,
-        changes=(FieldChange(field="merged", before=None, after=card.number),),
-        internal_note=InternalNote(
-            text=f"{card.number} merged into this card ({card.channel.value}, "
-            f"{files} file{'s' if files != 1 else ''}; its history stays on it); "
-            f"{len(joining)} more to tell of progress"
-        ),
+        at=at,
     )
-    return Pair(Change(closed, card_entry), Change(joined, main_entry))
+    return Pair(closed, joined)
 
 
 def _followers_from(card: Card, at: datetime) -> list[Follower]:
@@ -196,53 +182,46 @@ def split(card: Card, main: Card, *, actor: Actor, at: datetime, reason: str) ->
     returning = tuple(
         f for f in main.followers if f.origin == card.number and f.source == FollowerSource.ME_TOO
     )
-    restored = card.model_copy(
-        update={
+    restored = _changed(
+        card,
+        {
             "status": record.status,
             "executor_id": record.executor_id,
             "open_question": record.open_question,
-            "reply_by": record.reply_by if record.reply_by and record.reply_by > at else None,
-            "objection_until": (
-                record.objection_until
-                if record.objection_until and record.objection_until > at
-                else None
-            ),
+            "reply_by": _still_ahead(record.reply_by, at),
+            "objection_until": _still_ahead(record.objection_until, at),
             "resolution": record.resolution,
             "closure_reason": record.closure_reason,
             "merged_into": None,
             "followers": returning,
-            "updated_at": at,
-            "version": card.version + 1,
-        }
-    )
-    card_entry = HistoryEntry(
-        seq=card.version + 1,
-        at=at,
-        actor=actor,
-        action=Action.SPLIT,
-        changes=(
+        },
+        Action.SPLIT,
+        (
             FieldChange(field="status", before=card.status.value, after=record.status.value),
             FieldChange(field="duplicate_of", before=main.number, after=None),
         ),
-        internal_note=InternalNote(text=f"split from {main.number}: {reason}"),
+        f"split from {main.number}: {reason}",
+        actor=actor,
+        at=at,
     )
-    left = main.model_copy(
-        update={
+    left = _changed(
+        main,
+        {
             "merged": tuple(n for n in main.merged if n != card.number),
             "followers": tuple(f for f in main.followers if f.origin != card.number),
-            "updated_at": at,
-            "version": main.version + 1,
-        }
-    )
-    main_entry = HistoryEntry(
-        seq=main.version + 1,
-        at=at,
+        },
+        Action.DUPLICATE_LEFT,
+        (FieldChange(field="merged", before=card.number, after=None),),
+        f"{card.number} split off again: {reason}",
         actor=actor,
-        action=Action.DUPLICATE_LEFT,
-        changes=(FieldChange(field="merged", before=card.number, after=None),),
-        internal_note=InternalNote(text=f"{card.number} split off again: {reason}"),
+        at=at,
     )
-    return Pair(Change(restored, card_entry), Change(left, main_entry))
+    return Pair(restored, left)
+
+
+def _still_ahead(moment: datetime | None, at: datetime) -> datetime | None:
+    """A wait's date the split card gets back: only if it has not passed meanwhile."""
+    return moment if moment and moment > at else None
 
 
 @dataclass(frozen=True)
@@ -305,18 +284,30 @@ def _followers_changed(
     card: Card, followers: tuple[Follower, ...], action: Action, actor: Actor, at: datetime
 ) -> Change:
     # The entry says how many, never who: the history is read by every staff member.
+    count = FieldChange(
+        field="followers", before=str(len(card.followers)), after=str(len(followers))
+    )
+    return _changed(card, {"followers": followers}, action, (count,), None, actor=actor, at=at)
+
+
+def _changed(
+    card: Card,
+    updates: dict[str, object],
+    action: Action,
+    changes: tuple[FieldChange, ...],
+    note: str | None,
+    *,
+    actor: Actor,
+    at: datetime,
+) -> Change:
+    """``card`` with ``updates`` at its next version, and the entry that records them."""
     entry = HistoryEntry(
         seq=card.version + 1,
         at=at,
         actor=actor,
         action=action,
-        changes=(
-            FieldChange(
-                field="followers", before=str(len(card.followers)), after=str(len(followers))
-            ),
-        ),
+        changes=changes,
+        internal_note=InternalNote(text=note) if note else None,
     )
-    changed = card.model_copy(
-        update={"followers": followers, "updated_at": at, "version": card.version + 1}
-    )
+    changed = card.model_copy(update={**updates, "updated_at": at, "version": card.version + 1})
     return Change(changed, entry)

@@ -203,7 +203,7 @@ class Duplicates:
         main = self._main_of(asked.into)
         self._require_merge(principal, card, main)
         pair = merging.merge(card, main, actor=principal.actor, at=self.clock.now())
-        messages = self.notify.for_change(card, pair.card)
+        messages = self.notify.merged(pair.card.card, pair.card.entry, pair.main.card)
         self.cards.save_together([_written(pair.card), _written(pair.main)], messages)
         logger.info("card merged", extra={"main": main.number})
         return self.show(principal, (pair.card.card, [*history, pair.card.entry]))

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chalicelib import templating
-from chalicelib.domain.card import Card, Follower
+from chalicelib.domain.card import Card, Follower, FollowerSource
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.lifecycle import Change
 from chalicelib.domain.notifications import (
@@ -99,6 +99,34 @@ class Notifier:
             for follower in card.followers
         ]
 
+    def merged(self, card: Card, entry: HistoryEntry, main: Card) -> list[OutboxMessage]:
+        """The notice to a merged card's requester: their request joined ``main``, whose news
+        they get from now on, with the link to stop them (they follow it now)."""
+        occasion = occasion_for(card, card, entry)
+        if occasion is None:
+            return []
+        joined = next(
+            (
+                f
+                for f in main.followers
+                if f.origin == card.number and f.source == FollowerSource.MERGED
+            ),
+            None,
+        )
+        stop = self._unfollow_url(main.number, joined.id, entry.at) if joined is not None else ""
+        key = message_id(card.number, entry.seq, occasion.kind.value)
+        found = self._message(card, occasion, key, entry.at, None, unfollow=stop)
+        return [found] if found else []
+
+    def _unfollow_url(self, number: str, follower_id: str, at: datetime) -> str:
+        token = sign(
+            self._policy.link_secret,
+            LinkPurpose.UNFOLLOW,
+            f"{number}/{follower_id}",
+            at + timedelta(days=UNFOLLOW_LINK_DAYS),
+        )
+        return unfollow_url(self._policy.public_base_url, number, follower_id, token)
+
     def following(self, card: Card, follower: Follower, entry: HistoryEntry) -> OutboxMessage:
         """The confirmation a new follower gets, with the link to stop."""
         occasion = Occasion(NotificationKind.FOLLOWING)
@@ -108,20 +136,8 @@ class Notifier:
         self, card: Card, follower: Follower, occasion: Occasion, seq: int, at: datetime
     ) -> OutboxMessage:
         locale = follower.locale or self._policy.default_locale
-        token = sign(
-            self._policy.link_secret,
-            LinkPurpose.UNFOLLOW,
-            f"{card.number}/{follower.id}",
-            at + timedelta(days=UNFOLLOW_LINK_DAYS),
-        )
-        rendered = self._render(
-            card,
-            occasion,
-            locale,
-            at,
-            None,
-            unfollow=unfollow_url(self._policy.public_base_url, card.number, follower.id, token),
-        )
+        stop = self._unfollow_url(card.number, follower.id, at)
+        rendered = self._render(card, occasion, locale, at, None, unfollow=stop)
         return OutboxMessage(
             id=message_id(card.number, seq, f"{occasion.kind.value}.{follower.id[:12]}"),
             card_number=card.number,
@@ -198,13 +214,14 @@ class Notifier:
         *,
         locale: str | None = None,
         reach: tuple[Destination, ...] | None = None,
+        unfollow: str = "",
     ) -> OutboxMessage | None:
         reach = reach or destinations(card)
         if not reach:
             logger.info("no contact to notify", extra={"kind": occasion.kind.value})
             return None
         locale = locale or card.requester.locale or self._policy.default_locale
-        rendered = self._render(card, occasion, locale, at, access_token)
+        rendered = self._render(card, occasion, locale, at, access_token, unfollow=unfollow)
         return OutboxMessage(
             id=key,
             card_number=card.number,

@@ -118,6 +118,10 @@ def test_a_merge_closes_the_card_its_requester_follows_the_main_one_and_is_told(
     [notice] = _messages(town, second.number, "merged")
     assert "https://portal.town.example/r/" + first.number in notice.email.text
     assert notice.destinations[0].address == "boris@example.org"
+    # He follows the main card now: the notice carries his stop link.
+    stop = re.search(r"unfollow\.html\?n=([\d-]+)&f=(\w+)#t=(\S+)", notice.email.text)
+    assert stop
+    assert (stop.group(1), stop.group(2)) == (first.number, main.followers[0].id)
     # Merged, it no longer runs: no status changes, no deadlines.
     with pytest.raises(TransitionForbidden) as refused:
         town.casework.transition(

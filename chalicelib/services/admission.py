@@ -19,6 +19,7 @@ WHAT = {
     ClientLimit.WRITES: "requests from your address",
     ClientLimit.NEW_REQUESTS: "new requests from your address",
     ClientLimit.ACCESS_CODES: "codes asked for from your address",
+    ClientLimit.PLACE_LOOKUPS: "place look-ups from your address",
 }
 
 

@@ -301,9 +301,13 @@
         .map((d) => option(d.id, named(d.name))));
     $("reports-department").value = reported;
     if (!$("reports-to").value) {
+      // The town's days, as the figures count them: a browser elsewhere (or UTC late in
+      // the town's evening) would otherwise ask for a period that ends yesterday.
+      const day = (moment) => new Intl.DateTimeFormat("en-CA",
+        { timeZone: i18n.town.time_zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(moment);
       const today = new Date();
-      $("reports-to").value = today.toISOString().slice(0, 10);
-      $("reports-from").value = new Date(today - 30 * 86400000).toISOString().slice(0, 10);
+      $("reports-to").value = day(today);
+      $("reports-from").value = day(new Date(today - 30 * 86400000));
     }
     const searched = $("search-status").value;
     $("search-status").replaceChildren(option("", t("c.search.any")),

@@ -88,3 +88,21 @@ def test_codes_asked_for_from_one_address_are_limited_across_numbers(api):
     limited = api.post("/requests/2026-999999/access-code", {})
     assert limited.status_code == 429
     assert "codes asked for from your address" in limited.json_body["error"]["message"]
+
+
+def test_place_look_ups_over_the_limit_are_a_clear_429_not_a_server_error(api):
+    # The map's address look-ups and "already reported?" share one allowance per address.
+    most = api.container.limits.place_lookups.windows[0].most
+    for _ in range(most):
+        assert api.get("/places/similar?category=roads.potholes").status_code == 200
+    refused = api.get("/places/search?q=Lenina")
+    assert refused.status_code == 429
+    assert "place look-ups from your address" in refused.json_body["error"]["message"]
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_every_client_limit_has_words_for_its_refusal():
+    from chalicelib.domain.rate_limits import ClientLimit
+    from chalicelib.services.admission import WHAT
+
+    assert set(WHAT) == set(ClientLimit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
+from chalicelib.api.api_keys import api_keys
 from chalicelib.api.calls import calls
 from chalicelib.api.casework import casework
 from chalicelib.api.desk import desk
@@ -12,6 +13,7 @@ from chalicelib.api.duplicates import duplicates
 from chalicelib.api.exports import exports
 from chalicelib.api.mail_triage import mail_triage
 from chalicelib.api.middleware import observe_request
+from chalicelib.api.open311 import open311
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.places import places
 from chalicelib.api.public import public
@@ -36,5 +38,7 @@ app.register_blueprint(routing_admin)
 app.register_blueprint(template_admin)
 app.register_blueprint(outbox_admin)
 app.register_blueprint(mail_triage)
+app.register_blueprint(open311)
+app.register_blueprint(api_keys)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

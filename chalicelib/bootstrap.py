@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.rate_limits import Limits
 from chalicelib.ports import (
     AccessCodes,
+    ApiKeys,
     BlobStore,
     BreachLog,
     CardRepository,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.sla import SlaMatrix, Timer
     from chalicelib.services.access_codes import CodeSender
     from chalicelib.services.admission import Admission
+    from chalicelib.services.api_keys import ApiKeyAdmin
     from chalicelib.services.calls import Calls
     from chalicelib.services.card_changes import CardShowing
     from chalicelib.services.casework import Casework
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from chalicelib.services.mail_delivery import MailIntake
     from chalicelib.services.mail_intake import MailPolicies, MailPorts
     from chalicelib.services.notifications import Notifier, NotifyPolicy
+    from chalicelib.services.open311 import Open311
     from chalicelib.services.outbox_dispatch import DispatchPorts, OutboxDispatch
     from chalicelib.services.phone import Phone, PhonePolicy, PhonePorts
     from chalicelib.services.places import Places
@@ -452,6 +455,40 @@ class Container:
         from chalicelib.adapters.dynamodb_access_codes import DynamoAccessCodes
 
         return DynamoAccessCodes(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def api_keys(self) -> ApiKeys:
+        from chalicelib.adapters.dynamodb_api_keys import DynamoApiKeys
+
+        return DynamoApiKeys(self.dynamodb_client, self.settings.table_name)
+
+    @cached_property
+    def open311(self) -> Open311:
+        from chalicelib.services.open311 import Open311, Open311Policy
+
+        town = self.settings
+        return Open311(
+            cards=self.cards,
+            directory=self.directory,
+            clock=self.clock,
+            intake=self.intake,
+            keys=self.api_keys,
+            limiter=self.limiter,
+            blobs=self.blobs,
+            policy=Open311Policy(
+                jurisdiction_id=town.jurisdiction_id,
+                endpoint_url=f"{town.public_base_url}/open311/v2",
+                token_secret=b"open311|" + self.link_secret,
+                consent_version=town.consent_version,
+                contact=town.mail_from,
+            ),
+        )
+
+    @cached_property
+    def api_key_admin(self) -> ApiKeyAdmin:
+        from chalicelib.services.api_keys import ApiKeyAdmin
+
+        return ApiKeyAdmin(keys=self.api_keys, clock=self.clock)
 
     @cached_property
     def surveys(self) -> SurveyResults:

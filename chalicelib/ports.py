@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access_codes import AccessCode
+from chalicelib.domain.api_keys import ApiKey
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.desk import DeskRow
 from chalicelib.domain.directory import CategoryTree, Department, StaffMember
@@ -19,6 +20,7 @@ from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.inbound_mail import MailClaim
 from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.nearby import PlacedCard
+from chalicelib.domain.open311 import RequestLine
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.places import Place
 from chalicelib.domain.rate_limits import Allowance, RateLimit
@@ -229,6 +231,19 @@ class CardRepository(Protocol):
         at most ``limit`` a key, newest first. Unfiltered by distance: the caller ranks."""
         ...
 
+    def requested(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        wanted: Callable[[RequestLine], bool] = lambda _: True,
+    ) -> list[RequestLine]:
+        """Public request lines that came in ``[start, end]`` and are ``wanted``, newest
+        first, at most ``limit`` (Queries of the months of the range, page by page until
+        enough are found; never a sensitive card or a subtask)."""
+        ...
+
     def save_together(
         self, changes: Sequence[tuple[Card, HistoryEntry]], messages: Sequence[OutboxMessage] = ()
     ) -> None:
@@ -289,6 +304,22 @@ class AccessCodes(Protocol):
     def put(self, code: AccessCode) -> None:
         """Store ``code`` if the stored one is ``code.version - 1`` (or absent for version 1);
         ConflictError when another request changed it first."""
+        ...
+
+
+class ApiKeys(Protocol):
+    """The keys of API clients (their SHA-256 only)."""
+
+    def add(self, key: ApiKey) -> None: ...
+
+    def by_digest(self, digest: str) -> ApiKey | None: ...
+
+    def every(self) -> list[ApiKey]:
+        """Every key ever issued, revoked ones too, oldest first."""
+        ...
+
+    def revoke(self, key_id: str, *, by: str, at: datetime) -> ApiKey:
+        """NotFound for an unknown id; revoking twice keeps the first revocation."""
         ...
 
 

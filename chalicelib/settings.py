@@ -73,6 +73,8 @@ class Settings:
     # Geocoding for the portal's map: "amazon" (Amazon Location's Places API, the API's role
     # may call it), else the town's street table.
     geocoding: str = ""
+    # Open311: the town's jurisdiction_id (clients may send it; another one is refused).
+    jurisdiction_id: str = "town.example"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -113,6 +115,7 @@ class Settings:
             export_secret_arn=env.get("CIVICDESK_EXPORT_SECRET_ARN", ""),
             limits=json.loads(env.get("CIVICDESK_LIMITS") or "{}"),
             geocoding=env.get("CIVICDESK_GEOCODING", ""),
+            jurisdiction_id=env.get("CIVICDESK_JURISDICTION_ID", defaults.jurisdiction_id),
             **_mail_settings(env, defaults),
         )
 

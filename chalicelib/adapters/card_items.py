@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from chalicelib.domain.duplicates import Sought, Twin, twin_of
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
+from chalicelib.domain.open311 import RequestLine, request_line
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -145,6 +146,55 @@ def twin_keys(card: Card) -> dict[str, Any]:
     }
 
 
+def requested_keys(card: Card) -> dict[str, Any]:
+    """Where Open311's listing finds the card (the month it came), with its public line."""
+    line = request_line(card)
+    if line is None:
+        return {}
+    return {
+        ts.REQUESTED_PARTITION_KEY: ts.requested_pk(
+            line.requested_at.astimezone(UTC).strftime("%Y-%m")
+        ),
+        ts.REQUESTED_SORT_KEY: ts.requested_sort_key(line.requested_at, line.number),
+        ts.REQUEST_VIEW: _compact(
+            {
+                "number": line.number,
+                "category": line.category,
+                "status": line.status.value,
+                "status_notes": line.status_notes,
+                "department": line.department,
+                "requested_at": line.requested_at.isoformat(),
+                "updated_at": line.updated_at.isoformat(),
+                "expected_at": _stamp(line.expected_at),
+                "address": line.address,
+                "latitude": line.latitude,
+                "longitude": line.longitude,
+                "photo": line.photo,
+                "client": line.client,
+            }
+        ),
+    }
+
+
+def request_line_of(item: dict[str, Any]) -> RequestLine:
+    view = json.loads(item[ts.REQUEST_VIEW]["S"])
+    return RequestLine(
+        number=view["number"],
+        category=view["category"],
+        status=Status(view["status"]),
+        status_notes=view.get("status_notes"),
+        department=view["department"],
+        requested_at=datetime.fromisoformat(view["requested_at"]),
+        updated_at=datetime.fromisoformat(view["updated_at"]),
+        expected_at=_time(view.get("expected_at")),
+        address=view.get("address"),
+        latitude=view.get("latitude"),
+        longitude=view.get("longitude"),
+        photo=view.get("photo"),
+        client=view.get("client"),
+    )
+
+
 def twin_key(twin: Twin) -> str:
     """The card's key: its topic in its cell, or at its address when it has no point."""
     cell = twin.cell
@@ -217,7 +267,9 @@ def desk_keys(card: Card) -> dict[str, Any]:
 def derived_keys(card: Card) -> dict[str, Any]:
     """The index keys added to the product after its first cards (typed for DynamoDB): what
     ``refresh_derived_keys`` gives a card written before them."""
-    return to_attributes({**desk_keys(card), **place_keys(card), **twin_keys(card)})
+    return to_attributes(
+        {**desk_keys(card), **place_keys(card), **twin_keys(card), **requested_keys(card)}
+    )
 
 
 def desk_line(item: dict[str, Any]) -> DeskRow:
@@ -290,6 +342,7 @@ def card_item(card: Card, entry: HistoryEntry) -> dict[str, Any]:
             **place_keys(card),
             **desk_keys(card),
             **twin_keys(card),
+            **requested_keys(card),
             # No overdue keys: a write makes the card due for a check at once, and the check
             # puts them back while a deadline stays missed (set_next_check).
         }

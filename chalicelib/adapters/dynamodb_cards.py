@@ -23,6 +23,7 @@ from chalicelib.adapters.card_items import (
     entry_item,
     from_attributes,
     placed_card,
+    request_line_of,
     to_attributes,
     twin_line,
     twin_partitions,
@@ -34,6 +35,7 @@ from chalicelib.domain.duplicates import Sought, Twin
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.nearby import PlacedCard
+from chalicelib.domain.open311 import RequestLine, months_of
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -544,6 +546,43 @@ class DynamoCardRepository:
         with ThreadPoolExecutor(max_workers=max(1, len(cells))) as pool:
             per_cell = list(pool.map(lambda cell: self._placed_in(cell, since, limit), cells))
         return [pin for pins in per_cell for pin in pins]
+
+    def requested(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        wanted: Callable[[RequestLine], bool] = lambda _: True,
+    ) -> list[RequestLine]:
+        found: list[RequestLine] = []
+        for month in reversed(months_of(start, end)):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": ts.REQUESTED_INDEX,
+                "KeyConditionExpression": "#rpk = :rpk AND #rsk BETWEEN :start AND :end",
+                "ExpressionAttributeNames": {
+                    "#rpk": ts.REQUESTED_PARTITION_KEY,
+                    "#rsk": ts.REQUESTED_SORT_KEY,
+                },
+                "ExpressionAttributeValues": {
+                    ":rpk": {"S": ts.requested_pk(month)},
+                    ":start": {"S": ts.requested_bound(start)},
+                    ":end": {"S": ts.requested_bound(end) + "~"},  # its numbers sort before
+                },
+                "ScanIndexForward": False,
+            }
+            while len(found) < limit:
+                # Pages of at least a hundred: a filter may pass few of them.
+                response = self._db.query(**request, Limit=max(100, limit - len(found)))
+                lines = (request_line_of(item) for item in response.get("Items", []))
+                found += [line for line in lines if wanted(line)]
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
         partitions = twin_partitions(sought)

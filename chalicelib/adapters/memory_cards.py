@@ -28,6 +28,7 @@ from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
+from chalicelib.domain.open311 import RequestLine, request_line
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -129,6 +130,20 @@ class InMemoryCardRepository:
             self.outbox.add_all(messages)
             for card, entry in changes:
                 self._put(card, entry)
+
+    def requested(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        wanted: Callable[[RequestLine], bool] = lambda _: True,
+    ) -> list[RequestLine]:
+        with self._lock:
+            lines = [line for c in self._cards.values() if (line := request_line(c)) is not None]
+        inside = [line for line in lines if start <= line.requested_at <= end and wanted(line)]
+        inside.sort(key=lambda line: (line.requested_at, line.number), reverse=True)
+        return inside[:limit]
 
     def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
         keys = set(twin_partitions(sought))

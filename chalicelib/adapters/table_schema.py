@@ -96,9 +96,16 @@ TWIN_PARTITION_KEY = "twin_pk"
 TWIN_SORT_KEY = "twin_sk"
 TWIN_VIEW = "twin_view"  # topic, status, dates, place, word stems: nothing personal
 
+# Public requests by the month they came (Open311's GET requests): what anyone may see only.
+REQUESTED_INDEX = "requested"
+REQUESTED_PARTITION_KEY = "requested_pk"
+REQUESTED_SORT_KEY = "requested_sk"
+REQUEST_VIEW = "request_view"
+
 PLACE_VIEW = "place_view"  # the only attribute the index copies: nothing personal
 OPEN_PLACE_PREFIX = "~OPEN#"  # sorts after every date: open cards pass any "since"
 WORKLOAD_SK = "#WORKLOAD"
+API_KEYS_PK = "APIKEYS"  # every API client's key (its hash) in one partition
 RULES_PK = "RULES"
 RULES_CURRENT_SK = "#CURRENT"
 
@@ -201,6 +208,19 @@ def twin_address_pk(category: str, address_key: str) -> str:
     return f"TWIN#{category}#ADDRESS#{digest}"
 
 
+def requested_pk(month: str) -> str:
+    """``month``: ``2026-11`` (UTC)."""
+    return f"REQUESTED#{month}"
+
+
+def requested_sort_key(created_at: datetime, number: str) -> str:
+    return f"{_utc_stamp(created_at)}#{number}"
+
+
+def requested_bound(at: datetime) -> str:
+    return _utc_stamp(at)
+
+
 def desk_pk(department: str) -> str:
     return f"DESK#{department}"
 
@@ -294,6 +314,8 @@ ATTRIBUTE_DEFINITIONS = [
         DESK_SORT_KEY,
         TWIN_PARTITION_KEY,
         TWIN_SORT_KEY,
+        REQUESTED_PARTITION_KEY,
+        REQUESTED_SORT_KEY,
     )
 ]
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
@@ -376,6 +398,15 @@ GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
             {"AttributeName": TWIN_SORT_KEY, "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [TWIN_VIEW]},
+    },
+    # Open311's request listing: a month's public lines (never a sensitive card or a subtask).
+    {
+        "IndexName": REQUESTED_INDEX,
+        "KeySchema": [
+            {"AttributeName": REQUESTED_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": REQUESTED_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [REQUEST_VIEW]},
     },
 ]
 

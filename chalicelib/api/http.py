@@ -69,6 +69,9 @@ class Operation:
     query: type[QueryParams] | None = None
     headers: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=(400, 404))
+    # An operation whose contract no pydantic model states (Open311: JSON and XML, the
+    # standard's errors): its OpenAPI operation object, written out.
+    document: dict[str, Any] | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -123,7 +126,7 @@ def route(
             answering = _ANSWERING.set(_Answering(bp.current_request, body_limit))
             try:
                 if admitted:
-                    _admit(bp.current_request, admitted)
+                    admit(bp.current_request, admitted)
                 return view(**kwargs)
             except DomainError as error:
                 return error_response(error)
@@ -165,7 +168,7 @@ def route(
     return decorate
 
 
-def _admit(request: Request, kinds: tuple[ClientLimit, ...]) -> None:
+def admit(request: Request, kinds: tuple[ClientLimit, ...]) -> None:
     """Count the request against its client's limits, before any work (a refused request,
     even a malformed one, costs the town nothing more)."""
     from chalicelib.bootstrap import container

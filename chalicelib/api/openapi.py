@@ -182,6 +182,8 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
 
 
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    if op.document is not None:
+        return op.document
     parameters = [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in re.findall(r"{(\w+)}", op.path)

@@ -7,6 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.api_keys import ApiKey
 from chalicelib.domain.attention import is_ping_pong
 from chalicelib.domain.card import (
     ApprovalReason,
@@ -976,3 +977,27 @@ class FollowView(_View):
 
 class UnfollowView(_View):
     number: str
+
+
+class ApiKeyView(_View):
+    id: str
+    name: str
+    owner: str
+    per_hour: int
+    issued_at: datetime
+    issued_by: str
+    revoked_at: datetime | None
+    revoked_by: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyView:
+        return cls(**key.model_dump(), active=key.active)
+
+
+class IssuedKeyView(ApiKeyView):
+    key: str = Field(description="The key: shown this once; give it to the client's owner.")
+
+
+class ApiKeysView(_View):
+    keys: list[ApiKeyView]

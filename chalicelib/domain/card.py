@@ -306,6 +306,8 @@ class Card(_Frozen):
     id: str
     number: str
     channel: Channel
+    # The API client that sent it (an Open311 key's name), when one did.
+    client: str | None = None
     subject: str
     description: str
     category: str

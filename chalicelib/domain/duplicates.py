@@ -80,14 +80,6 @@ def twin_of(card: Card, stems: Stems) -> Twin | None:
     has_point = where.latitude is not None and where.longitude is not None
     if card.sensitive or card.is_subtask or card.merged_into or not (has_point or key):
         return None
-    photo = next(
-        (
-            a.thumbnail_key
-            for a in card.attachments
-            if a.thumbnail_key and a.source == AttachmentSource.REQUESTER
-        ),
-        None,
-    )
     return Twin(
         number=card.number,
         category=card.category,
@@ -99,8 +91,21 @@ def twin_of(card: Card, stems: Stems) -> Twin | None:
         address=where.address,
         address_key=key,
         words=words_of(f"{card.subject} {card.description[:WORDS_FROM]}", stems),
-        photo=photo,
+        photo=requester_photo(card),
         followers=len(card.followers),
+    )
+
+
+def requester_photo(card: Card) -> str | None:
+    """The thumbnail of the requester's first photo (never a staff photo: the crew's pictures
+    are the town's working papers)."""
+    return next(
+        (
+            a.thumbnail_key
+            for a in card.attachments
+            if a.thumbnail_key and a.source == AttachmentSource.REQUESTER
+        ),
+        None,
     )
 
 

@@ -385,6 +385,18 @@ class FollowCreate(ReachIn):
     )
 
 
+class ApiKeyCreate(_Command):
+    """A key for a program that files requests for people (an Open311 client)."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)] = (
+        Field(description="The client as cards record it, e.g. FixMyStreet.")
+    )
+    owner: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)
+    ] = Field(description="Who answers for it: a name and a contact.")
+    per_hour: int = Field(default=100, ge=1, le=100_000, description="New requests an hour.")
+
+
 class CommentCreate(_Command):
     text: LongText
     public: bool = Field(default=False, description="Public comments are shown to the requester.")

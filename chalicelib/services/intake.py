@@ -95,6 +95,7 @@ def submit_request(
     name_known: bool = True,
     replay_token: Callable[[str], str] | None = None,
     find_duplicates: DuplicateFinder | None = None,
+    client: str | None = None,
 ) -> IntakeReceipt:
     """Turn a submitted form into a card; the same Idempotency-Key never makes two cards.
 
@@ -125,6 +126,8 @@ def submit_request(
     token = new_access_token()
     try:
         card = _new_card(form, channel, cards, clock, policy, token, route, name_known)
+        if client:
+            card = card.model_copy(update={"client": client})
         found = find_duplicates(card) if find_duplicates else []
         if found:
             numbers = tuple(f.twin.number for f in found)
@@ -324,12 +327,15 @@ class Intake:
         key: str | None,
         channel: Channel = Channel.WEB,
         name_known: bool = True,
+        client: str | None = None,
     ) -> IntakeReceipt:
-        """``key``: the client's Idempotency-Key (or a channel's delivery id)."""
+        """``key``: the client's Idempotency-Key (or a channel's delivery id); ``client``: the
+        API client that sent it, recorded on the card."""
         return submit_request(
             form,
             channel=channel,
             name_known=name_known,
+            client=client,
             idempotency_key=key,
             cards=self.cards,
             directory=self.directory,

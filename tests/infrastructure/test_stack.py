@@ -180,6 +180,7 @@ API_INDEXES = (
     ts.PLACE_INDEX,  # requests near a point: the form's map, the public page
     ts.DESK_INDEX,  # the queue table
     ts.TWIN_INDEX,  # likely duplicates
+    ts.REQUESTED_INDEX,  # Open311's listing
 )
 
 

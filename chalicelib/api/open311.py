@@ -1,0 +1,297 @@
+"""Open311 GeoReport v2 at ``/open311/v2``: discovery, services and their definitions, filing
+a request with a key, and following requests by token or number, each as JSON or XML.
+
+API Gateway takes path parameters only as whole segments, so ``services.json`` is the document
+``{document}`` of ``/open311/v2/{document}`` and the format its extension. Every answer, the
+refusals too, is the standard's (an ``errors`` list), never a framework's default body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.http import OPERATIONS, PUBLIC_CORS, Operation, admit
+from chalicelib.api.open311_render import errors, render
+from chalicelib.bootstrap import container
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.open311 import Open311Error, split_format
+from chalicelib.domain.rate_limits import ClientLimit
+from chalicelib.observability import logger
+
+open311 = Blueprint(__name__)
+ROOT = "/open311/v2"
+TAG = "Open311 GeoReport v2"
+FORM = "application/x-www-form-urlencoded"
+BODY_MOST = 64 * 1024
+
+
+def _open311(
+    path: str, method: str, summary: str, document: dict[str, Any]
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register an Open311 route: refusals in the standard's words and the asked format."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        def answered(**kwargs: Any) -> Response:
+            fmt = _format_of(kwargs.get("document", ""))
+            try:
+                return view(**kwargs)
+            except Open311Error as refused:
+                return errors(refused.status, refused.description, fmt)
+            except DomainError as refused:
+                from chalicelib.api.errors import status_for
+
+                headers = (
+                    {"Retry-After": str(refused.retry_after)}
+                    if hasattr(refused, "retry_after")
+                    else None
+                )
+                return errors(status_for(refused), refused.message, fmt, headers)
+            except Exception:
+                # Even a fault answers in the standard's words (and is logged with its trace).
+                logger.exception("open311 request failed")
+                return errors(500, "the server failed; try again later", fmt)
+
+        answered.__name__ = view.__name__
+        open311.route(
+            ROOT + path,
+            methods=[method],
+            cors=PUBLIC_CORS,
+            content_types=[FORM, "application/json"] if method == "POST" else ["application/json"],
+        )(answered)
+        OPERATIONS.append(
+            Operation(
+                ROOT + path,
+                method,
+                summary,
+                TAG,
+                None,
+                None,
+                200,
+                False,
+                document={"summary": summary, "tags": [TAG], **document},
+            )
+        )
+        return answered
+
+    return decorate
+
+
+def _format_of(document: str) -> str:
+    try:
+        return split_format(document)[1]
+    except Open311Error:
+        return "json"
+
+
+def _asked() -> dict[str, str]:
+    params = open311.current_request.query_params
+    return {k: str(params[k]) for k in params} if params else {}
+
+
+def _locale() -> str:
+    wanted = _asked().get("locale", "en")
+    return wanted if wanted in ("en", "ru") else "en"
+
+
+# ---- the OpenAPI operations (the standard's shapes: JSON or XML, its own errors)
+
+ERRORS_JSON = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+REFUSALS = {
+    "400": "A parameter is missing or invalid",
+    "403": "No valid api_key",
+    "404": "No such service, request, token or document (or an unknown format)",
+    "429": "Too many for now",
+}
+
+
+def _doc(name: str, pattern: str, query: tuple[str, ...], *, form: bool = False) -> dict[str, Any]:
+    answer = {
+        "application/json": {"schema": {"type": ["array", "object"]}},
+        "text/xml": {"schema": {"type": "string"}},
+    }
+    document: dict[str, Any] = {
+        "operationId": f"open311_{name}",
+        "parameters": [
+            {
+                "name": "document",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": pattern},
+            },
+            *(
+                {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                for n in query
+            ),
+        ],
+        "responses": {
+            ("201" if form else "200"): {"description": "OK", "content": answer},
+            **{
+                code: {
+                    "description": text,
+                    "content": {
+                        "application/json": {"schema": ERRORS_JSON},
+                        "text/xml": {"schema": {"type": "string"}},
+                    },
+                }
+                for code, text in REFUSALS.items()
+            },
+        },
+    }
+    if form:
+        fields = {
+            name: {"type": "string"}
+            for name in (
+                "api_key",
+                "jurisdiction_id",
+                "service_code",
+                "lat",
+                "long",
+                "address_string",
+                "address_id",
+                "email",
+                "device_id",
+                "account_id",
+                "first_name",
+                "last_name",
+                "phone",
+                "description",
+                "media_url",
+                "attribute[danger]",
+            )
+        }
+        schema = {"type": "object", "properties": fields, "required": ["api_key", "service_code"]}
+        document["requestBody"] = {
+            "required": True,
+            "content": {FORM: {"schema": schema}, "application/json": {"schema": schema}},
+        }
+    return document
+
+
+LISTING = (
+    "jurisdiction_id",
+    "service_request_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "status",
+    "lat",
+    "long",
+    "radius",
+    "page",
+    "page_size",
+    "locale",
+)
+
+
+# ---- the routes
+
+
+@_open311(
+    "/{document}",
+    "GET",
+    "discovery.{format}, services.{format} or requests.{format} (with service_request_id, "
+    "service_code, start_date, end_date, status; extensions lat, long, radius, page, page_size)",
+    document=_doc("documents", r"^(discovery|services|requests)\.(json|xml)$", LISTING),
+)
+def documents(document: str) -> Response:
+    name, fmt = split_format(document)
+    c = container()
+    asked = _asked()
+    c.open311.check_jurisdiction(asked.get("jurisdiction_id"))
+    if name == "discovery":
+        return render(c.open311.discovery(), fmt, "discovery")
+    if name == "services":
+        return render(c.open311.services(_locale()), fmt, "services")
+    if name == "requests":
+        found = c.open311.requests(asked, _locale())
+        return render(found, fmt, "service_requests")
+    raise Open311Error(404, f"no such document: {document!r}")
+
+
+@_open311(
+    "/{document}",
+    "POST",
+    "requests.{format}: file a request (an api_key is required)",
+    document=_doc("file_request", r"^requests\.(json|xml)$", ("locale",), form=True),
+)
+def file_request(document: str) -> Response:
+    name, fmt = split_format(document)
+    if name != "requests":
+        raise Open311Error(404, f"no such document: {document!r}")
+    request = open311.current_request
+    admit(request, (ClientLimit.WRITES, ClientLimit.NEW_REQUESTS))
+    filed = container().open311.create(_form(), _locale())
+    return render(filed, fmt, "service_requests", status=201)
+
+
+@_open311(
+    "/services/{document}",
+    "GET",
+    "services/{service_code}.{format}: a definition",
+    document=_doc("definition", r"^[a-z0-9_.]+\.(json|xml)$", ("jurisdiction_id", "locale")),
+)
+def definition(document: str) -> Response:
+    code, fmt = split_format(document)
+    c = container()
+    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
+    return render(c.open311.definition(code, _locale()), fmt, "service_definition")
+
+
+@_open311(
+    "/requests/{document}",
+    "GET",
+    "requests/{service_request_id}.{format}",
+    document=_doc("request", r"^\d{4}-\d{6}\.(json|xml)$", ("jurisdiction_id", "locale")),
+)
+def one_request(document: str) -> Response:
+    number, fmt = split_format(document)
+    c = container()
+    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
+    return render(c.open311.request(number, _locale()), fmt, "service_requests")
+
+
+@_open311(
+    "/tokens/{document}",
+    "GET",
+    "tokens/{token}.{format}: the request a token stands for",
+    document=_doc("token", r"^\d{4}-\d{6}-[0-9a-f]{16}\.(json|xml)$", ("jurisdiction_id",)),
+)
+def token(document: str) -> Response:
+    value, fmt = split_format(document)
+    c = container()
+    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
+    return render(c.open311.token(value), fmt, "service_requests")
+
+
+def _form() -> dict[str, str]:
+    """The POST's fields: form-encoded as the standard says, or a JSON object."""
+    request = open311.current_request
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if len(raw) > BODY_MOST:
+        raise Open311Error(400, f"the request is larger than {BODY_MOST // 1024} KB")
+    kind = (request.headers.get("content-type") or FORM).split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            loaded = json.loads(raw.decode("utf-8") or "{}")
+            if not isinstance(loaded, dict):
+                raise ValueError("not an object")
+            return {str(k): "" if v is None else str(v) for k, v in loaded.items()}
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        logger.info("open311 post unreadable")
+        raise Open311Error(400, "the request body is not form fields (or a JSON object)") from None
+    return dict(pairs)

@@ -118,6 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     indexes.add_argument("action", choices=("refresh",))
     indexes.add_argument("--endpoint", help="emulated AWS of a local stack")
+    keys = commands.add_parser(
+        "keys", help="API keys of Open311 clients: issue one (shown once), list them, revoke one"
+    )
+    keys.add_argument("action", choices=("issue", "list", "revoke"))
+    keys.add_argument("--name", help="issue: the client, as cards record it")
+    keys.add_argument("--owner", help="issue: who answers for it (a name and a contact)")
+    keys.add_argument("--per-hour", type=_positive, default=100, help="issue: requests an hour")
+    keys.add_argument("--id", help="revoke: the key's id (from list)")
+    keys.add_argument("--endpoint", help="emulated AWS of a local stack")
     demo = commands.add_parser(
         "demo", help="fill the running local stack with a generated town (N cards over M months)"
     )
@@ -138,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": _search,
         "indexes": _indexes,
         "export": _export,
+        "keys": _keys,
         "demo": _demo,
     }
     try:
@@ -449,6 +459,40 @@ def _outbox(args: argparse.Namespace) -> int:
     for message in again:
         print(f"{message.id}\tqueued")
     print(f"{len(again)} message(s) queued again; the sender sends them within a minute")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    from chalicelib import bootstrap
+    from chalicelib.services.commands import ApiKeyCreate
+
+    c = bootstrap.container()
+    if args.action == "issue":
+        if not args.name or not args.owner:
+            print("civicdesk keys issue: give --name and --owner", file=sys.stderr)
+            return 2
+        asked = ApiKeyCreate(name=args.name, owner=args.owner, per_hour=args.per_hour)
+        issued = c.api_key_admin.issue_as("command line", asked)
+        print(f"{issued.record.id}\t{issued.key}")
+        print("the key is shown this once; only its hash is kept", file=sys.stderr)
+        return 0
+    if args.action == "revoke":
+        if not args.id:
+            print("civicdesk keys revoke: give --id (from civicdesk keys list)", file=sys.stderr)
+            return 2
+        from chalicelib.domain.errors import NotFound
+
+        try:
+            revoked = c.api_keys.revoke(args.id, by="command line", at=c.clock.now())
+        except NotFound as missing:
+            print(f"civicdesk keys revoke: {missing.message}", file=sys.stderr)
+            return 1
+        print(f"{revoked.id}\trevoked {revoked.revoked_at:%Y-%m-%d %H:%M} by {revoked.revoked_by}")
+        return 0
+    for key in c.api_keys.every():
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        print(f"{key.id}\t{key.name}\t{key.owner}\t{key.per_hour}/h\t{state}")
     return 0
 
 

@@ -141,6 +141,9 @@ class CardRead(CardSummary):
         default_factory=list, description="Each subtask's department, owner and status."
     )
     related_to: str | None
+    client: str | None = Field(
+        description="The API client that filed it (an Open311 key's name), if one did."
+    )
     duplicate_of: str | None = Field(
         description="Merged: the card this one joined as its duplicate (it is closed)."
     )
@@ -195,6 +198,7 @@ class CardRead(CardSummary):
             subtasks=card.subtasks,
             subtask_progress=[SubtaskView.of(s) for s in shown.subtasks],
             related_to=card.related_to,
+            client=card.client,
             duplicate_of=card.duplicate_of,
             merged=card.merged,
             followers=len(card.followers),

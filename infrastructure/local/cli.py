@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--per-hour", type=_positive, default=100, help="issue: requests an hour")
     keys.add_argument("--id", help="revoke: the key's id (from list)")
     keys.add_argument("--endpoint", help="emulated AWS of a local stack")
+    keys.add_argument("--data-dir", type=Path, default=Path(".local-data"))
     demo = commands.add_parser(
         "demo", help="fill the running local stack with a generated town (N cards over M months)"
     )

@@ -589,3 +589,29 @@ def test_save_together_writes_both_cards_or_neither(cards, clock, directory):
         _sought("roads.potholes", 55.751, 37.618), since=clock.now() - timedelta(days=30), limit=50
     )
     assert [t.number for t in found] == [main.number]
+
+
+def test_requested_lines_are_the_public_requests_of_a_range_newest_first(cards, clock, directory):
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 1, 30, 23, 0, tzinfo=UTC))
+    january = submit(cards, clock, directory).card
+    clock.advance(timedelta(days=2))  # into February
+    february = submit(cards, clock, directory, category="lighting.streetlight_out").card
+    submit(cards, clock, directory, category="social.benefits")  # sensitive: never listed
+    start, end = clock.now() - timedelta(days=10), clock.now()
+    found = cards.requested(start, end, limit=10)
+    assert [line.number for line in found] == [february.number, january.number]
+    line = found[1]
+    assert (line.category, line.status, line.department) == (
+        "roads.potholes",
+        Status.RECEIVED,
+        "roads",
+    )
+    assert (line.latitude, line.longitude, line.address) == (55.751, 37.618, "Lenina 5")
+    assert [line.number for line in cards.requested(start, end, limit=1)] == [february.number]
+    lamps = cards.requested(
+        start, end, limit=10, wanted=lambda line: line.category.startswith("lighting")
+    )
+    assert [line.number for line in lamps] == [february.number]
+    assert cards.requested(start, start + timedelta(days=1), limit=10) == []

@@ -226,6 +226,14 @@ MATRIX = [
     # Anyone may read templates; nobody has saved a version yet.
     ("GET", "/admin/templates/receipt/en/versions/1", None, dict.fromkeys(ROLES, 404)),
     ("GET", "/admin/outbox/failed", None, only({"adm-dmitry": 200})),
+    ("GET", "/admin/api-keys", None, only({"adm-dmitry": 200})),
+    (
+        "POST",
+        "/admin/api-keys",
+        {"name": "FixMyStreet", "owner": "mySociety, fms@example.org"},
+        only({"adm-dmitry": 201}),
+    ),
+    ("POST", "/admin/api-keys/no-such-key/revoke", {}, only({"adm-dmitry": 404})),
     ("POST", "/admin/outbox/retry", {}, only({"adm-dmitry": 200})),
     ("GET", "/admin/templates/receipt/en?department=roads", None, ALL),
     # The administrator is asked last: the first save is version 1.

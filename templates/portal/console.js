@@ -8,7 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const TOKEN = "civicdesk.staff-token";
   const VERIFIER = "civicdesk.pkce-verifier";
-  const VIEWS = ["signin", "queue", "card", "search", "call", "manager", "reports"];
+  const VIEWS = ["signin", "queue", "card", "search", "call", "manager", "reports", "clients"];
   const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
   const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
     "resolved", "closed"];
@@ -134,6 +134,7 @@
       const oversees = me.roles.some((r) => ["manager", "controller", "admin"].includes(r));
       $("nav-manager").hidden = !oversees;
       $("nav-reports").hidden = !oversees;
+      $("nav-clients").hidden = !me.roles.includes("admin");
       fillDepartments();
     }
     route();
@@ -231,6 +232,7 @@
     else if (name === "search") { show("search"); }
     else if (name === "reports") { show("reports"); loadReports(); }
     else if (name === "manager") { show("manager"); loadManager(); }
+    else if (name === "clients") { show("clients"); clients.load(); }
     else { show("queue"); queue.load(search); }
   }
 
@@ -1054,6 +1056,8 @@
     $, t, call, post, say, option, named, when, showProblem, problemText,
     me: () => me, tree: () => tree, districts: () => districts, lang: () => i18n.lang,
   });
+
+  const clients = window.civicdeskClients({ $, t, call, post, say, showError, clearErrors, when });
 
   const duplicates = window.civicdeskDuplicates({
     $, t, call, post, say, showError, clearErrors, me: () => me,

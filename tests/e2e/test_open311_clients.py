@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.e2e.test_console import civicdesk
+from tests.e2e.test_status_page import browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -87,3 +88,52 @@ def test_independent_open311_clients_file_and_follow_a_request(module_stack: Any
     listed_keys = civicdesk(stack, "keys", "list")
     assert f"{key_id}\tcivicbot" in listed_keys.stdout
     assert "revoked" in listed_keys.stdout
+
+
+def test_an_administrator_issues_and_revokes_a_clients_key_in_the_console(
+    module_stack: Any,
+    browser: Any,  # noqa: F811
+) -> None:
+    from tests.e2e.test_console import scan_and_shoot, sign_in
+    from tests.e2e.test_portal import DESKTOP
+    from tests.e2e.test_status_page import PHONE
+
+    page = sign_in(browser, module_stack.url, "adm-dmitry", DESKTOP)
+    page.get_by_role("link", name="API clients").click()
+    page.get_by_role("heading", name="API clients (Open311)").wait_for()
+    # Nothing given: each problem next to its field.
+    page.get_by_role("button", name="Issue a key").click()
+    page.locator("#client-name-error:not(:empty)").wait_for()
+    assert page.get_by_label("Client name").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Client name").fill("FixMyStreet")
+    page.get_by_label("Who answers for it").fill("mySociety, fms@example.org")
+    page.get_by_role("button", name="Issue a key").click()
+    key = page.locator("#client-key")
+    key.filter(has_text="cd311_").wait_for()
+    issued = key.inner_text()
+    page.get_by_role("row", name="FixMyStreet").wait_for()
+    scan_and_shoot(page, "clients-1280")
+    # The key files a request; revoked, it files nothing more.
+    root = f"{module_stack.url}/open311/v2"
+    form = {
+        "api_key": issued,
+        "service_code": "roads.potholes",
+        "lat": "55.7755",
+        "long": "37.625",
+        "email": "fms-user@example.org",
+    }
+    assert requests.post(f"{root}/requests.json", data=form, timeout=30).status_code == 201
+    page.get_by_role("button", name="Revoke the key of FixMyStreet").click()
+    page.get_by_role("row", name="FixMyStreet").filter(has_text="revoked").wait_for()
+    assert requests.post(f"{root}/requests.json", data=form, timeout=30).status_code == 403
+    assert page.errors == []
+    page.context.close()
+    # In Russian on a phone: the same page, nothing wider than the screen.
+    phone = sign_in(browser, module_stack.url, "adm-dmitry", PHONE)
+    phone.get_by_role("button", name="Русский").click()
+    phone.get_by_role("heading", name="Очередь").wait_for()
+    phone.get_by_role("link", name="API-клиенты").click()
+    phone.get_by_role("heading", name="API-клиенты (Open311)").wait_for()
+    phone.get_by_role("row", name="FixMyStreet").wait_for()
+    scan_and_shoot(phone, "clients-ru-360")
+    phone.context.close()

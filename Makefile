@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000
 	$(BIN)/python bench/duplicates.py --sizes 1000,100000
+	$(BIN)/python bench/open311.py
 
 # The local stack up to 100,000 requests (about an hour and a half: the seeding).
 bench-town: $(STAMP)

@@ -20,7 +20,7 @@ from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.inbound_mail import MailClaim
 from chalicelib.domain.message_templates import TemplateVersion
 from chalicelib.domain.nearby import PlacedCard
-from chalicelib.domain.open311 import RequestLine
+from chalicelib.domain.open311 import RequestLine, RequestUpdate
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.places import Place
 from chalicelib.domain.rate_limits import Allowance, RateLimit
@@ -242,6 +242,11 @@ class CardRepository(Protocol):
         """Public request lines that came in ``[start, end]`` and are ``wanted``, newest
         first, at most ``limit`` (Queries of the months of the range, page by page until
         enough are found; never a sensitive card or a subtask)."""
+        ...
+
+    def updates(self, start: datetime, end: datetime, *, limit: int) -> list[RequestUpdate]:
+        """Public status changes of public requests in ``[start, end]``, oldest first, at most
+        ``limit`` (one Query a day of the range)."""
         ...
 
     def save_together(

@@ -18,7 +18,7 @@ from chalicelib.domain.duplicates import Sought, Twin, twin_of
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
-from chalicelib.domain.open311 import RequestLine, request_line
+from chalicelib.domain.open311 import RequestLine, RequestUpdate, request_line, update_of
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -366,3 +366,45 @@ def card_from_item(item: dict[str, Any]) -> Card:
 
 def entry_from_item(item: dict[str, Any]) -> HistoryEntry:
     return HistoryEntry.model_validate(from_attributes({"entry": item["entry"]})["entry"])
+
+
+UPDATE_KEPT_DAYS = 400
+
+
+def update_item(card: Card, entry: HistoryEntry) -> dict[str, Any] | None:
+    """The public status change ``entry`` makes, as an item of its day (read by Open311's
+    request updates), kept 400 days; None when it is none."""
+    update = update_of(card, entry)
+    if update is None:
+        return None
+    expires = int(update.at.timestamp()) + UPDATE_KEPT_DAYS * 86400
+    return to_attributes(
+        {
+            ts.PARTITION_KEY: ts.updates_pk(update.at.astimezone(UTC).date().isoformat()),
+            ts.SORT_KEY: ts.update_sk(update.at, update.number, entry.seq),
+            "entity": "request_update",
+            "update": _compact(
+                {
+                    "update_id": update.update_id,
+                    "number": update.number,
+                    "status": update.status.value,
+                    "duplicate": update.duplicate or None,
+                    "at": update.at.isoformat(),
+                    "notes": update.notes,
+                }
+            ),
+            ts.TTL_ATTRIBUTE: expires,
+        }
+    )
+
+
+def update_from_item(item: dict[str, Any]) -> RequestUpdate:
+    view = json.loads(item["update"]["S"])
+    return RequestUpdate(
+        update_id=view["update_id"],
+        number=view["number"],
+        status=Status(view["status"]),
+        duplicate=bool(view.get("duplicate")),
+        at=datetime.fromisoformat(view["at"]),
+        notes=view.get("notes"),
+    )

@@ -27,6 +27,8 @@ from chalicelib.adapters.card_items import (
     to_attributes,
     twin_line,
     twin_partitions,
+    update_from_item,
+    update_item,
 )
 from chalicelib.adapters.dynamodb_outbox import new_outbox_put
 from chalicelib.domain.card import Card, Status
@@ -35,7 +37,7 @@ from chalicelib.domain.duplicates import Sought, Twin
 from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.nearby import PlacedCard
-from chalicelib.domain.open311 import RequestLine, months_of
+from chalicelib.domain.open311 import RequestLine, RequestUpdate, days_of, months_of
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -255,6 +257,10 @@ class DynamoCardRepository:
                 self._put_new(entry_item(one.number, its_entry)),
                 *self._workload_updates(one, its_entry),
             ]
+            # A public status change is also a line of its day for Open311's updates.
+            update = update_item(one, its_entry)
+            if update is not None:
+                items.append({"Put": {"TableName": self._table, "Item": update}})
         try:
             self._db.transact_write_items(TransactItems=[*items, *(more or [])])
         except ClientError as error:
@@ -583,6 +589,25 @@ class DynamoCardRepository:
             if len(found) >= limit:
                 break
         return found[:limit]
+
+    def updates(self, start: datetime, end: datetime, *, limit: int) -> list[RequestUpdate]:
+        found: list[RequestUpdate] = []
+        for day in days_of(start, end):
+            request = {
+                "TableName": self._table,
+                "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :start AND :end",
+                "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY, "#sk": ts.SORT_KEY},
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": ts.updates_pk(day)},
+                    ":start": {"S": ts.requested_bound(start)},
+                    ":end": {"S": ts.requested_bound(end) + "~"},
+                },
+            }
+            for item in query_all(self._db, request):
+                found.append(update_from_item(item))
+                if len(found) >= limit:
+                    return found
+        return found
 
     def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
         partitions = twin_partitions(sought)

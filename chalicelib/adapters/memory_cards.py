@@ -28,7 +28,7 @@ from chalicelib.domain.errors import ConflictError, NotFound, ValidationFailed
 from chalicelib.domain.history import HistoryEntry
 from chalicelib.domain.milestones import advance
 from chalicelib.domain.nearby import PlacedCard, placed
-from chalicelib.domain.open311 import RequestLine, request_line
+from chalicelib.domain.open311 import RequestLine, RequestUpdate, request_line, update_of
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.workload import workload_delta
 from chalicelib.ports import DuePage, IdempotencyRecord, MissedDeadline, PriorCard, QueuePage
@@ -42,6 +42,7 @@ class InMemoryCardRepository:
         self._counters: dict[int, int] = defaultdict(int)
         self._cards: dict[str, Card] = {}
         self._history: dict[str, list[HistoryEntry]] = defaultdict(list)
+        self._updates: list[RequestUpdate] = []
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._due: dict[str, str] = {}  # number -> due sort key, like the sparse index
         self._overdue: dict[str, MissedDeadline] = {}  # number -> missed deadline, likewise
@@ -145,6 +146,12 @@ class InMemoryCardRepository:
         inside.sort(key=lambda line: (line.requested_at, line.number), reverse=True)
         return inside[:limit]
 
+    def updates(self, start: datetime, end: datetime, *, limit: int) -> list[RequestUpdate]:
+        with self._lock:
+            found = [u for u in self._updates if start <= u.at <= end]
+        found.sort(key=lambda u: (u.at, u.number, u.update_id))
+        return found[:limit]
+
     def twins(self, sought: Sought, *, since: datetime, limit: int) -> list[Twin]:
         keys = set(twin_partitions(sought))
         with self._lock:
@@ -229,6 +236,9 @@ class InMemoryCardRepository:
             update={"milestones": advance(card.milestones, entry)}
         )
         self._history[card.number].append(entry)
+        update = update_of(card, entry)
+        if update is not None:  # as written then, like the table's day lines
+            self._updates.append(update)
         self._due[card.number] = due_keys(card)[ts.DUE_SORT_KEY]
         # The item is replaced as a whole: its deadline check puts it back on the list.
         self._overdue.pop(card.number, None)

@@ -221,6 +221,15 @@ def requested_bound(at: datetime) -> str:
     return _utc_stamp(at)
 
 
+def updates_pk(day: str) -> str:
+    """A day's public status changes (``day``: ``2026-11-30``, UTC): items of their own."""
+    return f"UPDATES#{day}"
+
+
+def update_sk(at: datetime, number: str, seq: int) -> str:
+    return f"{_utc_stamp(at)}#{number}#{seq:08d}"
+
+
 def desk_pk(department: str) -> str:
     return f"DESK#{department}"
 

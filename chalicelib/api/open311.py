@@ -200,9 +200,12 @@ LISTING = (
 @_open311(
     "/{document}",
     "GET",
-    "discovery.{format}, services.{format} or requests.{format} (with service_request_id, "
-    "service_code, start_date, end_date, status; extensions lat, long, radius, page, page_size)",
-    document=_doc("documents", r"^(discovery|services|requests)\.(json|xml)$", LISTING),
+    "discovery.{format}, services.{format}, requests.{format} (with service_request_id, "
+    "service_code, start_date, end_date, status; extensions lat, long, radius, page, page_size) "
+    "or servicerequestupdates.{format} (FixMyStreet's: start_date, end_date)",
+    document=_doc(
+        "documents", r"^(discovery|services|requests|servicerequestupdates)\.(json|xml)$", LISTING
+    ),
 )
 def documents(document: str) -> Response:
     name, fmt = split_format(document)
@@ -216,6 +219,8 @@ def documents(document: str) -> Response:
     if name == "requests":
         found = c.open311.requests(asked, _locale())
         return render(found, fmt, "service_requests")
+    if name == "servicerequestupdates":
+        return render(c.open311.updates(asked), fmt, "service_requests_updates")
     raise Open311Error(404, f"no such document: {document!r}")
 
 

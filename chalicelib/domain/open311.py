@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree
 from chalicelib.domain.duplicates import requester_photo
+from chalicelib.domain.history import Action, HistoryEntry
 from chalicelib.domain.replies import redact
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -232,3 +233,64 @@ def months_of(start: datetime, end: datetime) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+# FixMyStreet's request-updates extension: its status words.
+UPDATE_STATUS = {
+    Status.RECEIVED: "OPEN",
+    Status.IN_PROGRESS: "IN_PROGRESS",
+    Status.NEEDS_CLARIFICATION: "INVESTIGATING",
+    Status.AWAITING_REQUESTER: "INVESTIGATING",
+    Status.RESOLVED: "FIXED",
+    Status.CLOSED: "CLOSED",
+}
+
+
+@dataclass(frozen=True)
+class RequestUpdate:
+    """One public status change of a public request (FixMyStreet's ``servicerequestupdates``)."""
+
+    update_id: str
+    number: str
+    status: Status
+    duplicate: bool
+    at: datetime
+    notes: str | None
+
+
+def update_of(card: Card, entry: HistoryEntry) -> RequestUpdate | None:
+    """The update ``entry`` is for anyone following ``card``, or None: not a status change
+    after the request came in, or a card the public never sees."""
+    status = entry.status_after
+    if status is None or entry.action == Action.CREATED or request_line(card) is None:
+        return None
+    notes = card.resolution or card.closure_reason if status.is_final else None
+    return RequestUpdate(
+        update_id=f"{card.number}.{entry.seq}",
+        number=card.number,
+        status=status,
+        duplicate=entry.action == Action.MERGED,
+        at=entry.at,
+        notes=redact(notes) if notes else None,
+    )
+
+
+def update_document(update: RequestUpdate, media_url: str | None = None) -> dict[str, Any]:
+    return {
+        "update_id": update.update_id,
+        "service_request_id": update.number,
+        "status": "DUPLICATE" if update.duplicate else UPDATE_STATUS[update.status],
+        "updated_datetime": w3c(update.at),
+        "description": update.notes or "",
+        "media_url": media_url,
+    }
+
+
+def days_of(start: datetime, end: datetime) -> list[str]:
+    """The UTC days ``2026-11-30`` a range touches, oldest first."""
+    day, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    days = []
+    while day <= last:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days

@@ -27,11 +27,14 @@ from chalicelib.domain.open311 import (
     Open311Error,
     RequestLine,
     open_or_closed,
+    parse_w3c,
     period,
     request_document,
     request_line,
     service_definition,
     service_list,
+    update_document,
+    w3c,
 )
 from chalicelib.domain.rate_limits import RateLimit, Window
 from chalicelib.observability import logger
@@ -134,6 +137,21 @@ class Open311:
         span = period(asked.get("start_date"), asked.get("end_date"), self.clock.now())
         lines = self.cards.requested(span.start, span.end, limit=size * page, wanted=wanted)
         return [self._document(line, locale) for line in lines[size * (page - 1) :]]
+
+    def updates(self, asked: Mapping[str, str]) -> list[dict[str, Any]]:
+        """FixMyStreet's ``servicerequestupdates``: the public status changes between
+        ``start_date`` and ``end_date`` (default: the last day; at most 90 days), oldest
+        first, at most 1,000."""
+        now = self.clock.now()
+        end = parse_w3c(asked["end_date"], "end_date") if asked.get("end_date") else now
+        start = (
+            parse_w3c(asked["start_date"], "start_date")
+            if asked.get("start_date")
+            else end - timedelta(days=1)
+        )
+        span = period(w3c(start), w3c(end), now)
+        found = self.cards.updates(span.start, span.end, limit=DEFAULT_LIMIT)
+        return [update_document(u) for u in found]
 
     def _wanted(self, asked: Mapping[str, str]) -> Callable[[RequestLine], bool]:
         codes = set(_listed(asked.get("service_code")))

@@ -615,3 +615,44 @@ def test_requested_lines_are_the_public_requests_of_a_range_newest_first(cards, 
     )
     assert [line.number for line in lamps] == [february.number]
     assert cards.requested(start, start + timedelta(days=1), limit=10) == []
+
+
+def test_updates_are_the_public_status_changes_of_a_period_oldest_first(cards, clock, directory):
+    card = submit(cards, clock, directory).card
+    hidden = submit(cards, clock, directory, category="social.benefits").card
+    start = clock.now()
+    clock.advance(timedelta(minutes=5))
+    owned = lifecycle.assign(card, "ex-ivan", "roads", actor=EXECUTOR.actor, at=clock.now())
+    cards.save(owned.card, owned.entry)  # no status change: no update
+    moved = lifecycle.transition(
+        owned.card,
+        Status.IN_PROGRESS,
+        lifecycle.TransitionDetails(),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    cards.save(moved.card, moved.entry)
+    secret = lifecycle.transition(
+        hidden,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Handled"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    cards.save(secret.card, secret.entry)
+    clock.advance(timedelta(minutes=5))
+    closing = lifecycle.transition(
+        moved.card,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched"),
+        actor=EXECUTOR.actor,
+        at=clock.now(),
+    )
+    cards.save(closing.card, closing.entry)
+    found = cards.updates(start, clock.now(), limit=10)
+    assert [(u.number, u.status, u.notes) for u in found] == [
+        (card.number, Status.IN_PROGRESS, None),
+        (card.number, Status.CLOSED, "Patched"),
+    ]
+    assert cards.updates(start, clock.now(), limit=1)[0].status == Status.IN_PROGRESS
+    assert cards.updates(start - timedelta(days=1), start, limit=10) == []

@@ -244,3 +244,49 @@ def test_a_json_body_files_too_and_a_revoked_or_spent_key_cannot(api):
     refused = _post(api, _filing(other, email="fourth@example.org"))
     assert refused.status_code == 403
     assert api.post("/admin/api-keys/nope/revoke", {}, staff="adm-dmitry").status_code == 404
+
+
+def test_a_fixmystreet_style_client_follows_the_public_updates_of_a_period(api, clock):
+    key = _key(api)
+    number = json.loads(_post(api, _filing(key)).body)[0]["service_request_id"]
+    benefits = body(api.post("/requests", card_form(category="social.benefits")))["number"]
+    start = clock.now()
+    clock.advance(timedelta(hours=1))
+    card = body(
+        api.post(
+            f"/staff/cards/{number}/assign",
+            {"executor_id": "ex-ivan", "version": 1},
+            staff="op-olga",
+        )
+    )
+    moved = api.post(
+        f"/staff/cards/{number}/transition",
+        {"to": "in_progress", "version": card["version"]},
+        staff="ex-ivan",
+    )
+    assert moved.status_code == 200, moved.body
+    nina = body(
+        api.post(
+            f"/staff/cards/{benefits}/assign",
+            {"executor_id": "ex-nina", "version": 1},
+            staff="op-olga",
+        )
+    )
+    api.post(
+        f"/staff/cards/{benefits}/transition",
+        {"to": "in_progress", "version": nina["version"]},
+        staff="ex-nina",
+    )
+    clock.advance(timedelta(hours=1))
+    since = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    updates = json.loads(api.get(f"{V2}/servicerequestupdates.json?start_date={since}").body)
+    assert [(u["service_request_id"], u["status"]) for u in updates] == [(number, "IN_PROGRESS")]
+    assert updates[0]["update_id"].startswith(number + ".")
+    as_xml = _xml(api.get(f"{V2}/servicerequestupdates.xml?start_date={since}"))
+    assert as_xml.tag == "service_requests_updates"
+    assert as_xml.findtext("request_update/status") == "IN_PROGRESS"
+    # Before the change: nothing; a bad range: the standard's 400.
+    before = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(api.get(f"{V2}/servicerequestupdates.json?end_date={before}").body) == []
+    refused = api.get(f"{V2}/servicerequestupdates.json?start_date=2020-01-01")
+    assert (refused.status_code, _errors(refused)[0]["code"]) == (400, 400)

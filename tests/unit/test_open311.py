@@ -187,3 +187,39 @@ def test_a_token_stands_for_its_number_and_cannot_be_made_up():
     assert number_of(b"another town", token) is None
     assert number_of(secret, token.replace("2026-000042", "2026-000043")) is None
     assert number_of(secret, "2026-000042") is None
+
+
+def test_a_request_update_has_fixmystreets_elements_in_its_order(clock, directory):
+    from chalicelib.domain import lifecycle
+    from chalicelib.domain.card import Status
+    from tests.factories import OPERATOR
+
+    card = new_card(clock, directory)
+    closing = lifecycle.transition(
+        card,
+        Status.CLOSED,
+        lifecycle.TransitionDetails(closure_reason="Patched; call us at +7 900 111-22-33"),
+        actor=OPERATOR.actor,
+        at=clock.now(),
+    )
+    update = open311.update_of(closing.card, closing.entry)
+    assert update is not None
+    ours = _ours([open311.update_document(update)], "service_requests_updates")
+    spec = _tree_of((SPEC / "servicerequestupdates.xml").read_bytes())
+    assert _shape(ours) == _shape(spec)
+    assert ours.findtext("request_update/status") == "CLOSED"
+    assert "+7 900" not in (ours.findtext("request_update/description") or "")
+    # The card coming in is no update; a sensitive card has none.
+    first = card.model_copy(update={"version": 1})
+    from chalicelib.domain.history import SYSTEM, Action, FieldChange, HistoryEntry
+
+    created = HistoryEntry(
+        seq=1,
+        at=card.created_at,
+        actor=SYSTEM,
+        action=Action.CREATED,
+        changes=(FieldChange(field="status", before=None, after="received"),),
+    )
+    assert open311.update_of(first, created) is None
+    hidden = closing.card.model_copy(update={"sensitive": True})
+    assert open311.update_of(hidden, closing.entry) is None

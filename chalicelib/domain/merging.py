@@ -32,7 +32,9 @@ from chalicelib.domain.history import (
 )
 from chalicelib.domain.lifecycle import Change
 
-MOST_FOLLOWERS = 200  # a card's followers (and merged requesters), so one card's news stays mail
+# A card's followers (and merged requesters). Their messages are written in the change's own
+# DynamoDB transaction (at most 100 items, the card's own few among them): one message each.
+MOST_FOLLOWERS = 50
 
 # Field codes of the refusals (the portal and console have words for each).
 INTO_ITSELF = "into_itself"

@@ -438,3 +438,50 @@ def test_the_form_shows_a_reports_own_photo_through_a_short_lived_link(town, pot
         )
         == []
     )
+
+
+def test_a_full_follower_list_still_fits_one_dynamodb_transaction(town, pothole, clock):
+    """Every follower's message is written in the change's own transaction, and DynamoDB takes
+    at most 100 items in one (moto does not hold us to it: the items are counted here)."""
+    from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
+    from chalicelib.domain.card import ContactChannel, Follower, FollowerSource
+    from chalicelib.domain.history import Actor
+
+    first, _ = pothole
+    card = town.cards.get(first.number).model_copy(
+        update={
+            "executor_id": "ex-ivan",
+            "followers": tuple(
+                Follower(
+                    id=f"f{n:04d}",
+                    email=f"f{n}@example.org",
+                    preferred_channel=ContactChannel.EMAIL,
+                    since=clock.now(),
+                    source=FollowerSource.ME_TOO,
+                    origin=first.number,
+                )
+                for n in range(merging.MOST_FOLLOWERS)
+            ),
+        }
+    )
+    change = lifecycle.transition(
+        card,
+        Status.IN_PROGRESS,
+        lifecycle.TransitionDetails(),
+        actor=Actor(kind="staff", id="ex-ivan"),
+        at=clock.now(),
+    )
+    messages = town.notifier.for_change(card, change)
+    assert len(messages) == merging.MOST_FOLLOWERS + 1  # the requester and each follower
+
+    class Recording:
+        sizes: list[int] = []
+
+        def transact_write_items(self, TransactItems):
+            self.sizes.append(len(TransactItems))
+            return {}
+
+    client = Recording()
+    DynamoCardRepository(client, "cards").save(change.card, change.entry, messages)
+    assert client.sizes
+    assert max(client.sizes) <= 100

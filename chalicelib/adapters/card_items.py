@@ -171,6 +171,7 @@ def requested_keys(card: Card) -> dict[str, Any]:
                 "longitude": line.longitude,
                 "photo": line.photo,
                 "client": line.client,
+                "channel": line.channel,
             }
         ),
     }
@@ -192,6 +193,7 @@ def request_line_of(item: dict[str, Any]) -> RequestLine:
         longitude=view.get("longitude"),
         photo=view.get("photo"),
         client=view.get("client"),
+        channel=view.get("channel", "web"),
     )
 
 

@@ -81,10 +81,12 @@ def _open311(
 
 
 def _format_of(document: str) -> str:
+    """The format refusals are written in: the document's, JSON for CSV or none."""
     try:
-        return split_format(document)[1]
+        fmt = split_format(document)[1]
     except Open311Error:
         return "json"
+    return fmt
 
 
 def _asked() -> dict[str, str]:
@@ -119,6 +121,7 @@ def _doc(name: str, pattern: str, query: tuple[str, ...], *, form: bool = False)
     answer = {
         "application/json": {"schema": {"type": ["array", "object"]}},
         "text/xml": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},  # requests.csv: the bulk listing
     }
     document: dict[str, Any] = {
         "operationId": f"open311_{name}",
@@ -204,11 +207,17 @@ LISTING = (
     "service_code, start_date, end_date, status; extensions lat, long, radius, page, page_size) "
     "or servicerequestupdates.{format} (FixMyStreet's: start_date, end_date)",
     document=_doc(
-        "documents", r"^(discovery|services|requests|servicerequestupdates)\.(json|xml)$", LISTING
+        "documents",
+        r"^((discovery|services|requests|servicerequestupdates)\.(json|xml)|requests\.csv)$",
+        LISTING,
     ),
 )
 def documents(document: str) -> Response:
-    name, fmt = split_format(document)
+    name, fmt = split_format(document, extra=("csv",))
+    if fmt == "csv":
+        if name != "requests":
+            raise Open311Error(404, f"no such document: {document!r}")
+        return _bulk_csv(container().open311.bulk(_asked()))
     c = container()
     asked = _asked()
     c.open311.check_jurisdiction(asked.get("jurisdiction_id"))
@@ -277,6 +286,29 @@ def token(document: str) -> Response:
     c = container()
     c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
     return render(c.open311.token(value), fmt, "service_requests")
+
+
+def _bulk_csv(rows: list[dict[str, Any]]) -> Response:
+    """GeoReport's bulk CSV (the exports' columns and cell rules: no spreadsheet formulas)."""
+    import csv
+    import io
+
+    from chalicelib.adapters.export_files import csv_value
+    from chalicelib.domain.export_rows import OPEN311_NAMES
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(OPEN311_NAMES)
+    for row in rows:
+        writer.writerow([csv_value(row[name]) for name in OPEN311_NAMES])
+    return Response(
+        body=out.getvalue(),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="requests.csv"',
+        },
+    )
 
 
 def _form() -> dict[str, str]:

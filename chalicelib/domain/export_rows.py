@@ -49,6 +49,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("requester", "string"),  # keyed pseudonym
 )
 NAMES = tuple(name for name, _ in COLUMNS)
+OPEN311_NAMES = NAMES[: NAMES.index("long") + 1]  # the GeoReport bulk columns
 
 
 def row(

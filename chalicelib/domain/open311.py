@@ -40,11 +40,12 @@ class Open311Error(Exception):
         self.description = description
 
 
-def split_format(document: str) -> tuple[str, str]:
+def split_format(document: str, extra: tuple[str, ...] = ()) -> tuple[str, str]:
     """``"roads.potholes.json"`` → ``("roads.potholes", "json")``; an unknown or missing format
-    is a document not here (404), as the standard answers it."""
+    is a document not here (404), as the standard answers it. ``extra``: formats a document
+    has besides JSON and XML (the bulk listing's CSV)."""
     found = _FORMAT.match(document)
-    if found is None or found["format"] not in FORMATS:
+    if found is None or found["format"] not in (*FORMATS, *extra):
         raise Open311Error(404, f"no such document: {document!r} (formats: json, xml)")
     return found["name"], found["format"]
 
@@ -125,6 +126,7 @@ class RequestLine:
     longitude: float | None
     photo: str | None  # the requester's first photo's thumbnail key
     client: str | None = None  # the API client that sent it, if one did
+    channel: str = "web"
 
 
 def request_line(card: Card) -> RequestLine | None:
@@ -152,6 +154,7 @@ def request_line(card: Card) -> RequestLine | None:
         longitude=where.longitude if where else None,
         photo=requester_photo(card),
         client=card.client,
+        channel=card.channel.value,
     )
 
 
@@ -294,3 +297,25 @@ def days_of(start: datetime, end: datetime) -> list[str]:
         days.append(day.isoformat())
         day += timedelta(days=1)
     return days
+
+
+def bulk_row(line: RequestLine, *, tree: CategoryTree, agency: str) -> dict[str, Any]:
+    """The GeoReport bulk columns of a request (the exports' first columns, the same names),
+    from its public line: no description, nothing personal."""
+    closed = line.status == Status.CLOSED
+    return {
+        "service_request_id": line.number,
+        "requested_datetime": line.requested_at,
+        "updated_datetime": line.updated_at,
+        "closed_date": line.updated_at if closed else None,
+        "status": open_or_closed(line.status),
+        "status_notes": line.status_notes,
+        "source": line.channel,
+        "service_name": tree.label(line.category),
+        "service_code": line.category,
+        "description": None,
+        "agency_responsible": agency,
+        "address": line.address,
+        "lat": line.latitude,
+        "long": line.longitude,
+    }

@@ -26,6 +26,7 @@ from chalicelib.domain.open311 import (
     SPECIFICATION,
     Open311Error,
     RequestLine,
+    bulk_row,
     open_or_closed,
     parse_w3c,
     period,
@@ -138,6 +139,24 @@ class Open311:
         lines = self.cards.requested(span.start, span.end, limit=size * page, wanted=wanted)
         return [self._document(line, locale) for line in lines[size * (page - 1) :]]
 
+    def bulk(self, asked: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The listing as GeoReport bulk rows (the exports' first columns), for open data."""
+        ids = _listed(asked.get("service_request_id"))
+        if ids:
+            lines = [line for n in ids[:MOST_IDS] if (line := self._line(n)) is not None]
+        else:
+            span = period(asked.get("start_date"), asked.get("end_date"), self.clock.now())
+            size = _whole(asked.get("page_size"), "page_size", DEFAULT_LIMIT, most=DEFAULT_LIMIT)
+            lines = self.cards.requested(
+                span.start, span.end, limit=size, wanted=self._wanted(asked)
+            )
+        tree = self.directory.categories()
+        return [bulk_row(line, tree=tree, agency=self._agency(line, "en")) for line in lines]
+
+    def _agency(self, line: RequestLine, locale: str) -> str:
+        department = self.directory.department(line.department)
+        return department.name.get(locale) if department else line.department
+
     def updates(self, asked: Mapping[str, str]) -> list[dict[str, Any]]:
         """FixMyStreet's ``servicerequestupdates``: the public status changes between
         ``start_date`` and ``end_date`` (default: the last day; at most 90 days), oldest
@@ -177,7 +196,6 @@ class Open311:
         return request_line(card)
 
     def _document(self, line: RequestLine, locale: str) -> dict[str, Any]:
-        department = self.directory.department(line.department)
         notice = (
             f"The town answers by {line.expected_at.strftime('%Y-%m-%d %H:%M UTC')}"
             if line.expected_at
@@ -186,7 +204,7 @@ class Open311:
         return request_document(
             line,
             tree=self.directory.categories(),
-            agency=department.name.get(locale) if department else line.department,
+            agency=self._agency(line, locale),
             notice=notice,
             media_url=(
                 self.blobs.download_url(

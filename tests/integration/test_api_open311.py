@@ -290,3 +290,28 @@ def test_a_fixmystreet_style_client_follows_the_public_updates_of_a_period(api, 
     assert json.loads(api.get(f"{V2}/servicerequestupdates.json?end_date={before}").body) == []
     refused = api.get(f"{V2}/servicerequestupdates.json?start_date=2020-01-01")
     assert (refused.status_code, _errors(refused)[0]["code"]) == (400, 400)
+
+
+def test_the_bulk_csv_has_the_exports_open311_columns_and_no_formula_runs(api):
+    import csv
+    import io
+
+    from chalicelib.domain.export_rows import NAMES, OPEN311_NAMES
+
+    key = _key(api)
+    number = json.loads(_post(api, _filing(key, address_string='=HYPERLINK("x")')).body)[0][
+        "service_request_id"
+    ]
+    body(api.post("/requests", card_form(category="social.benefits")))  # never listed
+    answer = api.get(f"{V2}/requests.csv")
+    assert answer.status_code == 200
+    assert _type(answer).startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.body.decode())))
+    assert tuple(rows[0]) == OPEN311_NAMES == NAMES[: len(OPEN311_NAMES)]
+    assert [r[0] for r in rows[1:]] == [number]
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["status"], row["service_code"], row["source"]) == ("open", "roads.potholes", "api")
+    assert row["address"].startswith("'=")  # shown as text, never run as a formula
+    assert row["description"] == ""
+    assert api.get(f"{V2}/services.csv").status_code == 404
+    assert _errors(api.get(f"{V2}/requests.csv?status=fixed"))[0]["code"] == 400

@@ -315,3 +315,46 @@ def test_the_bulk_csv_has_the_exports_open311_columns_and_no_formula_runs(api):
     assert row["description"] == ""
     assert api.get(f"{V2}/services.csv").status_code == 404
     assert _errors(api.get(f"{V2}/requests.csv?status=fixed"))[0]["code"] == 400
+
+
+def test_the_specifications_own_example_request_is_filed_with_the_towns_key_and_service(api):
+    from pathlib import Path
+    from urllib.parse import parse_qsl
+
+    example = (
+        Path(__file__).resolve().parents[1] / "data" / "open311" / "post_request.txt"
+    ).read_text()
+    fields = dict(parse_qsl(example))
+    # As the specification sends it: its key, jurisdiction and service are not this town's.
+    as_written = _post(api, fields, "xml")
+    assert as_written.status_code == 403
+    key = _key(api)
+    fields.update(api_key=key, service_code="roads.potholes")
+    other_town = _post(api, fields)
+    assert (other_town.status_code, _errors(other_town)[0]["code"]) == (404, 404)  # city.gov
+    fields["jurisdiction_id"] = "town.example"
+    filed = _post(api, fields, "xml")
+    assert filed.status_code == 201, filed.body
+    request = _xml(filed).find("request")
+    assert request.findtext("account_id") == "123456"  # echoed, as the standard shows
+    number = request.findtext("service_request_id")
+    card = body(api.get(f"/staff/cards/{number}", staff="op-olga"))
+    assert card["requester"]["full_name"] == "john smith"
+    assert card["requester"]["email"] == "smit222@sfgov.edu"
+    assert "http://api.city.gov/media/123.jpg" in card["description"]  # the link, not fetched
+    # Every endpoint answers in both formats.
+    for path in (
+        "discovery",
+        "services",
+        "requests",
+        f"requests/{number}",
+        "servicerequestupdates",
+    ):
+        for fmt in ("json", "xml"):
+            answer = api.get(f"{V2}/{path}.{fmt}")
+            assert answer.status_code == 200, (path, fmt, answer.body)
+            assert _type(answer).startswith("application/json" if fmt == "json" else "text/xml")
+    token = request.findtext("token")
+    assert (
+        _xml(api.get(f"{V2}/tokens/{token}.xml")).findtext("request/service_request_id") == number
+    )

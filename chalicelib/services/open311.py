@@ -315,13 +315,13 @@ class Open311:
         words = description or tree.label(code, locale)
         if media:
             words += f"\n\nPhoto sent by {key.name}: {media}"
+        # The subject is the description's first line, or the topic when that says too little.
+        first_line = description.splitlines()[0][:120].strip() if description else ""
+        subject = first_line if len(first_line) >= 3 else tree.label(code, locale)
         try:
             return CardCreate.model_validate(
                 {
-                    "subject": (
-                        description.splitlines()[0] if description else tree.label(code, "en")
-                    )[:120].strip()
-                    or code,
+                    "subject": subject,
                     "description": words[:5000],
                     "category": code,
                     "requester": {

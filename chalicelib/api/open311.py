@@ -133,7 +133,7 @@ def _doc(name: str, pattern: str, query: tuple[str, ...], *, form: bool = False)
                 "schema": {"type": "string", "pattern": pattern},
             },
             *(
-                {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                {"name": n, "in": "query", "required": False, "schema": PARAMETERS.get(n, TEXT)}
                 for n in query
             ),
         ],
@@ -181,6 +181,21 @@ def _doc(name: str, pattern: str, query: tuple[str, ...], *, form: bool = False)
     return document
 
 
+TEXT: dict[str, Any] = {"type": "string"}
+_W3C = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"
+_NUMBER = r"^-?\d{1,3}(\.\d{1,7})?$"
+# What each query parameter takes, as the server checks it (ranges and pairs aside).
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "start_date": {"type": "string", "pattern": _W3C},
+    "end_date": {"type": "string", "pattern": _W3C},
+    "status": {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
+    "lat": {"type": "string", "pattern": _NUMBER},
+    "long": {"type": "string", "pattern": _NUMBER},
+    "radius": {"type": "string", "pattern": "^[1-9]\\d{0,3}$"},
+    "page": {"type": "string", "pattern": "^[1-9]\\d{0,3}$"},
+    "page_size": {"type": "string", "pattern": "^([1-9]\\d{0,2}|1000)$"},
+    "locale": {"type": "string", "enum": ["en", "ru"]},
+}
 LISTING = (
     "jurisdiction_id",
     "service_request_id",

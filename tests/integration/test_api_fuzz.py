@@ -153,6 +153,8 @@ CROSS_FIELD = {
     ("GET", "/staff/search"): "the period's end is not before its start",
     ("POST", "/staff/bulk"): "each card is named once",
     ("GET", "/places/similar"): "latitude and longitude come together (parameters cannot say so)",
+    ("GET", "/open311/v2/{document}"): "a range spans at most 90 days, ends after it starts; "
+    "lat and long come together; valid dates and degrees besides their pattern",
 }
 
 

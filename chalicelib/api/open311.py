@@ -21,6 +21,7 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.open311 import Open311Error, split_format
 from chalicelib.observability import logger
+from chalicelib.services.open311 import Open311
 
 open311 = Blueprint(__name__)
 ROOT = "/open311/v2"
@@ -92,6 +93,13 @@ def _format_of(document: str) -> str:
 def _asked() -> dict[str, str]:
     params = open311.current_request.query_params
     return {k: str(params[k]) for k in params} if params else {}
+
+
+def _town() -> Open311:
+    """The use case, once the ``jurisdiction_id`` asked for (if any) is this town's."""
+    town = container().open311
+    town.check_jurisdiction(_asked().get("jurisdiction_id"))
+    return town
 
 
 def _locale() -> str:
@@ -229,22 +237,19 @@ LISTING = (
 )
 def documents(document: str) -> Response:
     name, fmt = split_format(document, extra=("csv",))
+    town, asked = _town(), _asked()
+    if fmt == "csv" and name == "requests":
+        return _bulk_csv(town.bulk(asked))
     if fmt == "csv":
-        if name != "requests":
-            raise Open311Error(404, f"no such document: {document!r}")
-        return _bulk_csv(container().open311.bulk(_asked()))
-    c = container()
-    asked = _asked()
-    c.open311.check_jurisdiction(asked.get("jurisdiction_id"))
+        raise Open311Error(404, f"no such document: {document!r}")
     if name == "discovery":
-        return render(c.open311.discovery(), fmt, "discovery")
+        return render(town.discovery(), fmt, "discovery")
     if name == "services":
-        return render(c.open311.services(_locale()), fmt, "services")
+        return render(town.services(_locale()), fmt, "services")
     if name == "requests":
-        found = c.open311.requests(asked, _locale())
-        return render(found, fmt, "service_requests")
+        return render(town.requests(asked, _locale()), fmt, "service_requests")
     if name == "servicerequestupdates":
-        return render(c.open311.updates(asked), fmt, "service_requests_updates")
+        return render(town.updates(asked), fmt, "service_requests_updates")
     raise Open311Error(404, f"no such document: {document!r}")
 
 
@@ -272,9 +277,7 @@ def file_request(document: str) -> Response:
 )
 def definition(document: str) -> Response:
     code, fmt = split_format(document)
-    c = container()
-    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
-    return render(c.open311.definition(code, _locale()), fmt, "service_definition")
+    return render(_town().definition(code, _locale()), fmt, "service_definition")
 
 
 @_open311(
@@ -285,9 +288,7 @@ def definition(document: str) -> Response:
 )
 def one_request(document: str) -> Response:
     number, fmt = split_format(document)
-    c = container()
-    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
-    return render(c.open311.request(number, _locale()), fmt, "service_requests")
+    return render(_town().request(number, _locale()), fmt, "service_requests")
 
 
 @_open311(
@@ -298,9 +299,7 @@ def one_request(document: str) -> Response:
 )
 def token(document: str) -> Response:
     value, fmt = split_format(document)
-    c = container()
-    c.open311.check_jurisdiction(_asked().get("jurisdiction_id"))
-    return render(c.open311.token(value), fmt, "service_requests")
+    return render(_town().token(value), fmt, "service_requests")
 
 
 def _bulk_csv(rows: list[dict[str, Any]]) -> Response:

@@ -107,12 +107,18 @@ class Requester(_Frozen):
     @property
     def contact_key(self) -> str | None:
         """The address that identifies this requester across cards (email first, else phone)."""
-        if self.email:
-            return self.email.strip().lower()
-        if self.phone:
-            digits = "".join(ch for ch in self.phone if ch.isdigit())
-            return f"tel:{digits}" if digits else None
-        return None
+        return contact_key(self.email, self.phone)
+
+
+def contact_key(email: str | None, phone: str | None) -> str | None:
+    """Who a contact is, whatever its spelling: the email in lower case, else the phone's
+    digits (requesters and followers are compared by it)."""
+    if email:
+        return email.strip().lower()
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        return f"tel:{digits}" if digits else None
+    return None
 
 
 class ControlReason(StrEnum):
@@ -269,12 +275,7 @@ class Follower(_Frozen):
 
     @property
     def contact_key(self) -> str | None:
-        return Requester(
-            full_name="-",
-            email=self.email,
-            phone=self.phone,
-            preferred_channel=self.preferred_channel,
-        ).contact_key
+        return contact_key(self.email, self.phone)
 
 
 class MergeRecord(_Frozen):

@@ -20,6 +20,7 @@ from chalicelib.domain.card import (
     FollowerSource,
     MergeRecord,
     Status,
+    contact_key,
 )
 from chalicelib.domain.duplicates import may_take_merges
 from chalicelib.domain.errors import TransitionForbidden
@@ -236,15 +237,7 @@ class NewFollower:
 
     @property
     def contact_key(self) -> str | None:
-        return Follower(
-            id="-",
-            email=self.email,
-            phone=self.phone,
-            preferred_channel=self.preferred_channel,
-            since=self.consent.accepted_at,
-            source=FollowerSource.ME_TOO,
-            origin="-",
-        ).contact_key
+        return contact_key(self.email, self.phone)
 
 
 def follow(card: Card, who: NewFollower, *, actor: Actor, at: datetime) -> Change | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from chalicelib.domain import access, merging
 from chalicelib.domain.access import Principal
@@ -264,7 +265,8 @@ class Duplicates:
                 f"{-(-wait // 60)} minutes",
                 retry_after=wait,
             )
-        for attempt in range(FOLLOW_ATTEMPTS):
+
+        def attempt() -> FollowOutcome:
             card = self._public_main(number)
             at = self.clock.now()
             if not may_take_merges(card, at):
@@ -278,14 +280,10 @@ class Duplicates:
                 return FollowOutcome(card.number, already=True)
             follower = change.card.followers[-1]
             welcome = self.notify.following(change.card, follower, change.entry)
-            try:
-                self.cards.save(change.card, change.entry, [welcome])
-            except ConflictError:
-                if attempt == FOLLOW_ATTEMPTS - 1:
-                    raise
-                continue
+            self.cards.save(change.card, change.entry, welcome)
             return FollowOutcome(card.number, already=False)
-        raise AssertionError("unreachable")
+
+        return _on_the_latest(attempt)
 
     def unfollow(self, number: str, follower_id: str, token: str) -> str:
         """Stop following, from a signed link in any message; the link names the card it
@@ -293,19 +291,15 @@ class Duplicates:
         at = self.clock.now()
         if not self.notify.unfollow_token_valid(number, follower_id, token, at):
             raise NotFound("this link is not valid (or has expired)")
-        for attempt in range(FOLLOW_ATTEMPTS):
+
+        def attempt() -> str:
             card = self._holding(number, follower_id)
             change = merging.unfollow(card, follower_id, actor=PUBLIC, at=at)
-            if change is None:
-                return card.number
-            try:
+            if change is not None:
                 self.cards.save(change.card, change.entry)
-            except ConflictError:
-                if attempt == FOLLOW_ATTEMPTS - 1:
-                    raise
-                continue
             return card.number
-        raise AssertionError("unreachable")
+
+        return _on_the_latest(attempt)
 
     def _holding(self, number: str, follower_id: str) -> Card:
         """The card that holds the follower now: the one named, or where merges took them."""
@@ -356,6 +350,20 @@ class Duplicates:
 
     def _staff_addresses(self) -> set[str]:
         return {s.email.strip().lower() for s in self.directory.staff() if s.email}
+
+
+T = TypeVar("T")
+
+
+def _on_the_latest(attempt: Callable[[], T]) -> T:
+    """A citizen's change raced a staff one: read the card again and try again, a few times."""
+    for tries in range(1, FOLLOW_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except ConflictError:
+            if tries == FOLLOW_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _written(change: Change) -> tuple[Card, HistoryEntry]:

@@ -336,15 +336,20 @@ def _about_merged(
     main = ports.cards.get(card.merged_into.into) if card.merged_into else card
     text = (strip_quoted_history(mail.text) or "(attachments only)")[:4000]
     note = f"The requester of {card.number} (merged here) wrote by email:\n{text}"
-    _, history = ports.cards.get_with_history(main.number)
-    last = history[-1].internal_note.text if history and history[-1].internal_note else None
-    if not (retried and last == note):
+    if not (retried and _last_note(ports, main.number) == note):
         change = lifecycle.comment(main, note, public=False, actor=REQUESTER, at=ports.clock.now())
         ports.cards.save(change.card, change.entry)
         main = change.card
     _attach(card, mail, ports, policies, key)
     _tell_executor(main, ports, policies, reopened=False)
     return MailResult(MailOutcome.THREADED, main.number)
+
+
+def _last_note(ports: MailPorts, number: str) -> str | None:
+    """The card's last internal note (read only on a retry: a first delivery does not pay)."""
+    _, history = ports.cards.get_with_history(number)
+    last = history[-1] if history else None
+    return last.internal_note.text if last and last.internal_note else None
 
 
 def _tell_executor(card: Card, ports: MailPorts, policies: MailPolicies, *, reopened: bool) -> None:

@@ -94,10 +94,8 @@ class Notifier:
         if not follower_hears(card, entry):
             return []
         occasion = Occasion(NotificationKind.FOLLOWER_UPDATE)
-        return [
-            self._to_follower(card, follower, occasion, entry.seq, entry.at)
-            for follower in card.followers
-        ]
+        told = (self._to_follower(card, f, occasion, entry.seq, entry.at) for f in card.followers)
+        return [message for message in told if message is not None]
 
     def merged(self, card: Card, entry: HistoryEntry, main: Card) -> list[OutboxMessage]:
         """The notice to a merged card's requester: their request joined ``main``, whose news
@@ -127,28 +125,24 @@ class Notifier:
         )
         return unfollow_url(self._policy.public_base_url, number, follower_id, token)
 
-    def following(self, card: Card, follower: Follower, entry: HistoryEntry) -> OutboxMessage:
+    def following(self, card: Card, follower: Follower, entry: HistoryEntry) -> list[OutboxMessage]:
         """The confirmation a new follower gets, with the link to stop."""
         occasion = Occasion(NotificationKind.FOLLOWING)
-        return self._to_follower(card, follower, occasion, entry.seq, entry.at)
+        welcome = self._to_follower(card, follower, occasion, entry.seq, entry.at)
+        return [welcome] if welcome else []
 
     def _to_follower(
         self, card: Card, follower: Follower, occasion: Occasion, seq: int, at: datetime
-    ) -> OutboxMessage:
-        locale = follower.locale or self._policy.default_locale
-        stop = self._unfollow_url(card.number, follower.id, at)
-        rendered = self._render(card, occasion, locale, at, None, unfollow=stop)
-        return OutboxMessage(
-            id=message_id(card.number, seq, f"{occasion.kind.value}.{follower.id[:12]}"),
-            card_number=card.number,
-            kind=occasion.kind.value,
-            locale=locale,
-            destinations=reach(follower.email, follower.phone, follower.preferred_channel),
-            email=EmailContent(subject=rendered.subject, text=rendered.text, html=rendered.html),
-            sms=rendered.sms,
-            next_attempt_at=at,
-            created_at=at,
-            updated_at=at,
+    ) -> OutboxMessage | None:
+        return self._message(
+            card,
+            occasion,
+            message_id(card.number, seq, f"{occasion.kind.value}.{follower.id[:12]}"),
+            at,
+            None,
+            locale=follower.locale or self._policy.default_locale,
+            reach=reach(follower.email, follower.phone, follower.preferred_channel),
+            unfollow=self._unfollow_url(card.number, follower.id, at),
         )
 
     def unfollow_token_valid(self, number: str, follower_id: str, token: str, at: datetime) -> bool:
@@ -216,7 +210,8 @@ class Notifier:
         reach: tuple[Destination, ...] | None = None,
         unfollow: str = "",
     ) -> OutboxMessage | None:
-        reach = reach or destinations(card)
+        # Given (a follower's contact): only there, never the requester's in its place.
+        reach = destinations(card) if reach is None else reach
         if not reach:
             logger.info("no contact to notify", extra={"kind": occasion.kind.value})
             return None

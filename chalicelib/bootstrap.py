@@ -809,7 +809,11 @@ class Container:
         from chalicelib.services.places import Places
 
         return Places(
-            geocoder=self.geocoder, directory=self.directory, cards=self.cards, clock=self.clock
+            geocoder=self.geocoder,
+            directory=self.directory,
+            cards=self.cards,
+            clock=self.clock,
+            blobs=self.blobs,
         )
 
     @cached_property

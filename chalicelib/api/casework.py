@@ -37,6 +37,7 @@ from chalicelib.services.commands import (
     CardCorrection,
     CommentCreate,
     OverdueExplain,
+    PhotoShown,
     RiskFlags,
     SubtaskCreate,
     Transition,
@@ -217,6 +218,20 @@ def comment(number: str) -> Response:
 )
 def flags(number: str) -> Response:
     return card_read(container().casework.flag(principal(), card_number(number), body(RiskFlags)))
+
+
+@card_action(
+    casework,
+    "/staff/cards/{number}/public-photos",
+    summary="Take one of the requester's photos off the request's public page, or put it back "
+    "(the requester still sees it), with why",
+    tag=TAG,
+    request=PhotoShown,
+)
+def public_photos(number: str) -> Response:
+    return card_read(
+        container().casework.show_photo(principal(), card_number(number), body(PhotoShown))
+    )
 
 
 @card_action(

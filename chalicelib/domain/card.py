@@ -196,6 +196,8 @@ class Attachment(_Frozen):
     source: AttachmentSource
     # A photo's small JPEG beside it (made once when it was recorded); None for other files.
     thumbnail_key: str | None = None
+    # Staff took the photo off the public page (a face, a number plate, someone's window).
+    hidden_from_public: bool = False
 
 
 def safe_filename(name: str) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain import geo
-from chalicelib.domain.card import AttachmentSource, Card, Location, Status
+from chalicelib.domain.card import Card, Location, Status
+from chalicelib.domain.public_view import first_public_photo
 
 DEFAULT_RADIUS_METRES = 250
 FINISHED_WITHIN = timedelta(days=30)
@@ -91,21 +92,8 @@ def twin_of(card: Card, stems: Stems) -> Twin | None:
         address=where.address,
         address_key=key,
         words=words_of(f"{card.subject} {card.description[:WORDS_FROM]}", stems),
-        photo=requester_photo(card),
+        photo=first_public_photo(card),
         followers=len(card.followers),
-    )
-
-
-def requester_photo(card: Card) -> str | None:
-    """The thumbnail of the requester's first photo (never a staff photo: the crew's pictures
-    are the town's working papers)."""
-    return next(
-        (
-            a.thumbnail_key
-            for a in card.attachments
-            if a.thumbnail_key and a.source == AttachmentSource.REQUESTER
-        ),
-        None,
     )
 
 

@@ -57,6 +57,8 @@ class Action(StrEnum):
     DUPLICATE_LEFT = "duplicate_left"  # a card merged into this one split off again
     FOLLOWED = "followed"
     UNFOLLOWED = "unfollowed"
+    PHOTO_HIDDEN = "photo_hidden"  # taken off the public page (the requester still sees it)
+    PHOTO_SHOWN = "photo_shown"  # back on the public page
 
 
 class MessageAuthor(StrEnum):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.card import Attachment, Card, Location, Priority, Status
-from chalicelib.domain.errors import TransitionForbidden, ValidationFailed
+from chalicelib.domain.card import Attachment, AttachmentSource, Card, Location, Priority, Status
+from chalicelib.domain.errors import NotFound, TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import (
     REQUESTER,
     SYSTEM,
@@ -377,6 +377,50 @@ def attach(card: Card, files: tuple[Attachment, ...], *, actor: Actor, at: datet
             "updated_at": at,
             "version": card.version + 1,
         }
+    )
+    return Change(card=updated, entry=entry)
+
+
+def show_photo(
+    card: Card, attachment_id: str, *, public: bool, reason: str, actor: Actor, at: datetime
+) -> Change:
+    """One of the requester's photos taken off the public page (a face, a number plate, inside
+    someone's home) or put back, with who and why (internal). Allowed at any status: a photo
+    seen to show someone months after closing must still come off."""
+    photo = next((a for a in card.attachments if a.id == attachment_id), None)
+    if photo is None:
+        raise NotFound(f"card {card.number} has no attachment {attachment_id}")
+    if photo.source != AttachmentSource.REQUESTER or photo.thumbnail_key is None:
+        raise ValidationFailed.single(
+            "attachment_id",
+            "only the requester's photos are shown on the public page",
+            "not_a_public_photo",
+        )
+    if photo.hidden_from_public == (not public):
+        state = "shown" if public else "hidden"
+        raise ValidationFailed.single("public", f"this photo is already {state}", "nothing_changed")
+    if len(reason.strip()) < MIN_TEXT:
+        raise TransitionForbidden(
+            "say why the photo is hidden or shown", field="reason", field_code=NEEDS_TEXT
+        )
+    changed = photo.model_copy(update={"hidden_from_public": not public})
+    entry = HistoryEntry(
+        seq=card.version + 1,
+        at=at,
+        actor=actor,
+        action=Action.PHOTO_SHOWN if public else Action.PHOTO_HIDDEN,
+        changes=(
+            FieldChange(
+                field="public_photos",
+                before=None if public else photo.filename,
+                after=photo.filename if public else None,
+            ),
+        ),
+        internal_note=InternalNote(text=reason.strip()),
+    )
+    attachments = tuple(changed if a.id == attachment_id else a for a in card.attachments)
+    updated = card.model_copy(
+        update={"attachments": attachments, "updated_at": at, "version": card.version + 1}
     )
     return Change(card=updated, entry=entry)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.directory import CategoryTree
-from chalicelib.domain.duplicates import requester_photo
 from chalicelib.domain.history import Action, HistoryEntry
+from chalicelib.domain.public_view import first_public_photo
 from chalicelib.domain.replies import redact
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -152,7 +152,7 @@ def request_line(card: Card) -> RequestLine | None:
         address=redact(where.address) if where and where.address else None,
         latitude=where.latitude if where else None,
         longitude=where.longitude if where else None,
-        photo=requester_photo(card),
+        photo=first_public_photo(card),
         client=card.client,
         channel=card.channel.value,
     )

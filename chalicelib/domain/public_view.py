@@ -156,10 +156,28 @@ class PublicStatusStep(BaseModel):
     status: Status
 
 
+def public_photos(card: Card) -> tuple[Attachment, ...]:
+    """The photos anyone may see: the requester's own, as their thumbnails (re-encoded without
+    metadata, so a mailed camera photo's location never leaves), unless staff hid them. Never
+    a staff photo: the crew's pictures are the town's working papers."""
+    return tuple(
+        a
+        for a in card.attachments
+        if a.thumbnail_key and a.source == AttachmentSource.REQUESTER and not a.hidden_from_public
+    )
+
+
+def first_public_photo(card: Card) -> str | None:
+    """The thumbnail key of the first public photo (the look-up lines and Open311 show one)."""
+    shown = public_photos(card)
+    return shown[0].thumbnail_key if shown else None
+
+
 class PublicPage(BaseModel):
     """A request as anyone may see it (its page at /r/<number>, a pin on the map): the topic,
-    the place, the status and when it changed. Nothing the requester or staff wrote, no
-    person; a sensitive topic has no page at all (``public_page`` gives None)."""
+    the place, the status and when it changed, the requester's photos staff have not hidden.
+    Nothing the requester or staff wrote, no person; a sensitive topic has no page at all
+    (``public_page`` gives None)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -174,6 +192,10 @@ class PublicPage(BaseModel):
     latitude: float | None
     longitude: float | None
     steps: list[PublicStatusStep]
+    photos: list[str] = Field(
+        default_factory=list,
+        description="Short-lived links to the public photos' thumbnails (see public_photos).",
+    )
 
 
 def public_page(

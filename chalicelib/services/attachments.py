@@ -55,7 +55,13 @@ def attachment_key(number: str, attachment_id: str, filename: str) -> str:
     return f"attachments/{number}/{attachment_id}/{quote(safe_filename(filename))}"
 
 
-THUMBNAIL_SUFFIX = ".thumbnail.jpg"
+def thumbnail_key(attachment: Attachment) -> str:
+    """Beside the photo's folder, named by its id alone: a public photo's link must not carry
+    the name the requester gave the file ("Anna's flat 12.jpg")."""
+    folder = attachment.key.rsplit("/", 1)[0]
+    return f"{folder}.thumbnail.jpg"
+
+
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
@@ -75,7 +81,7 @@ def with_thumbnail(
     if small is None:
         logger.warning("no thumbnail: the picture could not be read", extra={"id": attachment.id})
         return attachment
-    key = attachment.key + THUMBNAIL_SUFFIX
+    key = thumbnail_key(attachment)
     blobs.put(key, small, content_type="image/jpeg")
     return attachment.model_copy(update={"thumbnail_key": key})
 
@@ -139,6 +145,18 @@ def download_link(
         filename=attachment.filename.rsplit(".", 1)[0] + "-small.jpg",
         expires_in=policy.download_url_ttl_seconds,
     )
+
+
+# A public photo's link outlives the public page's cache (a minute) with room to spare.
+PUBLIC_PHOTO_SECONDS = 300
+
+
+def public_photo_link(
+    thumbnail_key: str, *, blobs: BlobStore, expires_in: int = PUBLIC_PHOTO_SECONDS
+) -> str:
+    """A short-lived link to a public photo's thumbnail (``public_view.public_photos``), under a
+    name that says nothing about the request or its sender."""
+    return blobs.download_url(thumbnail_key, filename="photo.jpg", expires_in=expires_in)
 
 
 def _check_upload(card: Card, request: AttachmentRequest, policy: AttachmentPolicy) -> None:

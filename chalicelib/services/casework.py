@@ -47,6 +47,7 @@ from chalicelib.services.commands import (
     CardCorrection,
     CommentCreate,
     OverdueExplain,
+    PhotoShown,
     RiskFlags,
     SubtaskCreate,
     Transition,
@@ -336,6 +337,29 @@ def routing_now(
             card_number=card.number,
         )
     )
+
+
+def show_photo(
+    principal: Principal,
+    number: str,
+    command: PhotoShown,
+    *,
+    cards: CardRepository,
+    directory: Directory,
+    clock: Clock,
+) -> CardWithHistory:
+    """A requester's photo off the public page (or back on it), by those working the card."""
+    card, history = current(principal, number, command.version, cards)
+    access.require_working_on(principal, card, "hide or show its photos")
+    change = lifecycle.show_photo(
+        card,
+        command.attachment_id,
+        public=command.public,
+        reason=command.reason,
+        actor=principal.actor,
+        at=clock.now(),
+    )
+    return save(change, history, cards)
 
 
 def flag_card(
@@ -650,6 +674,9 @@ class Casework:
 
     def flag(self, principal: Principal, number: str, command: RiskFlags) -> StaffCard:
         return self._change(flag_card, principal, number, command)
+
+    def show_photo(self, principal: Principal, number: str, command: PhotoShown) -> StaffCard:
+        return self._change(show_photo, principal, number, command)
 
     def _change(
         self,

@@ -640,6 +640,19 @@ class ExportCommand(_Command):
     )
 
 
+class PhotoShown(_Command):
+    """One of the requester's photos taken off the request's public page, or put back."""
+
+    attachment_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ] = Field(description="The photo's id, as the card lists it.")
+    public: bool = Field(description="false: hide it from the public page; true: show it again.")
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)
+    ] = Field(description="Why (what the photo shows), kept as an internal note.")
+    version: Version
+
+
 class CardCorrection(_Command):
     """What intake recorded, put right by staff: give only what changes, and why."""
 

@@ -39,6 +39,7 @@ from chalicelib.domain.places import Precision
 from chalicelib.domain.rate_limits import RateLimit
 from chalicelib.observability import logger
 from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, Geocoder, RateLimiter
+from chalicelib.services.attachments import public_photo_link
 from chalicelib.services.card_changes import CardShowing, StaffCard, current
 from chalicelib.services.commands import FollowCreate, MergeInto, SplitOff
 from chalicelib.services.notifications import Notifier
@@ -50,7 +51,6 @@ FOUND_AT_INTAKE = 3  # the numbers a new card carries as "possibly a duplicate o
 MOST_HOPS = 5  # merged into a merged card: followed this far to the main card
 NO_REQUEST = "no public request with this number"
 STAFF_CONTACT = "staff_contact"
-PHOTO_LINK_SECONDS = 300
 FOLLOW_ATTEMPTS = 3  # a follow racing a staff change is tried again on the new version
 
 Stems = Callable[[str], Iterable[str]]
@@ -192,9 +192,7 @@ class Duplicates:
     def photo_link(self, found: Likely) -> str | None:
         """A short-lived link to the candidate's photo thumbnail (made without its EXIF)."""
         key = found.twin.photo
-        if key is None:
-            return None
-        return self.blobs.download_url(key, filename="photo.jpg", expires_in=PHOTO_LINK_SECONDS)
+        return None if key is None else public_photo_link(key, blobs=self.blobs)
 
     def merge(self, principal: Principal, number: str, asked: MergeInto) -> StaffCard:
         """``number`` closed as a duplicate of ``asked.into`` (or of the card that one joined);

@@ -40,6 +40,7 @@ from chalicelib.domain.open311 import (
 from chalicelib.domain.rate_limits import RateLimit, Window
 from chalicelib.observability import logger
 from chalicelib.ports import ApiKeys, BlobStore, CardRepository, Clock, Directory, RateLimiter
+from chalicelib.services.attachments import public_photo_link
 from chalicelib.services.commands import EMAIL_PATTERN, PHONE_PATTERN, CardCreate
 from chalicelib.services.intake import Intake
 
@@ -47,7 +48,6 @@ BAD_KEY = "Invalid api_key received -- can't proceed with create_request."
 MOST_IDS = 100  # service_request_id=a,b,c: at most this many at once
 MEDIA_LINK_SECONDS = 3600
 DEFAULT_RADIUS = 500
-PHOTO_NAME = "photo.jpg"
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,7 @@ class Open311:
             agency=self._agency(line, locale),
             notice=notice,
             media_url=(
-                self.blobs.download_url(
-                    line.photo, filename=PHOTO_NAME, expires_in=MEDIA_LINK_SECONDS
-                )
+                public_photo_link(line.photo, blobs=self.blobs, expires_in=MEDIA_LINK_SECONDS)
                 if line.photo
                 else None
             ),

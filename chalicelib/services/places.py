@@ -10,8 +10,9 @@ from chalicelib.domain import geo
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.nearby import FINISHED_SHOWN, PlacedCard
 from chalicelib.domain.places import Place, street_name
-from chalicelib.domain.public_view import PublicPage, public_page
-from chalicelib.ports import CardRepository, Clock, Directory, Geocoder
+from chalicelib.domain.public_view import PublicPage, public_page, public_photos
+from chalicelib.ports import BlobStore, CardRepository, Clock, Directory, Geocoder
+from chalicelib.services.attachments import public_photo_link
 
 NO_PAGE = "no public request with this number"
 # Pins read from one geohash cell at most; the map shows the nearest of them.
@@ -32,6 +33,7 @@ class Places:
     directory: Directory
     cards: CardRepository
     clock: Clock
+    blobs: BlobStore
 
     def nearby(self, latitude: float, longitude: float, radius_metres: float) -> list[NearbyPin]:
         """Open requests within the radius (capped at what nine cells reach) and those finished
@@ -64,7 +66,12 @@ class Places:
         )
         if page is None:
             raise NotFound(NO_PAGE)
-        return page
+        photos = [
+            public_photo_link(photo.thumbnail_key, blobs=self.blobs)
+            for photo in public_photos(card)
+            if photo.thumbnail_key
+        ]
+        return page.model_copy(update={"photos": photos})
 
     def search(self, text: str, *, locale: str) -> list[Place]:
         return self.geocoder.search(text, locale=locale)

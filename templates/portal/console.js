@@ -392,8 +392,45 @@
       const from = t("c.file_from." + file.source);
       facts.textContent = [file.content_type, Math.max(1, Math.round(file.size / 1024)) + " KB", from].join(" · ");
       item.append(open, facts);
+      // The requester's photos are on the request's public page until staff take them off.
+      if (file.source === "requester" && file.thumbnail_key) {
+        const state = document.createElement("small");
+        state.textContent = t(file.hidden_from_public ? "c.photo.hidden" : "c.photo.public");
+        const toggle = document.createElement("button");
+        toggle.type = "button";
+        toggle.className = "link";
+        toggle.textContent = t(file.hidden_from_public ? "c.photo.show" : "c.photo.hide");
+        toggle.setAttribute("aria-describedby", "photo-name-" + file.id);
+        words.id = "photo-name-" + file.id;
+        toggle.addEventListener("click", () => askPhotoPublic(file));
+        item.append(state, toggle);
+      }
       return item;
     }));
+  }
+
+  let photoAsked = null;
+  function askPhotoPublic(file) {
+    photoAsked = { id: file.id, public: Boolean(file.hidden_from_public) };
+    $("photo-public-which").textContent = t(photoAsked.public ? "c.photo.show_which" : "c.photo.hide_which",
+      { name: file.filename });
+    $("photo-public-submit").textContent = t(photoAsked.public ? "c.photo.show" : "c.photo.hide");
+    clearErrors("photo-public");
+    $("photo-public").hidden = false;
+    $("photo-public-reason").focus();
+  }
+
+  async function photoPublic(event) {
+    event.preventDefault();
+    if (!photoAsked) return;
+    const body = { attachment_id: photoAsked.id, public: photoAsked.public, version: card.version };
+    const why = $("photo-public-reason").value.trim();
+    if (why) body.reason = why; // left out when empty: the API says it is required
+    const done = photoAsked.public ? "c.photo.shown_done" : "c.photo.hidden_done";
+    if (!(await act("photo-public", "/public-photos", body, done))) return;
+    $("photo-public-reason").value = "";
+    $("photo-public").hidden = true;
+    photoAsked = null;
   }
 
   function renderCard(keepForms) {
@@ -1140,6 +1177,7 @@
     act("transition", "/transition", body, "c.move.done");
   });
   $("correct").addEventListener("submit", correct);
+  $("photo-public").addEventListener("submit", photoPublic);
   $("attach").addEventListener("submit", attach);
   $("correct-route").addEventListener("click", routeAsOffered);
   $("reports-refresh").addEventListener("click", refreshReports);

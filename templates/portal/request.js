@@ -1,5 +1,6 @@
 // A request's public page (/r/<number> or request.html?n=<number>): topic, place, status and
-// its changes. Nothing anyone wrote and no person: the API gives nothing more.
+// its changes, the requester's photos staff have not hidden (small copies without metadata).
+// Nothing anyone wrote and no person: the API gives nothing more.
 (() => {
   const i18n = window.civicdeskI18n;
   const $ = (id) => document.getElementById(id);
@@ -26,6 +27,18 @@
     $("steps").replaceChildren(...page.steps.map((step) => {
       const item = document.createElement("li");
       item.textContent = i18n.when(step.at) + " — " + i18n.t("state." + step.status);
+      return item;
+    }));
+    const photos = page.photos || [];
+    $("photos-box").hidden = !photos.length;
+    $("photos").replaceChildren(...photos.map((url, i) => {
+      const item = document.createElement("li");
+      const image = document.createElement("img");
+      image.src = url;
+      image.alt = i18n.t("request.photo_alt", { n: i + 1 });
+      image.loading = "lazy";
+      image.width = 240;
+      item.append(image);
       return item;
     }));
     $("request").hidden = false;

@@ -272,3 +272,40 @@ def test_a_6_mb_photo_arrives_small_shows_its_preview_and_a_second_file_is_added
     assert serious_violations(page) == []
     shoot(page, "status-files-ru-360")
     page.context.close()
+    _the_public_page_shows_the_photo_until_staff_hide_it(browser, module_stack, number)
+
+
+def _the_public_page_shows_the_photo_until_staff_hide_it(
+    chromium: Any, stack: RunningStack, number: str
+) -> None:
+    from tests.e2e.test_console import open_card, scan_and_shoot, sign_in
+
+    public = chromium.new_page(viewport=PHONE)
+    public.goto(f"{stack.url}/r/{number}")
+    public.get_by_role("img", name="Photo 1 sent with the request").wait_for()
+    public.wait_for_function("document.querySelector('#photos img').naturalWidth > 0")
+    scan_and_shoot(public, "public-photo-360")
+    console = sign_in(chromium, stack.url, "mgr-sergey", DESKTOP)
+    open_card(console, number)
+    console.locator("#card-file-list").get_by_text("on the public page").wait_for()
+    console.locator("#card-file-list").get_by_role(
+        "button", name="Hide from the public page"
+    ).click()
+    form = console.locator("#photo-public")
+    form.get_by_role("button", name="Hide from the public page").click()
+    # No reason: said next to the field in the console's words, nothing changed.
+    form.locator("#photo-public-reason-error").filter(has_text="Please fill this in.").wait_for()
+    form.get_by_label("Why (what the photo shows)").fill("A neighbour's face in the window")
+    form.get_by_role("button", name="Hide from the public page").click()
+    console.get_by_text("The photo is hidden from the public page.").wait_for()
+    console.locator("#card-file-list").get_by_text("hidden from the public page").wait_for()
+    scan_and_shoot(console, "console-photo-hidden-1280")
+    public.context.close()
+    # A new visitor (the page may sit in a browser's or the edge's cache for a minute).
+    later = chromium.new_page(viewport=PHONE)
+    later.goto(f"{stack.url}/r/{number}")
+    later.locator("#request").wait_for()
+    assert later.locator("#photos-box").is_hidden()
+    assert later.locator("#photos img").count() == 0
+    later.context.close()
+    console.context.close()

@@ -391,23 +391,8 @@ def test_a_photo_gets_one_thumbnail_for_the_requester_and_staff_a_pdf_none(api):
     camera = BytesIO()
     Image.linear_gradient("L").resize((2000, 1500)).convert("RGB").save(camera, "JPEG")
 
-    def upload(name: str, content: bytes, kind: str) -> str:
-        ticket = body(
-            api.post(
-                f"/requests/{number}/attachments",
-                {"filename": name, "content_type": kind, "size": len(content)},
-                headers=headers,
-            )
-        )
-        requests.post(
-            ticket["url"], data=ticket["fields"], files={"file": (name, content, kind)}, timeout=10
-        )
-        confirmed = api.put(ticket["confirm_path"], {"filename": name}, headers=headers)
-        assert confirmed.status_code == 200, confirmed.body
-        return str(ticket["confirm_path"].rsplit("/", 1)[1])
-
-    photo = upload("street.jpg", camera.getvalue(), "image/jpeg")
-    scan = upload("act.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    photo = api.attach(number, token, "street.jpg", camera.getvalue(), "image/jpeg")
+    scan = api.attach(number, token, "act.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     status = body(api.get(f"/requests/{number}", headers=headers))
     assert [(f["filename"], f["thumbnail"]) for f in status["your_files"]] == [
         ("street.jpg", True),

@@ -79,6 +79,12 @@ MATRIX = [
         {"flags": ["safety"], "reason": "Open manhole nearby", "version": 2},
         only(dict.fromkeys(WORKS_ON_IT, 200)),
     ),
+    (
+        "POST",
+        "/staff/cards/{n}/public-photos",
+        {"attachment_id": "no-such-photo", "public": False, "reason": "A face", "version": 2},
+        only(dict.fromkeys(WORKS_ON_IT, 404)),  # allowed; the card has no such photo
+    ),
     ("GET", "/staff/cards/{n}/routing", None, only(dict.fromkeys(WORKS_ON_IT, 200))),
     ("GET", "/staff/cards/{n}/duplicates", None, only(dict.fromkeys(SEES_IT, 200))),
     (

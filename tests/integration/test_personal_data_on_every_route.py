@@ -41,7 +41,8 @@ def _sensitive_card(api: Api) -> dict[str, Any]:
         subject="No doctor for my diabetes",
         description="I need insulin prescriptions and the clinic has no endocrinologist.",
     )
-    number = body(api.post("/requests", form))["number"]
+    receipt = body(api.post("/requests", form))
+    number = receipt["number"]
     given = api.post(
         f"/staff/cards/{number}/assign", {"executor_id": "ex-nina", "version": 1}, staff="op-olga"
     )
@@ -52,7 +53,11 @@ def _sensitive_card(api: Api) -> dict[str, Any]:
         staff="ex-nina",
     )
     assert noted.status_code == 201, noted.body
-    return body(api.get(f"/staff/cards/{number}", staff="ex-nina"))
+    # The requester's link, kept beside the card for cases that act as the requester.
+    return {
+        **body(api.get(f"/staff/cards/{number}", staff="ex-nina")),
+        "token": receipt["access_token"],
+    }
 
 
 def _reply_waiting(api: Api, card: dict[str, Any]) -> tuple[str, int]:
@@ -84,6 +89,24 @@ def _staff_file(api: Api, card: dict[str, Any]) -> Any:
     )
     assert sent.status_code < 300
     return api.put(t["confirm_path"], {"filename": "act.pdf"}, staff="op-olga")
+
+
+def _photo_hidden(api: Api, card: dict[str, Any]) -> Any:
+    """The requester's photo taken off the public page (a sensitive card has none: harmless)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    photo = BytesIO()
+    Image.new("RGB", (64, 48), "grey").save(photo, "JPEG")
+    number = card["number"]
+    photo_id = api.attach(number, card["token"], "arm.jpg", photo.getvalue(), "image/jpeg")
+    version = body(api.get(f"/staff/cards/{number}", staff="op-olga"))["version"]
+    return api.post(
+        f"/staff/cards/{number}/public-photos",
+        {"attachment_id": photo_id, "public": False, "reason": "Shows her arm", "version": version},
+        staff="op-olga",
+    )
 
 
 def _approve(which: str) -> Callable[[Api, dict[str, Any]], Any]:
@@ -196,6 +219,7 @@ CASES: dict[tuple[str, str], Callable[[Api, dict[str, Any]], Any]] = {
     ("POST", "/staff/calls"): _call,
     ("POST", "/staff/cards/{number}/merge"): _merged,
     ("POST", "/staff/cards/{number}/split"): _split,
+    ("POST", "/staff/cards/{number}/public-photos"): _photo_hidden,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.static_directory import StaticDirectory
 from chalicelib.domain import lifecycle
 from chalicelib.domain.card import Status
-from chalicelib.domain.errors import TransitionForbidden
+from chalicelib.domain.errors import TransitionForbidden, ValidationFailed
 from chalicelib.domain.history import REQUESTER
 from chalicelib.domain.public_view import public_view
 from tests.conftest import START
@@ -86,3 +87,44 @@ def test_internal_notes_and_staff_identities_never_reach_the_public_view(steps):
     public_entries = [e for e in history if e.is_public]
     assert len(view.steps) == len(public_entries)
     assert json.loads(text)["status"] == card.status.value
+
+
+def test_only_the_requesters_photos_staff_did_not_hide_are_public():
+    from chalicelib.domain.card import Attachment, AttachmentSource
+    from chalicelib.domain.public_view import first_public_photo, public_photos
+
+    card = new_card(ManualClock(START), DIRECTORY)
+
+    def file(name: str, source: AttachmentSource, *, small: bool = True) -> Attachment:
+        return Attachment(
+            id=name,
+            filename=f"{name}.jpg",
+            content_type="image/jpeg" if small else "application/pdf",
+            size=10,
+            sha256="0" * 64,
+            key=f"attachments/{card.number}/{name}/{name}.jpg",
+            uploaded_at=START,
+            source=source,
+            thumbnail_key=f"attachments/{card.number}/{name}.thumbnail.jpg" if small else None,
+        )
+
+    files = (
+        file("crew", AttachmentSource.STAFF),
+        file("letter", AttachmentSource.REQUESTER, small=False),
+        file("face", AttachmentSource.REQUESTER),
+        file("hole", AttachmentSource.REQUESTER),
+    )
+    card = lifecycle.attach(card, files, actor=REQUESTER, at=START).card
+    assert [a.id for a in public_photos(card)] == ["face", "hole"]
+    hidden = lifecycle.show_photo(
+        card, "face", public=False, reason="a neighbour's face", actor=EXECUTOR.actor, at=START
+    )
+    assert [a.id for a in public_photos(hidden.card)] == ["hole"]
+    assert first_public_photo(hidden.card) == f"attachments/{card.number}/hole.thumbnail.jpg"
+    assert hidden.entry.internal_note is not None
+    assert hidden.card.version == card.version + 1
+    with pytest.raises(ValidationFailed) as crew:
+        lifecycle.show_photo(card, "crew", public=False, reason="x" * 5, actor=REQUESTER, at=START)
+    assert crew.value.problems[0].code == "not_a_public_photo"
+    with pytest.raises(TransitionForbidden):
+        lifecycle.show_photo(card, "hole", public=False, reason=" ", actor=REQUESTER, at=START)

@@ -88,7 +88,10 @@ def serve(pages: Path, api: str, made: dict[str, Any]) -> ThreadingHTTPServer:
                 self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the page was closed mid-answer (a run ends while a look-up is in flight)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -12,6 +12,7 @@ to a local stack. Prints figures; asserts nothing but what a broken run would ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
@@ -88,10 +89,9 @@ def serve(pages: Path, api: str, made: dict[str, Any]) -> ThreadingHTTPServer:
                 self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            try:
+            # The page may close mid-answer (a run ends while a look-up is in flight).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the page was closed mid-answer (a run ends while a look-up is in flight)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.domain.rate_limits import Limits
 from chalicelib.ports import (
@@ -118,8 +118,11 @@ class Container:
     @cached_property
     def cards(self) -> CardRepository:
         from chalicelib.adapters.dynamodb_cards import DynamoCardRepository
+        from chalicelib.adapters.measured_cards import MeasuredCards
 
-        return DynamoCardRepository(self.dynamodb_client, self.settings.table_name)
+        stored = DynamoCardRepository(self.dynamodb_client, self.settings.table_name)
+        # Protocol members the wrapper does not define reach the table through __getattr__.
+        return cast(CardRepository, MeasuredCards(stored, self.telemetry))
 
     @cached_property
     def search_index(self) -> SearchIndex:
@@ -159,6 +162,7 @@ class Container:
             clock=self.clock,
             surveys=self.surveys,
             files=RowFiles,
+            telemetry=self.telemetry,
         )
 
     @cached_property
@@ -208,9 +212,9 @@ class Container:
     @cached_property
     def telemetry(self) -> Telemetry:
         from chalicelib.adapters.telemetry import PowertoolsTelemetry
-        from chalicelib.observability import metrics
+        from chalicelib.observability import metrics_namespace
 
-        return PowertoolsTelemetry(metrics())
+        return PowertoolsTelemetry(metrics_namespace())
 
     @cached_property
     def intake_policy(self) -> IntakePolicy:
@@ -559,6 +563,7 @@ class Container:
             sms=self.sms,
             mail_log=self.mail_log,
             clock=self.clock,
+            telemetry=self.telemetry,
         )
 
     @cached_property

@@ -9,9 +9,11 @@ as much to import as boto3, and a process with tracing disabled should not pay f
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -21,13 +23,8 @@ NAMESPACE = "CivicDesk"
 logger = Logger(service=SERVICE)
 
 
-@cache
-def metrics() -> Any:
-    from aws_lambda_powertools import Metrics
-
-    return Metrics(
-        namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE), service=SERVICE
-    )
+def metrics_namespace() -> str:
+    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
 
 
 def tracing_enabled() -> bool:
@@ -44,6 +41,33 @@ def tracer() -> Any | None:
     from aws_lambda_powertools import Tracer
 
     return Tracer(service=SERVICE)
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def entrypoint(handler: Handler) -> Handler:
+    """What every Lambda handler in ``functions/`` wears: Powertools' log context (function,
+    request id, cold start; state cleared between invocations) and, where tracing is on, the
+    tracer's capture of the invocation (its cold start, its answer or error; boto3's calls
+    below it are patched when the tracer is built). The tracer is built on the first call, not
+    at import, so a process without tracing never loads the X-Ray SDK."""
+    logged = logger.inject_lambda_context(handler, clear_state=True)
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        active = tracer()
+        if active is None:
+            return logged(event, context)
+        return _traced(logged, active)(event, context)
+
+    return run  # type: ignore[return-value]
+
+
+@cache
+def _traced(handler: Callable[..., Any], active: Any) -> Callable[..., Any]:
+    # capture_response=False: answers carry card numbers and counts, and sometimes more.
+    return active.capture_lambda_handler(handler, capture_response=False)  # type: ignore[no-any-return]
 
 
 def annotate(key: str, value: str) -> None:

@@ -555,6 +555,18 @@ class Telemetry(Protocol):
 
     def card_created(self, *, channel: str, category: str) -> None: ...
 
+    def card_changed(self, *, closed: bool, deadlines_missed: int) -> None:
+        """A card written: whether the change closed it, and how many deadlines it marks missed."""
+        ...
+
+    def message_settled(self, *, channel: str, status: str) -> None:
+        """An outbox message's attempt ended: sent, failed for good, or queued to retry."""
+        ...
+
+    def export_finished(self, *, kind: str) -> None:
+        """An export's files are all written (``nightly`` or ``on_demand``)."""
+        ...
+
     def mail_handled(self, *, outcome: str) -> None: ...
 
     def mail_decoded(self, *, steps: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import ConnectContactFlowEvent
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 from chalicelib.services.phone import Answer, Call, Phone
 
 FALLBACK: Answer = {"result": "error", "route": "operator"}
@@ -22,7 +22,7 @@ LOCALES = ("en", "ru")
 MAX_PARAMETER = 6000
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> Answer:
     try:
         answer = _answer(ConnectContactFlowEvent(event))

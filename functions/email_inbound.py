@@ -10,11 +10,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint
 from chalicelib.services.mail_intake import MailVerdicts
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 @event_source(data_class=SESEvent)
 def handler(event: SESEvent, context: Any) -> dict[str, Any]:
     mail_intake = bootstrap.container().mail_intake

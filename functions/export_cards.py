@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint
 
 ON_DEMAND_KEYS = frozenset({"kind", "export_id", "from", "to", "formats"})
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     exports = bootstrap.container().exports
     if event.get("kind") == "on_demand":

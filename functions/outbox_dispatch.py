@@ -15,11 +15,11 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from chalicelib import bootstrap
 from chalicelib.adapters.table_stream import item_written
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 from chalicelib.services.outbox_dispatch import OutboxDispatch
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     outbox = bootstrap.container().outbox_dispatch
     if "Records" in event:

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from chalicelib import bootstrap
 from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.table_stream import item_written
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 from chalicelib.services.search import Changed
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -36,7 +36,7 @@ class NotIndexed(Exception):
     """The index refused this card's document; the stream gives the record again."""
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = [DynamoDBRecord(raw) for raw in event.get("Records", [])]
     changed = [change for record in records if (change := changed_card(record))]

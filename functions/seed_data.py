@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 
 PHYSICAL_ID = "civicdesk-seed-data"
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event.get("RequestType")
     if request == "Delete":

@@ -17,7 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.card import CARD_NUMBER_PATTERN
 from chalicelib.domain.sla import TimerKind
 from chalicelib.domain.sla_notices import NoticeStep
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 
 
 class StepInput(BaseModel):
@@ -29,7 +29,7 @@ class StepInput(BaseModel):
     step: NoticeStep
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     task = StepInput.model_validate(event)
     logger.set_correlation_id(task.number)

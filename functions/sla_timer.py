@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.domain.card import CARD_NUMBER_PATTERN
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint, logger
 
 
 class TimerInput(BaseModel):
@@ -22,7 +22,7 @@ class TimerInput(BaseModel):
     number: str = Field(pattern=CARD_NUMBER_PATTERN.pattern)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     number = TimerInput.model_validate(event).number
     logger.set_correlation_id(number)

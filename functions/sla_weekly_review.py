@@ -7,10 +7,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import entrypoint
 
 
-@logger.inject_lambda_context(clear_state=True)
+@entrypoint
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     week, sent = bootstrap.container().sla.send_weekly_review()

@@ -398,7 +398,9 @@ def show_photo(
         )
     if photo.hidden_from_public == (not public):
         state = "shown" if public else "hidden"
-        raise ValidationFailed.single("public", f"this photo is already {state}", "nothing_changed")
+        raise ValidationFailed.single(
+            "public", f"this photo is already {state}", f"already_{state}"
+        )
     if len(reason.strip()) < MIN_TEXT:
         raise TransitionForbidden(
             "say why the photo is hidden or shown", field="reason", field_code=NEEDS_TEXT

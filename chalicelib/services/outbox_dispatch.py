@@ -21,7 +21,15 @@ from chalicelib.domain.outbox import (
     requeued,
 )
 from chalicelib.observability import logger
-from chalicelib.ports import Clock, Mailer, MailLog, Outbox, OutgoingMail, SmsSender
+from chalicelib.ports import (
+    Clock,
+    Mailer,
+    MailLog,
+    Outbox,
+    OutgoingMail,
+    SmsSender,
+    Telemetry,
+)
 from chalicelib.services.outgoing_mail import compose
 from chalicelib.services.policies import MailPolicy
 
@@ -35,6 +43,7 @@ class DispatchPorts:
     sms: SmsSender
     mail_log: MailLog
     clock: Clock
+    telemetry: Telemetry
 
 
 def dispatch_due(*, ports: DispatchPorts, policy: MailPolicy, limit: int = BATCH) -> Counter[str]:
@@ -105,12 +114,17 @@ def deliver(message: OutboxMessage, *, ports: DispatchPorts, policy: MailPolicy)
 def _run(messages: list[OutboxMessage], ports: DispatchPorts, policy: MailPolicy) -> Counter[str]:
     counts: Counter[str] = Counter()
     for message in messages:
+        # The card's number follows the request from its channel through the stream to here.
+        logger.set_correlation_id(message.card_number)
         try:
             outcome = deliver(message, ports=ports, policy=policy)
         except ConflictError:
             counts["taken"] += 1
             continue
-        counts["retrying" if outcome.status == OutboxStatus.QUEUED else outcome.status.value] += 1
+        status = "retrying" if outcome.status == OutboxStatus.QUEUED else outcome.status.value
+        counts[status] += 1
+        ports.telemetry.message_settled(channel=outcome.destination.channel.value, status=status)
+    logger.set_correlation_id(None)
     return counts
 
 

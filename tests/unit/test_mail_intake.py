@@ -96,6 +96,7 @@ def receive(raw: bytes, ports, verdicts=PASSING, delivery="ses-1"):
         sms=RecordingSms(),
         mail_log=ports.mail_log,
         clock=ports.clock,
+        telemetry=RecordingTelemetry(),
     )
     dispatch_due(ports=sender, policy=POLICIES.mail)
     return result

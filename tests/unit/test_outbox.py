@@ -11,6 +11,7 @@ import pytest
 from chalicelib.adapters.clock import ManualClock
 from chalicelib.adapters.memory_mail import InMemoryMailLog, RecordingMailer
 from chalicelib.adapters.memory_outbox import InMemoryOutbox
+from chalicelib.adapters.telemetry import RecordingTelemetry
 from chalicelib.domain.errors import ConflictError, DeliveryFailed
 from chalicelib.domain.outbox import (
     BACKOFF,
@@ -93,12 +94,14 @@ class Post:
         self.mailer = mailer or RecordingMailer()
         self.sms = sms or RecordingSms()
         self.mail_log = InMemoryMailLog()
+        self.telemetry = RecordingTelemetry()
         self.ports = DispatchPorts(
             outbox=self.outbox,
             mailer=self.mailer,
             sms=self.sms,
             mail_log=self.mail_log,
             clock=self.clock,
+            telemetry=self.telemetry,
         )
         self.policy = MailPolicy(from_address="requests@town.example", town_name="Test Town")
 
@@ -146,6 +149,8 @@ def test_a_transient_failure_is_retried_after_the_backoff_and_keeps_the_message(
     post.clock.advance(BACKOFF[1])
     assert post.run() == {"sent": 1}
     assert post.outbox.get("2026-000001.0001.receipt").attempts == 3
+    # Metrics count the message once it is sent, not its attempts.
+    assert post.telemetry.messages == {("email", "retrying"): 2, ("email", "sent"): 1}
 
 
 def test_a_refused_address_falls_back_to_the_other_channel_at_once():
@@ -169,6 +174,7 @@ def test_when_every_channel_gives_up_the_message_is_failed_and_can_be_rerun():
     assert stored.status == OutboxStatus.FAILED
     assert stored.last_error == "sms: SNS InvalidParameter"
     assert post.outbox.failed(limit=10) == [stored]
+    assert post.telemetry.messages[("sms", "failed")] == 1  # what the outbox alarm counts
     # The provider recovers; an administrator re-runs the failed messages.
     post.mailer.failures = 0
     post.sms.fail = False

@@ -13,6 +13,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
@@ -24,6 +25,7 @@ class LambdaPackage:
     code: lambda_.Code
     layer: lambda_.ILayerVersion
     environment: dict[str, str]
+    log_retention: logs.RetentionDays
 
 
 def lambda_package(
@@ -33,6 +35,7 @@ def lambda_package(
     project_dir: Path,
     build_dir: Path,
     environment: dict[str, str],
+    log_retention: logs.RetentionDays,
 ) -> LambdaPackage:
     layer = lambda_.LayerVersion(
         scope,
@@ -41,7 +44,22 @@ def lambda_package(
         compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
         description="CivicDesk functions/ entry points",
     )
-    return LambdaPackage(code=_chalice_package(api), layer=layer, environment=environment)
+    return LambdaPackage(
+        code=_chalice_package(api),
+        layer=layer,
+        environment=environment,
+        log_retention=log_retention,
+    )
+
+
+def function_logs(
+    scope: Construct, construct_id: str, retention: logs.RetentionDays
+) -> logs.LogGroup:
+    """A function's own log group, made before the function (which is pointed at it), so its
+    retention is set from the first line and no invocation can create it without one."""
+    return logs.LogGroup(
+        scope, construct_id, retention=retention, removal_policy=cdk.RemovalPolicy.RETAIN
+    )
 
 
 def python_function(
@@ -77,6 +95,7 @@ def python_function(
         },
         dead_letter_queue=dead_letters,
         retry_attempts=retry_attempts,
+        log_group=function_logs(scope, f"{construct_id}Logs", package.log_retention),
     )
     depend_on_policy_only(function, role)
     return function

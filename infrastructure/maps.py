@@ -12,10 +12,12 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_location as location
+from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.domain.town import TileService
+from infrastructure.lambda_package import function_logs
 
 TILESET = "raster.satellite"  # Leaflet draws raster tiles; v2's street maps are vector only
 GEOCODING_ACTIONS = ("geo-places:Geocode", "geo-places:ReverseGeocode")
@@ -24,7 +26,14 @@ PROVIDER_ID = "679f53fac002430cb0da5b7982bd2287"
 
 
 class TownMaps(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, portal_url: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        portal_url: str,
+        log_retention: logs.RetentionDays,
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.maps_arn = f"arn:{stack.partition}:geo-maps:{stack.region}::provider/default"
@@ -55,6 +64,7 @@ class TownMaps(Construct):
                 [iam.PolicyStatement(actions=["geo:DescribeKey"], resources=[key.attr_arn])]
             ),
             install_latest_aws_sdk=False,
+            log_group=function_logs(self, "TilesKeyValueLogs", log_retention),
         )
         # The custom resources' shared function waits for its role twice over (a DependsOn
         # besides the GetAtt of the role's ARN: cfn-lint W3005); the GetAtt is enough, and the

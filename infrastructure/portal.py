@@ -9,13 +9,14 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from chalicelib.domain.town import TileService
 from infrastructure import portal_site
-from infrastructure.lambda_package import depend_on_policy_only
+from infrastructure.lambda_package import depend_on_policy_only, function_logs
 
 # The id CDK gives the singleton function every BucketDeployment shares.
 UPLOADER_UUID = "8693BB64968944B69AAFB0CC9EB8756C"
@@ -34,6 +35,7 @@ class Portal(Construct):
         api_domain: str,
         api_stage: str,
         console_config: dict[str, str],
+        log_retention: logs.RetentionDays,
         tiles: TileService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -102,6 +104,7 @@ class Portal(Construct):
             destination_bucket=self.bucket,
             distribution=self.distribution,
             distribution_paths=["/*"],
+            log_group=function_logs(self, "UploadLogs", log_retention),
         )
         # The deployment's (shared) function, ordered after its policy only, like ours.
         copier = cdk.Stack.of(self).node.find_child(f"Custom::CDKBucketDeployment{UPLOADER_UUID}")

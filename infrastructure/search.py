@@ -1,7 +1,8 @@
 """History search on AWS: an OpenSearch Service domain, fed from the cards table's stream.
 
-- ``SearchDomain``: two data nodes in two zones, encrypted at rest with the stack's key and
-  node to node, HTTPS only (TLS 1.2), IAM-signed requests only (no open access policy).
+- ``SearchDomain``: sized by the stack's profile (``infrastructure/sizing.py``: one node for a
+  small town, three zones and dedicated masters for a city), encrypted at rest with the stack's
+  key and node to node, HTTPS only (TLS 1.2), IAM-signed requests only (no open access policy).
 - ``SearchIndexer``: ``functions/search_indexer.py`` on the table's stream, filtered to card
   items; partial-batch failures reported, failed batches bisected and retried, then their
   records sent to a failure queue. ``civicdesk search reindex`` rebuilds the index at any time.
@@ -23,24 +24,33 @@ from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.opensearch_index import DEFAULT_INDEX
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
 from infrastructure.lambda_roles import lambda_role
+from infrastructure.sizing import Sizing
 
 INDEXER_RETRIES = 5
 
 
 class SearchDomain(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.Key) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.Key, size: Sizing) -> None:
         super().__init__(scope, construct_id)
+        zoned = size.search_zones > 1
+        self.volume_gb = size.search_volume_gb
         self.domain = opensearch.Domain(
             self,
             "Domain",
             version=opensearch.EngineVersion.OPENSEARCH_2_19,
             capacity=opensearch.CapacityConfig(
-                data_nodes=2,
-                data_node_instance_type="t3.medium.search",
+                data_nodes=size.search_data_nodes,
+                data_node_instance_type=size.search_instance,
+                master_nodes=size.search_masters or None,
+                master_node_instance_type=size.search_master_instance,
                 multi_az_with_standby_enabled=False,
             ),
-            zone_awareness=opensearch.ZoneAwarenessConfig(enabled=True, availability_zone_count=2),
-            ebs=opensearch.EbsOptions(volume_size=20, volume_type=ec2.EbsDeviceVolumeType.GP3),
+            zone_awareness=opensearch.ZoneAwarenessConfig(
+                enabled=zoned, availability_zone_count=size.search_zones if zoned else None
+            ),
+            ebs=opensearch.EbsOptions(
+                volume_size=size.search_volume_gb, volume_type=ec2.EbsDeviceVolumeType.GP3
+            ),
             encryption_at_rest=opensearch.EncryptionAtRestOptions(enabled=True, kms_key=key),
             node_to_node_encryption=True,
             enforce_https=True,

@@ -22,6 +22,7 @@ from infrastructure.lambda_package import (
     LambdaPackage,
     dead_letter_queue,
     depend_on_policy_only,
+    function_logs,
     python_function,
 )
 from infrastructure.lambda_roles import lambda_role
@@ -79,7 +80,12 @@ class SeedData(Construct):
             timeout=cdk.Duration.minutes(2),
             retry_attempts=0,
         )
-        provider = cr.Provider(self, "Provider", on_event_handler=self.function)
+        provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.function,
+            log_group=function_logs(self, "ProviderLogs", package.log_retention),
+        )
         framework = provider.node.find_child("framework-onEvent")
         assert isinstance(framework, lambda_.Function)
         depend_on_policy_only(framework, framework.role)  # type: ignore[arg-type]

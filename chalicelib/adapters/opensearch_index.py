@@ -61,7 +61,9 @@ def index_template(index: str) -> dict[str, Any]:
     return {
         "index_patterns": [f"{index}*"],
         "template": {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 1},
+            # One copy on each of up to two nodes: a small town's single node stays green (a
+            # replica it cannot place would keep the cluster yellow and its alarm on).
+            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
             "mappings": {
                 "dynamic": "strict",
                 "properties": {

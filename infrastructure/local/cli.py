@@ -10,6 +10,7 @@
     civicdesk search reindex [--endpoint URL] [--data-dir D]
     civicdesk indexes refresh [--endpoint URL]
     civicdesk export nightly [--endpoint URL] [--data-dir D]
+    civicdesk failures list|rerun|purge QUEUE --stack civicdesk-prod [--limit N] [--show-body]
     civicdesk demo [--cards N] [--months M] [--endpoint URL] [--data-dir D]
 
 ``directory publish`` stores the files in chalicelib/seed/ (departments, topics, staff,
@@ -21,6 +22,8 @@ Amazon Connect asks during a call) against the local stack, e.g.
 ``civicdesk call create --from +79161234567 --topic 1 --say "Pothole at Lenina 5"``.
 ``indexes refresh`` gives cards written before a table index existed the keys it reads (run
 once after deploying a version that adds one; the local stack does it by itself at start).
+``failures`` looks into a deployed stack's failure queues (the runbooks in docs/runbooks/ say
+when) and runs what failed again.
 ``demo`` fills a running local stack with a generated town: N requests over the last M months,
 from every channel, at every stage, with their histories, messages and ratings.
 """
@@ -128,6 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--id", help="revoke: the key's id (from list)")
     keys.add_argument("--endpoint", help="emulated AWS of a local stack")
     keys.add_argument("--data-dir", type=Path, default=Path(".local-data"))
+    failures = commands.add_parser(
+        "failures", help="what waits in a deployed stack's failure queue; run it again"
+    )
+    failures.add_argument("action", choices=("list", "rerun", "purge"))
+    failures.add_argument("queue", help="email, phone, deadlines, outbox, search-indexer, ...")
+    failures.add_argument("--stack", required=True, help="the stack's name, e.g. civicdesk-prod")
+    failures.add_argument("--limit", type=_positive, default=100)
+    failures.add_argument(
+        "--show-body", action="store_true", help="list: print each event (may hold personal data)"
+    )
+    failures.add_argument("--endpoint", help="emulated AWS (tests)")
     demo = commands.add_parser(
         "demo", help="fill the running local stack with a generated town (N cards over M months)"
     )
@@ -149,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "indexes": _indexes,
         "export": _export,
         "keys": _keys,
+        "failures": _failures,
         "demo": _demo,
     }
     try:
@@ -460,6 +475,43 @@ def _outbox(args: argparse.Namespace) -> int:
     for message in again:
         print(f"{message.id}\tqueued")
     print(f"{len(again)} message(s) queued again; the sender sends them within a minute")
+    return 0
+
+
+def _failures(args: argparse.Namespace) -> int:
+    _use_endpoint(args.endpoint)
+    import boto3
+
+    from infrastructure import failures
+
+    queues = failures.failure_queues(boto3.client("cloudformation"), args.stack)
+    if args.queue not in queues:
+        print(f"no failure queue {args.queue!r}; the stack has: {', '.join(queues)}")
+        return 1
+    queue = queues[args.queue]
+    sqs = boto3.client("sqs")
+    if args.action == "purge":
+        failures.purge(sqs, queue)
+        print(f"{args.queue}: emptied")
+        return 0
+    if args.action == "rerun":
+        counts = failures.rerun(sqs, boto3.client("lambda"), queue, limit=args.limit)
+        print(
+            f"{args.queue}: {counts['rerun']} run again by {queue.function}, "
+            f"{counts['dropped']} scheduled event(s) dropped (their rule fires again), "
+            f"{counts['kept']} kept"
+        )
+        if counts["kept"]:
+            print("kept: stream batches name no cards (run `civicdesk search reindex`), or")
+            print("Lambda did not accept the event (see the function's errors)")
+        return 0
+    found = failures.waiting(sqs, queue, limit=args.limit)
+    for failed in found:
+        size = len(failed.body.encode("utf-8"))
+        print(f"{failed.message_id}\t{failed.sent_at}\t{failed.kind}\t{size} B\t{failed.error}")
+        if args.show_body:
+            print(failed.body)
+    print(f"{args.queue}: {len(found)} message(s) shown (at most {args.limit})")
     return 0
 
 

@@ -615,3 +615,202 @@ def test_a_request_s_public_page_path_is_rewritten_at_the_edge(template):
     assert association["EventType"] == "viewer-request"
     behaviours = distribution["DistributionConfig"]["CacheBehaviors"]
     assert "/places/*" in [b["PathPattern"] for b in behaviours]
+
+
+# ---- operations: alarms, runbooks, logs, the dashboard, the sizes
+
+FAILURE_QUEUES = ("email", "phone", "deadlines", "outbox", "search-indexer", "exports", "seed-data")
+
+
+def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        k: r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alarm_reaches_the_topic_both_ways_and_names_a_runbook_section_that_exists(
+    template,
+):
+    (topic_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+    alarms = _alarms(template)
+    assert len(alarms) >= 2 * len(FAILURE_QUEUES)
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}], name
+        assert alarm["OKActions"] == [{"Ref": topic_id}], name
+        runbook = re.search(
+            r"Runbook: (docs/runbooks/[\w-]+\.md)#([\w-]+)$", alarm["AlarmDescription"]
+        )
+        assert runbook, (name, alarm["AlarmDescription"])
+        page = ROOT / runbook.group(1)
+        assert page.exists(), (name, runbook.group(1))
+        anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", page.read_text(), re.MULTILINE)}
+        assert runbook.group(2) in anchors, (name, runbook.group(0))
+
+
+def test_every_failure_queue_has_an_alarm_for_a_message_waiting_and_for_one_growing_old(template):
+    queues = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"]
+    assert len(queues) == len(FAILURE_QUEUES)
+    for queue in queues:
+        watching = [
+            a
+            for a in _alarms(template).values()
+            if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+            in a.get("Dimensions", [])
+        ]
+        metrics = {(a["MetricName"], a["Threshold"], a["TreatMissingData"]) for a in watching}
+        assert metrics == {
+            ("ApproximateNumberOfMessagesVisible", 1, "notBreaching"),
+            ("ApproximateAgeOfOldestMessage", 3 * 24 * 3600, "notBreaching"),
+        }, queue
+    # What `civicdesk failures` reads: each queue by its runbook name, and who runs it again.
+    output = template["Outputs"]["FailureQueues"]["Value"]
+    assert set(FAILURE_QUEUES) <= set(json.dumps(output).replace('\\"', '"').split('"'))
+
+
+def test_every_function_logs_to_its_own_group_with_a_retention(template):
+    resources = template["Resources"]
+    functions = {
+        k: r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] in ("AWS::Lambda::Function", "AWS::Serverless::Function")
+    }
+    assert len(functions) >= 12
+    groups = set()
+    for name, function in functions.items():
+        group = function.get("LoggingConfig", {}).get("LogGroup")
+        assert group == {"Ref": group["Ref"]}, name
+        assert resources[group["Ref"]]["Type"] == "AWS::Logs::LogGroup", name
+        assert resources[group["Ref"]]["Properties"]["RetentionInDays"] == 90, name
+        groups.add(group["Ref"])
+    assert len(groups) == len(functions)
+    retained = [p for p in _of_type(template, "AWS::Logs::LogGroup") if "RetentionInDays" in p]
+    assert len(retained) == len(_of_type(template, "AWS::Logs::LogGroup"))
+
+
+def test_each_function_has_error_and_throttle_alarms_and_the_silent_ones_a_heartbeat(template):
+    alarms = list(_alarms(template).values())
+
+    def watching(metric: str) -> int:
+        return sum(
+            1 for a in alarms if a.get("MetricName") == metric and a["Namespace"] == "AWS/Lambda"
+        )
+
+    assert watching("Errors") == watching("Throttles") == 11
+    sweep = [a for a in alarms if a.get("MetricName") == "Invocations"]
+    assert [(a["ComparisonOperator"], a["TreatMissingData"]) for a in sweep] == [
+        ("LessThanThreshold", "breaching")
+    ]
+    (nightly,) = [a for a in alarms if a.get("MetricName") == "ExportsFinished"]
+    assert nightly["Period"] == 86400
+    assert {"Name": "kind", "Value": "nightly"} in nightly["Dimensions"]
+    assert nightly["TreatMissingData"] == "breaching"
+    named = {a.get("MetricName") for a in alarms}
+    assert {
+        "5XXError",
+        "Latency",
+        "Reputation.BounceRate",
+        "Reputation.ComplaintRate",
+        "IteratorAge",
+        "ClusterStatus.red",
+        "ClusterIndexWritesBlocked",
+        "FreeStorageSpace",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+    } <= named
+    # The outbox's: a failed message on any channel (the metric the code emits).
+    (outbox,) = [a for a in alarms if "Metrics" in a]
+    used = {m["MetricStat"]["Metric"]["MetricName"] for m in outbox["Metrics"] if "MetricStat" in m}
+    assert used == {"MessagesFailed"}
+
+
+def test_alarm_mail_is_a_parameter_and_its_subscription_waits_for_an_address(template):
+    parameter = template["Parameters"]["AlarmEmail"]
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+    assert re.fullmatch(parameter["AllowedPattern"], "oncall@town.example")
+    assert not re.fullmatch(parameter["AllowedPattern"], "not an address")
+    (subscription,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"
+    ]
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert subscription["Condition"] in template["Conditions"]
+    (topic,) = _of_type(template, "AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in topic
+
+
+def test_the_dashboard_shows_the_towns_day(template):
+    (dashboard,) = _of_type(template, "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["DashboardBody"])
+    for shown in (
+        "CardsCreated",
+        "CardsClosed",
+        "DeadlinesMissed",
+        "MessagesSent",
+        "MessagesFailed",
+        "Latency",
+        "5XXError",
+        "ApproximateNumberOfMessagesVisible",
+        "Duration",
+        "@initDuration",  # cold starts, from the functions' REPORT lines
+    ):
+        assert shown in body, shown
+
+
+def test_the_api_stage_is_throttled_and_logs_each_request_without_an_address(template):
+    api = template["Resources"]["RestAPI"]["Properties"]
+    (settings,) = api["MethodSettings"]
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 100)
+    access = api["AccessLogSetting"]
+    assert access["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
+    assert "sourceIp" not in access["Format"]
+    assert "$context.resourcePath" in access["Format"]
+    assert api["Name"] == "civicdesk-dev"
+    assert len(_of_type(template, "AWS::ApiGateway::Account")) == 1
+
+
+def test_the_sizing_profiles_give_a_small_town_one_node_and_a_city_three_zones_and_masters():
+    script = (
+        "import json, aws_cdk as cdk\n"
+        "from aws_cdk import aws_kms as kms\n"
+        "from infrastructure.search import SearchDomain\n"
+        "from infrastructure.sizing import PROFILES\n"
+        "app = cdk.App()\n"
+        "for name, size in PROFILES.items():\n"
+        "    stack = cdk.Stack(app, name)\n"
+        "    SearchDomain(stack, 'Search', key=kms.Key(stack, 'Key'), size=size)\n"
+        "cloud = app.synth()\n"
+        "out = {}\n"
+        "for name in PROFILES:\n"
+        "    t = cloud.get_stack_by_name(name).template\n"
+        "    (d,) = [r['Properties'] for r in t['Resources'].values()\n"
+        "           if r['Type'] == 'AWS::OpenSearchService::Domain']\n"
+        "    out[name] = d\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    domains = json.loads(done.stdout.strip().splitlines()[-1])
+    small = domains["small"]["ClusterConfig"]
+    assert (small["InstanceCount"], small["InstanceType"]) == (1, "t3.small.search")
+    assert small["ZoneAwarenessEnabled"] is False
+    assert "DedicatedMasterEnabled" not in small or small["DedicatedMasterEnabled"] is False
+    city = domains["city"]["ClusterConfig"]
+    assert (city["InstanceCount"], city["DedicatedMasterCount"]) == (3, 3)
+    assert city["ZoneAwarenessConfig"] == {"AvailabilityZoneCount": 3}
+    for domain in domains.values():
+        assert domain["EncryptionAtRestOptions"]["Enabled"] is True
+        assert domain["NodeToNodeEncryptionOptions"]["Enabled"] is True

@@ -12,7 +12,7 @@ SMTP_PORT ?= 2525
 DATA_DIR ?= .local-data
 TIME_FACTOR ?= 1
 
-.PHONY: run test lint typecheck unit fuzz synth bench bench-town clean system-deps mail-reprocess vendor-leaflet
+.PHONY: run test lint typecheck unit fuzz synth deploy diff deploy-check bench bench-town clean system-deps mail-reprocess vendor-leaflet
 
 $(STAMP): pyproject.toml requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -56,6 +56,29 @@ unit: $(STAMP)
 FUZZ_EXAMPLES ?= 300
 fuzz: $(STAMP)
 	CIVICDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/integration/test_api_fuzz.py
+
+# A real account: `make deploy STAGE=prod PORTAL_URL=https://requests.town.gov
+# MAIL_FROM=requests@town.gov ALARM_EMAIL=oncall@town.gov PROFILE=small` (README, Deploying).
+# The prerequisites are checked and explained first; nothing is deployed when one is missing.
+STAGE ?= dev
+PROFILE ?= small
+PORTAL_URL ?= https://requests.town.example
+MAIL_FROM ?= requests@town.example
+ALARM_EMAIL ?=
+CDK_CLI ?= npx --yes aws-cdk@2.1148.1
+CDK_SETTINGS = -c stage=$(STAGE) -c profile=$(PROFILE) -c portal_url=$(PORTAL_URL) -c mail_from=$(MAIL_FROM)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION = 1
+
+deploy-check: $(STAMP)
+	$(BIN)/python -m infrastructure.deploy_check --stage $(STAGE) --profile $(PROFILE) \
+		--portal-url $(PORTAL_URL) --mail-from $(MAIL_FROM) --alarm-email "$(ALARM_EMAIL)"
+
+deploy: deploy-check
+	cd infrastructure && $(CDK_CLI) deploy civicdesk-$(STAGE) $(CDK_SETTINGS) \
+		--parameters AlarmEmail="$(ALARM_EMAIL)" --require-approval broadening
+
+diff: deploy-check
+	cd infrastructure && $(CDK_CLI) diff civicdesk-$(STAGE) $(CDK_SETTINGS)
 
 synth: $(STAMP)
 	cd infrastructure && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python app.py

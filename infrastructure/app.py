@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -18,14 +19,22 @@ def build_app(outdir: str = "cdk.out") -> cdk.App:
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
     app = cdk.App(outdir=outdir)
     stage = app.node.try_get_context("stage") or os.environ.get("CIVICDESK_STAGE", "dev")
+    portal_url = app.node.try_get_context("portal_url") or "https://requests.town.example"
     CivicDeskStack(
         app,
         f"civicdesk-{stage}",
-        portal_origin=app.node.try_get_context("portal_origin") or "*",
-        portal_url=app.node.try_get_context("portal_url") or "https://requests.town.example",
+        # Browsers may call the API and upload files from the portal's own origin only.
+        portal_origin=app.node.try_get_context("portal_origin") or origin_of(portal_url),
+        portal_url=portal_url,
         mail_from=app.node.try_get_context("mail_from") or "requests@town.example",
     )
     return app
+
+
+def origin_of(url: str) -> str:
+    """``https://requests.town.gov/any/path`` → ``https://requests.town.gov``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_ses_actions as ses_actions
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
@@ -57,6 +58,7 @@ class EmailChannel(Construct):
         )
         self.dead_letters.grant_send_messages(role)
         self._receipt_rules(mail_from)
+        self._domain(mail_from)
 
     def _inbound_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(
@@ -135,11 +137,61 @@ class EmailChannel(Construct):
                 ),
             ],
         )
+        # An account or region has one active rule set: this stack makes its own the active
+        # one (and leaves it active on delete: mail keeps flowing until someone decides).
+        activate = cr.AwsSdkCall(
+            service="SES",
+            action="setActiveReceiptRuleSet",
+            parameters={"RuleSetName": rule_set.receipt_rule_set_name},
+            physical_resource_id=cr.PhysicalResourceId.of(rule_set.receipt_rule_set_name),
+        )
+        cr.AwsCustomResource(
+            self,
+            "ActivateRules",
+            on_create=activate,
+            on_update=activate,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                # SES authorizes this call on the account, not on a rule set's ARN.
+                [iam.PolicyStatement(actions=["ses:SetActiveReceiptRuleSet"], resources=["*"])]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        cdk.CfnOutput(self, "ReceiptRuleSetName", value=rule_set.receipt_rule_set_name)
+
+    def _domain(self, mail_from: str) -> None:
+        """The town's mail domain as an SES identity with Easy DKIM: the three CNAME records
+        to add to its DNS are outputs; SES verifies the domain once they resolve."""
+        domain = mail_from.split("@", 1)[1]
+        identity = ses.EmailIdentity(
+            self,
+            "MailDomain",
+            identity=ses.Identity.domain(domain),
+            dkim_signing=True,
+            mail_from_domain=f"bounce.{domain}",
+        )
+        records = [
+            (identity.dkim_dns_token_name1, identity.dkim_dns_token_value1),
+            (identity.dkim_dns_token_name2, identity.dkim_dns_token_value2),
+            (identity.dkim_dns_token_name3, identity.dkim_dns_token_value3),
+        ]
         cdk.CfnOutput(
             self,
-            "ReceiptRuleSetName",
-            value=rule_set.receipt_rule_set_name,
-            description="Activate it once: aws ses set-active-receipt-rule-set",
+            "SesDkimRecords",
+            key="SesDkimRecords",
+            value=cdk.Fn.join(
+                " ; ", [cdk.Fn.join(" CNAME ", [name, value]) for name, value in records]
+            ),
+            description="Add these CNAME records to the mail domain's DNS (SES verifies it)",
+        )
+        cdk.CfnOutput(
+            self,
+            "SesMailFromRecords",
+            key="SesMailFromRecords",
+            value=(
+                f"bounce.{domain} MX 10 feedback-smtp.{cdk.Aws.REGION}.amazonses.com ; "
+                f'bounce.{domain} TXT "v=spf1 include:amazonses.com ~all"'
+            ),
+            description="Bounces come back to SES under this subdomain (SPF aligned)",
         )
 
 

@@ -52,6 +52,18 @@ def lambda_package(
     )
 
 
+def retention(days: int) -> logs.RetentionDays:
+    """CloudWatch Logs' retention period of that many days (the sizing profiles' choices)."""
+    periods = {
+        30: logs.RetentionDays.ONE_MONTH,
+        90: logs.RetentionDays.THREE_MONTHS,
+        180: logs.RetentionDays.SIX_MONTHS,
+        365: logs.RetentionDays.ONE_YEAR,
+        731: logs.RetentionDays.TWO_YEARS,
+    }
+    return periods[days]
+
+
 def function_logs(
     scope: Construct, construct_id: str, retention: logs.RetentionDays
 ) -> logs.LogGroup:

@@ -6,14 +6,13 @@ node is lost, so a second node would double the fixed cost to insure a rebuild. 
 of requests) runs data nodes in three zones behind dedicated masters, more memory for the API,
 higher edge limits and a year of logs. Everything else (the table, functions, buckets) is paid
 per use and is the same in both. The fixed monthly cost of each is in the README, computed from
-the synthesized templates by ``bench/fixed_cost.py``.
+the synthesized templates by ``bench/fixed_cost.py``. Plain data (no CDK import): the deploy
+check reads it before any CDK runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from aws_cdk import aws_logs as logs
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Sizing:
     # any path, and the paths that create or send something (intake, codes, Open311 POST).
     edge_requests_per_5_min: int
     edge_writes_per_5_min: int
-    log_retention: logs.RetentionDays
+    log_retention_days: int  # one of CloudWatch Logs' retention periods
 
 
 SMALL = Sizing(
@@ -50,23 +49,23 @@ SMALL = Sizing(
     api_burst=100,
     edge_requests_per_5_min=1000,
     edge_writes_per_5_min=100,
-    log_retention=logs.RetentionDays.THREE_MONTHS,
+    log_retention_days=90,
 )
 
 CITY = Sizing(
     name="city",
     search_data_nodes=3,
-    search_instance="r7g.large.search",
+    search_instance="r6g.large.search",
     search_zones=3,
     search_masters=3,
-    search_master_instance="m7g.large.search",
+    search_master_instance="m6g.large.search",
     search_volume_gb=100,
     api_memory_mb=1024,
     api_rate_per_second=500,
     api_burst=1000,
     edge_requests_per_5_min=3000,
     edge_writes_per_5_min=300,
-    log_retention=logs.RetentionDays.ONE_YEAR,
+    log_retention_days=365,
 )
 
 PROFILES = {p.name: p for p in (SMALL, CITY)}

@@ -29,7 +29,7 @@ from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
-from infrastructure.lambda_package import function_logs, lambda_package
+from infrastructure.lambda_package import function_logs, lambda_package, retention
 from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
 from infrastructure.maps import TownMaps
 from infrastructure.notifications import Notifications
@@ -64,13 +64,14 @@ class CivicDeskStack(cdk.Stack):
         scope: Construct,
         construct_id: str,
         *,
-        portal_origin: str = "*",
+        portal_origin: str = "https://requests.town.example",
         portal_url: str = "https://requests.town.example",
         mail_from: str = "requests@town.example",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.size = sizing(self.node.try_get_context("profile"))
+        self.log_retention = retention(self.size.log_retention_days)
         self.key = kms.Key(
             self,
             "DataKey",
@@ -99,9 +100,7 @@ class CivicDeskStack(cdk.Stack):
         self.search.grant_search(self.api_role)
         self.exports = ExportsBucket(self, "Exports", key=self.key)
         self.exports.grant_requests(self.api_role)
-        self.maps = TownMaps(
-            self, "Maps", portal_url=portal_url, log_retention=self.size.log_retention
-        )
+        self.maps = TownMaps(self, "Maps", portal_url=portal_url, log_retention=self.log_retention)
         self.maps.grant_geocoding(self.api_role)
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
@@ -127,7 +126,7 @@ class CivicDeskStack(cdk.Stack):
             project_dir=PROJECT_DIR,
             build_dir=Path(self.node.try_get_context("build_dir") or PROJECT_DIR / ".build"),
             environment=self.runtime_env,
-            log_retention=self.size.log_retention,
+            log_retention=self.log_retention,
         )
         self.email = EmailChannel(
             self,
@@ -168,7 +167,7 @@ class CivicDeskStack(cdk.Stack):
                 "client_id": self.console_client.user_pool_client_id,
                 "redirect_uri": self.console_url,
             },
-            log_retention=self.size.log_retention,
+            log_retention=self.log_retention,
             tiles=self.maps.tiles,
         )
         self.search_indexer = SearchIndexer(
@@ -449,14 +448,14 @@ class CivicDeskStack(cdk.Stack):
         self.api_name = self.stack_name
         rest_api = api.get_resource("RestAPI")
         rest_api.add_property_override("Name", self.api_name)
-        self.api_logs = function_logs(self, "ApiHandlerLogs", self.size.log_retention)
+        self.api_logs = function_logs(self, "ApiHandlerLogs", self.log_retention)
         api.get_resource("APIHandler").add_property_override(
             "LoggingConfig", {"LogGroup": self.api_logs.log_group_name}
         )
         access_logs = logs.LogGroup(
             self,
             "ApiAccessLogs",
-            retention=self.size.log_retention,
+            retention=self.log_retention,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         rest_api.add_property_override(

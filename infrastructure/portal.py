@@ -36,6 +36,7 @@ class Portal(Construct):
         api_stage: str,
         console_config: dict[str, str],
         log_retention: logs.RetentionDays,
+        connect_to: list[str],
         tiles: TileService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -50,7 +51,9 @@ class Portal(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         api = origins.HttpOrigin(api_domain, origin_path=f"/{api_stage}")
+        headers = self._headers(connect_to)
         to_api = cloudfront.BehaviorOptions(
+            response_headers_policy=headers,
             origin=api,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
@@ -67,7 +70,7 @@ class Portal(Construct):
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                response_headers_policy=headers,
                 # /r/<number> is the request's public page (one file for every number).
                 function_associations=[
                     cloudfront.FunctionAssociation(
@@ -112,4 +115,35 @@ class Portal(Construct):
             depend_on_policy_only(copier, upload.handler_role)
         cdk.CfnOutput(
             self, "PortalUrl", value=f"https://{self.distribution.distribution_domain_name}"
+        )
+
+    def _headers(self, connect_to: list[str]) -> cloudfront.ResponseHeadersPolicy:
+        """Every answer's security headers: the pages' Content-Security-Policy (the one the
+        local stack serves: ``portal_site``), HSTS for two years, no framing, no sniffing, the
+        origin only as referrer."""
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            "Headers",
+            comment="CivicDesk: CSP without inline script, HSTS, no framing",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=portal_site.content_security_policy(
+                        connect=connect_to, images=[]
+                    ),
+                    override=True,
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(730),
+                    include_subdomains=True,
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
+                ),
+            ),
         )

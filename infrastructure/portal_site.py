@@ -22,12 +22,49 @@ FALLBACK_LANGUAGE = "en"
 # A request's public page lives at /r/<number>: one page serves every number.
 PUBLIC_PAGE = re.compile(r"^/r/[^/]+/?$")
 PUBLIC_PAGE_FILE = "request.html"
+# Links out carry the portal's origin only, never a status page's path (its number) or key.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 # CloudFront's viewer-request function doing the same rewrite (cloudfront-js-2.0).
 PUBLIC_PAGE_REWRITE = """function handler(event) {
   var request = event.request;
   if (/^\\/r\\/[^\\/]+\\/?$/.test(request.uri)) { request.uri = '/request.html'; }
   return request;
 }"""
+
+
+def content_security_policy(*, connect: list[str], images: list[str]) -> str:
+    """What the portal's pages may load, the same locally and deployed: scripts and styles from
+    the portal alone (no inline script anywhere, no third party); API calls to the portal's
+    own origin, uploads to the attachments bucket and the sign-in domain (``connect``); images
+    from the portal, the photos' short-lived links and any HTTPS tile service (``images``, and
+    ``https:``: a town may set its tiles in town.json after deploying); no frames around it,
+    no plugins, no other base or form target."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", "https:", *images],
+        "connect-src": ["'self'", *connect],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def security_headers(policy: str | None) -> dict[str, str]:
+    """The headers the pages are served with (CloudFront's response headers policy says the
+    same, plus HSTS, which only means something over HTTPS)."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": REFERRER_POLICY,
+        "X-Frame-Options": "DENY",
+    }
+    if policy:
+        headers["Content-Security-Policy"] = policy
+    return headers
 
 
 def languages(pages: Path = PAGES) -> list[dict[str, str]]:

@@ -168,6 +168,13 @@ class CivicDeskStack(cdk.Stack):
                 "redirect_uri": self.console_url,
             },
             log_retention=self.log_retention,
+            # The browser uploads straight to the attachments bucket and the console signs
+            # in at the user pool's domain: the only origins besides the portal's it calls.
+            connect_to=[
+                f"https://{self.attachments.bucket_regional_domain_name}",
+                f"https://{self.attachments.bucket_domain_name}",
+                self.sign_in_domain.base_url(),
+            ],
             tiles=self.maps.tiles,
         )
         self.search_indexer = SearchIndexer(

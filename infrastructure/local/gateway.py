@@ -49,6 +49,8 @@ class PortalAndApiHandler(ChaliceRequestHandler):
     """Serves the static portal pages (as S3 would when deployed) and the API on one origin."""
 
     dev_sign_in: DevSignIn | None = None
+    # The pages' Content-Security-Policy, as CloudFront adds it when deployed.
+    content_security_policy: str | None = None
 
     def do_GET(self) -> None:
         if self.dev_sign_in is not None and self.path == DEV_STAFF:
@@ -86,6 +88,8 @@ class PortalAndApiHandler(ChaliceRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
+        for name, value in portal_site.security_headers(self.content_security_policy).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -135,7 +139,12 @@ class ApiServer:
     """The Chalice app on ``host:port`` in a background thread."""
 
     def __init__(
-        self, app: Any, host: str, port: int, dev_sign_in: DevSignIn | None = None
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        dev_sign_in: DevSignIn | None = None,
+        content_security_policy: str | None = None,
     ) -> None:
         from chalice.config import Config
         from chalice.local import CustomLocalChalice, LocalChalice
@@ -147,7 +156,11 @@ class ApiServer:
             CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
             app.__class__ = CustomLocalChalice
         config = Config.create(chalice_stage="dev", app_name="civicdesk")
-        handler = type("Handler", (PortalAndApiHandler,), {"dev_sign_in": dev_sign_in})
+        handler = type(
+            "Handler",
+            (PortalAndApiHandler,),
+            {"dev_sign_in": dev_sign_in, "content_security_policy": content_security_policy},
+        )
         self._server: LocalDevServer = LocalDevServer(
             app, config, host, port, handler_cls=handler, server_cls=ApiHttpServer
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.table_schema import CARD_SK
+from infrastructure import portal_site
 from infrastructure.local.aws import REGION, EmulatedAws
 
 LOCAL_SCHEDULE_GROUP = "civicdesk-local-deadlines"
@@ -167,7 +168,14 @@ class LocalStack:
         )
         # Password-less sign-in is for one person's machine: never on an address others reach.
         self._api = ApiServer(
-            app, self.host, self.port, sign_in if is_loopback(self.host) else None
+            app,
+            self.host,
+            self.port,
+            sign_in if is_loopback(self.host) else None,
+            # Uploads and photo links go to the emulated S3, another origin than the pages'.
+            content_security_policy=portal_site.content_security_policy(
+                connect=[aws_url], images=[aws_url]
+            ),
         )
         self._api.start()
         self._smtp = SmtpListener(s3, settings.inbound_bucket, self.host, self.smtp_port)

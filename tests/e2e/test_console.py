@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.test_portal import DESKTOP, _fill_form, serious_violations, shoot
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+from tests.e2e.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +88,7 @@ def test_a_request_from_the_form_to_the_rating_through_the_console(
     # The resident's photo is on the card: its preview, its name, type, size and who sent it.
     files = console.get_by_role("region", name="Files")
     files.get_by_role("img", name="pothole.png").wait_for()
-    console.wait_for_function("document.querySelector('#card-file-list img').naturalWidth > 0")
+    wait_until(console, "document.querySelector('#card-file-list img').naturalWidth > 0")
     assert "image/png · 1 KB · from the requester" in files.inner_text()
     # Names, not codes: the district by its name, the channel in words.
     facts = console.locator("#card-facts")
@@ -180,7 +181,7 @@ def test_the_operator_records_a_call_and_the_manager_watches_the_department(
     operator.get_by_label("Caller's name").fill("Boris Petrov")
     operator.get_by_role("button", name="Save the call").click()
     operator.locator("#call-essence-error").filter(has_text="").wait_for()
-    operator.wait_for_function("document.getElementById('alert').textContent.length > 0")
+    wait_until(operator, "document.getElementById('alert').textContent.length > 0")
     assert operator.get_by_label("Caller's name").input_value() == "Boris Petrov"
     scan_and_shoot(operator, "console-call-errors-360")
     operator.get_by_label("Caller's phone").fill("+7 916 555-44-33")

@@ -14,6 +14,7 @@ from tests.conftest import card_form
 from tests.e2e.test_console import scan_and_shoot, sign_in
 from tests.e2e.test_portal import DESKTOP
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+from tests.e2e.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 30
@@ -103,9 +104,10 @@ def test_a_sorted_filtered_queue_comes_back_from_its_url_and_a_bulk_assign_answe
 
     # A column's header sorts; the URL follows, so Back and a shared link give the same view.
     manager.locator("th[data-sort=owner] button").click()
-    manager.wait_for_function("location.hash.includes('sort=owner')")
-    manager.wait_for_function(
-        "document.querySelector('th[data-sort=owner]').getAttribute('aria-sort') === 'ascending'"
+    wait_until(manager, "location.hash.includes('sort=owner')")
+    wait_until(
+        manager,
+        "document.querySelector('th[data-sort=owner]').getAttribute('aria-sort') === 'ascending'",
     )
     shared = manager.url
     other = sign_in(browser, stack.url, "mgr-sergey", PHONE)
@@ -119,10 +121,9 @@ def test_a_sorted_filtered_queue_comes_back_from_its_url_and_a_bulk_assign_answe
     # On a phone the header row is hidden: the order is chosen from the form, kept in the URL.
     assert other.get_by_label("Order by").input_value() == "owner"
     other.get_by_label("Direction").select_option("desc")
-    other.wait_for_function("location.hash.includes('order=desc')")
-    other.wait_for_function(
-        "document.querySelector('#queue-rows td[data-label=Owner]').textContent.startsWith('Maria')"
-    )
+    wait_until(other, "location.hash.includes('order=desc')")
+    first_owner = "document.querySelector('#queue-rows td[data-label=Owner]').textContent"
+    wait_until(other, f"{first_owner}.startsWith('Maria')")
 
     # Bulk: three cards to Maria's crew; one of them changed since the manager looked.
     for number in holes[1:4]:
@@ -316,9 +317,7 @@ def test_the_card_shows_its_place_on_a_map_with_the_requests_around_it(
     page.locator("#card-nearby li", has_text=second).wait_for()
     assert "m away" in page.locator("#card-nearby").inner_text()
     # The map draws the town's own geodata (no tile service here) and both pins.
-    page.wait_for_function(
-        "document.querySelectorAll('#card-map path.leaflet-interactive').length >= 2"
-    )
+    wait_until(page, "document.querySelectorAll('#card-map path.leaflet-interactive').length >= 2")
     assert place.is_visible()
     scan_and_shoot(page, "console-card-map-1280")
     page.set_viewport_size(PHONE)
@@ -352,7 +351,7 @@ def test_an_executor_adds_a_photo_of_the_work_and_sees_its_preview(
     page.get_by_text("File added.").wait_for(timeout=60000)
     files = page.get_by_role("region", name="Files")
     files.get_by_role("img", name="patched.jpg").wait_for()
-    page.wait_for_function("document.querySelector('#card-file-list img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('#card-file-list img').naturalWidth > 0")
     text = files.inner_text()
     assert "image/jpeg" in text
     assert "from staff" in text

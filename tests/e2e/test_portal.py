@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.e2e.test_status_page import CHROMIUM_ARGS, PHONE, browser  # noqa: F401 - fixture
+from tests.e2e.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -41,6 +42,7 @@ def serious_violations(page: Any) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+    found += [f"CSP: {r}" for r in page.evaluate("window.__cspRefused || []")]
     if "console.html" not in page.url:
         shown = page.locator(".error, .summary, #message, #notice, [role=alert]").all_inner_texts()
         found += [f"API wording on screen: {t!r}" for t in shown if VALIDATOR_WORDING.search(t)]
@@ -149,7 +151,7 @@ def test_the_phone_fills_in_where_the_resident_stands(local_stack, browser):  # 
     page = context.new_page()
     page.goto(stack.url + "/")
     page.get_by_role("button", name="Use where I am now").click()
-    page.wait_for_function("document.getElementById('latitude').value !== ''")
+    wait_until(page, "document.getElementById('latitude').value !== ''")
     assert page.get_by_label("Latitude").input_value() == "55.751244"
     assert page.get_by_label("Longitude").input_value() == "37.618423"
     # Refused: the resident is told to type the place instead; nothing else changes.

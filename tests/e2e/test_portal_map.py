@@ -15,6 +15,7 @@ from tests.e2e.conftest import RunningStack
 from tests.e2e.test_portal import DESKTOP, serious_violations, shoot
 from tests.e2e.test_portal_words import fill_a_valid_form
 from tests.e2e.test_status_page import PHONE, browser  # noqa: F401 - fixture
+from tests.e2e.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 TILE = base64.b64decode(
@@ -71,7 +72,7 @@ def test_a_pin_fills_the_address_and_a_typed_address_moves_the_pin(browser, modu
     page.mouse.down()
     page.mouse.move(x, y - 60, steps=8)
     page.mouse.up()
-    page.wait_for_function("document.getElementById('address').value !== 'Sadovaya 120'")
+    wait_until(page, "document.getElementById('address').value !== 'Sadovaya 120'")
     assert page.get_by_label("Address or landmark").input_value().startswith("Sadovaya ")
     # In Russian the district and the pin's words follow.
     page.get_by_role("button", name="Русский").click()
@@ -249,7 +250,7 @@ def test_a_6_mb_photo_arrives_small_shows_its_preview_and_a_second_file_is_added
     page.get_by_role("link", name="Follow your request").click()
     preview = page.get_by_role("img", name="IMG_0042.jpg")
     preview.wait_for()
-    page.wait_for_function("document.querySelector('#your-files img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('#your-files img').naturalWidth > 0")
     shown = page.evaluate("document.querySelector('#your-files img').src")
     small = Image.open(BytesIO(requests.get(shown, timeout=10).content))
     assert max(small.size) == 480
@@ -283,7 +284,7 @@ def _the_public_page_shows_the_photo_until_staff_hide_it(
     public = chromium.new_page(viewport=PHONE)
     public.goto(f"{stack.url}/r/{number}")
     public.get_by_role("img", name="Photo 1 sent with the request").wait_for()
-    public.wait_for_function("document.querySelector('#photos img').naturalWidth > 0")
+    wait_until(public, "document.querySelector('#photos img').naturalWidth > 0")
     scan_and_shoot(public, "public-photo-360")
     console = sign_in(chromium, stack.url, "mgr-sergey", DESKTOP)
     open_card(console, number)

@@ -27,12 +27,36 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 360, "height": 740}
 
 
+# Every page records what its Content-Security-Policy refused (serious_violations reports it):
+# the portal runs under the same policy as deployed, so a script, style or request it would
+# block fails the browser tests.
+CSP_WATCH = """
+window.__cspRefused = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__cspRefused.push(e.effectiveDirective + " refused " + (e.blockedURI || "inline")));
+"""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = launched.new_context
+
+        def watched_context(**options: Any) -> Any:
+            context = new_context(**options)
+            context.add_init_script(CSP_WATCH)
+            return context
+
+        def watched_page(**options: Any) -> Any:
+            page = watched_context(**options).new_page()
+            page.on("close", lambda closed: closed.context.close())
+            return page
+
+        launched.new_context = watched_context
+        launched.new_page = watched_page
         yield launched
         launched.close()
 

@@ -814,3 +814,39 @@ def test_the_sizing_profiles_give_a_small_town_one_node_and_a_city_three_zones_a
     for domain in domains.values():
         assert domain["EncryptionAtRestOptions"]["Enabled"] is True
         assert domain["NodeToNodeEncryptionOptions"]["Enabled"] is True
+
+
+def test_every_answer_carries_the_portals_security_headers_with_a_csp_without_inline_script(
+    template,
+):
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution")
+    config = distribution["DistributionConfig"]
+    (policy_id,) = [
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    ]
+    behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert {json.dumps(b["ResponseHeadersPolicyId"]) for b in behaviors} == {
+        json.dumps({"Ref": policy_id})
+    }
+    security = template["Resources"][policy_id]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    csp = json.dumps(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    directives = dict(
+        d.strip().split(" ", 1)
+        for d in re.sub(r'[{}"\[\]]|Fn::Join|Fn::GetAtt', "", csp).split(";")
+    )
+    assert directives["script-src"].strip() == "'self'"
+    assert "unsafe" not in csp
+    assert directives["frame-ancestors"].strip() == "'none'"
+    assert "RegionalDomainName" in directives["connect-src"]  # the attachments bucket
+    assert "amazoncognito.com" in directives["connect-src"]  # the console's sign-in
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] == 730 * 24 * 3600
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    # Uploads from the browser are allowed from the portal's origin only.
+    attachments = template["Resources"][_resource_id(template, "AWS::S3::Bucket", "Attachments")]
+    (rule,) = attachments["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == ["https://requests.town.example"]

@@ -73,12 +73,16 @@ deploy-check: $(STAMP)
 	$(BIN)/python -m infrastructure.deploy_check --stage $(STAGE) --profile $(PROFILE) \
 		--portal-url $(PORTAL_URL) --mail-from $(MAIL_FROM) --alarm-email "$(ALARM_EMAIL)"
 
+# The edge's firewall first (a stack of its own in us-east-1, where CloudFront's web ACLs
+# live); the main stack reads its ARN when it is synthesized for the account.
 deploy: deploy-check
+	cd infrastructure && $(CDK_CLI) deploy civicdesk-$(STAGE)-edge $(CDK_SETTINGS) \
+		--require-approval broadening
 	cd infrastructure && $(CDK_CLI) deploy civicdesk-$(STAGE) $(CDK_SETTINGS) \
 		--parameters AlarmEmail="$(ALARM_EMAIL)" --require-approval broadening
 
 diff: deploy-check
-	cd infrastructure && $(CDK_CLI) diff civicdesk-$(STAGE) $(CDK_SETTINGS)
+	cd infrastructure && $(CDK_CLI) diff civicdesk-$(STAGE)-edge civicdesk-$(STAGE) $(CDK_SETTINGS)
 
 synth: $(STAMP)
 	cd infrastructure && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python app.py
@@ -100,6 +104,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000
 	$(BIN)/python bench/duplicates.py --sizes 1000,100000
 	$(BIN)/python bench/open311.py
+	$(BIN)/python bench/fixed_cost.py
 
 # The local stack up to 100,000 requests (about an hour and a half: the seeding).
 bench-town: $(STAMP)

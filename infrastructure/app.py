@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aws_cdk as cdk
 
+from infrastructure.edge import EDGE_REGION, EdgeStack
+from infrastructure.sizing import sizing
 from infrastructure.stack import CivicDeskStack
 
 
@@ -20,15 +22,47 @@ def build_app(outdir: str = "cdk.out") -> cdk.App:
     app = cdk.App(outdir=outdir)
     stage = app.node.try_get_context("stage") or os.environ.get("CIVICDESK_STAGE", "dev")
     portal_url = app.node.try_get_context("portal_url") or "https://requests.town.example"
+    size = sizing(app.node.try_get_context("profile"))
+    edge_name = f"civicdesk-{stage}-edge"
+    EdgeStack(
+        app,
+        edge_name,
+        size=size,
+        env=cdk.Environment(region=EDGE_REGION),
+        description="CivicDesk: the portal's firewall (CloudFront's web ACLs live in us-east-1)",
+    )
     CivicDeskStack(
         app,
         f"civicdesk-{stage}",
+        web_acl_arn=app.node.try_get_context("web_acl_arn") or deployed_web_acl(edge_name),
         # Browsers may call the API and upload files from the portal's own origin only.
         portal_origin=app.node.try_get_context("portal_origin") or origin_of(portal_url),
         portal_url=portal_url,
         mail_from=app.node.try_get_context("mail_from") or "requests@town.example",
     )
     return app
+
+
+def deployed_web_acl(edge_stack: str) -> str | None:
+    """The edge stack's web ACL, read from its output when the CDK command line deploys or
+    diffs (it sets CDK_DEFAULT_ACCOUNT); None offline (``make synth``, the tests) and before
+    the edge stack's first deploy (``make deploy`` deploys it first; the app is synthesized
+    whole for that deploy too, so a missing edge stack cannot be an error)."""
+    if not os.environ.get("CDK_DEFAULT_ACCOUNT"):
+        return None
+    import boto3
+
+    cloudformation = boto3.client("cloudformation", region_name=EDGE_REGION)
+    try:
+        outputs = cloudformation.describe_stacks(StackName=edge_stack)["Stacks"][0]["Outputs"]
+    except cloudformation.exceptions.ClientError:
+        print(
+            f"note: {edge_stack} is not deployed in {EDGE_REGION} yet; until it is, the portal "
+            "has no firewall (`make deploy` deploys it first)",
+            file=sys.stderr,
+        )
+        return None
+    return str(next(o["OutputValue"] for o in outputs if o["OutputKey"] == "WebAclArn"))
 
 
 def origin_of(url: str) -> str:

@@ -10,7 +10,7 @@ What is watched, and why each threshold (the runbook of each says how to look an
 
 - every failure queue: a message waiting (something was not processed and waits for a re-run)
   and its oldest message older than three days (eleven days before SQS would drop it);
-- every function: errors, and throttles (the account's concurrency is shared);
+- every function: errors; throttles of any (the account's concurrency is shared: one alarm);
 - the API: more than 5% of answers 5xx over ten minutes, p99 latency over 5 s;
 - the outbox: any message failed for good on any channel;
 - SES: the account's bounce rate over 5% and complaint rate over 0.1% (SES reviews an account
@@ -104,6 +104,7 @@ class Operations(Construct):
         )
         for name, function in watched.functions.items():
             self._function(name, function)
+        self._throttles()
         self._api(watched.api_name, watched.api_stage)
         self._outbox()
         self._ses()
@@ -215,11 +216,21 @@ class Operations(Construct):
             what=f"The {name} function failed.",
             runbook=f"functions.md#{name}",
         )
+
+    def _throttles(self) -> None:
+        # Concurrency is the account's, shared by every function: one alarm on the region's
+        # throttles says what each function's would (the dashboard shows which), for one
+        # billed metric instead of eleven.
         self._alarm(
-            f"{_title(name)}Throttles",
-            metric=function.metric_throttles(period=FIVE_MINUTES, statistic="Sum"),
+            "LambdaThrottles",
+            metric=cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="Throttles",
+                period=FIVE_MINUTES,
+                statistic="Sum",
+            ),
             threshold=1,
-            what=f"The {name} function was throttled (no concurrency left).",
+            what="A function was throttled (the account's concurrency was used up).",
             runbook="functions.md#throttles",
         )
 
@@ -436,6 +447,9 @@ class Operations(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Function duration p99 (ms)",
+                right=[
+                    f.metric_throttles(label=f"{name} throttled") for name, f in w.functions.items()
+                ],
                 left=[
                     f.metric_duration(statistic="p99", label=name)
                     for name, f in w.functions.items()

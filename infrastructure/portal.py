@@ -22,7 +22,15 @@ from infrastructure.lambda_package import depend_on_policy_only, function_logs
 UPLOADER_UUID = "8693BB64968944B69AAFB0CC9EB8756C"
 CONSOLE_CONFIG = "console-config.json"
 # Paths CloudFront sends to the API rather than the bucket.
-API_PATHS = ("/requests*", "/categories", "/places/*", "/staff/*", "/admin/*", "/openapi.json")
+API_PATHS = (
+    "/requests*",
+    "/categories",
+    "/places/*",
+    "/staff/*",
+    "/admin/*",
+    "/open311/*",
+    "/openapi.json",
+)
 
 
 class Portal(Construct):
@@ -37,6 +45,7 @@ class Portal(Construct):
         console_config: dict[str, str],
         log_retention: logs.RetentionDays,
         connect_to: list[str],
+        web_acl_arn: str | None = None,
         tiles: TileService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -89,6 +98,7 @@ class Portal(Construct):
             ),
             additional_behaviors=dict.fromkeys(API_PATHS, to_api),
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            web_acl_id=web_acl_arn,
         )
         upload = s3deploy.BucketDeployment(
             self,

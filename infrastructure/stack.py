@@ -67,6 +67,7 @@ class CivicDeskStack(cdk.Stack):
         portal_origin: str = "https://requests.town.example",
         portal_url: str = "https://requests.town.example",
         mail_from: str = "requests@town.example",
+        web_acl_arn: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -168,6 +169,7 @@ class CivicDeskStack(cdk.Stack):
                 "redirect_uri": self.console_url,
             },
             log_retention=self.log_retention,
+            web_acl_arn=web_acl_arn,
             # The browser uploads straight to the attachments bucket and the console signs
             # in at the user pool's domain: the only origins besides the portal's it calls.
             connect_to=[

@@ -18,13 +18,20 @@ from infrastructure import portal_site
 
 pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
+WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/CivicDeskEdge/0123abcd"
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> dict[str, Any]:
     # Synthesized in a child process: jsii's node runtime and chalice.out stay out of the suite.
     workdir = tmp_path_factory.mktemp("synth")
-    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        # What the deploy reads from the edge stack's output (``deployed_web_acl``).
+        "CDK_CONTEXT_JSON": json.dumps({"web_acl_arn": WEB_ACL}),
+    }
     subprocess.run(
         [sys.executable, str(ROOT / "infrastructure" / "app.py")],
         cwd=workdir,
@@ -37,13 +44,19 @@ def template(tmp_path_factory) -> dict[str, Any]:
     return {"path": path, **json.loads(path.read_text())}
 
 
+@pytest.fixture(scope="module")
+def edge(template) -> dict[str, Any]:
+    path = template["path"].with_name("civicdesk-dev-edge.template.json")
+    return {"path": path, **json.loads(path.read_text())}
+
+
 def _of_type(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
 
 
-def test_cfn_lint_finds_nothing(template):
+def test_cfn_lint_finds_nothing(template, edge):
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(template["path"])],
+        [str(Path(sys.executable).parent / "cfn-lint"), str(template["path"]), str(edge["path"])],
         capture_output=True,
         text=True,
         timeout=300,
@@ -702,7 +715,10 @@ def test_each_function_has_error_and_throttle_alarms_and_the_silent_ones_a_heart
             1 for a in alarms if a.get("MetricName") == metric and a["Namespace"] == "AWS/Lambda"
         )
 
-    assert watching("Errors") == watching("Throttles") == 11
+    assert watching("Errors") == 11
+    # Throttles are the account's concurrency: one alarm on the region's, no function named.
+    (throttles,) = [a for a in alarms if a.get("MetricName") == "Throttles"]
+    assert "Dimensions" not in throttles
     sweep = [a for a in alarms if a.get("MetricName") == "Invocations"]
     assert [(a["ComparisonOperator"], a["TreatMissingData"]) for a in sweep] == [
         ("LessThanThreshold", "breaching")
@@ -850,3 +866,32 @@ def test_every_answer_carries_the_portals_security_headers_with_a_csp_without_in
     attachments = template["Resources"][_resource_id(template, "AWS::S3::Bucket", "Attachments")]
     (rule,) = attachments["Properties"]["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedOrigins"] == ["https://requests.town.example"]
+
+
+def test_the_edge_firewall_has_the_managed_rules_and_per_address_limits_on_writes(template, edge):
+    (acl,) = _of_type(edge, "AWS::WAFv2::WebACL")
+    assert acl["Scope"] == "CLOUDFRONT"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    for group in (
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ):
+        assert rules[group]["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"
+    every = rules["RequestsPerAddress"]["Statement"]["RateBasedStatement"]
+    assert (every["AggregateKeyType"], every["Limit"]) == ("IP", 1000)
+    writes = rules["WritesPerAddress"]["Statement"]["RateBasedStatement"]
+    assert writes["Limit"] == 100
+    method, paths = writes["ScopeDownStatement"]["AndStatement"]["Statements"]
+    assert method["ByteMatchStatement"]["SearchString"] == "POST"
+    assert {
+        s["ByteMatchStatement"]["SearchString"] for s in paths["OrStatement"]["Statements"]
+    } == {"/requests", "/open311/"}
+    assert all(r["Action"] == {"Block": {}} for n, r in rules.items() if "PerAddress" in n)
+    assert sorted(r["Priority"] for r in acl["Rules"]) == list(range(len(acl["Rules"])))
+    # The distribution (pages and API alike) sits behind it, Open311 included.
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution")
+    assert distribution["DistributionConfig"]["WebACLId"] == WEB_ACL
+    paths_to_api = {b["PathPattern"] for b in distribution["DistributionConfig"]["CacheBehaviors"]}
+    assert "/open311/*" in paths_to_api

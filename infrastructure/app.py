@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aws_cdk as cdk
 
+from infrastructure import best_practice
 from infrastructure.edge import EDGE_REGION, EdgeStack
 from infrastructure.sizing import sizing
 from infrastructure.stack import CivicDeskStack
@@ -40,6 +41,9 @@ def build_app(outdir: str = "cdk.out") -> cdk.App:
         portal_url=portal_url,
         mail_from=app.node.try_get_context("mail_from") or "requests@town.example",
     )
+    # AWS's best-practice pack on every synth (a finding stops it); -c nag=false skips it.
+    if str(app.node.try_get_context("nag")).lower() != "false":
+        best_practice.check(app)
     return app
 
 

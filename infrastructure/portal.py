@@ -45,6 +45,7 @@ class Portal(Construct):
         console_config: dict[str, str],
         log_retention: logs.RetentionDays,
         connect_to: list[str],
+        log_bucket: s3.IBucket | None = None,
         web_acl_arn: str | None = None,
         tiles: TileService | None = None,
     ) -> None:
@@ -99,6 +100,9 @@ class Portal(Construct):
             additional_behaviors=dict.fromkeys(API_PATHS, to_api),
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             web_acl_id=web_acl_arn,
+            enable_logging=log_bucket is not None,
+            log_bucket=log_bucket,
+            log_file_prefix="cloudfront/",
         )
         upload = s3deploy.BucketDeployment(
             self,

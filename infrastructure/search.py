@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
 from constructs import Construct
 
@@ -30,8 +31,22 @@ INDEXER_RETRIES = 5
 
 
 class SearchDomain(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, key: kms.Key, size: Sizing) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.Key,
+        size: Sizing,
+        log_retention: logs.RetentionDays,
+    ) -> None:
         super().__init__(scope, construct_id)
+
+        def slow_log(name: str) -> logs.LogGroup:
+            return logs.LogGroup(
+                self, name, retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
+            )
+
         zoned = size.search_zones > 1
         self.volume_gb = size.search_volume_gb
         self.domain = opensearch.Domain(
@@ -55,6 +70,23 @@ class SearchDomain(Construct):
             node_to_node_encryption=True,
             enforce_https=True,
             tls_security_policy=opensearch.TLSSecurityPolicy.TLS_1_2,
+            # Slow searches and slow writes, for the on-call engineer (runbooks: search).
+            logging=opensearch.LoggingOptions(
+                slow_search_log_enabled=True,
+                slow_search_log_group=logs.LogGroup(
+                    self,
+                    "SlowSearches",
+                    retention=log_retention,
+                    removal_policy=cdk.RemovalPolicy.DESTROY,
+                ),
+                slow_index_log_enabled=True,
+                slow_index_log_group=logs.LogGroup(
+                    self,
+                    "SlowWrites",
+                    retention=log_retention,
+                    removal_policy=cdk.RemovalPolicy.DESTROY,
+                ),
+            ),
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.endpoint = f"https://{self.domain.domain_endpoint}"

@@ -101,7 +101,10 @@ class Sla(Construct):
                     retention=logs.RetentionDays.ONE_YEAR,
                     removal_policy=cdk.RemovalPolicy.RETAIN,
                 ),
-                level=sfn.LogLevel.ERROR,
+                # Every state of an escalation (rare: only after a missed deadline), without
+                # the execution's data: the inputs name cards, never more, but say less.
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
             ),
         )
         self.escalation_tasks.grant_invoke(self.state_machine)

@@ -72,6 +72,7 @@ class CivicDeskStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.size = sizing(self.node.try_get_context("profile"))
+        self.web_acl_arn = web_acl_arn
         self.log_retention = retention(self.size.log_retention_days)
         self.key = kms.Key(
             self,
@@ -81,6 +82,7 @@ class CivicDeskStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.table = self._table()
+        self.access_logs = self._access_logs_bucket()
         self.attachments = self._attachments_bucket(portal_origin)
         self.console_url = f"{portal_url.rstrip('/')}/console.html"
         self.user_pool, self.console_client, self.sign_in_domain = self._user_pool()
@@ -97,12 +99,16 @@ class CivicDeskStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.api_role = self._api_role()
-        self.search = SearchDomain(self, "Search", key=self.key, size=self.size)
+        # The first of the SDK-call custom resources: the function they share is made with its
+        # log group (the search domain's log-delivery policy reuses it).
+        self.maps = TownMaps(self, "Maps", portal_url=portal_url, log_retention=self.log_retention)
+        self.maps.grant_geocoding(self.api_role)
+        self.search = SearchDomain(
+            self, "Search", key=self.key, size=self.size, log_retention=self.log_retention
+        )
         self.search.grant_search(self.api_role)
         self.exports = ExportsBucket(self, "Exports", key=self.key)
         self.exports.grant_requests(self.api_role)
-        self.maps = TownMaps(self, "Maps", portal_url=portal_url, log_retention=self.log_retention)
-        self.maps.grant_geocoding(self.api_role)
         # What every CivicDesk Lambda needs to find its resources.
         self.runtime_env = {
             "CIVICDESK_TABLE": self.table.table_name,
@@ -170,6 +176,7 @@ class CivicDeskStack(cdk.Stack):
             },
             log_retention=self.log_retention,
             web_acl_arn=web_acl_arn,
+            log_bucket=self.access_logs,
             # The browser uploads straight to the attachments bucket and the console signs
             # in at the user pool's domain: the only origins besides the portal's it calls.
             connect_to=[
@@ -203,6 +210,7 @@ class CivicDeskStack(cdk.Stack):
             key=self.key,
             mail_from=mail_from,
         )
+        self._log_bucket_access()
         self.operations = Operations(
             self,
             "Operations",
@@ -210,6 +218,46 @@ class CivicDeskStack(cdk.Stack):
             watched=self._watched(),
             replicas=self.size.search_data_nodes > 1,
         )
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        """One bucket for access logs, kept as long as the profile keeps logs: S3's server
+        access logs of every other bucket in the stack (``s3/<bucket>/``) and CloudFront's
+        (``cloudfront/``)."""
+        logs_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery cannot use a KMS key
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            # CloudFront's standard logs are written with an ACL: the owner must allow them.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=cdk.Duration.days(self.size.log_retention_days))
+            ],
+        )
+        logs_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[logs_bucket.arn_for_objects("s3/*")],
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        return logs_bucket
+
+    def _log_bucket_access(self) -> None:
+        """Every bucket the stack has logs its access: made from the buckets, so a new one
+        cannot be forgotten."""
+        for bucket in self.node.find_all():
+            if not isinstance(bucket, s3.Bucket) or bucket is self.access_logs:
+                continue
+            resource = bucket.node.default_child
+            assert isinstance(resource, s3.CfnBucket)
+            resource.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+                destination_bucket_name=self.access_logs.bucket_name,
+                log_file_prefix=f"s3/{bucket.node.path.replace('/', '-')}/",
+            )
 
     def _watched(self) -> Watched:
         """Everything that can fail quietly, by the name its runbook section uses."""

@@ -227,7 +227,7 @@ def test_the_api_function_is_wired_to_the_stacks_resources(template):
     table_id = next(
         k for k, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"
     )
-    bucket_id = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket")
+    bucket_id = _resource_id(template, "AWS::S3::Bucket", "Attachments")
     assert env["CIVICDESK_TABLE"] == {"Ref": table_id}
     assert env["CIVICDESK_ATTACHMENTS_BUCKET"] == {"Ref": bucket_id}
     assert env["CIVICDESK_AUTH_MODE"] == "cognito"
@@ -793,13 +793,14 @@ def test_the_api_stage_is_throttled_and_logs_each_request_without_an_address(tem
 def test_the_sizing_profiles_give_a_small_town_one_node_and_a_city_three_zones_and_masters():
     script = (
         "import json, aws_cdk as cdk\n"
-        "from aws_cdk import aws_kms as kms\n"
+        "from aws_cdk import aws_kms as kms, aws_logs as logs\n"
         "from infrastructure.search import SearchDomain\n"
         "from infrastructure.sizing import PROFILES\n"
         "app = cdk.App()\n"
         "for name, size in PROFILES.items():\n"
         "    stack = cdk.Stack(app, name)\n"
-        "    SearchDomain(stack, 'Search', key=kms.Key(stack, 'Key'), size=size)\n"
+        "    SearchDomain(stack, 'Search', key=kms.Key(stack, 'Key'), size=size,\n"
+        "                 log_retention=logs.RetentionDays.ONE_MONTH)\n"
         "cloud = app.synth()\n"
         "out = {}\n"
         "for name in PROFILES:\n"
@@ -895,3 +896,39 @@ def test_the_edge_firewall_has_the_managed_rules_and_per_address_limits_on_write
     assert distribution["DistributionConfig"]["WebACLId"] == WEB_ACL
     paths_to_api = {b["PathPattern"] for b in distribution["DistributionConfig"]["CacheBehaviors"]}
     assert "/open311/*" in paths_to_api
+
+
+def test_the_best_practice_pack_runs_on_every_synth_and_each_exception_says_why(template):
+    """The fixture's synth ran AWS's rule pack (a finding would have failed it). Each decision
+    to differ has a one-line reason; without one of them the synth fails on that rule."""
+    from infrastructure import best_practice
+
+    decided = [*best_practice.MAIN, *best_practice.SMALL_SEARCH, *best_practice.CDK_HELPERS]
+    for item in decided:
+        assert 20 <= len(item.reason) <= 100, item
+        assert item.rule.startswith("AwsSolutions-"), item
+    assert all(20 <= len(reason) <= 100 for _, reason in best_practice.WILDCARDS)
+    script = (
+        "import json, sys\n"
+        "from infrastructure import best_practice\n"
+        "best_practice.MAIN = tuple(d for d in best_practice.MAIN if d.path != 'LinkSecret')\n"
+        "from infrastructure.app import build_app\n"
+        "try:\n"
+        "    build_app(sys.argv[1]).synth()\n"
+        "except Exception:\n"
+        "    print(open(sys.argv[1] + '/validation-report.json').read())\n"
+    )
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    out = template["path"].parent.parent / "without-an-exception"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    report = json.loads(done.stdout[done.stdout.index("{") :])
+    (pack,) = report["pluginReports"]
+    assert [v["ruleName"] for v in pack["violations"]] == ["AwsSolutions-SMG4"]

@@ -451,8 +451,11 @@ class Container:
     @cached_property
     def outbox(self) -> Outbox:
         from chalicelib.adapters.dynamodb_outbox import DynamoOutbox
+        from chalicelib.adapters.retention_config import shipped_retention
 
-        return DynamoOutbox(self.dynamodb_client, self.settings.table_name)
+        return DynamoOutbox(
+            self.dynamodb_client, self.settings.table_name, retention=shipped_retention()
+        )
 
     @cached_property
     def access_codes(self) -> AccessCodes:

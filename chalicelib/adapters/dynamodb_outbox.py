@@ -13,12 +13,14 @@ from chalicelib.adapters import table_schema as ts
 from chalicelib.adapters.boto_calls import error_code, query_all
 from chalicelib.domain.errors import ConflictError, NotFound
 from chalicelib.domain.outbox import OutboxMessage, card_of
+from chalicelib.domain.retention import RetentionPolicy
 
 BATCH_GET_MAX = 100
 
 
-def outbox_item(message: OutboxMessage) -> dict[str, Any]:
-    """The stored form: the message as JSON, its version for conditions, and index keys."""
+def outbox_item(message: OutboxMessage, expires_at: datetime | None = None) -> dict[str, Any]:
+    """The stored form: the message as JSON, its version for conditions, index keys, and when
+    DynamoDB may delete it (the town's retention, once it settled)."""
     item: dict[str, Any] = {
         ts.PARTITION_KEY: {"S": ts.outbox_pk(message.card_number)},
         ts.SORT_KEY: {"S": message.id},
@@ -33,6 +35,8 @@ def outbox_item(message: OutboxMessage) -> dict[str, Any]:
     elif message.stuck:
         item[ts.DUE_PARTITION_KEY] = {"S": ts.OUTBOX_FAILED_PARTITION}
         item[ts.DUE_SORT_KEY] = {"S": ts.due_sort_key(message.updated_at, message.id)}
+    if expires_at is not None:
+        item[ts.TTL_ATTRIBUTE] = {"N": str(int(expires_at.timestamp()))}
     return item
 
 
@@ -53,7 +57,10 @@ def new_outbox_put(table: str, message: OutboxMessage) -> dict[str, Any]:
 
 
 class DynamoOutbox:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, retention: RetentionPolicy | None = None
+    ) -> None:
+        self._retention = retention or RetentionPolicy()
         self._db = client
         self._table = table_name
 
@@ -86,7 +93,7 @@ class DynamoOutbox:
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item=outbox_item(message),
+                Item=outbox_item(message, self._retention.outbox_expires(message)),
                 ConditionExpression="#version = :expected",
                 ExpressionAttributeNames={"#version": "version"},
                 ExpressionAttributeValues={":expected": {"N": str(message.version - 1)}},

@@ -92,3 +92,30 @@ def test_failed_messages_are_listed_for_a_rerun(post, clock, directory):
     (failed,) = outbox.failed(limit=10)
     assert failed.status == OutboxStatus.FAILED
     assert outbox.due(START + timedelta(days=1), limit=10) == []
+
+
+def test_a_settled_message_expires_after_the_towns_retention_and_a_waiting_one_never(
+    aws, settings, clock, directory
+):
+    from chalicelib.adapters import table_schema as ts
+    from chalicelib.adapters.retention_config import shipped_retention
+    from chalicelib.domain.retention import RetentionPolicy
+
+    assert shipped_retention().outbox_days == 180  # the town's file, checked on load
+    cards = DynamoCardRepository(aws["dynamodb"], settings.table_name)
+    outbox = DynamoOutbox(aws["dynamodb"], settings.table_name, RetentionPolicy(outbox_days=30))
+    card = submit(cards, clock, directory, notify=notifier(directory)).card
+    (waiting,) = outbox.for_card(card.number)
+
+    def stored() -> dict:
+        key = {ts.PARTITION_KEY: {"S": ts.outbox_pk(card.number)}, ts.SORT_KEY: {"S": waiting.id}}
+        return aws["dynamodb"].get_item(TableName=settings.table_name, Key=key)["Item"]
+
+    assert ts.TTL_ATTRIBUTE not in stored()
+    held = claimed(waiting, at=START)
+    outbox.update(held)
+    assert ts.TTL_ATTRIBUTE not in stored()  # still to be sent
+    sent = delivered(held, at=START + timedelta(minutes=1), provider_id="ses-1")
+    outbox.update(sent)
+    expires = int(stored()[ts.TTL_ATTRIBUTE]["N"])
+    assert expires == int((sent.updated_at + timedelta(days=30)).timestamp())

@@ -235,3 +235,21 @@ def test_every_step_moves_the_version_on():
     step = attempt_failed(claimed(first, at=START), at=START, error="x", permanent=False)
     assert step.version == first.version + 2
     assert requeued(step, at=START).version == step.version + 1
+
+
+def test_the_towns_retention_keeps_a_settled_message_its_days_and_refuses_a_nonsense_period():
+    from pydantic import ValidationError
+
+    from chalicelib.domain.retention import RetentionPolicy
+
+    post = Post()
+    post.queue(message(EMAIL))
+    policy = RetentionPolicy(outbox_days=90)
+    waiting = post.outbox.get("2026-000001.0001.receipt")
+    assert policy.outbox_expires(waiting) is None
+    post.run()
+    sent = post.outbox.get("2026-000001.0001.receipt")
+    assert policy.outbox_expires(sent) == sent.updated_at + timedelta(days=90)
+    for wrong in ({"outbox_days": 1}, {"outbox_days": 100000}, {"outbox_dayz": 90}):
+        with pytest.raises(ValidationError):
+            RetentionPolicy.model_validate(wrong)

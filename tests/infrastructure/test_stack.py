@@ -932,3 +932,31 @@ def test_the_best_practice_pack_runs_on_every_synth_and_each_exception_says_why(
     report = json.loads(done.stdout[done.stdout.index("{") :])
     (pack,) = report["pluginReports"]
     assert [v["ruleName"] for v in pack["violations"]] == ["AwsSolutions-SMG4"]
+
+
+def test_every_function_of_ours_runs_on_graviton_with_its_dependencies_built_for_it(template):
+    resources = template["Resources"]
+    ours = {
+        k: r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+        or (r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Runtime") == "python3.11")
+    }
+    assert len(ours) == 11
+    assert {k: p.get("Architectures") for k, p in ours.items()} == {key: ["arm64"] for key in ours}
+    (layer,) = [
+        r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::LayerVersion" and k.startswith("Functions")
+    ]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    # The API's package (every function's code) carries aarch64 builds of compiled dependencies.
+    packages = list(template["path"].parent.glob("asset.*.zip"))
+    compiled = [
+        name
+        for package in packages
+        for name in zipfile.ZipFile(package).namelist()
+        if name.startswith("pydantic_core/") and name.endswith(".so")
+    ]
+    assert compiled
+    assert all("aarch64" in name for name in compiled), compiled

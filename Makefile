@@ -65,8 +65,11 @@ PROFILE ?= small
 PORTAL_URL ?= https://requests.town.example
 MAIL_FROM ?= requests@town.example
 ALARM_EMAIL ?=
+# The town's Amazon Connect instance: its IVR flow is deployed into it (optional).
+CONNECT_INSTANCE_ARN ?=
 CDK_CLI ?= npx --yes aws-cdk@2.1148.1
-CDK_SETTINGS = -c stage=$(STAGE) -c profile=$(PROFILE) -c portal_url=$(PORTAL_URL) -c mail_from=$(MAIL_FROM)
+CDK_SETTINGS = -c stage=$(STAGE) -c profile=$(PROFILE) -c portal_url=$(PORTAL_URL) -c mail_from=$(MAIL_FROM) \
+	$(if $(CONNECT_INSTANCE_ARN),-c connect_instance_arn=$(CONNECT_INSTANCE_ARN))
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION = 1
 
 deploy-check: $(STAMP)

@@ -1,14 +1,19 @@
 """The phone channel on AWS: the Lambda the town's Amazon Connect contact flow invokes at each
 IVR step (functions/connect_ivr.py), and the permission for that Connect instance only.
 
-Connect itself (the instance, the number, the flow) is the town's to set up: the flow in
-``infrastructure/connect/contact_flow.json`` shows how its blocks call each operation and read
-the answer. Give the stack the instance ARN (context ``connect_instance_arn``) to allow it.
+The Connect instance and its phone number are the town's. Given the instance's ARN (context
+``connect_instance_arn``), the stack associates the function with the instance and deploys the
+contact flow ``infrastructure/connect/contact_flow.json`` into it (with this function's ARN):
+the town then only points its number at the flow. Without one, any instance of the account
+may invoke the function and nothing is deployed into Connect.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
+from aws_cdk import aws_connect as connect
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,6 +24,7 @@ from chalicelib.adapters import table_schema as ts
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
 from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
 
+CONTACT_FLOW = Path(__file__).resolve().parent / "connect" / "contact_flow.json"
 # Connect waits at most 8 seconds for a Lambda; the function must answer well inside it.
 CONNECT_TIMEOUT = cdk.Duration.seconds(7)
 
@@ -77,6 +83,31 @@ class PhoneChannel(Construct):
             source_arn=connect_instance_arn,
         )
         cdk.CfnOutput(self, "IvrFunctionArn", value=self.function.function_arn)
+        if scope.node.try_get_context("connect_instance_arn"):
+            self._deploy_flow(connect_instance_arn)
+
+    def _deploy_flow(self, instance: str) -> None:
+        """The function on the instance's list of Lambdas, and the flow that calls it."""
+        connect.CfnIntegrationAssociation(
+            self,
+            "IvrOnInstance",
+            instance_id=instance,
+            integration_type="LAMBDA_FUNCTION",
+            integration_arn=self.function.function_arn,
+        )
+        stack = cdk.Stack.of(self)
+        flow = connect.CfnContactFlow(
+            self,
+            "Flow",
+            instance_arn=instance,
+            name=f"CivicDesk IVR ({stack.stack_name})",
+            type="CONTACT_FLOW",
+            description="Status by phone or code, a new request, else an operator",
+            content=cdk.Fn.sub(
+                CONTACT_FLOW.read_text("utf-8"), {"IvrFunctionArn": self.function.function_arn}
+            ),
+        )
+        cdk.CfnOutput(self, "ContactFlowArn", value=flow.attr_contact_flow_arn)
 
 
 def instance_arn(scope: Construct) -> str:

@@ -19,6 +19,7 @@ from infrastructure import portal_site
 pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
 WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/CivicDeskEdge/0123abcd"
+CONNECT = "arn:aws:connect:eu-central-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,9 @@ def template(tmp_path_factory) -> dict[str, Any]:
         **os.environ,
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        # What the deploy reads from the edge stack's output (``deployed_web_acl``).
-        "CDK_CONTEXT_JSON": json.dumps({"web_acl_arn": WEB_ACL}),
+        # What the deploy reads from the edge stack's output (``deployed_web_acl``), and the
+        # town's Connect instance (its flow is deployed into it).
+        "CDK_CONTEXT_JSON": json.dumps({"web_acl_arn": WEB_ACL, "connect_instance_arn": CONNECT}),
     }
     subprocess.run(
         [sys.executable, str(ROOT / "infrastructure" / "app.py")],
@@ -960,3 +962,21 @@ def test_every_function_of_ours_runs_on_graviton_with_its_dependencies_built_for
     ]
     assert compiled
     assert all("aarch64" in name for name in compiled), compiled
+
+
+def test_the_contact_flow_is_deployed_into_the_towns_instance_calling_this_function(template):
+    ivr_id = _resource_id(template, "AWS::Lambda::Function", "PhoneIvr")
+    (association,) = _of_type(template, "AWS::Connect::IntegrationAssociation")
+    assert association["InstanceId"] == CONNECT
+    assert association["IntegrationArn"] == {"Fn::GetAtt": [ivr_id, "Arn"]}
+    (flow,) = _of_type(template, "AWS::Connect::ContactFlow")
+    assert (flow["InstanceArn"], flow["Type"]) == (CONNECT, "CONTACT_FLOW")
+    content, names = flow["Content"]["Fn::Sub"]
+    assert names == {"IvrFunctionArn": {"Fn::GetAtt": [ivr_id, "Arn"]}}
+    assert json.loads(content)["StartAction"] == "lookup"  # the shipped flow, whole
+    (permission,) = [
+        p
+        for p in _of_type(template, "AWS::Lambda::Permission")
+        if p.get("Principal") == "connect.amazonaws.com"
+    ]
+    assert permission["SourceArn"] == CONNECT  # only the town's instance may invoke it

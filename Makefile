@@ -62,14 +62,21 @@ fuzz: $(STAMP)
 # The prerequisites are checked and explained first; nothing is deployed when one is missing.
 STAGE ?= dev
 PROFILE ?= small
-PORTAL_URL ?= https://requests.town.example
+# The town's own name for the portal and API (optional); with a Route 53 zone the certificate
+# validates itself and the name points at the portal.
+DOMAIN ?=
+HOSTED_ZONE_ID ?=
+HOSTED_ZONE_NAME ?=
+PORTAL_URL ?= $(if $(DOMAIN),https://$(DOMAIN),https://requests.town.example)
 MAIL_FROM ?= requests@town.example
 ALARM_EMAIL ?=
 # The town's Amazon Connect instance: its IVR flow is deployed into it (optional).
 CONNECT_INSTANCE_ARN ?=
 CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 CDK_SETTINGS = -c stage=$(STAGE) -c profile=$(PROFILE) -c portal_url=$(PORTAL_URL) -c mail_from=$(MAIL_FROM) \
-	$(if $(CONNECT_INSTANCE_ARN),-c connect_instance_arn=$(CONNECT_INSTANCE_ARN))
+	$(if $(CONNECT_INSTANCE_ARN),-c connect_instance_arn=$(CONNECT_INSTANCE_ARN)) \
+	$(if $(DOMAIN),-c domain=$(DOMAIN)) \
+	$(if $(HOSTED_ZONE_ID),-c hosted_zone_id=$(HOSTED_ZONE_ID) -c hosted_zone_name=$(HOSTED_ZONE_NAME))
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION = 1
 
 deploy-check: $(STAMP)

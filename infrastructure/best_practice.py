@@ -81,11 +81,6 @@ MAIN: tuple[Decided, ...] = (
         "residents travel and report from abroad: no country is refused",
     ),
     Decided(
-        "Portal/Site",
-        "AwsSolutions-CFR4",
-        "the default *.cloudfront.net certificate allows TLS 1.0 until the town's domain is set",
-    ),
-    Decided(
         "ApiGatewayLogsRole",
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AmazonAPIGatewayPushToCloudWatchLogs]",
@@ -181,6 +176,14 @@ def check(app: cdk.App) -> None:
         size = getattr(stack, "size", None)
         if size is not None and size.search_masters == 0:
             decided += SMALL_SEARCH
+        if getattr(stack, "own_domain", True) is False:
+            decided.append(
+                Decided(
+                    "Portal/Site",
+                    "AwsSolutions-CFR4",
+                    "*.cloudfront.net's certificate allows TLS 1.0 until the town's domain is set",
+                )
+            )
         if getattr(stack, "web_acl_arn", "edge") is None:
             decided.append(
                 Decided(

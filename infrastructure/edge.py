@@ -1,4 +1,5 @@
-"""The edge's firewall: an AWS WAF web ACL on the portal's CloudFront distribution.
+"""The edge: an AWS WAF web ACL on the portal's CloudFront distribution, and the certificate
+for the town's own name for it.
 
 CloudFront's web ACLs live in us-east-1, whatever region the town runs in, so this is a small
 stack of its own there (``civicdesk-<stage>-edge``); the main stack reads its ARN through CDK's
@@ -22,9 +23,12 @@ in CloudWatch (namespace AWS/WAFV2).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
@@ -39,9 +43,40 @@ MANAGED_RULE_GROUPS = (
 WRITE_PATHS = ("/requests", "/open311/")
 
 
+@dataclass(frozen=True)
+class Zone:
+    """The town's Route 53 hosted zone for the domain (optional): with one, the certificate
+    validates itself and the stack points the name at the portal."""
+
+    zone_id: str
+    name: str
+
+    @staticmethod
+    def of(scope: Construct) -> Zone | None:
+        zone_id = scope.node.try_get_context("hosted_zone_id")
+        name = scope.node.try_get_context("hosted_zone_name")
+        return Zone(str(zone_id), str(name)) if zone_id and name else None
+
+    def hosted(self, scope: Construct) -> route53.IHostedZone:
+        return route53.HostedZone.from_hosted_zone_attributes(
+            scope, "Zone", hosted_zone_id=self.zone_id, zone_name=self.name
+        )
+
+
 class EdgeStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, size: Sizing, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        size: Sizing,
+        domain: str | None = None,
+        zone: Zone | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        if domain:
+            self._certificate(domain, zone)
         rules = [_managed(name, priority) for priority, name in enumerate(MANAGED_RULE_GROUPS)]
         rules.append(_rate("RequestsPerAddress", len(rules), limit=size.edge_requests_per_5_min))
         rules.append(
@@ -62,6 +97,17 @@ class EdgeStack(cdk.Stack):
             description="CivicDesk portal and API: managed rules, per-address rate limits",
         )
         cdk.CfnOutput(self, "WebAclArn", value=self.web_acl.attr_arn)
+
+    def _certificate(self, domain: str, zone: Zone | None) -> None:
+        """The town's name for the portal, certified for CloudFront. Without a hosted zone,
+        the deploy waits until the validation CNAME (shown in the stack's events) is in DNS."""
+        certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=domain,
+            validation=acm.CertificateValidation.from_dns(zone.hosted(self) if zone else None),
+        )
+        cdk.CfnOutput(self, "CertificateArn", value=certificate.certificate_arn)
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

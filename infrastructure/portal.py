@@ -7,15 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from chalicelib.domain.town import TileService
 from infrastructure import portal_site
+from infrastructure.edge import Zone
 from infrastructure.lambda_package import depend_on_policy_only, function_logs
 
 # The id CDK gives the singleton function every BucketDeployment shares.
@@ -47,6 +51,9 @@ class Portal(Construct):
         connect_to: list[str],
         log_bucket: s3.IBucket | None = None,
         web_acl_arn: str | None = None,
+        domain: str | None = None,
+        certificate_arn: str | None = None,
+        zone: Zone | None = None,
         tiles: TileService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -100,6 +107,12 @@ class Portal(Construct):
             additional_behaviors=dict.fromkeys(API_PATHS, to_api),
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             web_acl_id=web_acl_arn,
+            domain_names=[domain] if domain else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+                if domain and certificate_arn
+                else None
+            ),
             enable_logging=log_bucket is not None,
             log_bucket=log_bucket,
             log_file_prefix="cloudfront/",
@@ -127,8 +140,18 @@ class Portal(Construct):
         copier = cdk.Stack.of(self).node.find_child(f"Custom::CDKBucketDeployment{UPLOADER_UUID}")
         if isinstance(copier, Construct) and upload.handler_role is not None:
             depend_on_policy_only(copier, upload.handler_role)
+        if domain and zone is not None:
+            # The town's name points at the distribution (IPv4 and IPv6).
+            hosted = zone.hosted(self)
+            target = route53.RecordTarget.from_alias(
+                route53_targets.CloudFrontTarget(self.distribution)
+            )
+            route53.ARecord(self, "Name", zone=hosted, record_name=domain, target=target)
+            route53.AaaaRecord(self, "NameV6", zone=hosted, record_name=domain, target=target)
         cdk.CfnOutput(
-            self, "PortalUrl", value=f"https://{self.distribution.distribution_domain_name}"
+            self,
+            "PortalUrl",
+            value=f"https://{domain or self.distribution.distribution_domain_name}",
         )
 
     def _headers(self, connect_to: list[str]) -> cloudfront.ResponseHeadersPolicy:

@@ -27,6 +27,7 @@ from constructs import Construct
 
 from chalicelib.adapters import table_schema as ts
 from chalicelib.domain.directory import Role
+from infrastructure.edge import Zone
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import function_logs, lambda_package, retention
@@ -68,11 +69,15 @@ class CivicDeskStack(cdk.Stack):
         portal_url: str = "https://requests.town.example",
         mail_from: str = "requests@town.example",
         web_acl_arn: str | None = None,
+        domain: str | None = None,
+        certificate_arn: str | None = None,
+        zone: Zone | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.size = sizing(self.node.try_get_context("profile"))
         self.web_acl_arn = web_acl_arn
+        self.own_domain = bool(domain and certificate_arn)
         self.log_retention = retention(self.size.log_retention_days)
         self.key = kms.Key(
             self,
@@ -176,6 +181,9 @@ class CivicDeskStack(cdk.Stack):
             },
             log_retention=self.log_retention,
             web_acl_arn=web_acl_arn,
+            domain=domain if certificate_arn else None,
+            certificate_arn=certificate_arn,
+            zone=zone,
             log_bucket=self.access_logs,
             # The browser uploads straight to the attachments bucket and the console signs
             # in at the user pool's domain: the only origins besides the portal's it calls.

@@ -20,6 +20,17 @@ pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
 WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/CivicDeskEdge/0123abcd"
 CONNECT = "arn:aws:connect:eu-central-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"
+# A town with its own name for the portal (a Route 53 zone), its Connect instance, and what a
+# deploy reads from the edge stack's outputs (the web ACL, the certificate).
+TOWN = {
+    "web_acl_arn": WEB_ACL,
+    "connect_instance_arn": CONNECT,
+    "domain": "requests.rivertown.gov",
+    "certificate_arn": CERTIFICATE,
+    "hosted_zone_id": "Z0123456789ABC",
+    "hosted_zone_name": "rivertown.gov",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +43,7 @@ def template(tmp_path_factory) -> dict[str, Any]:
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         # What the deploy reads from the edge stack's output (``deployed_web_acl``), and the
         # town's Connect instance (its flow is deployed into it).
-        "CDK_CONTEXT_JSON": json.dumps({"web_acl_arn": WEB_ACL, "connect_instance_arn": CONNECT}),
+        "CDK_CONTEXT_JSON": json.dumps(TOWN),
     }
     subprocess.run(
         [sys.executable, str(ROOT / "infrastructure" / "app.py")],
@@ -233,7 +244,7 @@ def test_the_api_function_is_wired_to_the_stacks_resources(template):
     assert env["CIVICDESK_TABLE"] == {"Ref": table_id}
     assert env["CIVICDESK_ATTACHMENTS_BUCKET"] == {"Ref": bucket_id}
     assert env["CIVICDESK_AUTH_MODE"] == "cognito"
-    assert env["CIVICDESK_PUBLIC_BASE_URL"] == "https://requests.town.example"
+    assert env["CIVICDESK_PUBLIC_BASE_URL"] == "https://requests.rivertown.gov"
     assert "CIVICDESK_DEV_TOKEN_SECRET" not in env
 
 
@@ -500,7 +511,7 @@ def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template)
     assert props["AllowedOAuthFlows"] == ["code"]  # never the implicit flow
     assert props["AllowedOAuthFlowsUserPoolClient"] is True
     assert props.get("GenerateSecret", False) is False  # a browser cannot keep a secret
-    assert props["CallbackURLs"] == ["https://requests.town.example/console.html"]
+    assert props["CallbackURLs"] == ["https://requests.rivertown.gov/console.html"]
     assert props["LogoutURLs"] == props["CallbackURLs"]
     assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
     assert len(_of_type(template, "AWS::Cognito::UserPoolDomain")) == 1
@@ -595,7 +606,7 @@ def test_the_portal_map_key_fetches_tiles_only_from_the_portal_and_only_the_api_
     (key,) = _of_type(template, "AWS::Location::APIKey")
     rules = key["Restrictions"]
     assert rules["AllowActions"] == ["geo-maps:GetTile"]
-    assert rules["AllowReferers"] == ["https://requests.town.example/*"]
+    assert rules["AllowReferers"] == ["https://requests.rivertown.gov/*"]
     (resource,) = rules["AllowResources"]
     assert "geo-maps:" in json.dumps(resource)
     assert "provider/default" in json.dumps(resource)
@@ -868,7 +879,7 @@ def test_every_answer_carries_the_portals_security_headers_with_a_csp_without_in
     # Uploads from the browser are allowed from the portal's origin only.
     attachments = template["Resources"][_resource_id(template, "AWS::S3::Bucket", "Attachments")]
     (rule,) = attachments["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedOrigins"] == ["https://requests.town.example"]
+    assert rule["AllowedOrigins"] == ["https://requests.rivertown.gov"]
 
 
 def test_the_edge_firewall_has_the_managed_rules_and_per_address_limits_on_writes(template, edge):
@@ -980,3 +991,22 @@ def test_the_contact_flow_is_deployed_into_the_towns_instance_calling_this_funct
         if p.get("Principal") == "connect.amazonaws.com"
     ]
     assert permission["SourceArn"] == CONNECT  # only the town's instance may invoke it
+
+
+def test_the_towns_own_name_serves_the_portal_with_its_certificate_and_tls_1_2(template, edge):
+    (certificate,) = _of_type(edge, "AWS::CertificateManager::Certificate")
+    assert certificate["DomainName"] == "requests.rivertown.gov"
+    assert certificate["DomainValidationOptions"][0]["HostedZoneId"] == "Z0123456789ABC"
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution")
+    config = distribution["DistributionConfig"]
+    assert config["Aliases"] == ["requests.rivertown.gov"]
+    assert config["ViewerCertificate"]["AcmCertificateArn"] == CERTIFICATE
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    records = {r["Type"]: r for r in _of_type(template, "AWS::Route53::RecordSet")}
+    assert set(records) == {"A", "AAAA"}
+    assert all(r["Name"] == "requests.rivertown.gov." for r in records.values())
+    # Status links in messages, the console's sign-in and the browser's origin use the name.
+    (function,) = _of_type(template, "AWS::Serverless::Function")
+    assert function["Environment"]["Variables"]["CIVICDESK_PUBLIC_BASE_URL"] == (
+        "https://requests.rivertown.gov"
+    )

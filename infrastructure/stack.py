@@ -416,9 +416,11 @@ class CivicDeskStack(cdk.Stack):
                 callback_urls=[self.console_url],
                 logout_urls=[self.console_url],
             ),
-            id_token_validity=cdk.Duration.hours(8),  # a working day; then sign in again
-            access_token_validity=cdk.Duration.hours(8),
-            refresh_token_validity=cdk.Duration.days(1),
+            # An hour, renewed by the console from the refresh token, which lasts a long
+            # working day: a shift is never interrupted, a stolen token soon useless.
+            id_token_validity=cdk.Duration.hours(1),
+            access_token_validity=cdk.Duration.hours(1),
+            refresh_token_validity=cdk.Duration.hours(12),
         )
         domain = pool.add_domain(
             "SignIn",

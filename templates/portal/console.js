@@ -7,6 +7,9 @@
   const t = (key, values) => i18n.t(key, values);
   const $ = (id) => document.getElementById(id);
   const TOKEN = "civicdesk.staff-token";
+  // The sign-in's refresh token (Cognito's: it lasts a working day; the ID token an hour).
+  const REFRESH = "civicdesk.staff-refresh";
+  const RENEW_BEFORE_MS = 5 * 60 * 1000;
   const VERIFIER = "civicdesk.pkce-verifier";
   const VIEWS = ["signin", "queue", "card", "search", "call", "manager", "reports", "clients"];
   const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
@@ -128,6 +131,7 @@
       try { me = await call("/staff/me"); } catch (error) { me = null; }
     }
     if (me) {
+      keepSignedIn();
       renderWho();
       $("sign-out").hidden = false;
       $("nav").hidden = false;
@@ -185,12 +189,55 @@
     const response = await fetch(config.domain + "/oauth2/token", { method: "POST", body: form,
       headers: { "Content-Type": "application/x-www-form-urlencoded" } });
     const tokens = await response.json().catch(() => ({}));
-    if (response.ok && tokens.id_token) sessionStorage.setItem(TOKEN, tokens.id_token);
-    else say(t("c.signin.failed"), true);
+    if (response.ok && tokens.id_token) {
+      sessionStorage.setItem(TOKEN, tokens.id_token);
+      if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+    } else say(t("c.signin.failed"), true);
   }
+
+  // Staying signed in through a shift: a new ID token a few minutes before the one in use
+  // ends, from the refresh token, with no page reload (forms keep what is typed). A tab in
+  // the background may sleep through the moment: it renews as soon as it is looked at again.
+  let renewal = null;
+  function expiresAt(token) {
+    try {
+      const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(atob(part)).exp * 1000;
+    } catch (error) { return 0; }
+  }
+  function keepSignedIn() {
+    clearTimeout(renewal);
+    const token = sessionStorage.getItem(TOKEN);
+    if (!token || !sessionStorage.getItem(REFRESH) || config.auth !== "cognito") return;
+    renewal = setTimeout(renew, Math.max(0, expiresAt(token) - Date.now() - RENEW_BEFORE_MS));
+  }
+  async function renew() {
+    const form = new URLSearchParams({ grant_type: "refresh_token", client_id: config.client_id,
+      refresh_token: sessionStorage.getItem(REFRESH) || "" });
+    let response;
+    try {
+      response = await fetch(config.domain + "/oauth2/token", { method: "POST", body: form,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    } catch (error) {
+      renewal = setTimeout(renew, 60 * 1000); // offline for a moment: try again in a minute
+      return;
+    }
+    const tokens = await response.json().catch(() => ({}));
+    if (response.ok && tokens.id_token) {
+      sessionStorage.setItem(TOKEN, tokens.id_token);
+      if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+      keepSignedIn();
+    } else {
+      // The sign-in itself ended (the day is over, or it was revoked): the next call says so.
+      sessionStorage.removeItem(REFRESH);
+    }
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) keepSignedIn(); });
 
   function signOut() {
     sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(REFRESH);
+    clearTimeout(renewal);
     me = null;
     $("sign-out").hidden = true;
     $("nav").hidden = true;

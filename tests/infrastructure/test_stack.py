@@ -523,6 +523,15 @@ def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template)
     markers = json.dumps(upload.get("SourceMarkers", []))
     assert "SignIn" in markers
     assert "Console" in markers
+    # Short-lived tokens the console renews from a refresh token that outlasts a shift.
+    validity = (
+        props["IdTokenValidity"],
+        props["RefreshTokenValidity"],
+        props["TokenValidityUnits"],
+    )
+    assert validity[:2] == (60, 720)
+    assert validity[2]["IdToken"] == "minutes"
+    assert validity[2]["RefreshToken"] == "minutes"
 
 
 def test_the_indexer_reads_card_items_from_the_stream_and_keeps_what_fails(template):

@@ -9,6 +9,7 @@ combination is a custom metric CloudWatch bills by the month. The alarms and the
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 
@@ -22,6 +23,10 @@ class PowertoolsTelemetry:
         self._namespace = namespace
 
     def _count(self, name: str, value: float = 1, **dimensions: str) -> None:
+        # Powertools' own switch (the local stack and the command line set it): single_metric
+        # does not read it, and an EMF line would land among a command's answers.
+        if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true", "yes", "on"):
+            return
         from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
         with single_metric(

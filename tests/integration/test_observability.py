@@ -82,6 +82,12 @@ def test_each_metric_is_its_own_emf_line_with_only_its_own_dimensions(capfd):
     assert missed["DeadlinesMissed"] in (2.0, [2.0])
 
 
+def test_no_metric_is_written_where_metrics_are_switched_off(capfd, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # the local stack, the CLI
+    PowertoolsTelemetry("CivicDesk").card_created(channel="web", category="roads.potholes")
+    assert _emf(capfd) == []
+
+
 def test_the_charset_steps_of_a_mail_are_one_emf_metric_per_step(capfd):
     PowertoolsTelemetry("CivicDesk").mail_decoded(steps=["declared", "detected", "declared"])
     blobs = [json.loads(line) for line in capfd.readouterr().out.splitlines() if "_aws" in line]

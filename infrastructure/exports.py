@@ -29,8 +29,8 @@ from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, pyth
 from infrastructure.lambda_roles import lambda_role
 
 NIGHTLY_CRON = events.Schedule.cron(minute="0", hour="1")
-# AWS's managed layer with pyarrow for Python 3.11 on Graviton (account 336392948345 publishes
-# it in every commercial region); pick the version with -c pandas_layer_version=N.
+# AWS's managed layer with pyarrow for Python 3.11 (account 336392948345 publishes it in every
+# commercial region); pick the version with -c pandas_layer_version=N.
 PANDAS_LAYER_ACCOUNT = "336392948345"
 PANDAS_LAYER_VERSION = "22"
 GLUE_TYPES = {
@@ -127,7 +127,7 @@ class ExportJobs(Construct):
             self,
             "Pyarrow",
             f"arn:{stack.partition}:lambda:{stack.region}:{PANDAS_LAYER_ACCOUNT}:layer:"
-            f"AWSSDKPandas-Python311-Arm64:{version}",  # the same version numbers as x86
+            f"AWSSDKPandas-Python311:{version}",
         )
         self.function = python_function(
             self,

@@ -19,10 +19,6 @@ from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
-# Graviton for every function of ours: cheaper per millisecond, and every dependency has
-# aarch64 wheels (the API's package is built for it by Chalice: "lambda_architecture").
-ARCHITECTURE = lambda_.Architecture.ARM_64
-
 
 @dataclass(frozen=True)
 class LambdaPackage:
@@ -46,7 +42,6 @@ def lambda_package(
         "Functions",
         code=lambda_.Code.from_asset(str(_functions_layer(project_dir, build_dir))),
         compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
-        compatible_architectures=[ARCHITECTURE],
         description="CivicDesk functions/ entry points",
     )
     return LambdaPackage(
@@ -98,7 +93,6 @@ def python_function(
         construct_id,
         function_name=function_name,
         runtime=lambda_.Runtime.PYTHON_3_11,
-        architecture=ARCHITECTURE,
         handler=handler,
         code=package.code,
         layers=[package.layer],

@@ -487,8 +487,6 @@ class CivicDeskStack(cdk.Stack):
                 "iam_role_arn": self.api_role.role_arn,
                 "xray": True,
                 "lambda_memory_size": self.size.api_memory_mb,
-                # Graviton: every dependency has aarch64 wheels (Chalice fetches those).
-                "lambda_architecture": "arm64",
                 "lambda_timeout": 15,
                 "environment_variables": {
                     **self.runtime_env,

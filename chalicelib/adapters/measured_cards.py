@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.card import Card, Status
 from chalicelib.domain.history import Action, HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
-from chalicelib.ports import CardRepository, IdempotencyRecord, Telemetry
+from chalicelib.ports import CardRepository, Telemetry
 
 
 class MeasuredCards:
@@ -20,15 +20,6 @@ class MeasuredCards:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cards, name)
-
-    def create(
-        self,
-        card: Card,
-        entry: HistoryEntry,
-        idempotency: IdempotencyRecord | None = None,
-        messages: Sequence[OutboxMessage] = (),
-    ) -> None:
-        self._cards.create(card, entry, idempotency, messages)
 
     def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
         self._cards.save(card, entry, messages)

@@ -182,17 +182,25 @@
     location.assign(config.domain + "/oauth2/authorize?" + query);
   }
 
-  async function finishSso(code) {
-    const form = new URLSearchParams({ grant_type: "authorization_code", client_id: config.client_id,
-      code, redirect_uri: config.redirect_uri, code_verifier: sessionStorage.getItem(VERIFIER) || "" });
-    history.replaceState(null, "", location.pathname + location.hash);
-    const response = await fetch(config.domain + "/oauth2/token", { method: "POST", body: form,
+  // The user pool's token endpoint, for either grant: the tokens kept if it gave them (true),
+  // false if it refused; a network failure is thrown to the caller.
+  async function takeTokens(grant) {
+    const response = await fetch(config.domain + "/oauth2/token", { method: "POST",
+      body: new URLSearchParams({ ...grant, client_id: config.client_id }),
       headers: { "Content-Type": "application/x-www-form-urlencoded" } });
     const tokens = await response.json().catch(() => ({}));
-    if (response.ok && tokens.id_token) {
-      sessionStorage.setItem(TOKEN, tokens.id_token);
-      if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
-    } else say(t("c.signin.failed"), true);
+    if (!response.ok || !tokens.id_token) return false;
+    sessionStorage.setItem(TOKEN, tokens.id_token);
+    if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+    return true;
+  }
+
+  async function finishSso(code) {
+    const grant = { grant_type: "authorization_code", code, redirect_uri: config.redirect_uri,
+      code_verifier: sessionStorage.getItem(VERIFIER) || "" };
+    history.replaceState(null, "", location.pathname + location.hash);
+    const taken = await takeTokens(grant).catch(() => false);
+    if (!taken) say(t("c.signin.failed"), true);
   }
 
   // Staying signed in through a shift: a new ID token a few minutes before the one in use
@@ -212,25 +220,18 @@
     renewal = setTimeout(renew, Math.max(0, expiresAt(token) - Date.now() - RENEW_BEFORE_MS));
   }
   async function renew() {
-    const form = new URLSearchParams({ grant_type: "refresh_token", client_id: config.client_id,
-      refresh_token: sessionStorage.getItem(REFRESH) || "" });
-    let response;
+    let taken;
     try {
-      response = await fetch(config.domain + "/oauth2/token", { method: "POST", body: form,
-        headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+      taken = await takeTokens({ grant_type: "refresh_token",
+        refresh_token: sessionStorage.getItem(REFRESH) || "" });
     } catch (error) {
       renewal = setTimeout(renew, 60 * 1000); // offline for a moment: try again in a minute
       return;
     }
-    const tokens = await response.json().catch(() => ({}));
-    if (response.ok && tokens.id_token) {
-      sessionStorage.setItem(TOKEN, tokens.id_token);
-      if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
-      keepSignedIn();
-    } else {
-      // The sign-in itself ended (the day is over, or it was revoked): the next call says so.
-      sessionStorage.removeItem(REFRESH);
-    }
+    // Refused: the sign-in itself ended (the day is over, or it was revoked); the next call
+    // says so.
+    if (taken) keepSignedIn();
+    else sessionStorage.removeItem(REFRESH);
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) keepSignedIn(); });
 

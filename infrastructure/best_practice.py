@@ -20,7 +20,7 @@ SDK_CALLS = "AWS679f53fac002430cb0da5b7982bd2287"
 @dataclass(frozen=True)
 class Decided:
     path: str  # the construct, from its stack ("" for the stack itself)
-    rule: str  # AwsSolutions-XXX, or a granular finding: AwsSolutions-IAM5[Resource::...]
+    rule: str  # a rule id (AwsSolutions-SMG4), or one finding (AwsSolutions-IAM5[Resource::<arn>])
     reason: str
 
 

@@ -140,15 +140,24 @@
   }
 
   // The phone's position fills the coordinates (no map tiles needed); the address stays optional.
+  // The browser's own timeout starts only once the resident has answered its permission
+  // question; a question left open would keep "Finding where you are" on screen for ever, so
+  // after a while the resident is told they may type the place meanwhile.
   function locate() {
     $("locate-status").textContent = i18n.t("locating");
+    const stillWaiting = setTimeout(() => {
+      $("locate-status").textContent = i18n.t("locate_slow");
+    }, 10000);
     navigator.geolocation.getCurrentPosition((position) => {
+      clearTimeout(stillWaiting);
       $("latitude").value = position.coords.latitude.toFixed(6);
       $("longitude").value = position.coords.longitude.toFixed(6);
       $("locate-status").textContent = "";
       document.dispatchEvent(new CustomEvent("civicdesk:place-typed"));
-    }, () => { $("locate-status").textContent = i18n.t("locate_failed"); },
-    { enableHighAccuracy: true, timeout: 15000 });
+    }, () => {
+      clearTimeout(stillWaiting);
+      $("locate-status").textContent = i18n.t("locate_failed");
+    }, { enableHighAccuracy: true, timeout: 15000 });
   }
   if (navigator.geolocation) {
     $("locate").hidden = false;

@@ -154,12 +154,34 @@ def test_the_phone_fills_in_where_the_resident_stands(local_stack, browser):  # 
     wait_until(page, "document.getElementById('latitude').value !== ''")
     assert page.get_by_label("Latitude").input_value() == "55.751244"
     assert page.get_by_label("Longitude").input_value() == "37.618423"
-    # Refused: the resident is told to type the place instead; nothing else changes.
+    # Refused ("Block" on the browser's question, said through the DevTools protocol because
+    # Playwright can only grant): the resident is told to type the place; nothing else changes.
     refused = browser.new_context(viewport=PHONE)
     other = refused.new_page()
     other.goto(stack.url + "/")
+    refused.new_cdp_session(other).send(
+        "Browser.setPermission",
+        {"permission": {"name": "geolocation"}, "setting": "denied", "origin": stack.url},
+    )
     other.get_by_role("button", name="Use where I am now").click()
-    other.locator("#locate-status").filter(has_text="type the address").wait_for()
+    other.locator("#locate-status").filter(has_text="not available").wait_for()
     assert other.get_by_label("Latitude").input_value() == ""
     context.close()
     refused.close()
+
+
+def test_a_question_left_unanswered_does_not_leave_the_resident_waiting(local_stack, browser):  # noqa: F811
+    stack = local_stack.start()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(stack.url + "/")
+    # The browser's question stays open (the resident looks away): the position never comes.
+    page.evaluate("navigator.geolocation.getCurrentPosition = () => {}")
+    page.get_by_role("button", name="Use where I am now").click()
+    status = page.locator("#locate-status")
+    status.filter(has_text="Finding where you are").wait_for()
+    page.clock.fast_forward(11_000)
+    status.filter(has_text="type the address meanwhile").wait_for()
+    assert page.get_by_label("Latitude").input_value() == ""
+    context.close()

@@ -35,6 +35,7 @@ from chalicelib.ports import (
     RawMailStore,
     RoutingRules,
     SearchIndex,
+    SecondFactors,
     SmsSender,
     SurveyResults,
     Telemetry,
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
     from chalicelib.services.sla import Sla, SlaPolicies, SlaPorts
     from chalicelib.services.staff_files import StaffFiles
     from chalicelib.services.template_admin import TemplateAdmin
-from chalicelib.settings import Settings
+from chalicelib.settings import AuthMode, Settings
 
 
 class Container:
@@ -202,6 +203,22 @@ class Container:
     @cached_property
     def directory(self) -> Directory:
         return self.directory_store
+
+    @cached_property
+    def second_factors(self) -> SecondFactors:
+        if self.settings.auth_mode == AuthMode.DEV:
+            from chalicelib.adapters.dev_tokens import ClaimedSecondFactors
+
+            return ClaimedSecondFactors()
+        from chalicelib.adapters.cognito_second_factors import CognitoSecondFactors
+
+        if not self.settings.user_pool_id:
+            raise RuntimeError(
+                "CIVICDESK_USER_POOL_ID is not set: second factors cannot be checked"
+            )
+        return CognitoSecondFactors(
+            _aws_client("cognito-idp"), self.settings.user_pool_id, self.clock
+        )
 
     @cached_property
     def clock(self) -> Clock:

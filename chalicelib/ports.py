@@ -3,7 +3,7 @@ and both pass the same contract suite (tests/contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -536,6 +536,14 @@ class Directory(Protocol):
         ...
 
     def duty_shifts(self) -> list[DutyShift]: ...
+
+
+class SecondFactors(Protocol):
+    """Whether a signed-in staff member has a second factor (an authenticator app) set up.
+    Cognito's ID token does not say; the user pool does (``adapters/cognito_second_factors``).
+    Locally the dev token says (``adapters/dev_tokens``)."""
+
+    def enrolled(self, claims: Mapping[str, Any]) -> bool: ...
 
 
 class Geocoder(Protocol):

@@ -29,6 +29,8 @@ class Settings:
     attachments_bucket: str = "civicdesk-attachments"
     auth_mode: AuthMode = AuthMode.COGNITO
     dev_token_secret: str | None = None
+    # The staff user pool (deployed): asked whether a manager has an authenticator app.
+    user_pool_id: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     consent_version: str = "2026-01"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
@@ -91,6 +93,7 @@ class Settings:
             attachments_bucket=env.get("CIVICDESK_ATTACHMENTS_BUCKET", defaults.attachments_bucket),
             auth_mode=mode,
             dev_token_secret=secret,
+            user_pool_id=env.get("CIVICDESK_USER_POOL_ID", ""),
             public_base_url=env.get("CIVICDESK_PUBLIC_BASE_URL", defaults.public_base_url).rstrip(
                 "/"
             ),

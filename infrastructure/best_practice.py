@@ -43,7 +43,7 @@ MAIN: tuple[Decided, ...] = (
     Decided(
         "Staff",
         "AwsSolutions-COG2",
-        "MFA is optional pool-wide; managers, controllers and administrators must use it",
+        "MFA optional pool-wide; the API refuses managers, controllers and admins without it",
     ),
     Decided(
         "Staff",

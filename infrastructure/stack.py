@@ -104,6 +104,13 @@ class CivicDeskStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.api_role = self._api_role()
+        # Managers, controllers and administrators need an authenticator app: the API asks
+        # the pool whether the caller has one (their ID token does not say).
+        self.api_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cognito-idp:AdminGetUser"], resources=[self.user_pool.user_pool_arn]
+            )
+        )
         # The first of the SDK-call custom resources: the function they share is made with its
         # log group (the search domain's log-delivery policy reuses it).
         self.maps = TownMaps(self, "Maps", portal_url=portal_url, log_retention=self.log_retention)
@@ -178,6 +185,9 @@ class CivicDeskStack(cdk.Stack):
                 "domain": self.sign_in_domain.base_url(),
                 "client_id": self.console_client.user_pool_client_id,
                 "redirect_uri": self.console_url,
+                # Where the console sets up a manager's authenticator app (the user's own
+                # access token: AssociateSoftwareToken, VerifySoftwareToken).
+                "idp": self.identity_provider_url,
             },
             log_retention=self.log_retention,
             web_acl_arn=web_acl_arn,
@@ -191,6 +201,7 @@ class CivicDeskStack(cdk.Stack):
                 f"https://{self.attachments.bucket_regional_domain_name}",
                 f"https://{self.attachments.bucket_domain_name}",
                 self.sign_in_domain.base_url(),
+                self.identity_provider_url,
             ],
             tiles=self.maps.tiles,
         )
@@ -377,6 +388,10 @@ class CivicDeskStack(cdk.Stack):
             ],
         )
 
+    @property
+    def identity_provider_url(self) -> str:
+        return f"https://cognito-idp.{self.region}.{self.url_suffix}/"
+
     def _user_pool(
         self,
     ) -> tuple[cognito.UserPool, cognito.UserPoolClient, cognito.UserPoolDomain]:
@@ -408,10 +423,13 @@ class CivicDeskStack(cdk.Stack):
             generate_secret=False,
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
+                # COGNITO_ADMIN: the access token may set up its own authenticator app
+                # (and nothing about anyone else).
                 scopes=[
                     cognito.OAuthScope.OPENID,
                     cognito.OAuthScope.EMAIL,
                     cognito.OAuthScope.PROFILE,
+                    cognito.OAuthScope.COGNITO_ADMIN,
                 ],
                 callback_urls=[self.console_url],
                 logout_urls=[self.console_url],
@@ -491,6 +509,7 @@ class CivicDeskStack(cdk.Stack):
                 "environment_variables": {
                     **self.runtime_env,
                     "CIVICDESK_AUTH_MODE": "cognito",
+                    "CIVICDESK_USER_POOL_ID": self.user_pool.user_pool_id,
                     "CIVICDESK_PORTAL_ORIGIN": portal_origin,
                     "POWERTOOLS_SERVICE_NAME": "civicdesk",
                 },

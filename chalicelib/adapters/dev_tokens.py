@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +21,15 @@ from chalicelib.domain.errors import Unauthenticated
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
-def staff_claims(member: StaffMember) -> dict[str, Any]:
-    """The claims a Cognito ID token of this staff member would carry."""
+# How the holder signed in (RFC 8176's words): a password, and the code of an authenticator
+# app ("otp"). Cognito's tokens do not carry it (the user pool is asked instead); the local
+# stack's tokens say it, so a token without "otp" plays an account with no app set up.
+SIGNED_IN_WITH_APP = ["pwd", "otp"]
+
+
+def staff_claims(member: StaffMember, *, second_factor: bool = True) -> dict[str, Any]:
+    """The claims a Cognito ID token of this staff member would carry (and how they signed in,
+    which Cognito's token would not)."""
     return {
         "sub": member.id,
         "cognito:username": member.id,
@@ -29,7 +37,15 @@ def staff_claims(member: StaffMember) -> dict[str, Any]:
         "cognito:groups": sorted(role.value for role in member.roles),
         "custom:departments": ",".join(sorted(member.departments)),
         "token_use": "id",
+        "amr": SIGNED_IN_WITH_APP if second_factor else ["pwd"],
     }
+
+
+class ClaimedSecondFactors:
+    """Locally: the signed dev token says whether its holder has an app (``amr``)."""
+
+    def enrolled(self, claims: Mapping[str, Any]) -> bool:
+        return "otp" in (claims.get("amr") or [])
 
 
 def issue(claims: dict[str, Any], *, secret: str, now: datetime, ttl: timedelta) -> str:

@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.directory import Role
-from chalicelib.domain.errors import PermissionDenied, Unauthenticated
+from chalicelib.domain.errors import PermissionDenied, SecondFactorRequired, Unauthenticated
 from chalicelib.ports import Clock
 from chalicelib.settings import AuthMode, Settings
 
 
-def current_principal(request: Any) -> Principal:
-    """The signed-in staff member making ``request`` (a Chalice request)."""
+class SecondFactor(StrEnum):
+    """Where the caller stands with the second factor their role may need."""
+
+    NOT_REQUIRED = "not_required"  # operators and executors: their choice
+    ENROLLED = "enrolled"
+    MISSING = "missing"  # their role needs one and the account has none: set it up first
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    second_factor: SecondFactor
+
+
+def signed_in(request: Any, *, before_second_factor: bool = False) -> SignedIn:
+    """Who is making ``request`` (a Chalice request), and where they stand with a second
+    factor. Refused when no one is signed in, the account has no role, or its role needs a
+    second factor not set up yet (unless ``before_second_factor``: the console asks who is
+    signed in to send them to set one up)."""
     from chalicelib import bootstrap
 
     c = bootstrap.container()
-    return principal_from_request(
-        request.headers, request.context, settings=c.settings, clock=c.clock
-    )
-
-
-def principal_from_request(
-    headers: Any, context: dict[str, Any], *, settings: Settings, clock: Clock
-) -> Principal:
-    return principal_from_claims(_verified_claims(headers, context, settings, clock))
+    claims = _verified_claims(request.headers, request.context, c.settings, c.clock)
+    principal = principal_from_claims(claims)
+    if not principal.needs_second_factor:
+        return SignedIn(principal, SecondFactor.NOT_REQUIRED)
+    if c.second_factors.enrolled(claims):
+        return SignedIn(principal, SecondFactor.ENROLLED)
+    if not before_second_factor:
+        raise SecondFactorRequired(
+            "your role signs in with an authenticator app: set one up in the console first"
+        )
+    return SignedIn(principal, SecondFactor.MISSING)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

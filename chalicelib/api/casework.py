@@ -8,6 +8,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.http import (
     STAFF_ERRORS,
     body,
+    caller,
     card_action,
     card_number,
     card_read,
@@ -56,11 +57,14 @@ TAG = "Staff"
     staff=True,
     response=StaffMeView,
     errors=(401, 403),
+    before_second_factor=True,
 )
 def me() -> Response:
-    p = principal()
+    signed = caller()
+    p = signed.principal
     return json_response(
         StaffMeView(
+            second_factor=signed.second_factor.value,
             staff_id=p.staff_id,
             name=p.name,
             roles=sorted(r.value for r in p.roles),

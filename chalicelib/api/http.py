@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 from chalice.app import Blueprint, CognitoUserPoolAuthorizer, CORSConfig, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chalicelib.api.auth import SignedIn, signed_in
 from chalicelib.api.errors import error_response, from_pydantic
 from chalicelib.domain.access import Principal
 from chalicelib.domain.card import is_card_number
@@ -79,10 +80,12 @@ OPERATIONS: list[Operation] = []
 
 @dataclass(frozen=True)
 class _Answering:
-    """The request a route is answering, and the body size its route allows."""
+    """The request a route is answering, the body size its route allows, and on a staff
+    route who is calling (checked once, before the view runs)."""
 
     request: Request
     body_limit: int | None
+    caller: SignedIn | None = None
 
 
 _ANSWERING: ContextVar[_Answering] = ContextVar("answering")
@@ -111,10 +114,13 @@ def route(
     errors: tuple[int, ...] = (400, 404),
     body_limit: int | None = None,
     limits: tuple[ClientLimit, ...] = (),
+    before_second_factor: bool = False,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register ``view``; ``body_limit`` overrides the settings' body size for this route;
     ``limits`` are the client limits the route counts against besides the one every public
-    write counts against (``ClientLimit.WRITES``, implied)."""
+    write counts against (``ClientLimit.WRITES``, implied). A staff route refuses a caller
+    whose role needs a second factor they have not set up, unless ``before_second_factor``
+    (the console must learn who is signed in to send them to set it up)."""
     public_write = not staff and method != "GET"
     admitted = ((ClientLimit.WRITES,) if public_write else ()) + limits
     if admitted and 429 not in errors:
@@ -123,8 +129,14 @@ def route(
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def translated(**kwargs: Any) -> Response:
-            answering = _ANSWERING.set(_Answering(bp.current_request, body_limit))
+            answering = None
             try:
+                caller = (
+                    signed_in(bp.current_request, before_second_factor=before_second_factor)
+                    if staff
+                    else None
+                )
+                answering = _ANSWERING.set(_Answering(bp.current_request, body_limit, caller))
                 if admitted:
                     admit(bp.current_request, admitted)
                 return view(**kwargs)
@@ -140,7 +152,8 @@ def route(
                 )
                 return error_response(refused)
             finally:
-                _ANSWERING.reset(answering)
+                if answering is not None:
+                    _ANSWERING.reset(answering)
 
         bp.route(
             path,
@@ -277,10 +290,16 @@ def header(name: str) -> str | None:
 
 
 def principal() -> Principal:
-    """The signed-in staff member making the request."""
-    from chalicelib.api.auth import current_principal
+    """The signed-in staff member making the request (staff routes only)."""
+    return caller().principal
 
-    return current_principal(current_request())
+
+def caller() -> SignedIn:
+    """Who makes the request and where they stand with a second factor (staff routes only)."""
+    signed = _ANSWERING.get().caller
+    if signed is None:
+        raise RuntimeError("principal() is for staff routes: register the route with staff=True")
+    return signed
 
 
 def idempotency_key(name: str = "Idempotency-Key") -> str | None:

@@ -390,6 +390,11 @@ class StaffMeView(_View):
         description="Departments whose queue and lists this person may open (town-wide roles: "
         "every department)."
     )
+    second_factor: Literal["not_required", "enrolled", "missing"] = Field(
+        description="An authenticator app: managers, controllers and administrators need one "
+        "(`missing`: every other staff route answers 403 `second_factor_required` until it is "
+        "set up); operators and executors may."
+    )
 
 
 class RuleView(Rule):

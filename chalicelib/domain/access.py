@@ -34,6 +34,17 @@ class Principal:
     def manages(self, department: str) -> bool:
         return R.ADMIN in self.roles or (R.MANAGER in self.roles and department in self.departments)
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Whoever can approve, oversee or administer signs in with a second factor: a stolen
+        password alone must not open every department's cards."""
+        return bool(self.roles & SECOND_FACTOR_ROLES)
+
+
+# The roles that must sign in with a second factor (an authenticator app's code); operators
+# and executors may.
+SECOND_FACTOR_ROLES = frozenset({R.MANAGER, R.CONTROLLER, R.ADMIN})
+
 
 class Placed(Protocol):
     """What the seeing rules read of a card: a whole card, or its queue line."""

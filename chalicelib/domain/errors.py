@@ -64,6 +64,13 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class SecondFactorRequired(PermissionDenied):
+    """The caller's role needs a second factor and their account has none yet: the console
+    sends them to set one up (``/staff/me`` still answers, and says so)."""
+
+    code = "second_factor_required"
+
+
 class ConflictError(DomainError):
     """A write lost a race: the card changed since the caller read it."""
 

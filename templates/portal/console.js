@@ -9,9 +9,11 @@
   const TOKEN = "civicdesk.staff-token";
   // The sign-in's refresh token (Cognito's: it lasts a working day; the ID token an hour).
   const REFRESH = "civicdesk.staff-refresh";
+  // The access token: only for setting up the person's own authenticator app at the pool.
+  const ACCESS = "civicdesk.staff-access";
   const RENEW_BEFORE_MS = 5 * 60 * 1000;
   const VERIFIER = "civicdesk.pkce-verifier";
-  const VIEWS = ["signin", "queue", "card", "search", "call", "manager", "reports", "clients"];
+  const VIEWS = ["signin", "second-factor", "queue", "card", "search", "call", "manager", "reports", "clients"];
   const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
   const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
     "resolved", "closed"];
@@ -47,6 +49,11 @@
       me = null;
       route();
       throw new ApiError(t("c.signin.expired"), [], 401);
+    }
+    // The role needs an authenticator app the account no longer has: set it up first.
+    if (response.status === 403 && body.error?.code === "second_factor_required" && me) {
+      me.second_factor = "missing";
+      route();
     }
     // The refusal in the reader's words, by its code: never the server's English or a trace.
     if (!response.ok) {
@@ -123,7 +130,8 @@
 
   // ---- sign-in
 
-  async function signIn() {
+  // ``then`` runs once the person is known (route by default: the view the address names).
+  async function signIn(then = route) {
     config = await fetch("console-config.json").then((r) => r.json()).catch(() => config);
     const code = new URLSearchParams(location.search).get("code");
     if (code && config.auth === "cognito") await finishSso(code);
@@ -134,14 +142,14 @@
       keepSignedIn();
       renderWho();
       $("sign-out").hidden = false;
-      $("nav").hidden = false;
+      $("nav").hidden = me.second_factor === "missing";
       const oversees = me.roles.some((r) => ["manager", "controller", "admin"].includes(r));
       $("nav-manager").hidden = !oversees;
       $("nav-reports").hidden = !oversees;
       $("nav-clients").hidden = !me.roles.includes("admin");
       fillDepartments();
     }
-    route();
+    then();
   }
 
   function renderWho() {
@@ -191,6 +199,7 @@
     const tokens = await response.json().catch(() => ({}));
     if (!response.ok || !tokens.id_token) return false;
     sessionStorage.setItem(TOKEN, tokens.id_token);
+    if (tokens.access_token) sessionStorage.setItem(ACCESS, tokens.access_token);
     if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
     return true;
   }
@@ -238,6 +247,7 @@
   function signOut() {
     sessionStorage.removeItem(TOKEN);
     sessionStorage.removeItem(REFRESH);
+    sessionStorage.removeItem(ACCESS);
     clearTimeout(renewal);
     me = null;
     $("sign-out").hidden = true;
@@ -273,6 +283,7 @@
   function route() {
     say("");
     if (!me) { show("signin"); showSignIn(); return; }
+    if (me.second_factor === "missing") { show("second-factor"); secondFactor.show(); return; }
     const [path, search] = (location.hash || "#/queue").split("?");
     const [, name, arg] = path.split("/");
     if (name === "card" && arg) { show("card"); loadCard(decodeURIComponent(arg)); }
@@ -1143,6 +1154,16 @@
   });
 
   const clients = window.civicdeskClients({ $, t, call, post, say, showError, clearErrors, when });
+  const secondFactor = window.civicdeskSecondFactor({ $, t, say,
+    config: () => config,
+    accessToken: () => sessionStorage.getItem(ACCESS),
+    signedIn: () => me,
+    // Fresh tokens after the set-up (a network hiccup leaves the current ones, still valid).
+    renewTokens: () => takeTokens({ grant_type: "refresh_token",
+      refresh_token: sessionStorage.getItem(REFRESH) || "" }).catch(() => false),
+    afterSetUp: () => signIn(() => {}),
+    goOn: route,
+  });
 
   const duplicates = window.civicdeskDuplicates({
     $, t, call, post, say, showError, clearErrors, me: () => me,

@@ -21,9 +21,12 @@ from tests.e2e.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 SIGN_IN = "/test-sign-in"  # the user pool's domain, played by the test on the portal's origin
+IDP = "/test-idp/"  # the user pool's API (cognito-idp.<region>.amazonaws.com), played likewise
 
 
-def _token(stack: RunningStack, staff_id: str, lasts: timedelta) -> str:
+def _token(
+    stack: RunningStack, staff_id: str, lasts: timedelta, *, second_factor: bool = True
+) -> str:
     from chalicelib.adapters import dev_tokens
     from chalicelib.adapters.static_directory import StaticDirectory
     from infrastructure.local.stack import dev_secret
@@ -31,20 +34,21 @@ def _token(stack: RunningStack, staff_id: str, lasts: timedelta) -> str:
     member = StaticDirectory.from_file().staff_member(staff_id)
     assert member is not None
     return dev_tokens.issue(
-        dev_tokens.staff_claims(member),
+        dev_tokens.staff_claims(member, second_factor=second_factor),
         secret=dev_secret(stack.data_dir),
         now=datetime.now(UTC),
         ttl=lasts,
     )
 
 
-def _console(chromium: Any, stack: RunningStack, token_endpoint: Any) -> Any:
-    page = chromium.new_page(viewport=DESKTOP)
+def _console(chromium: Any, stack: RunningStack, token_endpoint: Any, **viewport: Any) -> Any:
+    page = chromium.new_page(viewport=viewport or DESKTOP)
     config = {
         "auth": "cognito",
         "domain": stack.url + SIGN_IN,
         "client_id": "console-client",
         "redirect_uri": stack.url + "/console.html",
+        "idp": stack.url + IDP,
     }
     page.route("**/console-config.json", lambda route: route.fulfill(json=config))
     page.route(f"**{SIGN_IN}/oauth2/token", token_endpoint)
@@ -119,4 +123,80 @@ def test_a_refused_renewal_ends_the_sign_in_plainly(browser, module_stack):  # n
     page.locator("#search-form").get_by_role("button", name="Search").click()
     page.get_by_role("button", name="Sign in").wait_for()
     page.get_by_text("Your session has ended; please sign in again.").wait_for()
+    page.context.close()
+
+
+def test_a_manager_without_an_app_sets_one_up_before_anything_opens(browser, module_stack):  # noqa: F811
+    """The pool's API is played by the test: it checks what the console sends (the person's
+    own access token, the code typed) as the real one would."""
+    without = _token(module_stack, "mgr-sergey", timedelta(hours=1), second_factor=False)
+    with_app = _token(module_stack, "mgr-sergey", timedelta(hours=1))
+    calls: list[tuple[str, dict[str, Any]]] = []
+    enrolled = {"done": False}
+
+    def token_endpoint(route: Any) -> None:
+        form = parse_qs(route.request.post_data or "")
+        if form["grant_type"] == ["authorization_code"]:
+            route.fulfill(
+                json={"id_token": without, "access_token": "access-1", "refresh_token": "day"}
+            )
+        else:  # after the set-up: the pool's tokens for an account with an app
+            assert enrolled["done"]
+            route.fulfill(json={"id_token": with_app, "access_token": "access-2"})
+
+    def pool_api(route: Any) -> None:
+        action = route.request.headers["x-amz-target"].split(".")[-1]
+        sent = json.loads(route.request.post_data or "{}")
+        calls.append((action, sent))
+        assert sent["AccessToken"] == "access-1"
+        if action == "AssociateSoftwareToken":
+            route.fulfill(json={"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
+        elif action == "VerifySoftwareToken" and sent["UserCode"] != "492039":
+            route.fulfill(
+                status=400,
+                json={"__type": "CodeMismatchException", "message": "Invalid code received"},
+            )
+        elif action == "VerifySoftwareToken":
+            route.fulfill(json={"Status": "SUCCESS"})
+        else:
+            assert sent["SoftwareTokenMfaSettings"] == {"Enabled": True, "PreferredMfa": True}
+            enrolled["done"] = True
+            route.fulfill(json={})
+
+    page = _console(browser, module_stack, token_endpoint, width=360, height=740)
+    page.route(f"**{IDP}", pool_api)
+    page.goto(module_stack.url + "/console.html")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Set up your authenticator app").wait_for()
+    assert page.locator("#nav").is_hidden()  # nothing else opens before it is set up
+    page.get_by_role("button", name="Begin").click()
+    page.get_by_label("The 6-digit code the app shows now").wait_for()
+    assert page.locator("#factor-key").inner_text() == " ".join(
+        ["JBSW", "Y3DP", "EHPK", "3PXP"] * 2
+    )
+    link = page.get_by_role("link", name="Open in the authenticator app").get_attribute("href")
+    assert link is not None
+    assert link.startswith("otpauth://totp/")
+    assert "secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" in link
+    code = page.get_by_label("The 6-digit code the app shows now")
+    code.fill("12345")
+    page.get_by_role("button", name="Check the code and turn it on").click()
+    page.get_by_text("Type the 6 digits the app shows.").wait_for()
+    code.fill("111111")
+    page.get_by_role("button", name="Check the code and turn it on").click()
+    page.get_by_text("That code does not match").wait_for()
+    assert code.get_attribute("aria-invalid") == "true"
+    scan_and_shoot(page, "console-second-factor-360")
+    code.fill("492 039")
+    page.get_by_role("button", name="Check the code and turn it on").click()
+    page.get_by_text("Your authenticator app is on").wait_for()
+    page.get_by_role("button", name="Go on to the console").click()
+    page.get_by_role("heading", name="Queue").wait_for()
+    assert [action for action, _ in calls] == [
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+    ]
+    assert page.locator("#nav").is_visible()
     page.context.close()

@@ -67,6 +67,10 @@ def _of_type(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
 
 
+def _of_type_ids(template: dict[str, Any], kind: str) -> list[str]:
+    return [k for k, r in template["Resources"].items() if r["Type"] == kind]
+
+
 def test_cfn_lint_finds_nothing(template, edge):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), str(template["path"]), str(edge["path"])],
@@ -246,6 +250,20 @@ def test_the_api_function_is_wired_to_the_stacks_resources(template):
     assert env["CIVICDESK_AUTH_MODE"] == "cognito"
     assert env["CIVICDESK_PUBLIC_BASE_URL"] == "https://requests.rivertown.gov"
     assert "CIVICDESK_DEV_TOKEN_SECRET" not in env
+    (pool_id,) = _of_type_ids(template, "AWS::Cognito::UserPool")
+    assert env["CIVICDESK_USER_POOL_ID"] == {"Ref": pool_id}
+
+
+def test_the_api_asks_the_user_pool_about_second_factors_and_nothing_more(template):
+    (pool_id,) = _of_type_ids(template, "AWS::Cognito::UserPool")
+    asking = [
+        s
+        for s in _statements(template, "ApiRole")
+        if any(a.startswith("cognito-idp:") for a in _actions(s))
+    ]
+    (statement,) = asking
+    assert _actions(statement) == ["cognito-idp:AdminGetUser"]
+    assert statement["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]}
 
 
 def test_the_email_role_deletes_only_released_card_keys_and_sends_only_as_the_town(template):
@@ -513,7 +531,13 @@ def test_the_console_signs_in_through_the_hosted_ui_with_code_and_pkce(template)
     assert props.get("GenerateSecret", False) is False  # a browser cannot keep a secret
     assert props["CallbackURLs"] == ["https://requests.rivertown.gov/console.html"]
     assert props["LogoutURLs"] == props["CallbackURLs"]
-    assert set(props["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    # aws.cognito.signin.user.admin: the console sets up the person's own authenticator app.
+    assert set(props["AllowedOAuthScopes"]) == {
+        "openid",
+        "email",
+        "profile",
+        "aws.cognito.signin.user.admin",
+    }
     assert len(_of_type(template, "AWS::Cognito::UserPoolDomain")) == 1
     # The deployed console reads its settings from a file the deployment writes, not the
     # local stack's ("auth": "dev"), which the page upload leaves out.
@@ -882,6 +906,7 @@ def test_every_answer_carries_the_portals_security_headers_with_a_csp_without_in
     assert directives["frame-ancestors"].strip() == "'none'"
     assert "RegionalDomainName" in directives["connect-src"]  # the attachments bucket
     assert "amazoncognito.com" in directives["connect-src"]  # the console's sign-in
+    assert "https://cognito-idp." in directives["connect-src"]  # its authenticator set-up
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] == 730 * 24 * 3600
     assert security["FrameOptions"]["FrameOption"] == "DENY"
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"

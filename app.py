@@ -16,6 +16,7 @@ from chalicelib.api.middleware import observe_request
 from chalicelib.api.open311 import open311
 from chalicelib.api.outbox_admin import outbox_admin
 from chalicelib.api.places import places
+from chalicelib.api.privacy import privacy
 from chalicelib.api.public import public
 from chalicelib.api.replies import replies
 from chalicelib.api.routing_admin import routing_admin
@@ -40,5 +41,6 @@ app.register_blueprint(outbox_admin)
 app.register_blueprint(mail_triage)
 app.register_blueprint(open311)
 app.register_blueprint(api_keys)
+app.register_blueprint(privacy)
 app.register_blueprint(docs)
 app.register_middleware(observe_request, "http")

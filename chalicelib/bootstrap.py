@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from chalicelib.services.outbox_dispatch import DispatchPorts, OutboxDispatch
     from chalicelib.services.phone import Phone, PhonePolicy, PhonePorts
     from chalicelib.services.places import Places
+    from chalicelib.services.privacy import Privacy
     from chalicelib.services.replies import Replies
     from chalicelib.services.reports import Reports
     from chalicelib.services.requester import Requester
@@ -793,6 +794,19 @@ class Container:
 
         return Exports(
             ports=self.export_ports, policy=self.export_policy, runner=lambda: self.export_runner
+        )
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        from chalicelib.adapters.retention_config import shipped_retention
+        from chalicelib.services.privacy import Privacy
+
+        return Privacy(
+            cards=self.cards,
+            outbox=self.outbox,
+            blobs=self.blobs,
+            clock=self.clock,
+            retention=shipped_retention(),
         )
 
     @cached_property

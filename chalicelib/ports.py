@@ -137,6 +137,13 @@ class CardRepository(Protocol):
         """The card and its history in order, in one read. Raises NotFound."""
         ...
 
+    def rewrite(self, card: Card, history: Sequence[HistoryEntry], entry: HistoryEntry) -> None:
+        """Replace the card's stored history entries with ``history`` (same seqs), then save
+        ``card`` with ``entry`` at its version (ConflictError if it moved). The entries go
+        first, in batches, so a card with any history fits; a run cut short leaves the card
+        unmarked and is simply run again (rewriting an entry twice gives the same entry)."""
+        ...
+
     def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
         """Write ``card`` (version n+1), ``entry`` and the outbox ``messages`` the change sends
         atomically if the stored card is version n.
@@ -195,9 +202,12 @@ class CardRepository(Protocol):
         """The department's cards with a reply waiting for the manager, oldest draft first."""
         ...
 
-    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+    def every_card(
+        self, *, limit: int, cursor: str | None = None, segment: tuple[int, int] | None = None
+    ) -> QueuePage:
         """Every card, in no particular order, a page at a time (``overdue_since`` set for the
-        cards on an overdue list): what a search reindex or an export reads."""
+        cards on an overdue list): what a search reindex or an export reads. ``segment``
+        (n, of): only the n-th of ``of`` disjoint shares of the cards (a parallel scan's)."""
         ...
 
     def open_counts(self, staff_ids: Sequence[str]) -> dict[str, int]:
@@ -213,6 +223,10 @@ class CardRepository(Protocol):
         self, parent: Card, parent_entry: HistoryEntry, child: Card, child_entry: HistoryEntry
     ) -> None:
         """Save the parent (as ``save`` does) and create the child card, atomically."""
+        ...
+
+    def of_contact(self, contact_key: str) -> list[str]:
+        """Every card (number) whose requester is this contact (``card.contact_key``)."""
         ...
 
     def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
@@ -285,6 +299,11 @@ class Outbox(Protocol):
 
     def failed(self, *, limit: int) -> list[OutboxMessage]:
         """Messages no channel could take (failed or bounced), for an administrator to re-run."""
+        ...
+
+    def forget_card(self, number: str) -> int:
+        """Delete every message of the card, sent or waiting (their text and address are the
+        requester's): how many went."""
         ...
 
 

@@ -37,6 +37,7 @@ from infrastructure.notifications import Notifications
 from infrastructure.operations import FailureShelf, Operations, Watched
 from infrastructure.phone_channel import PhoneChannel, instance_arn
 from infrastructure.portal import Portal
+from infrastructure.privacy import Privacy
 from infrastructure.search import SearchDomain, SearchIndexer
 from infrastructure.seed_data import SeedData
 from infrastructure.sizing import sizing
@@ -221,6 +222,15 @@ class CivicDeskStack(cdk.Stack):
             key=self.key,
             exports=self.exports,
         )
+        self.privacy = Privacy(
+            self,
+            "Privacy",
+            package=package,
+            table=self.table,
+            key=self.key,
+            attachments=self.attachments,
+            environment=self.runtime_env,
+        )
         self.notifications = Notifications(
             self,
             "Notifications",
@@ -295,6 +305,7 @@ class CivicDeskStack(cdk.Stack):
             "search-indexer": self.search_indexer.indexer,
             "exports": self.export_jobs.function,
             "seed-data": self.seed_data.function,
+            "retention": self.privacy.function,
         }
         log_groups: dict[str, logs.ILogGroup] = {"api": self.api_logs}
         for name, function in functions.items():
@@ -312,6 +323,7 @@ class CivicDeskStack(cdk.Stack):
                 ),
                 "exports": FailureShelf(self.export_jobs.failures, self.export_jobs.function),
                 "seed-data": FailureShelf(self.seed_data.failures, self.seed_data.function),
+                "retention": FailureShelf(self.privacy.failures, self.privacy.function),
             },
             functions=functions,
             api_name=self.api_name,

@@ -215,6 +215,16 @@ class DynamoCardRepository:
             raise NotFound(f"no card {number}")
         return card_from_item(items[0]), [entry_from_item(i) for i in items[1:]]
 
+    def rewrite(self, card: Card, history: Sequence[HistoryEntry], entry: HistoryEntry) -> None:
+        items = [{"PutRequest": {"Item": entry_item(card.number, e)}} for e in history]
+        for start in range(0, len(items), 25):  # BatchWriteItem's most
+            pending: dict[str, Any] = {self._table: items[start : start + 25]}
+            while pending:
+                pending = (
+                    self._db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                )
+        self._transact_save(card, entry)
+
     def save(self, card: Card, entry: HistoryEntry, messages: Sequence[OutboxMessage] = ()) -> None:
         self._transact_save(card, entry, [new_outbox_put(self._table, m) for m in messages])
 
@@ -314,7 +324,9 @@ class DynamoCardRepository:
             ts.APPROVAL_INDEX, ts.APPROVAL_PARTITION_KEY, ts.approval_pk(department), limit, cursor
         )
 
-    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+    def every_card(
+        self, *, limit: int, cursor: str | None = None, segment: tuple[int, int] | None = None
+    ) -> QueuePage:
         request: dict[str, Any] = {
             "TableName": self._table,
             "Limit": limit,
@@ -322,6 +334,8 @@ class DynamoCardRepository:
             "ExpressionAttributeNames": {"#sk": ts.SORT_KEY},
             "ExpressionAttributeValues": {":card": {"S": ts.CARD_SK}},
         }
+        if segment is not None:
+            request["Segment"], request["TotalSegments"] = segment
         if cursor:
             request["ExclusiveStartKey"] = _decode_cursor(cursor)
         response = self._db.scan(**request)
@@ -527,6 +541,19 @@ class DynamoCardRepository:
             return None
         _, created, number = items[0][ts.REQUESTER_SORT_KEY]["S"].rsplit("#", 2)
         return PriorCard(number=number, created_at=datetime.fromisoformat(created))
+
+    def of_contact(self, contact_key: str) -> list[str]:
+        request = {
+            "TableName": self._table,
+            "IndexName": ts.REQUESTER_INDEX,
+            "KeyConditionExpression": "#rpk = :rpk",
+            "ExpressionAttributeNames": {"#rpk": ts.REQUESTER_PARTITION_KEY},
+            "ExpressionAttributeValues": {":rpk": {"S": ts.requester_pk(contact_key)}},
+        }
+        return sorted(
+            item[ts.REQUESTER_SORT_KEY]["S"].rsplit("#", 1)[1]
+            for item in query_all(self._db, request)
+        )
 
     def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
         pressed = "".join(ch for ch in phone if ch.isdigit())

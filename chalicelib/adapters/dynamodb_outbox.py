@@ -113,6 +113,19 @@ class DynamoOutbox:
         messages = [message_from_item(i) for i in query_all(self._db, request)]
         return sorted(messages, key=lambda m: (m.created_at, m.id))
 
+    def forget_card(self, number: str) -> int:
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk",
+            "ProjectionExpression": "#pk, #sk",
+            "ExpressionAttributeNames": {"#pk": ts.PARTITION_KEY, "#sk": ts.SORT_KEY},
+            "ExpressionAttributeValues": {":pk": {"S": ts.outbox_pk(number)}},
+        }
+        keys = list(query_all(self._db, request))
+        for key in keys:
+            self._db.delete_item(TableName=self._table, Key=key)
+        return len(keys)
+
     def _listed(self, partition: str, upper: str, limit: int) -> list[OutboxMessage]:
         response = self._db.query(
             TableName=self._table,

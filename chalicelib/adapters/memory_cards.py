@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -122,6 +123,13 @@ class InMemoryCardRepository:
             self.outbox.add_all(messages)
             self._put(card, entry)
 
+    def rewrite(self, card: Card, history: Sequence[HistoryEntry], entry: HistoryEntry) -> None:
+        with self._lock:
+            by_seq = {e.seq: e for e in history}
+            self._history[card.number] = [by_seq.get(e.seq, e) for e in self._history[card.number]]
+            self._check_version(card)
+            self._put(card, entry)
+
     def save_together(
         self, changes: Sequence[tuple[Card, HistoryEntry]], messages: Sequence[OutboxMessage] = ()
     ) -> None:
@@ -199,6 +207,14 @@ class InMemoryCardRepository:
             return None
         latest = max(mine, key=lambda c: (c.created_at, c.number))
         return PriorCard(number=latest.number, created_at=latest.created_at)
+
+    def of_contact(self, contact_key: str) -> list[str]:
+        with self._lock:
+            return sorted(
+                c.number
+                for c in self._cards.values()
+                if not c.is_subtask and c.requester.contact_key == contact_key
+            )
 
     def from_phone(self, phone: str, *, limit: int) -> list[PriorCard]:
         pressed = "".join(ch for ch in phone if ch.isdigit())
@@ -338,9 +354,15 @@ class InMemoryCardRepository:
         page.overdue_since.update((c.number, since[c.number]) for c in page.cards)
         return page
 
-    def every_card(self, *, limit: int, cursor: str | None = None) -> QueuePage:
+    def every_card(
+        self, *, limit: int, cursor: str | None = None, segment: tuple[int, int] | None = None
+    ) -> QueuePage:
         with self._lock:
             cards = sorted(self._cards.values(), key=lambda c: c.number)
+        if segment is not None:
+            n, of = segment
+            cards = [c for c in cards if zlib.crc32(c.number.encode()) % of == n]
+        with self._lock:
             since = {n: m.due_at for n, m in self._overdue.items()}
         page = _page(cards, limit, cursor)
         page.overdue_since.update(

@@ -53,6 +53,13 @@ class InMemoryOutbox:
             mine = [m for m in self._messages.values() if m.card_number == number]
         return sorted(mine, key=lambda m: (m.created_at, m.id))
 
+    def forget_card(self, number: str) -> int:
+        with self._lock:
+            mine = [k for k, m in self._messages.items() if m.card_number == number]
+            for key in mine:
+                del self._messages[key]
+        return len(mine)
+
     def failed(self, *, limit: int) -> list[OutboxMessage]:
         with self._lock:
             stuck = [m for m in self._messages.values() if m.stuck]

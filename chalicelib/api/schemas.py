@@ -1010,3 +1010,33 @@ class IssuedKeyView(ApiKeyView):
 
 class ApiKeysView(_View):
     keys: list[ApiKeyView]
+
+
+class FileHeldView(_View):
+    filename: str
+    content_type: str
+    url: str = Field(description="A download link that works for an hour.")
+
+
+class CardHeldView(_View):
+    number: str
+    card: dict[str, Any] = Field(description="The card as stored, every field.")
+    history: list[dict[str, Any]] = Field(description="Every history entry, as stored.")
+    messages: list[dict[str, Any]] = Field(description="Messages to the requester still kept.")
+    files: list[FileHeldView]
+
+
+class HeldAboutView(_View):
+    """Everything held about a contact as a requester (an answer to their access request)."""
+
+    cards: list[CardHeldView]
+
+
+class ErasureView(_View):
+    erased: list[str] = Field(description="Cards whose requester's personal data was removed.")
+    already: list[str] = Field(description="Cards already without it (earlier request, retention).")
+    were_open: list[str] = Field(
+        description="Erased while still open: the town can no longer write to the requester."
+    )
+    messages_deleted: int
+    files_deleted: int

@@ -365,6 +365,9 @@ class Card(_Frozen):
     # reveal working status links.
     access_token_hash: str
     milestones: Milestones = Field(default_factory=Milestones)
+    # When the requester's personal data was taken off (retention or their request:
+    # domain/erasure.py); the card's figures stay.
+    personal_data_removed_at: datetime | None = None
 
     @property
     def approval_required(self) -> bool:

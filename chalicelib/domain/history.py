@@ -59,6 +59,8 @@ class Action(StrEnum):
     UNFOLLOWED = "unfollowed"
     PHOTO_HIDDEN = "photo_hidden"  # taken off the public page (the requester still sees it)
     PHOTO_SHOWN = "photo_shown"  # back on the public page
+    # The requester's personal data taken off (retention, or their request): domain/erasure.py
+    PERSONAL_DATA_REMOVED = "personal_data_removed"
 
 
 class MessageAuthor(StrEnum):

@@ -4,6 +4,9 @@ its law): what is past it expires by itself, with nothing to run.
 - ``outbox_days``: a message to a requester (its rendered text and the address it went to)
   is kept this long after it settled (sent, bounced, or failed on every channel), then
   DynamoDB's TTL deletes it. The card's history keeps what was said (its public messages).
+- ``personal_data_years``: a closed card keeps the requester's personal data this long after
+  its last change; then the retention sweep takes it off (``domain/erasure.py``) and the
+  card's figures stay.
 """
 
 from __future__ import annotations
@@ -24,6 +27,18 @@ class RetentionPolicy(BaseModel):
         le=3650,
         description="Days a settled message to a requester is kept (its text and address).",
     )
+
+    personal_data_years: int = Field(
+        default=5,
+        ge=1,
+        le=75,
+        description="Years after a card closed (its last change) until the requester's "
+        "personal data is taken off it; its figures stay.",
+    )
+
+    def erasure_cutoff(self, now: datetime) -> datetime:
+        """Cards closed and untouched since before this moment have had their time."""
+        return now - timedelta(days=round(365.25 * self.personal_data_years))
 
     def outbox_expires(self, message: OutboxMessage) -> datetime | None:
         """When a message may go: never while it waits to be sent (or re-run)."""

@@ -397,6 +397,31 @@ class ApiKeyCreate(_Command):
     per_hour: int = Field(default=100, ge=1, le=100_000, description="New requests an hour.")
 
 
+class DataRequestIn(_Command):
+    """Whom a requester's data request is about: the email or phone their requests carry
+    (both finds cards made with either)."""
+
+    email: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
+        ]
+        | None
+    ) = None
+    phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
+    ) = None
+
+
+class ErasureIn(DataRequestIn):
+    """A requester's request to erase what is held about them, as the administrator records
+    it: every card of theirs loses their personal data (its figures stay), their messages and
+    files are deleted. It cannot be undone."""
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)
+    ] = Field(description="The request as received: its date, reference and how it came.")
+
+
 class CommentCreate(_Command):
     text: LongText
     public: bool = Field(default=False, description="Public comments are shown to the requester.")

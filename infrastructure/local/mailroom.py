@@ -80,6 +80,10 @@ class LambdaContext:
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:local:000000000000:function:{self.name}"
 
+    def get_remaining_time_in_millis(self) -> int:
+        """Locally there is no deadline: as much as a function's longest (15 minutes)."""
+        return 900_000
+
 
 def ses_event(message_id: str, sender: str, recipients: list[str]) -> dict[str, Any]:
     """The parts of SES's receipt event the handler reads (verdicts PASS: no scanner locally)."""

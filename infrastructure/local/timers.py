@@ -15,6 +15,8 @@ sweep through thousands of overdue cards never holds up the outbox or the search
   - ``functions/export_cards.handler`` runs after 01:00 UTC each day, and at start when
     today's snapshot is not written yet (the nightly export and its report figures), in a
     thread of its own;
+  - ``functions/retention_sweep.handler`` runs after 02:30 UTC each day (today's share of
+    the table: personal data off closed cards past the town's period);
   - the outbox is sent (``functions/outbox_dispatch.handler``);
   - escalation chains play the state machine's steps (infrastructure/sla_escalation.asl.json)
     through ``functions/sla_escalation.handler``: the manager at once, the controller at its
@@ -124,6 +126,8 @@ class TickReport:
     messages: dict[str, int] = field(default_factory=dict)  # outbox outcomes, by status
     indexed: FeedReport | None = None  # the search indexer's pass over the stream
     exported: bool = False  # the nightly export started
+    # The nightly retention sweep's cards erased (None: it did not run this tick).
+    erased: list[str] | None = None
 
 
 class DeadlineTimers:
@@ -151,6 +155,7 @@ class DeadlineTimers:
         self._next_sweep: datetime | None = None
         self._last_review: str | None = None
         self._last_export: str | None = None
+        self._last_retention: str | None = None
         self._nightly_export = nightly_export
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -209,6 +214,14 @@ class DeadlineTimers:
             report.reviewed = sla_weekly_review.handler(
                 _scheduled_event(now), _context("weekly-review")
             )["week"]
+        # The retention sweep (AWS's 02:30 UTC rule): today's share of the table.
+        if now.hour * 60 + now.minute >= 150 and night != self._last_retention:
+            self._last_retention = night
+            from functions import retention_sweep
+
+            report.erased = retention_sweep.handler(
+                _scheduled_event(now), _context("retention-sweep")
+            )["erased"]
         if self._housekeeping is not None:
             self._housekeeping()
         if isinstance(self._clock, AcceleratedClock):

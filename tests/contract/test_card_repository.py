@@ -656,3 +656,67 @@ def test_updates_are_the_public_status_changes_of_a_period_oldest_first(cards, c
     ]
     assert cards.updates(start, clock.now(), limit=1)[0].status == Status.IN_PROGRESS
     assert cards.updates(start - timedelta(days=1), start, limit=10) == []
+
+
+def test_shares_of_every_card_are_disjoint_and_cover_them_all(cards, clock, directory):
+    made = {submit(cards, clock, directory).card.number for _ in range(12)}
+    seen: list[str] = []
+    for share in range(4):
+        cursor = None
+        while True:
+            page = cards.every_card(limit=3, cursor=cursor, segment=(share, 4))
+            seen += [c.number for c in page.cards]
+            cursor = page.cursor
+            if cursor is None:
+                break
+    assert sorted(seen) == sorted(made)  # each card once
+
+
+def test_cards_of_a_contact_are_found_by_its_key(cards, clock, directory):
+    olga = {"full_name": "Olga", "email": "Olga@Example.org", "preferred_channel": "email"}
+    mine = [submit(cards, clock, directory, requester=olga).card.number for _ in range(2)]
+    submit(cards, clock, directory)
+    assert cards.of_contact("olga@example.org") == sorted(mine)
+    assert cards.of_contact("nobody@example.org") == []
+
+
+def test_a_rewrite_replaces_the_history_then_saves_the_card_at_its_version(cards, clock, directory):
+    from chalicelib.domain.erasure import REMOVED, ErasureReason, erase
+    from chalicelib.domain.history import SYSTEM
+
+    card = submit(cards, clock, directory).card
+    for n in range(30):  # more entries than one batch of writes holds
+        noted = lifecycle.comment(
+            cards.get(card.number),
+            f"call anna@example.org ({n})",
+            public=False,
+            actor=EXECUTOR.actor,
+            at=clock.now(),
+        )
+        cards.save(noted.card, noted.entry)
+    stored, history = cards.get_with_history(card.number)
+    done = erase(
+        stored, history, reason=ErasureReason.RETENTION, by=SYSTEM, note="old", at=clock.now()
+    )
+    # Someone else changed the card first: the card is refused, nothing is marked.
+    moved = lifecycle.comment(
+        stored, "one more", public=False, actor=EXECUTOR.actor, at=clock.now()
+    )
+    cards.save(moved.card, moved.entry)
+    with pytest.raises(ConflictError):
+        cards.rewrite(done.card, done.history, done.entry)
+    assert cards.get(card.number).personal_data_removed_at is None
+    # Read again and erased: every entry rewritten, the card saved with its entry.
+    stored, history = cards.get_with_history(card.number)
+    done = erase(
+        stored, history, reason=ErasureReason.RETENTION, by=SYSTEM, note="old", at=clock.now()
+    )
+    cards.rewrite(done.card, done.history, done.entry)
+    after, entries = cards.get_with_history(card.number)
+    assert after.personal_data_removed_at == clock.now()
+    assert after.version == stored.version + 1
+    assert [e.seq for e in entries] == list(range(1, after.version + 1))
+    assert "anna@example.org" not in repr(entries)
+    assert entries[1].internal_note is not None
+    assert entries[1].internal_note.text == f"call {REMOVED} (0)"
+    assert cards.of_contact("anna@example.org") == []

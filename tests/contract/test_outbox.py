@@ -119,3 +119,14 @@ def test_a_settled_message_expires_after_the_towns_retention_and_a_waiting_one_n
     outbox.update(sent)
     expires = int(stored()[ts.TTL_ATTRIBUTE]["N"])
     assert expires == int((sent.updated_at + timedelta(days=30)).timestamp())
+
+
+def test_forgetting_a_card_deletes_its_messages_and_no_others(post, clock, directory):
+    cards, outbox, notify = post
+    mine = submit(cards, clock, directory, notify=notify).card
+    other = submit(cards, clock, directory, notify=notify).card
+    assert len(outbox.for_card(mine.number)) == 1
+    assert outbox.forget_card(mine.number) == 1
+    assert outbox.for_card(mine.number) == []
+    assert outbox.due(START + timedelta(days=1), limit=10) == outbox.for_card(other.number)
+    assert outbox.forget_card(mine.number) == 0

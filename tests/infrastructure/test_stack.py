@@ -678,7 +678,16 @@ def test_a_request_s_public_page_path_is_rewritten_at_the_edge(template):
 
 # ---- operations: alarms, runbooks, logs, the dashboard, the sizes
 
-FAILURE_QUEUES = ("email", "phone", "deadlines", "outbox", "search-indexer", "exports", "seed-data")
+FAILURE_QUEUES = (
+    "email",
+    "phone",
+    "deadlines",
+    "outbox",
+    "search-indexer",
+    "exports",
+    "seed-data",
+    "retention",
+)
 
 
 def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -761,7 +770,7 @@ def test_each_function_has_error_and_throttle_alarms_and_the_silent_ones_a_heart
             1 for a in alarms if a.get("MetricName") == metric and a["Namespace"] == "AWS/Lambda"
         )
 
-    assert watching("Errors") == 11
+    assert watching("Errors") == 12
     # Throttles are the account's concurrency: one alarm on the region's, no function named.
     (throttles,) = [a for a in alarms if a.get("MetricName") == "Throttles"]
     assert "Dimensions" not in throttles
@@ -1029,7 +1038,7 @@ def test_the_functions_package_carries_every_compiled_dependency_for_the_runtime
         if r["Type"] == "AWS::Serverless::Function"
         or (r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Runtime") == "python3.11")
     ]
-    assert len(ours) == 11
+    assert len(ours) == 12
     assert all(p.get("Architectures", ["x86_64"]) == ["x86_64"] for p in ours)
     packages = list(template["path"].parent.glob("asset.*.zip"))
     names = {name for package in packages for name in zipfile.ZipFile(package).namelist()}

@@ -240,6 +240,19 @@ MATRIX = [
         only({"adm-dmitry": 201}),
     ),
     ("POST", "/admin/api-keys/no-such-key/revoke", {}, only({"adm-dmitry": 404})),
+    # Data requests: an administrator's alone (nobody has filed with this address).
+    (
+        "POST",
+        "/admin/data-requests/export",
+        {"email": "nobody@example.org"},
+        only({"adm-dmitry": 404}),
+    ),
+    (
+        "POST",
+        "/admin/data-requests/erase",
+        {"email": "nobody@example.org", "reason": "letter 12 of 2026-11-30"},
+        only({"adm-dmitry": 404}),
+    ),
     ("POST", "/admin/outbox/retry", {}, only({"adm-dmitry": 200})),
     ("GET", "/admin/templates/receipt/en?department=roads", None, ALL),
     # The administrator is asked last: the first save is version 1.

@@ -401,6 +401,16 @@ class DataRequestIn(_Command):
     """Whom a requester's data request is about: the email or phone their requests carry
     (both finds cards made with either)."""
 
+    # One of them, said in the document too (the service names ``contact`` when neither).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+            ]
+        }
+    )
+
     email: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)

@@ -138,8 +138,10 @@ class Privacy:
         _administrator(principal)
         erased, already, were_open = [], [], []
         messages = files = 0
-        numbers = self._numbers(contact)
-        cards = [self.cards.get(number) for number in numbers]
+        cards = [self.cards.get(number) for number in self._numbers(contact)]
+        # A subtask carries its parent's requester (the town's work for them): it goes too.
+        found = {c.number for c in cards}
+        cards += [self.cards.get(n) for c in cards for n in c.subtasks if n not in found]
         # However each card spells them, the person's names and contacts go from all of them.
         same_person = [contact.email or "", contact.phone or ""]
         same_person += [c.requester.full_name for c in cards if c.requester.name_known]

@@ -13,7 +13,8 @@
   const ACCESS = "civicdesk.staff-access";
   const RENEW_BEFORE_MS = 5 * 60 * 1000;
   const VERIFIER = "civicdesk.pkce-verifier";
-  const VIEWS = ["signin", "second-factor", "queue", "card", "search", "call", "manager", "reports", "clients"];
+  const VIEWS = ["signin", "second-factor", "queue", "card", "search", "call", "manager", "reports", "clients",
+    "data-requests"];
   const FACETS = ["status", "category", "department", "district", "channel", "overdue"];
   const STATUSES = ["received", "in_progress", "needs_clarification", "awaiting_requester",
     "resolved", "closed"];
@@ -147,6 +148,7 @@
       $("nav-manager").hidden = !oversees;
       $("nav-reports").hidden = !oversees;
       $("nav-clients").hidden = !me.roles.includes("admin");
+      $("nav-privacy").hidden = !me.roles.includes("admin");
       fillDepartments();
     }
     then();
@@ -292,6 +294,7 @@
     else if (name === "reports") { show("reports"); loadReports(); }
     else if (name === "manager") { show("manager"); loadManager(); }
     else if (name === "clients") { show("clients"); clients.load(); }
+    else if (name === "data-requests") { show("data-requests"); privacy.load(); }
     else { show("queue"); queue.load(search); }
   }
 
@@ -1154,6 +1157,7 @@
   });
 
   const clients = window.civicdeskClients({ $, t, call, post, say, showError, clearErrors, when });
+  const privacy = window.civicdeskPrivacy({ $, t, post, say, showError, clearErrors });
   const secondFactor = window.civicdeskSecondFactor({ $, t, say,
     config: () => config,
     accessToken: () => sessionStorage.getItem(ACCESS),

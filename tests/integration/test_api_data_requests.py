@@ -99,6 +99,14 @@ def test_only_an_administrator_answers_data_requests(town):
 
 def test_erasing_takes_her_off_every_card_and_says_so_in_the_history(town, aws, settings):
     api = town["api"]
+    # Lighting is asked for part of the work: the subtask carries her name too.
+    asked = api.post(
+        f"/staff/cards/{town['olga'][0]}/subtasks",
+        {"department": "lighting", "text": "Fix the lamp by Olga Smirnova's porch", "version": 2},
+        staff="mgr-sergey",
+    )
+    assert asked.status_code in (200, 201), asked.body
+    (subtask,) = api.container.cards.get(town["olga"][0]).subtasks
     photo_key = next(a.key for a in api.container.cards.get(town["olga"][0]).attachments)
     other_before = api.container.cards.get(town["other"])
     messages = sum(len(api.container.outbox.for_card(n)) for n in town["olga"])
@@ -115,11 +123,14 @@ def test_erasing_takes_her_off_every_card_and_says_so_in_the_history(town, aws, 
     )
     assert answer.status_code == 200, answer.body
     done = body(answer)
-    assert sorted(done["erased"]) == sorted(town["olga"])
-    assert sorted(done["were_open"]) == sorted(town["olga"])  # the town can no longer write
+    assert sorted(done["erased"]) == sorted([*town["olga"], subtask])
+    assert sorted(done["were_open"]) == sorted(done["erased"])  # the town can no longer write
     assert done["files_deleted"] == 1
     assert done["messages_deleted"] == messages
 
+    subtask_card, subtask_history = api.container.cards.get_with_history(subtask)
+    assert "Smirnova" not in repr((subtask_card, subtask_history))
+    assert subtask_card.requester.full_name == REMOVED_NAME
     for number in town["olga"]:
         card, history = api.container.cards.get_with_history(number)
         assert card.requester.full_name == REMOVED_NAME

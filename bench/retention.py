@@ -37,9 +37,10 @@ class ScanCounter(CallCounter):
         super().__init__()
         self.scanned = 0
 
-    def _after(self, parsed: dict[str, Any], **kwargs: Any) -> None:
+    def _after(self, parsed: dict[str, Any], model: Any = None, **kwargs: Any) -> None:
         super()._after(parsed, **kwargs)
-        self.scanned += int(parsed.get("ScannedCount", 0))
+        if model is not None and model.name == "Scan":  # a Query's count is its own items
+            self.scanned += int(parsed.get("ScannedCount", 0))
 
 
 def _items(first: int, count: int, size: int, now: datetime) -> Iterator[dict[str, Any]]:
@@ -134,7 +135,7 @@ def _run(endpoint_url: str, sizes: list[int], now: datetime) -> None:
         again_calls, _ = again.take()
         print(
             f"{size:>8,} cards (filled in {filled:.0f} s): one night checked "
-            f"{report.checked:,} cards, erased {erased:,}; read {scanned:,} items in "
+            f"{report.checked:,} cards, erased {erased:,}; scanned {scanned:,} items in "
             f"{scans} Scan pages ({scanned / items:.1%} of the table's {items:,} items); "
             f"per erased card: {per_card_text}; {night:.1f} s locally"
         )

@@ -115,11 +115,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/duplicates.py --sizes 1000,100000
 	$(BIN)/python bench/open311.py
 	$(BIN)/python bench/fixed_cost.py
+	$(BIN)/python bench/second_factor.py
+	$(BIN)/python bench/retention.py --sizes 10000
 
 # The local stack up to 100,000 requests (about an hour and a half: the seeding).
 bench-town: $(STAMP)
 	$(BIN)/python bench/local_stack.py --sizes 100,1000,10000,100000
 	$(BIN)/python bench/duplicates.py --sizes 1000,100000,1000000
+	$(BIN)/python bench/retention.py --sizes 10000,100000
 
 # Re-run inbound mail that was dead-lettered (SHELF=quarantine|rejected also work).
 # Against the running local stack by default; ENDPOINT= (empty) for the deployed account.

@@ -14,7 +14,6 @@ window.civicdeskPrivacy = (ctx) => {
     const a = document.createElement("a");
     a.href = "#/card/" + encodeURIComponent(number);
     a.textContent = number;
-    a.className = "number";
     return a;
   }
 
@@ -46,6 +45,7 @@ window.civicdeskPrivacy = (ctx) => {
       $("privacy-file").href = download;
       $("privacy-file").download = "data-request.json";
       $("privacy-held").hidden = false;
+      say("");  // what an earlier attempt said no longer holds
       $("privacy-count").focus();
     } catch (error) {
       if (error.status === 404) say(t("c.privacy.none"), true);
@@ -72,6 +72,7 @@ window.civicdeskPrivacy = (ctx) => {
         ? t("c.privacy.were_open", { numbers: done.were_open.join(", ") }) : "";
       $("privacy-sure").checked = false;
       $("privacy-done").hidden = false;
+      say("");
       $("privacy-result").focus();
     } catch (error) {
       if (error.status === 404) say(t("c.privacy.none"), true);

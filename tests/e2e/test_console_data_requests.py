@@ -58,6 +58,7 @@ def test_an_administrator_shows_then_erases_what_is_held_about_a_requester(
     form.get_by_label("I understand this cannot be undone").check()
     page.get_by_role("button", name="Erase their personal data").click()
     page.get_by_text("Erased from requests: 1.").wait_for()
+    assert page.locator("#alert").inner_text() == ""  # the earlier problems are gone
     page.get_by_text(
         f"Still open when erased (the town can no longer write to them): {number}."
     ).wait_for()

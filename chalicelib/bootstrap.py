@@ -805,6 +805,7 @@ class Container:
             cards=self.cards,
             outbox=self.outbox,
             blobs=self.blobs,
+            mail_log=self.mail_log,
             clock=self.clock,
             retention=shipped_retention(),
         )

@@ -641,6 +641,11 @@ class MailLog(Protocol):
 
     def is_undeliverable(self, address: str) -> bool: ...
 
+    def forget_address(self, address: str) -> None:
+        """Drop what is kept about ``address`` itself (its undeliverable mark): a requester's
+        erasure request."""
+        ...
+
 
 class RateLimiter(Protocol):
     """Counts uses per subject against a limit: auto-replies, receipts, codes, client writes."""

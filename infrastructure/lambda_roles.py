@@ -7,6 +7,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from chalicelib.adapters import table_schema as ts
+
 
 def lambda_role(
     scope: Construct, construct_id: str, *, description: str, data_key: kms.IKey
@@ -65,6 +67,20 @@ def delete_only(role: iam.Role, table_arn: str, *key_prefixes: str) -> None:
                 "ForAllValues:StringLike": {
                     "dynamodb:LeadingKeys": [f"{prefix}*" for prefix in key_prefixes]
                 }
+            },
+        )
+    )
+
+
+def rewrite_history(role: iam.Role, table_arn: str) -> None:
+    """Rewriting a card's history entries in batches (taking a requester's personal data off
+    a card): BatchWriteItem on the cards' own partitions, nothing else."""
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:BatchWriteItem"],
+            resources=[table_arn],
+            conditions={
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.CARD_PREFIX}*"]}
             },
         )
     )

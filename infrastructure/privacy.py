@@ -18,7 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infrastructure.lambda_package import LambdaPackage, dead_letter_queue, python_function
-from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role
+from infrastructure.lambda_roles import TABLE_READ_WRITE, lambda_role, rewrite_history
 
 # 02:30 UTC: night in the seed town, after the nightly export has read the day.
 NIGHTLY = events.Schedule.cron(minute="30", hour="2")
@@ -40,11 +40,12 @@ class Privacy(Construct):
         role = lambda_role(self, "Role", description="CivicDesk retention sweep", data_key=key)
         role.add_to_policy(
             iam.PolicyStatement(
-                # Scan: the night's share; BatchWriteItem: a card's history rewritten.
-                actions=[*TABLE_READ_WRITE, "dynamodb:Scan", "dynamodb:BatchWriteItem"],
+                # Scan: the night's share.
+                actions=[*TABLE_READ_WRITE, "dynamodb:Scan"],
                 resources=[table.table_arn],
             )
         )
+        rewrite_history(role, table.table_arn)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:DeleteObject"],

@@ -31,7 +31,12 @@ from infrastructure.edge import Zone
 from infrastructure.email_channel import EmailChannel, copy_templates
 from infrastructure.exports import ExportJobs, ExportsBucket
 from infrastructure.lambda_package import function_logs, lambda_package, retention
-from infrastructure.lambda_roles import TABLE_READ_WRITE, delete_only, lambda_role
+from infrastructure.lambda_roles import (
+    TABLE_READ_WRITE,
+    delete_only,
+    lambda_role,
+    rewrite_history,
+)
 from infrastructure.maps import TownMaps
 from infrastructure.notifications import Notifications
 from infrastructure.operations import FailureShelf, Operations, Watched
@@ -491,8 +496,17 @@ class CivicDeskStack(cdk.Stack):
                 ],
             )
         )
-        # Deleting is only ever an intake's released Idempotency-Key claim (the attempt failed).
-        delete_only(role, self.table.table_arn, ts.IDEMPOTENCY_PREFIX)
+        # Deleting is an intake's released Idempotency-Key claim (the attempt failed), or what
+        # a requester's erasure request removes: their messages and their address's mark.
+        delete_only(
+            role,
+            self.table.table_arn,
+            ts.IDEMPOTENCY_PREFIX,
+            ts.OUTBOX_PREFIX,
+            ts.CONTACT_PREFIX,
+        )
+        # An erasure rewrites the card's history entries (domain/erasure.py).
+        rewrite_history(role, self.table.table_arn)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],

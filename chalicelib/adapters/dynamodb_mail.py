@@ -135,6 +135,9 @@ class DynamoMailLog:
         response = self._db.get_item(TableName=self._table, Key=self._contact_key(address))
         return "Item" in response
 
+    def forget_address(self, address: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=self._contact_key(address))
+
     def _contact_key(self, address: str) -> dict[str, Any]:
         return {
             ts.PARTITION_KEY: {"S": ts.contact_pk(address)},

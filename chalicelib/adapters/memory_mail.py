@@ -61,6 +61,9 @@ class InMemoryMailLog:
     def is_undeliverable(self, address: str) -> bool:
         return address.lower() in self.undeliverable
 
+    def forget_address(self, address: str) -> None:
+        self.undeliverable.discard(address.lower())
+
 
 class RecordingMailer:
     """Records what it sends. With ``sender_domains`` it refuses, as SES does, mail from an

@@ -118,8 +118,13 @@ RATE_LIMIT_PREFIX = "LIMIT#"
 LOG_PREFIX = "LOG#"
 
 
+CARD_PREFIX = "CARD#"
+OUTBOX_PREFIX = "OUTBOX#"
+CONTACT_PREFIX = "CONTACT#"
+
+
 def card_pk(number: str) -> str:
-    return f"CARD#{number}"
+    return f"{CARD_PREFIX}{number}"
 
 
 def log_sk(seq: int) -> str:
@@ -252,7 +257,7 @@ def due_sort_key(at: datetime, number: str) -> str:
 
 
 def outbox_pk(number: str) -> str:
-    return f"OUTBOX#{number}"
+    return f"{OUTBOX_PREFIX}{number}"
 
 
 def surveys_pk(year: int) -> str:
@@ -282,7 +287,7 @@ def mail_pk(message_id: str) -> str:
 
 
 def contact_pk(address: str) -> str:
-    return f"CONTACT#{address.lower()}"
+    return f"{CONTACT_PREFIX}{address.lower()}"
 
 
 UNDELIVERABLE_SK = "#UNDELIVERABLE"

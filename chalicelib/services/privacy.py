@@ -8,7 +8,7 @@
 - ``held_about``: everything held about a contact (an administrator answering a requester's
   access request): their cards with history, the messages sent to them, links to their files.
 - ``erase_contact``: the same contact's personal data taken off every card (their request),
-  their messages deleted, their files deleted, recorded in each card's history.
+  their messages, files and undeliverable mark deleted, recorded in each card's history.
 
 The search index follows by itself (the card's change reaches the indexer through the table's
 stream, which re-reads the card with its rewritten history); exports read the table.
@@ -28,7 +28,7 @@ from chalicelib.domain.errors import ConflictError, NotFound, PermissionDenied, 
 from chalicelib.domain.history import SYSTEM, Actor, HistoryEntry
 from chalicelib.domain.outbox import OutboxMessage
 from chalicelib.domain.retention import RetentionPolicy
-from chalicelib.ports import BlobStore, CardRepository, Clock, Outbox
+from chalicelib.ports import BlobStore, CardRepository, Clock, MailLog, Outbox
 
 # The table in this many shares: one a day, the whole table every four weeks.
 SHARES = 28
@@ -87,6 +87,7 @@ class Privacy:
     cards: CardRepository
     outbox: Outbox
     blobs: BlobStore
+    mail_log: MailLog
     clock: Clock
     retention: RetentionPolicy
 
@@ -166,6 +167,8 @@ class Privacy:
                 were_open.append(number)
             messages += self.outbox.forget_card(number)
             files += sum(1 for a in card.attachments if a.source == AttachmentSource.REQUESTER)
+        for address in {a.lower() for a in same_person if "@" in a}:
+            self.mail_log.forget_address(address)
         return ErasureReport(erased, already, were_open, messages, files)
 
     def _numbers(self, contact: Contact) -> list[str]:

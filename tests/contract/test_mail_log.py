@@ -98,3 +98,13 @@ def test_bounced_addresses_are_remembered_case_insensitively(backend, clock):
     log.mark_undeliverable("Gone@Example.org", at=clock.now())
     assert log.is_undeliverable("gone@example.org")
     assert not log.is_undeliverable("here@example.org")
+
+
+def test_an_address_is_forgotten_on_request(backend, clock):
+    log = backend
+    log.mark_undeliverable("gone@example.org", at=clock.now())
+    log.mark_undeliverable("other@example.org", at=clock.now())
+    log.forget_address("Gone@Example.org")
+    assert not log.is_undeliverable("gone@example.org")
+    assert log.is_undeliverable("other@example.org")
+    log.forget_address("never@example.org")  # nothing kept: nothing to do

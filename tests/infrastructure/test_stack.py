@@ -187,11 +187,23 @@ def test_every_role_names_its_actions_and_resources(template, role):
 def test_the_api_role_is_least_privilege(template):
     statements = _statements(template, "ApiRole")
     granted = {a for s in statements for a in _actions(s)}
-    # Deleting is only an intake's released Idempotency-Key claim.
+    # Deleting is an intake's released Idempotency-Key claim, or an erasure's messages and
+    # address mark; batches write only cards' own partitions (an erasure's history).
     (delete,) = [s for s in statements if "dynamodb:DeleteItem" in _actions(s)]
     assert _actions(delete) == ["dynamodb:DeleteItem"]
     assert delete["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.IDEMPOTENCY_PREFIX}*"]}
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [
+                f"{ts.IDEMPOTENCY_PREFIX}*",
+                f"{ts.OUTBOX_PREFIX}*",
+                f"{ts.CONTACT_PREFIX}*",
+            ]
+        }
+    }
+    (batch,) = [s for s in statements if "dynamodb:BatchWriteItem" in _actions(s)]
+    assert _actions(batch) == ["dynamodb:BatchWriteItem"]
+    assert batch["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.CARD_PREFIX}*"]}
     }
     assert "dynamodb:Scan" not in granted
     assert "ses:SendRawEmail" not in granted
@@ -1046,3 +1058,23 @@ def test_the_functions_package_carries_every_compiled_dependency_for_the_runtime
         built = [n for n in names if n.startswith(compiled) and n.endswith(".so")]
         assert built, f"{compiled} has no compiled module in the package"
         assert all("x86_64" in n or "abi3" in n for n in built), built
+
+
+def test_the_retention_sweep_scans_rewrites_cards_and_deletes_only_files(template):
+    statements = _statements(template, "PrivacyRole")
+    granted = {a for s in statements for a in _actions(s)}
+    assert "dynamodb:Scan" in granted  # the night's share
+    assert "dynamodb:DeleteItem" not in granted
+    (batch,) = [s for s in statements if "dynamodb:BatchWriteItem" in _actions(s)]
+    assert batch["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{ts.CARD_PREFIX}*"]}
+    }
+    (files,) = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert _actions(files) == ["s3:DeleteObject"]
+    assert "attachments/*" in json.dumps(files["Resource"])
+    (rule,) = [
+        r
+        for r in _of_type(template, "AWS::Events::Rule")
+        if "retention" in r.get("Description", "")
+    ]
+    assert rule["ScheduleExpression"] == "cron(30 2 * * ? *)"

@@ -109,6 +109,7 @@ def test_erasing_takes_her_off_every_card_and_says_so_in_the_history(town, aws, 
     (subtask,) = api.container.cards.get(town["olga"][0]).subtasks
     photo_key = next(a.key for a in api.container.cards.get(town["olga"][0]).attachments)
     other_before = api.container.cards.get(town["other"])
+    api.container.mail_log.mark_undeliverable("olga@example.org", at=api.container.clock.now())
     messages = sum(len(api.container.outbox.for_card(n)) for n in town["olga"])
     assert messages >= 2  # the receipts by email
 
@@ -153,6 +154,7 @@ def test_erasing_takes_her_off_every_card_and_says_so_in_the_history(town, aws, 
         assert link.status_code in (401, 403, 404)
     with pytest.raises(ClientError):
         aws["s3"].head_object(Bucket=settings.attachments_bucket, Key=photo_key)
+    assert not api.container.mail_log.is_undeliverable("olga@example.org")
     # Someone else's card is untouched; asking again finds nothing of hers.
     assert api.container.cards.get(town["other"]) == other_before
     assert _ask(api, "export", {"email": "olga@example.org"}).status_code == 404

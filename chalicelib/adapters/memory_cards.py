@@ -359,11 +359,10 @@ class InMemoryCardRepository:
     ) -> QueuePage:
         with self._lock:
             cards = sorted(self._cards.values(), key=lambda c: c.number)
-        if segment is not None:
-            n, of = segment
-            cards = [c for c in cards if zlib.crc32(c.number.encode()) % of == n]
-        with self._lock:
             since = {n: m.due_at for n, m in self._overdue.items()}
+        if segment is not None:
+            share, of = segment
+            cards = [c for c in cards if zlib.crc32(c.number.encode()) % of == share]
         page = _page(cards, limit, cursor)
         page.overdue_since.update(
             (c.number, since[c.number]) for c in page.cards if c.number in since

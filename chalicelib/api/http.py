@@ -131,12 +131,12 @@ def route(
         def translated(**kwargs: Any) -> Response:
             answering = None
             try:
-                caller = (
+                signed = (
                     signed_in(bp.current_request, before_second_factor=before_second_factor)
                     if staff
                     else None
                 )
-                answering = _ANSWERING.set(_Answering(bp.current_request, body_limit, caller))
+                answering = _ANSWERING.set(_Answering(bp.current_request, body_limit, signed))
                 if admitted:
                     admit(bp.current_request, admitted)
                 return view(**kwargs)

@@ -38,6 +38,10 @@ _NOT_AT_OR_SPACE = r"[^@\s\x1c-\x1f\x85\ufeff]"
 EMAIL_PATTERN = rf"^{_NOT_AT_OR_SPACE}+@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}+$"
 PHONE_PATTERN = r"^\+?[0-9()\-][0-9 ()\-]{3,18}[0-9()\-]$"
 
+EmailAddress = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
+]
+PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 DESCRIPTION_MAX = 5000
@@ -56,15 +60,8 @@ class _Command(BaseModel):
 class ReachIn(_Command):
     """How to reach someone, as they give it: an address or a phone for their channel."""
 
-    email: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
-        ]
-        | None
-    ) = None
-    phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
-    ) = None
+    email: EmailAddress | None = None
+    phone: PhoneNumber | None = None
     preferred_channel: ContactChannel = ContactChannel.EMAIL
     locale: Literal["en", "ru"] | None = Field(
         default=None, description="Language of the messages we send (default: the town's)."
@@ -411,15 +408,8 @@ class DataRequestIn(_Command):
         }
     )
 
-    email: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
-        ]
-        | None
-    ) = None
-    phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)] | None
-    ) = None
+    email: EmailAddress | None = None
+    phone: PhoneNumber | None = None
 
 
 class ErasureIn(DataRequestIn):

@@ -16,7 +16,7 @@ stream, which re-reads the card with its rewritten history); exports read the ta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -154,13 +154,11 @@ class Privacy:
                 already.append(number)
                 continue
             # A card that changed under us is read again once; twice is a busy card: say so.
-            done = self._erase(
-                number, ErasureReason.DATA_REQUEST, principal.actor, note, same_person
-            )
-            done = done or self._erase(
-                number, ErasureReason.DATA_REQUEST, principal.actor, note, same_person
-            )
-            if not done:
+            by = principal.actor
+            if not any(
+                self._erase(number, ErasureReason.DATA_REQUEST, by, note, same_person)
+                for _ in range(2)
+            ):
                 raise ConflictError(f"card {number} kept changing; run the request again")
             erased.append(number)
             if not card.status.is_final:
@@ -188,15 +186,13 @@ class Privacy:
         reason: ErasureReason,
         by: Actor,
         note: str,
-        also: list[str] | None = None,
+        also: Sequence[str] = (),
     ) -> bool:
         """Erase one card as it is now; False when it changed meanwhile."""
         card, history = self.cards.get_with_history(number)
         if card.personal_data_removed_at is not None:
             return True
-        done = erase(
-            card, history, reason=reason, by=by, note=note, at=self.clock.now(), also=also or ()
-        )
+        done = erase(card, history, reason=reason, by=by, note=note, at=self.clock.now(), also=also)
         try:
             self.cards.rewrite(done.card, done.history, done.entry)
         except ConflictError:
